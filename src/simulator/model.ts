@@ -1,0 +1,108 @@
+// The contract between the simulator's synthetic tenant (tenant/, feed) and its HTTP layer (server/).
+import type {
+  Activity,
+  Chat,
+  ChatMessage,
+  FileMetadata,
+  Group,
+  GroupMember,
+  Organization,
+  OrganizationUser,
+  Project,
+  ProjectAttachment,
+  ProjectDetail,
+  Role,
+  RolePermission,
+} from '../api/types.js';
+
+/** A position in the feed's total order: created_at in microseconds since the epoch, then id. */
+export interface FeedPosition {
+  us: number;
+  id: string;
+}
+
+/** One activity as the simulator stores it. `record` is exactly what the API returns. */
+export interface SimActivity extends FeedPosition {
+  /** ms since the epoch at which the activity becomes visible (indexing delay, late arrival). */
+  visibleAt: number;
+  record: Activity;
+}
+
+export type ScanDirection = 'forward' | 'backward';
+
+export interface ScanOptions {
+  /** forward = increasing (created_at, id); backward = decreasing. */
+  direction: ScanDirection;
+  /** Exclusive start position; omitted = from the oldest (forward) or the newest (backward). */
+  from?: FeedPosition;
+  /** Inclusive lower bound on created_at, microseconds. */
+  minUs?: number;
+  /** Exclusive upper bound on created_at, microseconds. */
+  maxUs?: number;
+  /** Only activities with visibleAt <= nowMs are returned. */
+  nowMs: number;
+  filter?: (a: SimActivity) => boolean;
+  /** How many to return at most. */
+  limit: number;
+}
+
+export interface ApiAccessEvent {
+  nowMs: number;
+  apiKeyId: string;
+  requestId: string;
+  url: string;
+  method: string;
+  statusCode: number;
+  ipAddress: string;
+  userAgent: string;
+}
+
+export interface ActivityFeed {
+  /** Visible activities in scan order, strictly after `from`. */
+  scan(opts: ScanOptions): SimActivity[];
+  /** The activity with this id if it exists (visible or not); ids encode their time, so this is cheap. */
+  get(id: string): SimActivity | undefined;
+  /** Adds the `compliance_api_accessed` activity of one API call. */
+  recordApiAccess(event: ApiAccessEvent): SimActivity;
+  /** Adds arbitrary records (tests: odd timestamps, unknown fields, late arrivals). */
+  inject(records: Activity[], visibleAtMs: number): SimActivity[];
+  /** Every activity type the simulated server accepts as a filter value. */
+  knownTypes: ReadonlySet<string>;
+}
+
+export interface MembershipInterval {
+  group_id: string;
+  user_id: string;
+  valid_from: string;
+  valid_to: string | null;
+}
+
+/** The directory as of a moment (current state only, like the real endpoints). */
+export interface Directory {
+  parentOrganizationUuid: string;
+  organizations(nowMs: number): Organization[];
+  /** undefined when the organization does not exist (yet) or is not linked. */
+  users(orgUuid: string, nowMs: number): OrganizationUser[] | undefined;
+  roles(orgUuid: string, nowMs: number): Role[] | undefined;
+  rolePermissions(orgUuid: string, roleId: string, nowMs: number): RolePermission[] | undefined;
+  groups(nowMs: number): Group[];
+  groupMembers(groupId: string, nowMs: number): GroupMember[] | undefined;
+  /** Ground truth: every membership interval that started at or before nowMs. */
+  membershipHistory(nowMs: number): MembershipInterval[];
+}
+
+export interface Content {
+  /** Every chat that exists at nowMs (soft-deleted ones included, with deleted_at), unsorted. */
+  chats(nowMs: number): Chat[];
+  chat(chatId: string, nowMs: number): { chat: Chat; messages: ChatMessage[] } | undefined;
+  file(fileId: string, nowMs: number): FileMetadata | undefined;
+  projects(nowMs: number): Project[];
+  project(projectId: string, nowMs: number): ProjectDetail | undefined;
+  projectAttachments(projectId: string, nowMs: number): ProjectAttachment[] | undefined;
+}
+
+export interface Tenant {
+  feed: ActivityFeed;
+  directory: Directory;
+  content: Content;
+}

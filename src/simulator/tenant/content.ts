@@ -1,0 +1,412 @@
+// Chats, messages, files and projects of the claude.ai organizations, and the feed events that record
+// their creation and deletion. Messages are produced on demand from each chat's seed.
+import type { Chat, ChatMessage, ContentBlock, FileMetadata, Project, ProjectAttachment, ProjectDetail } from '../../api/types.js';
+import type { Content } from '../model.js';
+import type { DirectoryTimeline, SimUser, TimelineEvent } from './directory.js';
+import type { TenantShape } from './options.js';
+import { Rng, entityId, hash32, md5Like, uuid } from './random.js';
+import { DAY, HOUR, MINUTE, iso } from './time.js';
+
+export interface SimProject {
+  id: string;
+  orgIndex: number;
+  creator: SimUser;
+  createdMs: number;
+  deletedMs: number;
+  isPrivate: boolean;
+  name: string;
+  attachments: SimAttachment[];
+}
+
+export interface SimAttachment {
+  type: 'project_file' | 'project_doc';
+  id: string;
+  createdMs: number;
+  filename: string;
+  mimeType: string;
+  md5: string | null;
+  sizeBytes: number | null;
+}
+
+export interface SimChat {
+  index: number;
+  id: string;
+  uuid: string;
+  orgIndex: number;
+  creator: SimUser;
+  project: SimProject | null;
+  createdMs: number;
+  /** Times of the chat's messages, ascending; the first is createdMs. */
+  messageTimes: number[];
+  deletedMs: number;
+  model: string | null;
+  name: string;
+  file: SimFile | null;
+}
+
+export interface SimFile {
+  id: string;
+  chat: SimChat;
+  createdMs: number;
+  filename: string;
+  md5: string;
+  mimeType: string;
+  sizeBytes: number;
+}
+
+const TOPICS = ['quarterly report', 'incident review', 'contract clause', 'SQL query', 'onboarding plan', 'API design', 'budget forecast', 'press release', 'threat model', 'data pipeline'];
+const MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'claude-haiku-4-5-20251001'];
+const FILES: [string, string][] = [
+  ['report.pdf', 'application/pdf'],
+  ['notes.txt', 'text/plain'],
+  ['data.csv', 'text/csv'],
+  ['diagram.png', 'image/png'],
+  ['memo.docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
+];
+
+export class ContentTimeline {
+  readonly chats: SimChat[] = [];
+  readonly projects: SimProject[] = [];
+  readonly events: TimelineEvent[] = [];
+  private readonly chatById = new Map<string, SimChat>();
+  private readonly fileById = new Map<string, SimFile>();
+  private readonly projectById = new Map<string, SimProject>();
+  private readonly claudeOrgs: number[];
+
+  constructor(
+    private readonly shape: TenantShape,
+    private readonly dir: DirectoryTimeline,
+  ) {
+    this.claudeOrgs = dir.orgs.map((o, i) => (o.kind === 'claude_ai' ? i : -1)).filter((i) => i >= 0);
+    this.buildProjects(new Rng(hash32(shape.seed, 20)));
+    this.buildChats(new Rng(hash32(shape.seed, 21)));
+    this.events.sort((a, b) => a.ms - b.ms);
+  }
+
+  /** A chat that exists at `ms` (chats are sorted by creation), for background activities. */
+  pickChat(rng: Rng, ms: number): SimChat | undefined {
+    const n = upperBound(this.chats, ms, (c) => c.createdMs);
+    if (n === 0) return undefined;
+    const c = this.chats[rng.int(n)];
+    return c.deletedMs > ms ? c : undefined;
+  }
+
+  pickProject(rng: Rng, ms: number): SimProject | undefined {
+    const n = upperBound(this.projects, ms, (p) => p.createdMs);
+    if (n === 0) return undefined;
+    const p = this.projects[rng.int(n)];
+    return p.deletedMs > ms ? p : undefined;
+  }
+
+  private span(rng: Rng, before: number): number {
+    const { epochStartMs, timelineEndMs } = this.shape;
+    const lo = epochStartMs - before;
+    return lo + Math.floor(rng.next() * (timelineEndMs - lo));
+  }
+
+  private buildProjects(rng: Rng): void {
+    if (this.claudeOrgs.length === 0) return;
+    for (let k = 0; k < this.shape.projects; k++) {
+      const createdMs = this.span(rng, 90 * DAY);
+      const orgIndex = rng.pick(this.claudeOrgs);
+      const creator = this.dir.pickActiveUser(rng, createdMs, orgIndex);
+      if (!creator) continue;
+      const project: SimProject = {
+        id: entityId('claude_proj', rng),
+        orgIndex,
+        creator,
+        createdMs,
+        deletedMs: Infinity,
+        isPrivate: rng.chance(0.4),
+        name: `${TOPICS[k % TOPICS.length]} ${k + 1}`.replace(/^./, (c) => c.toUpperCase()),
+        attachments: [],
+      };
+      const nAttach = rng.int(5);
+      for (let a = 0; a < nAttach; a++) {
+        const isDoc = rng.chance(0.4);
+        const [filename, mime] = isDoc ? [`guidelines-${a + 1}.txt`, 'text/plain'] : rng.pick(FILES);
+        const at = createdMs + Math.floor(rng.between(MINUTE, 20 * DAY));
+        if (at >= Math.min(creator.leftMs, this.shape.timelineEndMs)) continue;
+        project.attachments.push({
+          type: isDoc ? 'project_doc' : 'project_file',
+          id: isDoc ? entityId('claude_proj_doc', rng) : entityId('claude_file', rng),
+          createdMs: at,
+          filename,
+          mimeType: mime,
+          md5: isDoc ? null : md5Like(rng),
+          sizeBytes: isDoc ? null : 1000 + rng.int(5_000_000),
+        });
+      }
+      project.attachments.sort((a, b) => a.createdMs - b.createdMs || (a.id < b.id ? -1 : 1));
+      if (rng.chance(0.05)) {
+        const del = createdMs + Math.floor(rng.between(DAY, 200 * DAY));
+        if (del < Math.min(creator.leftMs, this.shape.timelineEndMs)) project.deletedMs = del;
+      }
+      this.projects.push(project);
+      this.projectById.set(project.id, project);
+      const actor = this.dir.actorFor(creator);
+      const org = orgIndex;
+      if (createdMs >= this.shape.epochStartMs) {
+        this.events.push({ ms: createdMs, orgIndex: org, actor, type: 'claude_project_created', fields: { claude_project_id: project.id } });
+      }
+      for (const a of project.attachments) {
+        if (a.createdMs < this.shape.epochStartMs) continue;
+        this.events.push(
+          a.type === 'project_doc'
+            ? { ms: a.createdMs, orgIndex: org, actor, type: 'claude_project_document_uploaded', fields: { claude_project_id: project.id, claude_project_document_id: a.id, filename: a.filename } }
+            : { ms: a.createdMs, orgIndex: org, actor, type: 'claude_project_file_uploaded', fields: { claude_project_id: project.id, claude_file_id: a.id, filename: a.filename } },
+        );
+      }
+      if (project.deletedMs !== Infinity && project.deletedMs >= this.shape.epochStartMs) {
+        this.events.push({ ms: project.deletedMs, orgIndex: org, actor, type: 'claude_project_deleted', fields: { claude_project_id: project.id } });
+      }
+    }
+    this.projects.sort((a, b) => a.createdMs - b.createdMs);
+  }
+
+  private buildChats(rng: Rng): void {
+    if (this.claudeOrgs.length === 0) return;
+    const { epochStartMs, timelineEndMs } = this.shape;
+    const drafts: SimChat[] = [];
+    for (let k = 0; k < this.shape.chats; k++) {
+      const createdMs = this.span(rng, 20 * DAY);
+      const orgIndex = rng.pick(this.claudeOrgs);
+      const creator = this.dir.pickActiveUser(rng, createdMs, orgIndex);
+      if (!creator) continue;
+      const stop = Math.min(creator.leftMs, timelineEndMs);
+      const times = [createdMs];
+      const nMessages = 2 + 2 * rng.int(5);
+      for (let m = 1; m < nMessages; m++) {
+        const gap = m % 2 === 1 ? rng.between(2_000, 90_000) : rng.chance(0.8) ? rng.between(MINUTE, HOUR) : rng.between(HOUR, 10 * DAY);
+        const t = Math.floor(times[m - 1] + gap);
+        if (t >= stop) break;
+        times.push(t);
+      }
+      const project = rng.chance(0.25) ? this.projectFor(rng, orgIndex, createdMs) : null;
+      const chat: SimChat = {
+        index: 0,
+        id: entityId('claude_chat', rng),
+        uuid: uuid(rng),
+        orgIndex,
+        creator,
+        project,
+        createdMs,
+        messageTimes: times,
+        deletedMs: Infinity,
+        model: rng.chance(0.05) ? null : rng.pick(MODELS),
+        name: `Help with ${rng.pick(TOPICS)}`,
+        file: null,
+      };
+      if (rng.chance(0.2)) {
+        const [filename, mime] = rng.pick(FILES);
+        chat.file = { id: entityId('claude_file', rng), chat, createdMs, filename, md5: md5Like(rng), mimeType: mime, sizeBytes: 2000 + rng.int(3_000_000) };
+      }
+      if (rng.chance(0.05)) {
+        const del = times[times.length - 1] + Math.floor(rng.between(MINUTE, 30 * DAY));
+        if (del < stop) chat.deletedMs = del;
+      }
+      drafts.push(chat);
+    }
+    drafts.sort((a, b) => a.createdMs - b.createdMs);
+    drafts.forEach((c, i) => {
+      c.index = i;
+      this.chats.push(c);
+      this.chatById.set(c.id, c);
+      if (c.file) this.fileById.set(c.file.id, c.file);
+      const actor = this.dir.actorFor(c.creator);
+      const projectId = c.project?.id ?? null;
+      if (c.createdMs >= epochStartMs) {
+        this.events.push({ ms: c.createdMs, orgIndex: c.orgIndex, actor, type: 'claude_chat_created', fields: { claude_chat_id: c.id, claude_project_id: projectId } });
+        if (c.file) {
+          this.events.push({
+            ms: c.createdMs + 1,
+            orgIndex: c.orgIndex,
+            actor,
+            type: 'claude_file_uploaded',
+            fields: { claude_file_id: c.file.id, filename: c.file.filename, claude_chat_id: c.id, claude_project_id: projectId },
+          });
+        }
+      }
+      if (c.deletedMs !== Infinity && c.deletedMs >= epochStartMs) {
+        this.events.push({ ms: c.deletedMs, orgIndex: c.orgIndex, actor, type: 'claude_chat_deleted', fields: { claude_chat_id: c.id, claude_project_id: projectId } });
+      }
+    });
+  }
+
+  private projectFor(rng: Rng, orgIndex: number, ms: number): SimProject | null {
+    const n = upperBound(this.projects, ms, (p) => p.createdMs);
+    for (let attempt = 0; attempt < 8 && n > 0; attempt++) {
+      const p = this.projects[rng.int(n)];
+      if (p.orgIndex === orgIndex && p.deletedMs > ms) return p;
+    }
+    return null;
+  }
+
+  // ---- the Content view at a moment ---------------------------------------------------------------
+
+  chatAt(c: SimChat, nowMs: number): Chat {
+    const deleted = c.deletedMs <= nowMs;
+    let updated = c.createdMs;
+    for (const t of c.messageTimes) if (t <= nowMs) updated = t;
+    if (deleted) updated = c.deletedMs; // deletion bumps updated_at so the chat reappears in updated_at walks
+    const org = this.dir.orgs[c.orgIndex];
+    return {
+      id: c.id,
+      name: deleted ? '' : c.name,
+      created_at: iso(c.createdMs),
+      updated_at: iso(updated),
+      deleted_at: deleted ? iso(c.deletedMs) : null,
+      href: `https://claude.ai/chat/${c.uuid}`,
+      model: c.model,
+      organization_uuid: org.uuid,
+      organization_id: org.tagged,
+      project_id: c.project && c.project.createdMs <= nowMs ? c.project.id : null,
+      user: this.dir.isActive(c.creator, nowMs) ? { id: c.creator.id, email_address: c.creator.email } : null,
+    };
+  }
+
+  messagesAt(c: SimChat, nowMs: number): ChatMessage[] {
+    const deleted = c.deletedMs <= nowMs;
+    const rng = new Rng(hash32(this.shape.seed, 30, c.index));
+    const out: ChatMessage[] = [];
+    c.messageTimes.forEach((t, i) => {
+      const msgId = entityId('claude_chat_msg', rng);
+      const topic = rng.pick(TOPICS);
+      const useTool = i % 2 === 1 && rng.chance(0.25);
+      const withArtifact = i % 2 === 1 && rng.chance(0.1);
+      const artifactId = entityId('claude_artifact', rng);
+      const artifactVersion = entityId('claude_artifact_version', rng);
+      const redacted = rng.chance(0.1);
+      if (t > nowMs) return;
+      const role = i % 2 === 0 ? 'user' : 'assistant';
+      let content: ContentBlock[];
+      if (deleted) content = [];
+      else if (role === 'user') content = [{ type: 'text', text: `Can you help me with the ${topic}? (message ${i + 1})`, thinking_redacted: false, truncated: false }];
+      else if (useTool) {
+        const input = JSON.stringify({ query: `${topic} `.repeat(20).trim(), max_results: 5 });
+        content = [
+          { type: 'tool_use', id: `toolu_01${msgId.slice(-20)}`, name: 'web_search', input, integration_name: null, mcp_server_url: null, truncated: false },
+          { type: 'tool_result', tool_use_id: `toolu_01${msgId.slice(-20)}`, name: 'web_search', is_error: false, content: [{ type: 'text', text: `Results for ${topic}: `.repeat(10) }], integration_name: null, mcp_server_url: null, truncated: false },
+          { type: 'text', text: `Here is a summary of the ${topic}.`, thinking_redacted: false, truncated: false },
+        ];
+      } else content = [{ type: 'text', text: `Here is a draft for the ${topic}.`, thinking_redacted: redacted, truncated: false }];
+      out.push({
+        id: msgId,
+        role,
+        created_at: iso(t),
+        content,
+        files:
+          !deleted && i === 0 && c.file
+            ? [{ id: c.file.id, created_at: iso(c.file.createdMs), filename: c.file.filename, md5: c.file.md5, mime_type: c.file.mimeType, size_bytes: c.file.sizeBytes }]
+            : null,
+        generated_files: null,
+        artifacts: !deleted && withArtifact ? [{ id: artifactId, version_id: artifactVersion, title: `${topic} draft`, artifact_type: 'text/markdown' }] : null,
+      });
+    });
+    return out;
+  }
+
+  projectAt(p: SimProject, nowMs: number): Project {
+    const org = this.dir.orgs[p.orgIndex];
+    let updated = p.createdMs;
+    for (const a of p.attachments) if (a.createdMs <= nowMs) updated = Math.max(updated, a.createdMs);
+    const deleted = p.deletedMs <= nowMs;
+    if (deleted) updated = p.deletedMs;
+    return {
+      id: p.id,
+      name: p.name,
+      created_at: iso(p.createdMs),
+      updated_at: iso(updated),
+      deleted_at: deleted ? iso(p.deletedMs) : null,
+      is_private: p.isPrivate,
+      organization_uuid: org.uuid,
+      organization_id: org.tagged,
+      user: this.dir.isActive(p.creator, nowMs) ? { id: p.creator.id, email_address: p.creator.email } : null,
+    };
+  }
+
+  view(clamp: (nowMs: number) => number): Content {
+    return {
+      chats: (now) => {
+        const t = clamp(now);
+        const n = upperBound(this.chats, t, (c) => c.createdMs);
+        const out: Chat[] = new Array(n);
+        for (let i = 0; i < n; i++) out[i] = this.chatAt(this.chats[i], t);
+        return out;
+      },
+      chat: (id, now) => {
+        const t = clamp(now);
+        const c = this.chatById.get(id);
+        if (!c || c.createdMs > t) return undefined;
+        return { chat: this.chatAt(c, t), messages: this.messagesAt(c, t) };
+      },
+      file: (id, now): FileMetadata | undefined => {
+        const t = clamp(now);
+        const f = this.fileById.get(id);
+        if (f && f.createdMs <= t && f.chat.deletedMs > t) {
+          const firstMessage = this.messagesAt(f.chat, t)[0];
+          return {
+            id: f.id,
+            claude_chat_ids: [f.chat.id],
+            message_ids: firstMessage ? [firstMessage.id] : [],
+            created_at: iso(f.createdMs),
+            filename: f.filename,
+            md5: f.md5,
+            mime_type: f.mimeType,
+            size_bytes: f.sizeBytes,
+          };
+        }
+        for (const p of this.projects) {
+          if (p.createdMs > t) break;
+          const a = p.attachments.find((x) => x.id === id && x.type === 'project_file' && x.createdMs <= t);
+          if (a) {
+            return { id: a.id, claude_chat_ids: [], message_ids: [], created_at: iso(a.createdMs), filename: a.filename, md5: a.md5, mime_type: a.mimeType, size_bytes: a.sizeBytes };
+          }
+        }
+        return undefined;
+      },
+      projects: (now) => {
+        const t = clamp(now);
+        return this.projects.filter((p) => p.createdMs <= t).map((p) => this.projectAt(p, t));
+      },
+      project: (id, now): ProjectDetail | undefined => {
+        const t = clamp(now);
+        const p = this.projectById.get(id);
+        if (!p || p.createdMs > t) return undefined;
+        const chatsCount = this.chats.filter((c) => c.project === p && c.createdMs <= t && c.deletedMs > t).length;
+        const attachments = p.attachments.filter((a) => a.createdMs <= t).length;
+        return {
+          ...this.projectAt(p, t),
+          description: `Shared workspace for the ${p.name.toLowerCase()}`,
+          instructions: 'Answer concisely and cite the attached documents.',
+          chats_count: chatsCount,
+          attachments_count: attachments,
+        };
+      },
+      projectAttachments: (id, now): ProjectAttachment[] | undefined => {
+        const t = clamp(now);
+        const p = this.projectById.get(id);
+        if (!p || p.createdMs > t) return undefined;
+        return p.attachments
+          .filter((a) => a.createdMs <= t)
+          .map((a) =>
+            a.type === 'project_doc'
+              ? { type: 'project_doc', id: a.id, created_at: iso(a.createdMs), filename: a.filename, mime_type: 'text/plain', updated_at: null }
+              : { type: 'project_file', id: a.id, created_at: iso(a.createdMs), filename: a.filename, mime_type: a.mimeType, md5: a.md5, size_bytes: a.sizeBytes },
+          );
+      },
+    };
+  }
+}
+
+/** Number of items whose key is <= value, in an array sorted by key. */
+export function upperBound<T>(items: readonly T[], value: number, key: (t: T) => number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (key(items[mid]) <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,267 @@
+// The activity feed: timeline events, hourly background buckets and the events of API calls, in the API's
+// total order (created_at, then id), with each activity visible only once it has been "indexed".
+import type { Activity } from '../../api/types.js';
+import type { ActivityFeed, ApiAccessEvent, FeedPosition, ScanOptions, SimActivity } from '../model.js';
+import type { BackgroundGenerator, Draft } from './background.js';
+import { FUTURE_TYPES } from './background.js';
+import { REFERENCE_ACTIVITY_TYPES } from './activity-types.js';
+import type { SimOrg, TimelineEvent } from './directory.js';
+import type { TenantShape } from './options.js';
+import { Rng, activityId, activityIdTime, hash32 } from './random.js';
+import { DAY, HOUR, MINUTE, isoMicros } from './time.js';
+
+export function comparePosition(a: FeedPosition, b: FeedPosition): number {
+  if (a.us !== b.us) return a.us < b.us ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+const bucketOf = (us: number) => Math.floor(us / 1000 / HOUR);
+
+/** Activities kept materialised at most (about 1 KB each); older buckets are regenerated on demand. */
+const CACHE_ACTIVITIES = 150_000;
+
+export interface FeedOptions {
+  /** Delay before the event of an API call becomes visible (the real API: about a second). */
+  selfEventDelayMs: number;
+}
+
+export class Feed implements ActivityFeed {
+  readonly knownTypes: ReadonlySet<string>;
+  private readonly timeline: SimActivity[];
+  private readonly cache = new Map<number, SimActivity[]>();
+  private cached = 0;
+  private readonly dynamic = new Map<number, SimActivity[]>();
+  private readonly dynamicById = new Map<string, SimActivity>();
+  private dynamicMinUs = Infinity;
+  private dynamicMaxUs = -Infinity;
+  private readonly dynamicRng: Rng;
+
+  constructor(
+    private readonly shape: TenantShape,
+    private readonly orgs: SimOrg[],
+    timelineEvents: TimelineEvent[],
+    private readonly background: BackgroundGenerator,
+    private readonly options: FeedOptions,
+  ) {
+    this.knownTypes = new Set([...REFERENCE_ACTIVITY_TYPES.map(([t]) => t), ...FUTURE_TYPES]);
+    const rng = new Rng(hash32(shape.seed, 50));
+    this.timeline = timelineEvents
+      .map((e) => this.materialise(rng, { us: e.ms * 1000 + rng.int(1000), orgIndex: e.orgIndex, actor: e.actor, type: e.type, fields: e.fields }))
+      .sort(comparePosition);
+    this.dynamicRng = new Rng(hash32(shape.seed, 60));
+  }
+
+  /** Draft -> record. Draws a fixed number of values so later activities do not shift. */
+  private materialise(rng: Rng, d: Draft): SimActivity {
+    const id = activityId(d.us, rng);
+    const createdMs = Math.floor(d.us / 1000);
+    const late = rng.next() < this.shape.lateShare;
+    const u = rng.next();
+    const delay = late
+      ? 2 * MINUTE * Math.pow((3 * DAY) / (2 * MINUTE), u) // log-uniform between two minutes and three days
+      : u * u * MINUTE; // indexed within the documented minute, mostly within seconds
+    const plusOffset = this.shape.timestampStyle === 'reference' && rng.next() < 1 / 7;
+    const org = d.orgIndex === null ? null : this.orgs[d.orgIndex];
+    let createdAt = isoMicros(d.us);
+    if (plusOffset) createdAt = `${createdAt.slice(0, -1)}+00:00`;
+    const record: Activity = {
+      id,
+      created_at: createdAt,
+      organization_id: org ? org.tagged : null,
+      organization_uuid: org ? org.uuid : null,
+      actor: d.actor,
+      type: d.type,
+      ...d.fields,
+    };
+    return { us: d.us, id, visibleAt: createdMs + Math.floor(delay), record };
+  }
+
+  private staticBucket(b: number): SimActivity[] {
+    const hit = this.cache.get(b);
+    if (hit) {
+      this.cache.delete(b);
+      this.cache.set(b, hit);
+      return hit;
+    }
+    const rng = new Rng(hash32(this.shape.seed, 101, b));
+    const items = this.background.bucket(b).map((d) => this.materialise(rng, d));
+    const lo = lowerBound(this.timeline, b * HOUR * 1000);
+    const hi = lowerBound(this.timeline, (b + 1) * HOUR * 1000);
+    for (let i = lo; i < hi; i++) items.push(this.timeline[i]);
+    items.sort(comparePosition);
+    this.cache.set(b, items);
+    this.cached += items.length;
+    while (this.cached > CACHE_ACTIVITIES && this.cache.size > 1) {
+      const [oldest, list] = this.cache.entries().next().value as [number, SimActivity[]];
+      this.cache.delete(oldest);
+      this.cached -= list.length;
+    }
+    return items;
+  }
+
+  private bucketItems(b: number): SimActivity[] {
+    const base = this.staticBucket(b);
+    const extra = this.dynamic.get(b);
+    if (!extra || extra.length === 0) return base;
+    return mergeSorted(base, extra);
+  }
+
+  /** The feed's extent in buckets for a scan at nowMs. */
+  private extent(nowMs: number): [number, number] {
+    const end = this.shape.live ? nowMs : this.shape.startMs;
+    const lo = Math.min(this.shape.epochStartMs * 1000, this.dynamicMinUs);
+    const hi = Math.max(end * 1000, this.dynamicMaxUs);
+    return [bucketOf(lo), bucketOf(hi)];
+  }
+
+  scan(o: ScanOptions): SimActivity[] {
+    const out: SimActivity[] = [];
+    if (o.limit <= 0) return out;
+    let [first, last] = this.extent(o.nowMs);
+    if (o.minUs !== undefined) first = Math.max(first, bucketOf(o.minUs));
+    if (o.maxUs !== undefined) last = Math.min(last, bucketOf(o.maxUs - 1));
+    const forward = o.direction === 'forward';
+    if (o.from) {
+      const fb = bucketOf(o.from.us);
+      if (forward) first = Math.max(first, fb);
+      else last = Math.min(last, fb);
+    }
+    const minUs = o.minUs ?? -Infinity;
+    const maxUs = o.maxUs ?? Infinity;
+    for (let b = forward ? first : last; forward ? b <= last : b >= first; b += forward ? 1 : -1) {
+      const items = this.bucketItems(b);
+      if (items.length === 0) continue;
+      let i: number;
+      if (forward) {
+        i = o.from ? upperBoundPosition(items, o.from) : 0;
+        for (; i < items.length; i++) {
+          const a = items[i];
+          if (a.us >= maxUs) return out;
+          if (a.us < minUs || a.visibleAt > o.nowMs || (o.filter && !o.filter(a))) continue;
+          out.push(a);
+          if (out.length >= o.limit) return out;
+        }
+      } else {
+        i = o.from ? lowerBoundPosition(items, o.from) - 1 : items.length - 1;
+        for (; i >= 0; i--) {
+          const a = items[i];
+          if (a.us < minUs) return out;
+          if (a.us >= maxUs || a.visibleAt > o.nowMs || (o.filter && !o.filter(a))) continue;
+          out.push(a);
+          if (out.length >= o.limit) return out;
+        }
+      }
+    }
+    return out;
+  }
+
+  get(id: string): SimActivity | undefined {
+    const dyn = this.dynamicById.get(id);
+    if (dyn) return dyn;
+    const us = activityIdTime(id);
+    if (us === undefined) return undefined;
+    const items = this.staticBucket(bucketOf(us));
+    const i = lowerBoundPosition(items, { us, id });
+    return items[i]?.id === id ? items[i] : undefined;
+  }
+
+  private addDynamic(a: SimActivity): void {
+    const b = bucketOf(a.us);
+    let list = this.dynamic.get(b);
+    if (!list) this.dynamic.set(b, (list = []));
+    // API calls arrive in time order, so this is nearly always an append
+    let i = list.length;
+    while (i > 0 && comparePosition(list[i - 1], a) > 0) i--;
+    list.splice(i, 0, a);
+    if (a.id) this.dynamicById.set(a.id, a);
+    this.dynamicMinUs = Math.min(this.dynamicMinUs, a.us);
+    this.dynamicMaxUs = Math.max(this.dynamicMaxUs, a.us);
+  }
+
+  recordApiAccess(e: ApiAccessEvent): SimActivity {
+    const us = e.nowMs * 1000 + this.dynamicRng.int(1000);
+    const id = activityId(us, this.dynamicRng);
+    const record: Activity = {
+      id,
+      created_at: isoMicros(us),
+      organization_id: null,
+      organization_uuid: null,
+      actor: { type: 'api_actor', api_key_id: e.apiKeyId, ip_address: e.ipAddress, user_agent: e.userAgent },
+      type: 'compliance_api_accessed',
+      request_id: e.requestId,
+      url: e.url,
+      request_method: e.method,
+      status_code: e.statusCode,
+      request_body: null,
+    };
+    const a: SimActivity = { us, id, visibleAt: e.nowMs + this.options.selfEventDelayMs, record };
+    this.addDynamic(a);
+    return a;
+  }
+
+  inject(records: Activity[], visibleAtMs: number): SimActivity[] {
+    return records.map((record) => {
+      const created = typeof record.created_at === 'string' ? parseLenient(record.created_at) : undefined;
+      if (created === undefined) throw new Error(`injected activity ${String(record.id)} has no parseable created_at`);
+      const a: SimActivity = { us: created, id: typeof record.id === 'string' ? record.id : '', visibleAt: visibleAtMs, record };
+      this.addDynamic(a);
+      return a;
+    });
+  }
+}
+
+/** Microseconds since the epoch from an RFC 3339 timestamp (offset optional, fraction up to 9 digits). */
+export function parseLenient(s: string): number | undefined {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)?$/i.exec(s.trim());
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]}${m[3] && m[3].toUpperCase() !== 'Z' ? m[3] : 'Z'}`);
+  if (Number.isNaN(ms)) return undefined;
+  const frac = (m[2] ?? '').padEnd(6, '0').slice(0, 6);
+  return ms * 1000 + Number(frac);
+}
+
+function lowerBound(items: SimActivity[], us: number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (items[mid].us < us) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose position is >= p. */
+function lowerBoundPosition(items: SimActivity[], p: FeedPosition): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (comparePosition(items[mid], p) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose position is > p. */
+function upperBoundPosition(items: SimActivity[], p: FeedPosition): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (comparePosition(items[mid], p) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function mergeSorted(a: SimActivity[], b: SimActivity[]): SimActivity[] {
+  const out: SimActivity[] = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = comparePosition(a[i], b[j]) <= 0 ? a[i++] : b[j++];
+  while (i < a.length) out[k++] = a[i++];
+  while (j < b.length) out[k++] = b[j++];
+  return out;
+}

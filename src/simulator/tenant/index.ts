@@ -1,0 +1,37 @@
+// createTenant: one seeded synthetic Claude Enterprise tenant (directory, content, feed) for the simulator.
+import type { Tenant } from '../model.js';
+import { BackgroundGenerator } from './background.js';
+import { ContentTimeline } from './content.js';
+import { DirectoryTimeline, directoryView } from './directory.js';
+import { Feed } from './feed.js';
+import { shapeTenant } from './options.js';
+import type { TenantOptions } from './options.js';
+
+export type { TenantOptions } from './options.js';
+
+export interface SyntheticTenant extends Tenant {
+  timeline: DirectoryTimeline;
+  contentTimeline: ContentTimeline;
+  /** The first moment of the feed (UTC midnight, horizonDays before start). */
+  epochStartMs: number;
+}
+
+export function createTenant(options: TenantOptions & { selfEventDelayMs?: number }): SyntheticTenant {
+  const shape = shapeTenant(options);
+  const timeline = new DirectoryTimeline(shape);
+  const contentTimeline = new ContentTimeline(shape, timeline);
+  const background = new BackgroundGenerator(shape, timeline, contentTimeline);
+  const feed = new Feed(shape, timeline.orgs, [...timeline.events, ...contentTimeline.events], background, {
+    selfEventDelayMs: options.selfEventDelayMs ?? 1000,
+  });
+  // Without live mode the tenant stops changing at start; API calls still happen on the running clock.
+  const clamp = (nowMs: number) => (shape.live ? nowMs : Math.min(nowMs, shape.startMs));
+  return {
+    feed,
+    directory: directoryView(timeline, clamp),
+    content: contentTimeline.view(clamp),
+    timeline,
+    contentTimeline,
+    epochStartMs: shape.epochStartMs,
+  };
+}
