@@ -18,7 +18,7 @@ export function comparePosition(a: FeedPosition, b: FeedPosition): number {
 const bucketOf = (us: number) => Math.floor(us / 1000 / HOUR);
 
 /** Activities kept materialised at most (about 1 KB each); older buckets are regenerated on demand. */
-const CACHE_ACTIVITIES = 150_000;
+const CACHE_ACTIVITIES = 60_000;
 
 export interface FeedOptions {
   /** Delay before the event of an API call becomes visible (the real API: about a second). */
