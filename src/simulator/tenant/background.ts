@@ -5,7 +5,7 @@ import type { Actor } from '../../api/types.js';
 import type { ContentTimeline } from './content.js';
 import type { DirectoryTimeline, SimUser } from './directory.js';
 import type { TenantShape } from './options.js';
-import { apiActor, exoticActor, futureActor, unauthenticatedActor } from './people.js';
+import { adminApiKeyActor, apiActor, exoticActor, futureActor, unauthenticatedActor } from './people.js';
 import { Rng, entityId, hash32, randomBase58 } from './random.js';
 import { DAY, HOUR } from './time.js';
 
@@ -18,7 +18,7 @@ export interface Draft {
   fields: Record<string, unknown>;
 }
 
-type Kind = 'chat' | 'file' | 'project' | 'artifact' | 'auth' | 'unauth' | 'platform' | 'code' | 'exotic' | 'anthropic' | 'future' | 'future_actor';
+type Kind = 'adminkey' | 'chat' | 'file' | 'project' | 'artifact' | 'auth' | 'unauth' | 'platform' | 'code' | 'exotic' | 'anthropic' | 'future' | 'future_actor';
 
 /** Types the simulated server knows but the reference (and so the connector's catalog) does not. */
 export const FUTURE_TYPES = ['claude_canvas_created', 'platform_agent_session_started'] as const;
@@ -49,6 +49,7 @@ const MIX: [string, number, Kind][] = [
   ['claude_code_credential_revoked', 0.15, 'exotic'],
   ['session_share_accessed', 0.2, 'exotic'],
   ['anthropic_access', 0.03, 'anthropic'],
+  ['org_users_listed', 0.3, 'adminkey'],
   ['claude_canvas_created', 0.25, 'future'],
   ['platform_agent_session_started', 0.1, 'future_actor'],
 ];
@@ -204,6 +205,9 @@ export class BackgroundGenerator {
             workspace_id: null,
           },
         };
+      case 'adminkey':
+        // a provisioning script reading the directory through the Admin API
+        return { us, orgIndex: this.consoleOrg ?? user.orgIndex, actor: adminApiKeyActor(this.dir.adminApiKeyId), type, fields: {} };
       case 'future':
         return userDraft({ claude_canvas_id: `claude_canvas_01${randomBase58(rng, 22)}`, layout: { columns: 3, theme: 'light' } });
       case 'future_actor':
