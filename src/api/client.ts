@@ -1,0 +1,387 @@
+// ComplianceClient: one typed method per Compliance API read endpoint, returning pages with provenance,
+// plus walks over every page. The only way the rest of the project reaches the API.
+
+import { ClientValidationError } from './errors.js';
+import { HttpTransport, type Logger, type RequestInfo, type ResponseShape } from './http.js';
+import {
+  MAX_DIRECTORY_PAGE,
+  MAX_ORGANIZATION_PAGE,
+  MAX_PROJECT_PAGE,
+} from './limits.js';
+import {
+  resolveDirection,
+  walkCursorPages,
+  walkTokenPages,
+  type CursorDirection,
+  type CursorStart,
+  type ItemOf,
+  type MessagesPageOf,
+  type PageOf,
+  type ResponseMeta,
+} from './pagination.js';
+import { encodeWireParams, toWireParams, type WithDates } from './query.js';
+import { RateBudget, defaultSleep } from './rate-budget.js';
+import { DEFAULT_BACKOFF, type BackoffOptions } from './retry.js';
+import { normalizeFields } from './timestamps.js';
+import type {
+  Activity,
+  ActivityQuery,
+  Chat,
+  ChatMessage,
+  ChatQuery,
+  FileMetadata,
+  Group,
+  GroupMember,
+  GroupQuery,
+  MessageQuery,
+  Organization,
+  OrganizationUser,
+  PageQuery,
+  Project,
+  ProjectAttachment,
+  ProjectDetail,
+  ProjectQuery,
+  Role,
+  RolePermission,
+} from './types.js';
+import {
+  checkPathId,
+  validateActivityQuery,
+  validateChatQuery,
+  validateMessageQuery,
+  validatePageQuery,
+  validateProjectQuery,
+} from './validate.js';
+import { defaultUserAgent } from './version.js';
+
+export const DEFAULT_BASE_URL = 'https://api.anthropic.com';
+export const DEFAULT_MAX_RETRIES = 5;
+export const DEFAULT_TIMEOUT_MS = 120_000;
+export const DEFAULT_CLIENT_REQUESTS_PER_MINUTE = 600;
+
+export interface ComplianceClientOptions {
+  apiKey: string;
+  /** Default https://api.anthropic.com; a trailing `/v1/compliance` is accepted and removed. */
+  baseUrl?: string;
+  /** Injectable so tests can hand the client the simulator in-process. */
+  fetch?: typeof fetch;
+  /** Share one budget between clients of the same parent organization. */
+  rateBudget?: RateBudget;
+  /** Used only when no rateBudget is given. Default 600; 0 disables client-side pacing. */
+  requestsPerMinute?: number;
+  /** Retries after the first attempt. Default 5. */
+  maxRetries?: number;
+  /** Per attempt, body included. Default 120 000 ms. */
+  timeoutMs?: number;
+  backoff?: Partial<BackoffOptions>;
+  /** Default `compliance-lake/<version>`. */
+  userAgent?: string;
+  logger?: Logger;
+  onRequest?: (info: RequestInfo) => void;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  /** Jitter source, for tests. */
+  random?: () => number;
+}
+
+export interface CursorWalkOptions {
+  direction?: CursorDirection;
+}
+
+export type ActivityParams = WithDates<ActivityQuery>;
+export type ChatParams = WithDates<ChatQuery>;
+export type MessageParams = WithDates<MessageQuery>;
+export type ProjectParams = WithDates<ProjectQuery>;
+export type { PageQuery, GroupQuery };
+
+type Validator = (params: Record<string, unknown>) => void;
+type Style = 'cursor' | 'token';
+
+// Timestamp fields normalised on each endpoint's records (reference §2, §3.1).
+const CREATED = ['created_at'] as const;
+const CREATED_UPDATED = ['created_at', 'updated_at'] as const;
+const CREATED_UPDATED_DELETED = ['created_at', 'updated_at', 'deleted_at'] as const;
+const NONE = [] as const;
+
+const V = '/v1/compliance';
+const enc = encodeURIComponent;
+
+const directoryPage: Validator = (p) => validatePageQuery(p, MAX_DIRECTORY_PAGE);
+const organizationPage: Validator = (p) => validatePageQuery(p, MAX_ORGANIZATION_PAGE);
+const projectPage: Validator = (p) => validatePageQuery(p, MAX_PROJECT_PAGE);
+
+export class ComplianceClient {
+  /** The budget every request of this client draws from (shared if one was passed in). */
+  readonly rateBudget: RateBudget;
+  readonly baseUrl: string;
+  readonly #http: HttpTransport;
+  readonly #logger: Logger | undefined;
+
+  constructor(options: ComplianceClientOptions) {
+    if (typeof options?.apiKey !== 'string' || options.apiKey.trim() === '') {
+      throw new ClientValidationError('apiKey is required (set ANTHROPIC_COMPLIANCE_API_KEY)', 'apiKey');
+    }
+    const now = options.now ?? Date.now;
+    const sleep = options.sleep ?? defaultSleep;
+    const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new ClientValidationError('maxRetries must be an integer >= 0', 'maxRetries');
+    if (!(timeoutMs > 0)) throw new ClientValidationError('timeoutMs must be > 0', 'timeoutMs');
+    if (!(backoff.baseMs >= 0) || !(backoff.maxMs >= 0)) throw new ClientValidationError('backoff.baseMs and backoff.maxMs must be >= 0', 'backoff');
+    const fetchFn = options.fetch ?? globalThis.fetch;
+    if (typeof fetchFn !== 'function') throw new ClientValidationError('no fetch implementation available', 'fetch');
+
+    this.baseUrl = normalizeBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
+    this.rateBudget =
+      options.rateBudget ??
+      new RateBudget({ requestsPerMinute: options.requestsPerMinute ?? DEFAULT_CLIENT_REQUESTS_PER_MINUTE, now, sleep });
+    this.#logger = options.logger;
+    this.#http = new HttpTransport({
+      apiKey: options.apiKey,
+      baseUrl: this.baseUrl,
+      fetch: fetchFn,
+      budget: this.rateBudget,
+      maxRetries,
+      timeoutMs,
+      backoff,
+      userAgent: options.userAgent ?? defaultUserAgent(),
+      logger: options.logger,
+      onRequest: options.onRequest,
+      sleep,
+      now,
+      random: options.random,
+    });
+  }
+
+  // list/get are async so that every failure, validation included, arrives as a rejection.
+
+  /** GET /v1/compliance/activities — cursor pages, newest first unless `order: 'asc'`. */
+  readonly activities = {
+    list: async (params: ActivityParams = {}): Promise<PageOf<Activity>> =>
+      this.#page('cursor', `${V}/activities`, params, validateActivityQuery, CREATED),
+    pages: (params: ActivityParams = {}, options: CursorWalkOptions = {}): AsyncGenerator<PageOf<Activity>, void, undefined> =>
+      this.#cursorWalk(params, options, validateActivityQuery, (p) => this.activities.list(p)),
+  };
+
+  /** GET /v1/compliance/organizations — page tokens. */
+  readonly organizations = {
+    list: async (params: PageQuery = {}): Promise<PageOf<Organization>> =>
+      this.#page('token', `${V}/organizations`, params, organizationPage, CREATED),
+    pages: (params: PageQuery = {}): AsyncGenerator<PageOf<Organization>, void, undefined> =>
+      this.#tokenWalk(params, organizationPage, (p) => this.organizations.list(p)),
+  };
+
+  /** GET /v1/compliance/organizations/{org_uuid}/users — page tokens. */
+  readonly users = {
+    list: async (orgUuid: string, params: PageQuery = {}): Promise<PageOf<OrganizationUser>> =>
+      this.#page('token', `${V}/organizations/${pathId('orgUuid', orgUuid)}/users`, params, directoryPage, CREATED),
+    pages: (orgUuid: string, params: PageQuery = {}): AsyncGenerator<PageOf<OrganizationUser>, void, undefined> =>
+      this.#tokenWalk(params, directoryPage, (p) => this.users.list(orgUuid, p), () => pathId('orgUuid', orgUuid)),
+  };
+
+  /** GET /v1/compliance/organizations/{org_uuid}/roles[/{role_id}] — page tokens; `get` is one role. */
+  readonly roles = {
+    list: async (orgUuid: string, params: PageQuery = {}): Promise<PageOf<Role>> =>
+      this.#page('token', `${V}/organizations/${pathId('orgUuid', orgUuid)}/roles`, params, directoryPage, CREATED_UPDATED),
+    pages: (orgUuid: string, params: PageQuery = {}): AsyncGenerator<PageOf<Role>, void, undefined> =>
+      this.#tokenWalk(params, directoryPage, (p) => this.roles.list(orgUuid, p), () => pathId('orgUuid', orgUuid)),
+    get: async (orgUuid: string, roleId: string): Promise<ItemOf<Role>> =>
+      this.#item(`${V}/organizations/${pathId('orgUuid', orgUuid)}/roles/${pathId('roleId', roleId)}`, CREATED_UPDATED),
+  };
+
+  /** GET /v1/compliance/organizations/{org_uuid}/roles/{role_id}/permissions — page tokens. */
+  readonly rolePermissions = {
+    list: async (orgUuid: string, roleId: string, params: PageQuery = {}): Promise<PageOf<RolePermission>> =>
+      this.#page(
+        'token',
+        `${V}/organizations/${pathId('orgUuid', orgUuid)}/roles/${pathId('roleId', roleId)}/permissions`,
+        params,
+        directoryPage,
+        NONE,
+      ),
+    pages: (orgUuid: string, roleId: string, params: PageQuery = {}): AsyncGenerator<PageOf<RolePermission>, void, undefined> =>
+      this.#tokenWalk(params, directoryPage, (p) => this.rolePermissions.list(orgUuid, roleId, p), () => {
+        pathId('orgUuid', orgUuid);
+        pathId('roleId', roleId);
+      }),
+  };
+
+  /** GET /v1/compliance/groups[/{group_id}] — page tokens, optional `name_prefix`; `get` is one group. */
+  readonly groups = {
+    list: async (params: GroupQuery = {}): Promise<PageOf<Group>> =>
+      this.#page('token', `${V}/groups`, params, directoryPage, CREATED_UPDATED),
+    pages: (params: GroupQuery = {}): AsyncGenerator<PageOf<Group>, void, undefined> =>
+      this.#tokenWalk(params, directoryPage, (p) => this.groups.list(p)),
+    get: async (groupId: string): Promise<ItemOf<Group>> => this.#item(`${V}/groups/${pathId('groupId', groupId)}`, CREATED_UPDATED),
+  };
+
+  /** GET /v1/compliance/groups/{group_id}/members — page tokens. */
+  readonly groupMembers = {
+    list: async (groupId: string, params: PageQuery = {}): Promise<PageOf<GroupMember>> =>
+      this.#page('token', `${V}/groups/${pathId('groupId', groupId)}/members`, params, directoryPage, CREATED_UPDATED),
+    pages: (groupId: string, params: PageQuery = {}): AsyncGenerator<PageOf<GroupMember>, void, undefined> =>
+      this.#tokenWalk(params, directoryPage, (p) => this.groupMembers.list(groupId, p), () => pathId('groupId', groupId)),
+  };
+
+  /** GET /v1/compliance/apps/chats — cursor pages, oldest first by `order_by`. */
+  readonly chats = {
+    list: async (params: ChatParams = {}): Promise<PageOf<Chat>> =>
+      this.#page('cursor', `${V}/apps/chats`, params, validateChatQuery, CREATED_UPDATED_DELETED),
+    pages: (params: ChatParams = {}, options: CursorWalkOptions = {}): AsyncGenerator<PageOf<Chat>, void, undefined> =>
+      this.#cursorWalk(params, options, validateChatQuery, (p) => this.chats.list(p)),
+  };
+
+  /** GET /v1/compliance/apps/chats/{claude_chat_id}/messages — chat metadata plus cursor pages of messages. */
+  readonly chatMessages = {
+    list: async (chatId: string, params: MessageParams = {}): Promise<MessagesPageOf> =>
+      this.#messagesPage(`${V}/apps/chats/${pathId('chatId', chatId)}/messages`, params),
+    pages: (chatId: string, params: MessageParams = {}, options: CursorWalkOptions = {}): AsyncGenerator<MessagesPageOf, void, undefined> => {
+      pathId('chatId', chatId);
+      return this.#cursorWalk(params, options, validateMessageQuery, (p) => this.chatMessages.list(chatId, p));
+    },
+  };
+
+  /** GET /v1/compliance/apps/chats/files/{claude_file_id} — file metadata. */
+  readonly files = {
+    get: async (fileId: string): Promise<ItemOf<FileMetadata>> => this.#item(`${V}/apps/chats/files/${pathId('fileId', fileId)}`, CREATED),
+  };
+
+  /** GET /v1/compliance/apps/projects[/{project_id}] — page tokens; `get` adds description and counts. */
+  readonly projects = {
+    list: async (params: ProjectParams = {}): Promise<PageOf<Project>> =>
+      this.#page('token', `${V}/apps/projects`, params, validateProjectQuery, CREATED_UPDATED_DELETED),
+    pages: (params: ProjectParams = {}): AsyncGenerator<PageOf<Project>, void, undefined> =>
+      this.#tokenWalk(params, validateProjectQuery, (p) => this.projects.list(p)),
+    get: async (projectId: string): Promise<ItemOf<ProjectDetail>> =>
+      this.#item(`${V}/apps/projects/${pathId('projectId', projectId)}`, CREATED_UPDATED_DELETED),
+  };
+
+  /** GET /v1/compliance/apps/projects/{project_id}/attachments — page tokens. */
+  readonly projectAttachments = {
+    list: async (projectId: string, params: PageQuery = {}): Promise<PageOf<ProjectAttachment>> =>
+      this.#page('token', `${V}/apps/projects/${pathId('projectId', projectId)}/attachments`, params, projectPage, CREATED_UPDATED),
+    pages: (projectId: string, params: PageQuery = {}): AsyncGenerator<PageOf<ProjectAttachment>, void, undefined> =>
+      this.#tokenWalk(params, projectPage, (p) => this.projectAttachments.list(projectId, p), () => pathId('projectId', projectId)),
+  };
+
+  async #page<T>(
+    style: Style,
+    endpoint: string,
+    params: object,
+    validate: Validator,
+    timestampFields: readonly string[],
+  ): Promise<PageOf<T>> {
+    const { res, meta } = await this.#get(endpoint, params, validate, 'list');
+    const body = res.body;
+    const data = body.data as T[];
+    if (timestampFields.length) for (const record of data) normalizeFields(record, timestampFields);
+    return style === 'cursor' ? { ...cursorFields(body), data, ...meta } : { ...tokenFields(body), data, ...meta };
+  }
+
+  async #messagesPage(endpoint: string, params: MessageParams): Promise<MessagesPageOf> {
+    const { res, meta } = await this.#get(endpoint, params, validateMessageQuery, 'messages');
+    // The page is the chat object itself plus the message list and cursors; split them apart.
+    const { chat_messages, has_more: _h, first_id: _f, last_id: _l, ...chat } = res.body;
+    const data = chat_messages as ChatMessage[];
+    normalizeFields(chat, CREATED_UPDATED_DELETED);
+    for (const message of data) {
+      normalizeFields(message, CREATED);
+      for (const list of [message?.files, message?.generated_files]) {
+        if (Array.isArray(list)) for (const file of list) normalizeFields(file, CREATED);
+      }
+    }
+    return { ...cursorFields(res.body), data, chat: chat as unknown as Chat, ...meta };
+  }
+
+  async #item<T>(endpoint: string, timestampFields: readonly string[]): Promise<ItemOf<T>> {
+    const { res, meta } = await this.#get(endpoint, {}, () => {}, 'object');
+    normalizeFields(res.body, timestampFields);
+    return { data: res.body as unknown as T, ...meta };
+  }
+
+  async #get(endpoint: string, params: object, validate: Validator, shape: ResponseShape) {
+    validate(params as Record<string, unknown>);
+    const wire = toWireParams(params);
+    const query = encodeWireParams(wire);
+    const res = await this.#http.getJson(endpoint, query, shape);
+    const meta: ResponseMeta = {
+      requestId: res.requestId,
+      status: res.status,
+      endpoint,
+      params: wire,
+      query,
+      attempts: res.attempts,
+      serverTimeMs: res.serverTimeMs,
+    };
+    return { res, meta };
+  }
+
+  // Validation runs when the walk is created, so a bad call fails at the call site, not mid-loop.
+  #cursorWalk<Q extends CursorStart, P extends PageOf<unknown>>(
+    params: Q,
+    options: CursorWalkOptions,
+    validate: Validator,
+    list: (params: Q) => Promise<P>,
+  ): AsyncGenerator<P, void, undefined> {
+    validate(params as unknown as Record<string, unknown>);
+    const { after_id, before_id, ...rest } = params;
+    const start: CursorStart = { after_id, before_id };
+    const direction = resolveDirection(start, options.direction);
+    return walkCursorPages((cursor) => list({ ...rest, ...cursor } as Q), start, direction, this.#logger);
+  }
+
+  #tokenWalk<Q extends PageQuery, P extends PageOf<unknown>>(
+    params: Q,
+    validate: Validator,
+    list: (params: Q) => Promise<P>,
+    checkPath: () => void = () => {},
+  ): AsyncGenerator<P, void, undefined> {
+    checkPath();
+    validate(params as unknown as Record<string, unknown>);
+    const { page, ...rest } = params;
+    return walkTokenPages((token) => list({ ...rest, ...(token === undefined ? {} : { page: token }) } as Q), page, this.#logger);
+  }
+}
+
+function cursorFields(body: Record<string, unknown>) {
+  return {
+    has_more: body.has_more === true,
+    first_id: typeof body.first_id === 'string' ? body.first_id : null,
+    last_id: typeof body.last_id === 'string' ? body.last_id : null,
+    next_page: null,
+  };
+}
+
+function tokenFields(body: Record<string, unknown>) {
+  const next = typeof body.next_page === 'string' && body.next_page.length > 0 ? body.next_page : null;
+  return {
+    // Older responses had no has_more (reference §2.2); then a next page means more.
+    has_more: typeof body.has_more === 'boolean' ? body.has_more : next !== null,
+    first_id: null,
+    last_id: null,
+    next_page: next,
+  };
+}
+
+function pathId(name: string, value: string): string {
+  return enc(checkPathId(name, value));
+}
+
+/** Origin plus optional prefix, without trailing slash or `/v1/compliance` (some vendors include it). */
+export function normalizeBaseUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ClientValidationError('baseUrl is not a valid absolute URL', 'baseUrl');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ClientValidationError('baseUrl must be an http(s) URL', 'baseUrl');
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ClientValidationError('baseUrl must not carry a query, fragment or credentials', 'baseUrl');
+  }
+  const path = url.pathname.replace(/\/+$/, '').replace(/\/v1\/compliance$/i, '').replace(/\/v1$/i, '').replace(/\/+$/, '');
+  return `${url.origin}${path}`;
+}

@@ -1,0 +1,50 @@
+// The public surface of src/api: the client, its page and error types, and the shared rate budget.
+
+export {
+  ComplianceClient,
+  DEFAULT_BASE_URL,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_TIMEOUT_MS,
+  normalizeBaseUrl,
+  type ActivityParams,
+  type ChatParams,
+  type ComplianceClientOptions,
+  type CursorWalkOptions,
+  type MessageParams,
+  type ProjectParams,
+} from './client.js';
+export {
+  AuthenticationError,
+  ClientValidationError,
+  ComplianceApiError,
+  ConflictError,
+  InvalidRequestError,
+  MalformedResponseError,
+  NetworkError,
+  NotFoundError,
+  PermissionError,
+  RateLimitedError,
+  ServerError,
+  parseErrorBody,
+  parseScopeMessage,
+  redact,
+  type ErrorContext,
+  type ScopeMessage,
+} from './errors.js';
+export type { Logger, LogFn, RequestInfo } from './http.js';
+export {
+  records,
+  type CursorDirection,
+  type ItemOf,
+  type MessagesPageOf,
+  type PageOf,
+  type ResponseMeta,
+} from './pagination.js';
+export { encodeQuery, toWireParams, encodeWireParams, type WireParams, type WithDates } from './query.js';
+export { RateBudget, type RateBudgetOptions, type RateBudgetSnapshot } from './rate-budget.js';
+export { backoffDelay, parseRetryAfter, shouldRetryStatus, DEFAULT_BACKOFF, type BackoffOptions } from './retry.js';
+export { normalizeTimestamp, toEpochMicros, parseTimestampMs, toQueryTimestamp } from './timestamps.js';
+export { packageVersion } from './version.js';
+export * from './limits.js';
+export type * from './types.js';
+export { KNOWN_ACTOR_TYPES } from './types.js';

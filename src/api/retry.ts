@@ -1,0 +1,83 @@
+// When to retry and how long to wait: status rules, `x-should-retry`, `retry-after`, backoff with jitter.
+// (reference §6.1–§6.3; the same policy as the Anthropic SDKs and dlt's retry helper.)
+
+export interface BackoffOptions {
+  /** First wait, in ms. */
+  baseMs: number;
+  /** Ceiling of any computed wait, in ms. */
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 60_000 };
+
+/** Statuses worth another attempt: throttling, timeouts and transient server failures. */
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504, 529]);
+
+/**
+ * Whether a response status deserves a retry. `x-should-retry` overrides the status rule both ways
+ * (the API sends `false` on deterministic failures, reference §6.1).
+ */
+export function shouldRetryStatus(status: number, xShouldRetry: string | null): boolean {
+  const header = xShouldRetry?.trim().toLowerCase();
+  if (header === 'true') return true;
+  if (header === 'false') return false;
+  return RETRYABLE_STATUS.has(status);
+}
+
+/**
+ * `retry-after` as a wait in ms: delta-seconds (integer or decimal) or an HTTP date.
+ * Null when absent or unreadable; never negative.
+ */
+export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | null {
+  if (value == null) return null;
+  const text = value.trim();
+  if (text === '') return null;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  // An HTTP date always names its month; this keeps Date.parse from reading "-5" as a year.
+  const at = /[a-z]{3}/i.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(at)) return null;
+  return Math.max(0, at - nowMs);
+}
+
+/**
+ * Exponential backoff for retry number `retry` (1 = the first retry): base · 2^(retry-1), capped at
+ * maxMs, then ±25 % jitter so that clients that failed together do not retry together; the result is
+ * clamped to [0, maxMs].
+ */
+export function backoffDelay(retry: number, options: BackoffOptions, random: () => number = Math.random): number {
+  const exponent = Math.max(0, retry - 1);
+  const raw = Math.min(options.maxMs, options.baseMs * 2 ** Math.min(exponent, 52));
+  const jittered = raw * (0.75 + 0.5 * random());
+  return Math.round(Math.min(options.maxMs, Math.max(0, jittered)));
+}
+
+/** Transport failures that are worth another attempt: resets, refused connections, aborted bodies. */
+export function isTransientNetworkError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') return true;
+  if (err instanceof TypeError) return true; // undici: "fetch failed", "terminated"
+  const codes = new Set([
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ECONNABORTED',
+    'EPIPE',
+    'ETIMEDOUT',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'ENETUNREACH',
+    'EHOSTUNREACH',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'UND_ERR_HEADERS_TIMEOUT',
+    'UND_ERR_BODY_TIMEOUT',
+    'UND_ERR_CLOSED',
+  ]);
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && codes.has(code)) return true;
+    if (/terminated|socket hang up|other side closed/i.test(e.message)) return true;
+    e = e.cause;
+  }
+  return false;
+}

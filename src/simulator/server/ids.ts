@@ -1,0 +1,32 @@
+// Identifiers the server mints: request ids and the `apikey_…` ids that stand for keys in the feed.
+import { createHash } from 'node:crypto';
+
+const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+
+function base58FromBytes(bytes: Uint8Array, width: number): string {
+  let out = '';
+  for (let i = 0; i < width; i++) out += BASE58[bytes[i % bytes.length] % 58];
+  return out;
+}
+
+function base58Fixed(value: number, width: number): string {
+  let out = '';
+  let v = Math.floor(value);
+  for (let i = 0; i < width; i++) {
+    out = BASE58[v % 58] + out;
+    v = Math.floor(v / 58);
+  }
+  return out;
+}
+
+/** `apikey_01` + 22 base58 chars derived from the key; the key itself is never echoed (DESIGN invariant 6). */
+export function apiKeyIdFor(key: string): string {
+  const digest = createHash('sha256').update('apikey:').update(key).digest();
+  return `apikey_01${base58FromBytes(digest, 22)}`;
+}
+
+/** `req_01` + 22 base58 chars: the counter (unique per simulator) then a seeded hash (looks opaque). */
+export function requestIdFor(seed: number, counter: number): string {
+  const digest = createHash('sha256').update(`req:${seed}:${counter}`).digest();
+  return `req_01${base58Fixed(counter, 8)}${base58FromBytes(digest, 14)}`;
+}

@@ -1,0 +1,40 @@
+// Building SimResponses: the headers every response carries and the error responses (reference §6.1).
+import type { SimResponse } from './app.js';
+import { type ErrorType, errorBody } from './errors.js';
+
+export function baseHeaders(requestId: string | null, nowMs: number): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    // the connector anchors its windows at the server's Date header (DESIGN invariant 3), so it follows the sim clock
+    date: new Date(nowMs).toUTCString(),
+  };
+  if (requestId) headers['request-id'] = requestId;
+  return headers;
+}
+
+export function jsonResponse(status: number, body: string, headers: Record<string, string>): SimResponse {
+  return { status, headers, body };
+}
+
+export interface ErrorOptions {
+  details?: Record<string, unknown>;
+  /** `false` on every 4xx and deterministic 500; `true` on 429 and transient 5xx; omitted when undefined. */
+  shouldRetry?: boolean;
+  /** The body's `request_id`; auth failures answer null (WIRE). */
+  bodyRequestId?: string | null;
+  extraHeaders?: Record<string, string>;
+}
+
+export function errorResponse(
+  status: number,
+  type: ErrorType,
+  message: string,
+  requestId: string | null,
+  nowMs: number,
+  opts: ErrorOptions = {},
+): SimResponse {
+  const headers = { ...baseHeaders(requestId, nowMs), ...opts.extraHeaders };
+  if (opts.shouldRetry !== undefined) headers['x-should-retry'] = String(opts.shouldRetry);
+  const bodyRequestId = opts.bodyRequestId === undefined ? requestId : opts.bodyRequestId;
+  return { status, headers, body: errorBody(type, message, bodyRequestId, opts.details) };
+}
