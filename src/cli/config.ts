@@ -1,0 +1,81 @@
+// Connection settings for commands that call a Compliance API: one place that reads them, validates
+// them, and fails before any request with a message naming the bad setting (never its secret value).
+import { readFileSync } from 'node:fs';
+import { DEFAULT_BASE_URL } from '../api/index.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface ConnectionFlags {
+  baseUrl?: string;
+  apiKeyFile?: string;
+  rpm?: string;
+}
+
+export interface Connection {
+  baseUrl: string;
+  apiKey: string;
+  requestsPerMinute: number;
+  /** Doubtful but allowed settings, to print before starting. */
+  warnings: string[];
+}
+
+const KEY_PREFIXES = ['sk-ant-api01-', 'sk-ant-admin01-'];
+
+export function loadConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Connection {
+  const baseUrl = flags.baseUrl ?? env.COMPLIANCE_API_BASE_URL ?? DEFAULT_BASE_URL;
+  let parsed: URL;
+  try {
+    parsed = new URL(baseUrl);
+  } catch {
+    throw new ConfigError(`base URL (--base-url or COMPLIANCE_API_BASE_URL) is not a URL: "${baseUrl}"`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new ConfigError(`base URL (--base-url or COMPLIANCE_API_BASE_URL) must be http or https; got "${parsed.protocol}"`);
+  }
+  let apiKey: string | undefined;
+  if (flags.apiKeyFile) {
+    try {
+      apiKey = readFileSync(flags.apiKeyFile, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError(`--api-key-file: cannot read ${flags.apiKeyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  } else {
+    apiKey = env.ANTHROPIC_COMPLIANCE_API_KEY?.trim();
+  }
+  if (!apiKey) {
+    throw new ConfigError(
+      'no API key: set ANTHROPIC_COMPLIANCE_API_KEY or pass --api-key-file FILE (a Compliance Access Key, sk-ant-api01-..., or an Admin key, sk-ant-admin01-..., for the activity feed only)',
+    );
+  }
+  const warnings: string[] = [];
+  if (apiKey.startsWith('sk-ant-api03-')) {
+    // never echo the key; name only what is wrong with it (reference §1.2: Claude API keys are not accepted)
+    throw new ConfigError(
+      'the API key is a Claude API key (sk-ant-api03-...), which the Compliance API does not accept; use a Compliance Access Key (sk-ant-api01-...) or, for the activity feed only, an Admin key (sk-ant-admin01-...)',
+    );
+  }
+  if (!KEY_PREFIXES.some((p) => apiKey!.startsWith(p))) {
+    // Other implementations of the contract may issue other keys: warn, do not refuse.
+    warnings.push('the API key does not start with sk-ant-api01- or sk-ant-admin01-; the real Compliance API will reject it');
+  }
+  const rpm = flags.rpm === undefined ? 600 : Number(flags.rpm);
+  if (!Number.isInteger(rpm) || rpm < 0) throw new ConfigError(`--rpm must be a whole number >= 0 (0 = no client-side pacing); got "${flags.rpm}"`);
+  return { baseUrl: baseUrl.replace(/\/+$/, ''), apiKey, requestsPerMinute: rpm, warnings };
+}
+
+/** Parses a whole-number CLI option, naming it when it is wrong. */
+export function intOption(name: string, value: string | undefined, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be a whole number >= ${min}; got "${value}"`);
+  return n;
+}
+
+export function timeOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new ConfigError(`${name} must be an RFC 3339 timestamp such as 2026-11-01T00:00:00Z; got "${value}"`);
+  return ms;
+}

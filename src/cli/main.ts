@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+// The compliance-lake command line: parses flags, runs one command, and turns every failure into a
+// message that says what went wrong and what to do (never a secret, never a bare stack trace).
+import { Command, Option } from 'commander';
+import { ComplianceApiError, ComplianceClient, packageVersion } from '../api/index.js';
+import { ConfigError, intOption, loadConnection, timeOption } from './config.js';
+import { SIM_DEFAULTS, listenOrExplain, runSimulate, simulatorFromFlags, type SimulateFlags } from './simulate.js';
+import { formatSummary, requestTracker, smokeWalk } from './smoke.js';
+
+const program = new Command('compliance-lake')
+  .description('Keep a complete, verifiable copy of your Claude Compliance API data, and query it.')
+  .version(packageVersion())
+  .showHelpAfterError('(run with --help for usage)');
+
+function simulatorOptions(cmd: Command, defaultPort: number): Command {
+  return cmd
+    .option('--port <n>', `port on 127.0.0.1 (0 picks a free one)`, String(defaultPort))
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--seed <n>', 'tenant seed: same seed, same data', String(SIM_DEFAULTS.seed))
+    .option('--api-key <key>', 'Compliance Access Key to accept (every read scope); default a fixed local-only key')
+    .option('--admin-key <key>', 'Admin API key to accept (activity feed only); default a fixed local-only key')
+    .option('--activities-per-day <n>', 'average feed volume', String(SIM_DEFAULTS.activitiesPerDay))
+    .option('--horizon-days <n>', 'history length in days (up to 2192, six years)', String(SIM_DEFAULTS.horizonDays))
+    .option('--users <n>', 'organization size (default scales with volume)')
+    .option('--live', 'the clock follows real time and new activities keep arriving')
+    .option('--late-share <fraction>', 'share of activities indexed late (default 0.01 live, 0 otherwise)')
+    .option('--faults <profile>', 'fault profile: none, rate-limit-burst, server-errors, resets, slow, truncated, invalid-json, duplicate-boundary, phantom-has-more, chaos')
+    .option('--rpm <n>', 'shared rate limit per parent organization (0 = unlimited)', String(SIM_DEFAULTS.rpm))
+    .option('--latency-ms <n>', 'added to every API response', '0')
+    .addOption(new Option('--timestamp-style <style>', 'z: 2026-01-01T00:00:00Z; reference: +00:00 with microseconds').choices(['z', 'reference']))
+    .option('--now <time>', "the tenant's present (RFC 3339); default the real time");
+}
+
+simulatorOptions(program.command('simulate'), SIM_DEFAULTS.port)
+  .description('run a local Compliance API (a seeded synthetic tenant) until interrupted')
+  .action(async (flags: SimulateFlags) => {
+    await runSimulate(flags);
+  });
+
+simulatorOptions(program.command('demo'), 0)
+  .description('start the simulator on loopback and walk its activity feed through the client')
+  .option('--max-pages <n>', 'stop after this many activity pages (default: the whole feed)')
+  .option('--limit <n>', 'activities per page (1-5000)', '1000')
+  .option('--keep', 'keep the simulator running after the walk (Ctrl-C to stop)')
+  .action(async (flags: SimulateFlags & { maxPages?: string; limit?: string; keep?: boolean }) => {
+    const { sim, apiKey, tenant } = simulatorFromFlags(flags);
+    const server = await listenOrExplain(sim, intOption('--port', flags.port, 0), flags.host ?? '127.0.0.1');
+    out(`Compliance API simulator on ${server.url} (seed ${flags.seed}, feed from ${iso(tenant.epochStartMs)})`);
+    const track = requestTracker();
+    const client = new ComplianceClient({
+      apiKey,
+      baseUrl: server.url,
+      requestsPerMinute: intOption('--rpm', flags.rpm, SIM_DEFAULTS.rpm),
+      onRequest: track.onRequest,
+    });
+    try {
+      const summary = await smokeWalk({
+        client,
+        limit: intOption('--limit', flags.limit, 1000, 1),
+        maxPages: flags.maxPages === undefined ? undefined : intOption('--max-pages', flags.maxPages, 1, 1),
+        directory: true,
+        onPage: progress,
+      });
+      clearProgress();
+      out(formatSummary(summary, track.counts));
+    } finally {
+      if (!flags.keep) await server.close();
+    }
+    if (flags.keep) {
+      out(`\nSimulator still running on ${server.url}; key: ${apiKey} (local-only). Ctrl-C to stop.`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await server.close();
+    }
+  });
+
+program
+  .command('smoke')
+  .description('walk the activity feed of a Compliance API (the real one, or any implementation) and print what was read')
+  .option('--base-url <url>', 'API origin (env COMPLIANCE_API_BASE_URL; default https://api.anthropic.com)')
+  .option('--api-key-file <file>', 'file holding the key (default env ANTHROPIC_COMPLIANCE_API_KEY)')
+  .option('--rpm <n>', 'client-side budget, requests per minute (0 = no pacing)', '600')
+  .option('--max-pages <n>', 'stop after this many activity pages', '5')
+  .option('--limit <n>', 'activities per page (1-5000)', '1000')
+  .option('--since <time>', 'only activities created at or after this RFC 3339 time')
+  .option('--directory', 'also count organizations, users and groups (needs the directory scopes)')
+  .action(async (flags: { baseUrl?: string; apiKeyFile?: string; rpm?: string; maxPages?: string; limit?: string; since?: string; directory?: boolean }) => {
+    const conn = loadConnection(flags);
+    for (const w of conn.warnings) process.stderr.write(`compliance-lake: warning: ${w}\n`);
+    const since = timeOption('--since', flags.since);
+    const track = requestTracker();
+    const client = new ComplianceClient({
+      apiKey: conn.apiKey,
+      baseUrl: conn.baseUrl,
+      requestsPerMinute: conn.requestsPerMinute,
+      onRequest: track.onRequest,
+    });
+    out(`Reading ${client.baseUrl}/v1/compliance/activities ...`);
+    const summary = await smokeWalk({
+      client,
+      limit: intOption('--limit', flags.limit, 1000, 1),
+      maxPages: intOption('--max-pages', flags.maxPages, 5, 1),
+      since: since === undefined ? undefined : new Date(since),
+      directory: Boolean(flags.directory),
+      onPage: progress,
+    });
+    clearProgress();
+    out(formatSummary(summary, track.counts));
+  });
+
+function out(text: string): void {
+  process.stdout.write(text + '\n');
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function progress(pages: number, records: number): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r  ${pages} pages, ${records} activities`);
+}
+
+function clearProgress(): void {
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+}
+
+/** Exit codes: 1 an API or runtime failure, 2 a configuration or usage error. */
+function fail(err: unknown): never {
+  clearProgress();
+  if (err instanceof ConfigError) {
+    process.stderr.write(`compliance-lake: ${err.message}\n`);
+    process.exit(2);
+  }
+  if (err instanceof ComplianceApiError) {
+    // The client's errors are built from safe parts only (method, path, status, request id, API message).
+    process.stderr.write(`compliance-lake: ${err.message}\n`);
+    process.exit(1);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`compliance-lake: unexpected failure: ${message}\n`);
+  if (process.env.COMPLIANCE_LAKE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  process.exit(1);
+}
+
+process.on('unhandledRejection', fail);
+program.parseAsync(process.argv).catch(fail);
