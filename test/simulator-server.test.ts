@@ -1190,21 +1190,6 @@ describe('over loopback', () => {
     const ok = await fetch(`${server.url}/v1/compliance/activities?limit=100`, { headers });
     expect((await jsonOf(ok)).data).toHaveLength(100);
   });
-
-  test('a 5000-activity page takes at most 50 ms (median)', async () => {
-    const headers = { 'x-api-key': KEYS.full };
-    const url = `${server.url}/v1/compliance/activities?limit=5000&created_at.lt=2026-10-31T00:00:00Z`;
-    await (await fetch(url, { headers })).text();
-    const times: number[] = [];
-    for (let i = 0; i < 9; i++) {
-      const started = performance.now();
-      const body = await (await fetch(url, { headers })).text();
-      times.push(performance.now() - started);
-      expect(body.length).toBeGreaterThan(1_000_000);
-    }
-    times.sort((a, b) => a - b);
-    expect(times[4]).toBeLessThanOrEqual(50);
-  });
 });
 
 describe('latency', () => {

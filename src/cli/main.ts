@@ -2,7 +2,7 @@
 // The compliance-lake command line: parses flags, runs one command, and turns every failure into a
 // message that says what went wrong and what to do (never a secret, never a bare stack trace).
 import { Command, Option } from 'commander';
-import { ComplianceApiError, ComplianceClient, packageVersion } from '../api/index.js';
+import { ComplianceApiError, ComplianceClient, type Logger, packageVersion } from '../api/index.js';
 import { ConfigError, intOption, loadConnection, timeOption } from './config.js';
 import { SIM_DEFAULTS, listenOrExplain, runSimulate, simulatorFromFlags, type SimulateFlags } from './simulate.js';
 import { formatSummary, requestTracker, smokeWalk } from './smoke.js';
@@ -86,7 +86,8 @@ program
   .option('--limit <n>', 'activities per page (1-5000)', '1000')
   .option('--since <time>', 'only activities created at or after this RFC 3339 time')
   .option('--directory', 'also count organizations, users and groups (needs the directory scopes)')
-  .action(async (flags: { baseUrl?: string; apiKeyFile?: string; rpm?: string; maxPages?: string; limit?: string; since?: string; directory?: boolean }) => {
+  .option('--max-retries <n>', 'retries per request after the first attempt', '5')
+  .action(async (flags: { baseUrl?: string; apiKeyFile?: string; rpm?: string; maxPages?: string; limit?: string; since?: string; directory?: boolean; maxRetries?: string }) => {
     const conn = loadConnection(flags);
     for (const w of conn.warnings) process.stderr.write(`compliance-lake: warning: ${w}\n`);
     const since = timeOption('--since', flags.since);
@@ -95,7 +96,9 @@ program
       apiKey: conn.apiKey,
       baseUrl: conn.baseUrl,
       requestsPerMinute: conn.requestsPerMinute,
+      maxRetries: intOption('--max-retries', flags.maxRetries, 5),
       onRequest: track.onRequest,
+      logger: retryLogger,
     });
     out(`Reading ${client.baseUrl}/v1/compliance/activities ...`);
     const summary = await smokeWalk({
@@ -109,6 +112,19 @@ program
     clearProgress();
     out(formatSummary(summary, track.counts));
   });
+
+/** Says on stderr when a request is retried, so a slow failure is never silent. */
+const retryLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: (obj, msg) => {
+    if (msg !== 'compliance api: retrying') return;
+    clearProgress();
+    const status = obj.status === null ? '' : ` (HTTP ${String(obj.status)})`;
+    process.stderr.write(`  retrying ${String(obj.path)}: ${String(obj.reason)}${status}; attempt ${Number(obj.attempt) + 1} in ${(Number(obj.waitMs) / 1000).toFixed(1)} s\n`);
+  },
+  error: () => {},
+};
 
 function out(text: string): void {
   process.stdout.write(text + '\n');

@@ -1,0 +1,37 @@
+// Runs the benchmarks (all, or those named on the command line) and writes each result as JSON under
+// bench/results/ (git-ignored); BENCHMARKS.md quotes them. Usage: npm run bench [-- simulator-page client-throughput]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { benchClientThroughput } from './client-throughput.js';
+import { benchSimulatorPage } from './simulator-page.js';
+
+const BENCHES: Record<string, () => Promise<unknown>> = {
+  'simulator-page': () => benchSimulatorPage(),
+  'client-throughput': () => benchClientThroughput(),
+};
+
+const machine = {
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model ?? 'unknown',
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${os.platform()} ${os.release()}`,
+};
+
+const names = process.argv.slice(2);
+for (const name of names) {
+  if (!(name in BENCHES)) {
+    process.stderr.write(`unknown benchmark "${name}"; known: ${Object.keys(BENCHES).join(', ')}\n`);
+    process.exit(2);
+  }
+}
+const resultsDir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+mkdirSync(resultsDir, { recursive: true });
+for (const name of names.length ? names : Object.keys(BENCHES)) {
+  process.stdout.write(`== ${name}\n`);
+  const result = await BENCHES[name]();
+  const record = { bench: name, at: new Date().toISOString(), machine, result };
+  writeFileSync(`${resultsDir}${name}.json`, JSON.stringify(record, null, 2) + '\n');
+  process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+}

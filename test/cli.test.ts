@@ -1,0 +1,176 @@
+// The built CLI as a user runs it: demo, simulate and smoke over loopback, with their failure messages.
+// `npm test` builds dist/ first; these tests spawn dist/src/cli/main.js.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
+const SECRET = 'sk-ant-api01-cli-test-secret-DO-NOT-PRINT-4242';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c));
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Starts `compliance-lake simulate` and resolves once it prints its URL. */
+function startSimulate(args: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'simulate', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1], output: () => out });
+    });
+    child.stderr!.on('data', (c: Buffer) => (out += c));
+    child.once('exit', (code) => reject(new Error(`simulate exited with ${code}: ${out}`)));
+  });
+}
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error('dist/ is missing: run the tests with `npm test`, which builds first');
+});
+
+describe('demo', () => {
+  test('starts the simulator, walks the feed through the client, prints what it read and exits 0', async () => {
+    const r = await run(['demo', '--max-pages', '3', '--limit', '200', '--seed', '7', '--horizon-days', '3']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Compliance API simulator on http:\/\/127\.0\.0\.1:\d+ \(seed 7/);
+    expect(r.stdout).toMatch(/Read 600 activities in 3 pages/);
+    expect(r.stdout).toMatch(/requests: \d+ \(retries 0, 429s 0\)/);
+    expect(r.stdout).toMatch(/actor types:\n\s+\d+\s+user_actor/);
+    expect(r.stdout).toMatch(/directory: \d+ organizations, \d+ users, \d+ groups/);
+  });
+
+  test('walks the whole feed by default and reads every activity once', async () => {
+    const r = await run(['demo', '--horizon-days', '1', '--activities-per-day', '500', '--limit', '100']);
+    expect(r.code).toBe(0);
+    const m = /Read (\d+) activities in (\d+) pages/.exec(r.stdout);
+    expect(m).not.toBeNull();
+    const [activities, pages] = [Number(m![1]), Number(m![2])];
+    expect(activities).toBeGreaterThan(300);
+    expect(pages).toBe(Math.ceil(activities / 100));
+  });
+});
+
+describe('simulate and smoke', () => {
+  let sim: { child: ChildProcess; url: string; output: () => string };
+  beforeAll(async () => {
+    sim = await startSimulate(['--api-key', SECRET, '--horizon-days', '2', '--seed', '3']);
+  });
+  afterAll(async () => {
+    sim.child.kill('SIGTERM');
+    await new Promise((r) => sim.child.once('exit', r));
+  });
+
+  test('simulate prints its URL and the keys it accepts, and serves the API', async () => {
+    expect(sim.output()).toContain(`compliance key (every read scope): ${SECRET}`);
+    expect(sim.output()).toContain('admin key (activity feed only):    sk-ant-admin01-simulator-local-only-key');
+    const res = await fetch(`${sim.url}/v1/compliance/activities?limit=2`, { headers: { 'x-api-key': SECRET } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { data: unknown[] }).data).toHaveLength(2);
+  });
+
+  test('smoke reads the key from the environment and the URL from COMPLIANCE_API_BASE_URL', async () => {
+    const r = await run(['smoke', '--max-pages', '2', '--limit', '50', '--directory'], {
+      ANTHROPIC_COMPLIANCE_API_KEY: SECRET,
+      COMPLIANCE_API_BASE_URL: sim.url,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Read 100 activities in 2 pages/);
+    expect(r.stdout).toMatch(/directory: \d+ organizations/);
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+  });
+
+  test('smoke reads the key from --api-key-file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cl-cli-'));
+    writeFileSync(join(dir, 'key'), `${SECRET}\n`, { mode: 0o600 });
+    const r = await run(['smoke', '--max-pages', '1', '--limit', '10', '--base-url', sim.url, '--api-key-file', join(dir, 'key')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Read 10 activities in 1 pages/);
+  });
+
+  test('an Admin key reads the feed; the directory is skipped with the scope named', async () => {
+    const r = await run(['smoke', '--max-pages', '1', '--directory', '--base-url', sim.url], {
+      ANTHROPIC_COMPLIANCE_API_KEY: 'sk-ant-admin01-simulator-local-only-key',
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/directory: skipped, the key cannot read the directory \(.*read:compliance_org_data/);
+  });
+
+  test('a wrong key fails with exit 1, the 401, a hint and the request id, and never the key', async () => {
+    const wrong = 'sk-ant-api01-wrong-key-SHOULD-NOT-APPEAR-9876';
+    const r = await run(['smoke', '--base-url', sim.url], { ANTHROPIC_COMPLIANCE_API_KEY: wrong });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/401 authentication_error/);
+    expect(r.stderr).toMatch(/ANTHROPIC_COMPLIANCE_API_KEY/);
+    expect(r.stderr).toMatch(/req_\w+/);
+    expect(r.stdout + r.stderr).not.toContain(wrong);
+  });
+
+  test('an unreachable API fails with exit 1 and says what to check', async () => {
+    const r = await run(['smoke', '--base-url', 'http://127.0.0.1:1', '--max-retries', '1'], { ANTHROPIC_COMPLIANCE_API_KEY: SECRET });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/retrying \/v1\/compliance\/activities\?limit=1000: .*; attempt 2 in \d+\.\d s/);
+    expect(r.stderr).toMatch(/connection failed .*check the base URL.*2 attempts/);
+    expect(r.stderr).not.toContain(SECRET);
+  });
+});
+
+describe('configuration errors fail before any request, with exit 2', () => {
+  test.each([
+    [['smoke'], {}, /no API key: set ANTHROPIC_COMPLIANCE_API_KEY or pass --api-key-file/],
+    [['smoke'], { ANTHROPIC_COMPLIANCE_API_KEY: 'sk-ant-api03-claude-api-key' }, /Claude API key \(sk-ant-api03-\.\.\.\), which the Compliance API does not accept/],
+    [['smoke', '--api-key-file', '/nonexistent/key'], {}, /--api-key-file: cannot read \/nonexistent\/key \(ENOENT\)/],
+    [['smoke', '--base-url', 'not a url'], { ANTHROPIC_COMPLIANCE_API_KEY: SECRET }, /base URL .* is not a URL/],
+    [['smoke', '--rpm', 'fast'], { ANTHROPIC_COMPLIANCE_API_KEY: SECRET }, /--rpm must be a whole number/],
+    [['smoke', '--since', 'yesterday'], { ANTHROPIC_COMPLIANCE_API_KEY: SECRET }, /--since must be an RFC 3339 timestamp/],
+    [['simulate', '--faults', 'nope'], {}, /--faults: unknown profile "nope"; known: none, rate-limit-burst/],
+    [['simulate', '--api-key', 'sk-ant-api03-x'], {}, /--api-key must start with sk-ant-api01-/],
+    [['demo', '--horizon-days', '0'], {}, /--horizon-days must be a whole number >= 1/],
+  ] as const)('%j', async (args, env, message) => {
+    const r = await run([...args], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toContain(SECRET);
+  });
+
+  test('an unknown option is a usage error', async () => {
+    const r = await run(['simulate', '--bogus']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/unknown option '--bogus'/);
+  });
+
+  test('a port in use is named, with what to do', async () => {
+    const first = await startSimulate([]);
+    try {
+      const port = new URL(first.url).port;
+      const r = await run(['simulate', '--port', port]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`port ${port} on 127.0.0.1 is already in use; pass --port`));
+    } finally {
+      first.child.kill('SIGTERM');
+      await new Promise((r) => first.child.once('exit', r));
+    }
+  });
+});
