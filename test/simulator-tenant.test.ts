@@ -5,6 +5,8 @@ import { createTenant } from '../src/simulator/tenant/index.js';
 import type { TenantOptions } from '../src/simulator/tenant/index.js';
 import { REFERENCE_ACTIVITY_TYPES } from '../src/simulator/tenant/activity-types.js';
 import { comparePosition } from '../src/simulator/tenant/feed.js';
+import { Rng, activityId, activityIdTime, base58Fixed, randomBase58 } from '../src/simulator/tenant/random.js';
+import { isoMicros } from '../src/simulator/tenant/time.js';
 
 const START = Date.parse('2026-11-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -170,3 +172,37 @@ describe('synthetic tenant', () => {
     expect(process.memoryUsage().rss).toBeLessThan(1.5e9);
   });
 });
+
+describe('fast formatters', () => {
+  it('isoMicros equals Date#toISOString plus the microsecond digits, across hours, days and years', () => {
+    const rng = mulberry(7);
+    for (let i = 0; i < 20_000; i++) {
+      // from 1970 to 2100, at microsecond resolution, with runs inside one hour to exercise the cached prefix
+      const us = i % 4 === 0 ? Math.floor(rng() * 4.1e15) : Math.floor(rng() * 4.1e15 / 3.6e9) * 3.6e9 + Math.floor(rng() * 3.6e9);
+      const ms = Math.floor(us / 1000);
+      const micros = us - ms * 1000;
+      const base = new Date(ms).toISOString();
+      expect(isoMicros(us)).toBe(micros === 0 ? base : `${base.slice(0, 23)}${String(micros).padStart(3, '0')}Z`);
+    }
+  });
+
+  it('activityId encodes its time and draws the same random characters as the plain form', () => {
+    const a = new Rng(11);
+    const b = new Rng(11);
+    for (let i = 0; i < 5_000; i++) {
+      const us = 1.6e15 + i * 7_919_000 + (i % 1000);
+      const id = activityId(us, a);
+      expect(id).toBe(`activity_01${base58Fixed(us, 9)}${randomBase58(b, 13)}`);
+      expect(activityIdTime(id)).toBe(us);
+    }
+  });
+});
+
+function mulberry(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -147,8 +147,14 @@ export class DirectoryTimeline {
     return this.pickActiveUser(rng, ms, orgIndex, (u) => ADMIN_ROLES.has(this.roleAt(u, ms)));
   }
 
+  // One actor object per user, shared by all of their activities (records are never mutated): the
+  // feed builds thousands per page.
+  private readonly actors = new Map<string, Actor>();
+
   actorFor(u: SimUser): Actor {
-    return userActor(this.shape.seed, u);
+    let actor = this.actors.get(u.id);
+    if (!actor) this.actors.set(u.id, (actor = userActor(this.shape.seed, u)));
+    return actor;
   }
 
   // ---- Directory (the endpoints' view at a moment) ------------------------------------------------

@@ -120,8 +120,21 @@ const TIME_WIDTH = 9; // 58^9 > 2^52: enough for microseconds since the epoch
 
 /** Activity ids carry their created_at (microseconds) in the first 9 chars, so `get(id)` is cheap. */
 export function activityId(us: number, rng: Rng): string {
-  return `activity_01${base58Fixed(us, TIME_WIDTH)}${randomBase58(rng, 22 - TIME_WIDTH)}`;
+  // Built from character codes in one call, so the id is a flat string: thousands are made and
+  // serialised per page, and concatenated (cons) strings make JSON.stringify markedly slower.
+  const codes = ID_CODES;
+  let v = Math.floor(us);
+  for (let i = TIME_WIDTH - 1; i >= 0; i--) {
+    codes[ID_PREFIX.length + i] = BASE58_CODES[v % 58];
+    v = Math.floor(v / 58);
+  }
+  for (let i = ID_PREFIX.length + TIME_WIDTH; i < codes.length; i++) codes[i] = BASE58_CODES[Math.floor(rng.next() * 58)];
+  return String.fromCharCode.apply(null, codes);
 }
+
+const ID_PREFIX = 'activity_01';
+const BASE58_CODES = [...BASE58].map((c) => c.charCodeAt(0));
+const ID_CODES: number[] = [...ID_PREFIX].map((c) => c.charCodeAt(0)).concat(new Array<number>(22).fill(0));
 
 export function activityIdTime(id: string): number | undefined {
   if (!id.startsWith('activity_01') || id.length !== 33) return undefined;
