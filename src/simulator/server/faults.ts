@@ -1,4 +1,5 @@
 // Fault injection: named profiles and precise rules, decided deterministically from a seed and the request counter.
+import { hash32 } from '../tenant/random.js';
 
 export const TRANSPORT_FAULT_KINDS = [
   '429',
@@ -98,22 +99,9 @@ export function validateRule(rule: unknown): string | undefined {
   return undefined;
 }
 
-/** Uniform [0, 1) from integers (murmur3 finaliser): the same seed and counter always draw the same. */
+/** Uniform [0, 1) from integers: the same seed and counter always draw the same. */
 function draw(...parts: number[]): number {
-  let h = 0x9e3779b9;
-  for (const part of parts) {
-    let k = Math.imul(part | 0, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return (h >>> 0) / 4294967296;
+  return hash32(...parts) / 4294967296;
 }
 
 interface RuleState {

@@ -1,21 +1,10 @@
 // Identifiers the server mints: request ids and the `apikey_…` ids that stand for keys in the feed.
 import { createHash } from 'node:crypto';
-
-const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+import { BASE58, base58Fixed } from '../tenant/random.js';
 
 function base58FromBytes(bytes: Uint8Array, width: number): string {
   let out = '';
   for (let i = 0; i < width; i++) out += BASE58[bytes[i % bytes.length] % 58];
-  return out;
-}
-
-function base58Fixed(value: number, width: number): string {
-  let out = '';
-  let v = Math.floor(value);
-  for (let i = 0; i < width; i++) {
-    out = BASE58[v % 58] + out;
-    v = Math.floor(v / 58);
-  }
   return out;
 }
 

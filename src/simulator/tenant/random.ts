@@ -82,7 +82,7 @@ export class Rng {
 
 // Base58 (Bitcoin alphabet) is in ASCII order, so fixed-width base58 strings sort like the numbers
 // they encode: ids that start with an encoded timestamp sort by time.
-const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+export const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 const BASE58_INDEX = new Map([...BASE58].map((c, i) => [c, i]));
 
 export function base58Fixed(value: number, width: number): string {
