@@ -6,6 +6,12 @@ import { ComplianceApiError, ComplianceClient, type Logger, packageVersion } fro
 import { ConfigError, intOption, loadConnection, timeOption } from './config.js';
 import { SIM_DEFAULTS, listenOrExplain, runSimulate, simulatorFromFlags, type SimulateFlags } from './simulate.js';
 import { formatSummary, requestTracker, smokeWalk } from './smoke.js';
+import { runSyncCommand, type SyncFlags } from './sync.js';
+import { registerLakeCommands } from './lake-commands.js';
+import { STREAM_NAMES } from '../extract/sync.js';
+import { acquireLock, LockedError } from '../lake/lock.js';
+import { LakeCorruptError } from '../lake/lake.js';
+import { rebuildState, StateRebuildRefused } from '../state/index.js';
 
 const program = new Command('compliance-lake')
   .description('Keep a complete, verifiable copy of your Claude Compliance API data, and query it.')
@@ -113,6 +119,44 @@ program
     out(formatSummary(summary, track.counts));
   });
 
+program
+  .command('sync')
+  .description('copy the activity feed, directory snapshots and content metadata into the Parquet lake')
+  .option('--data-dir <dir>', 'where the lake, manifests and state live', './data')
+  .option('--config <file>', `settings file (default <data-dir>/compliance-lake.config.json when present)`)
+  .option('--base-url <url>', 'API origin (env COMPLIANCE_API_BASE_URL; default https://api.anthropic.com)')
+  .option('--api-key-file <file>', 'file holding the key (default env ANTHROPIC_COMPLIANCE_API_KEY)')
+  .option('--streams <list>', `comma-separated streams (default all: ${STREAM_NAMES.join(',')})`)
+  .option('--since <time>', 'first run: backfill from this RFC 3339 time (default: as far back as the feed goes)')
+  .option('--until <time>', 'read up to this time (default: one minute before the server clock)')
+  .option('--overlap <duration>', 're-read window behind the cursor each run, e.g. 10m', '10m')
+  .option('--reconcile-days <n>', 'closed days re-read once a day to catch late arrivals', '3')
+  .option('--rpm <n>', 'client-side budget, requests per minute (0 = no pacing)', '600')
+  .option('--max-retries <n>', 'retries per request after the first attempt', '8')
+  .option('--compact-max-files <n>', 'compact a partition once it holds more files than this (0 = never)', '24')
+  .option('--quiet', 'no progress, no summary; warnings and errors only')
+  .action(async (flags: SyncFlags) => {
+    process.exitCode = await runSyncCommand(flags);
+  });
+
+program
+  .command('state')
+  .description('the state store (data/state.sqlite)')
+  .command('rebuild')
+  .description('rebuild the state store from the manifests (the old one is kept as a backup)')
+  .option('--data-dir <dir>', 'data dir', './data')
+  .action((flags: { dataDir: string }) => {
+    const lock = acquireLock(flags.dataDir, 'state rebuild');
+    try {
+      const r = rebuildState(flags.dataDir);
+      out(`rebuilt ${flags.dataDir}/state.sqlite from ${r.entries} manifest entries (${r.files} files)${r.backup ? `; the old store is at ${r.backup}` : ''}`);
+    } finally {
+      lock.release();
+    }
+  });
+
+registerLakeCommands(program);
+
 /** Says on stderr when a request is retried, so a slow failure is never silent. */
 const retryLogger: Logger = {
   debug: () => {},
@@ -148,6 +192,10 @@ function fail(err: unknown): never {
   if (err instanceof ConfigError) {
     process.stderr.write(`compliance-lake: ${err.message}\n`);
     process.exit(2);
+  }
+  if (err instanceof LockedError || err instanceof LakeCorruptError || err instanceof StateRebuildRefused) {
+    process.stderr.write(`compliance-lake: ${err.message}\n`);
+    process.exit(1);
   }
   if (err instanceof ComplianceApiError) {
     // The client's errors are built from safe parts only (method, path, status, request id, API message).

@@ -1,0 +1,250 @@
+// The activity feed. Primary key `id`; partition: UTC day of `created_at`; cursor: `covered_until`, the end
+// of the last window read completely and committed.
+//
+// The incremental rule (DESIGN invariant 3): a run reads the window [covered_until - overlap, end), where
+// `end` is fixed when the run starts as one minute before the server's clock (its `date` header), or
+// --until. The window is cut at UTC midnights; each piece is walked to the end (newest first, the feed's
+// documented order) and committed with the cursor in one manifest entry, so a crash loses at most the piece
+// in progress and the next run repeats it. A first run is the same code from --since, or from the oldest
+// activity the feed returns. Once per UTC day a reconciliation re-reads the last `reconcileDays` closed days.
+// Activities already committed are skipped; one that should have been in an earlier window (a late
+// arrival) is stored and recorded as a coverage event saying whether the overlap or reconciliation found it.
+import { MAX_ACTIVITY_PAGE, type Activity, type PageOf } from '../api/index.js';
+import type { CoverageEvent } from '../lake/manifest.js';
+import { TABLES } from '../lake/tables.js';
+import {
+  BadRecordError,
+  type Stream,
+  type StreamStats,
+  type SyncContext,
+  commitBatch,
+  committedKeys,
+  isoMicros,
+  newWriter,
+} from './stream.js';
+
+const DAY_MS = 86_400_000;
+/** The feed indexes an activity within about a minute (reference §7.1): never read closer to now. */
+export const INDEXING_MARGIN_MS = 60_000;
+const ENDPOINT = '/v1/compliance/activities';
+
+export interface ActivityCursor {
+  /** Exclusive end of the last completely read and committed window (RFC 3339 UTC). */
+  covered_until: string;
+  /** The last closed UTC day re-read by reconciliation (YYYY-MM-DD). */
+  last_reconciled_day: string | null;
+}
+
+type FoundBy = CoverageEvent['found_by'] | null;
+
+export const activitiesStream: Stream = {
+  name: 'activities',
+  table: TABLES.activities,
+  scope: 'read:compliance_activities',
+  async run(ctx, stats) {
+    const { settings } = ctx;
+    const before = ctx.state.cursor<ActivityCursor>('activities');
+    // A first request fixes the server's clock for this run (and proves the key can read the feed).
+    const probe = await ctx.client.activities.list({ limit: 1 });
+    const serverNow = probe.serverTimeMs ?? ctx.serverNow();
+    const endMs = settings.untilMs ?? serverNow - INDEXING_MARGIN_MS;
+    let startMs: number;
+    if (before) {
+      startMs = Date.parse(before.covered_until) - settings.overlapMs;
+      if (settings.sinceMs !== undefined && settings.sinceMs < startMs) startMs = settings.sinceMs;
+    } else {
+      startMs = settings.sinceMs ?? (await oldestActivityMs(ctx)) ?? endMs;
+    }
+    const coveredBefore = before ? Date.parse(before.covered_until) : Number.NEGATIVE_INFINITY;
+    let covered = before ? coveredBefore : startMs;
+    let cursor: ActivityCursor = before ? { ...before } : { covered_until: isoMicros(startMs), last_reconciled_day: null };
+
+    for (let a = startMs; a < endMs; ) {
+      const b = Math.min(endMs, Math.floor(a / DAY_MS) * DAY_MS + DAY_MS);
+      const foundBy: FoundBy = a < coveredBefore ? 'overlap' : null;
+      const found = await readWindow(ctx, stats, a, b, foundBy, coveredBefore);
+      covered = Math.max(covered, b);
+      cursor = { ...cursor, covered_until: isoMicros(covered) };
+      await commitBatch(ctx, 'activities', found.writer, { cursor, coverage: found.events }, stats);
+      a = b;
+    }
+
+    // Reconciliation: once per UTC day, re-read the last closed days (only what a previous run covered).
+    const today = Math.floor(serverNow / DAY_MS) * DAY_MS;
+    const lastClosedDay = isoDay(today - DAY_MS);
+    if (!before) {
+      // a first run has just read every closed day itself
+      if (cursor.last_reconciled_day !== lastClosedDay) {
+        cursor = { ...cursor, last_reconciled_day: lastClosedDay };
+        await commitBatch(ctx, 'activities', null, { cursor }, stats);
+      }
+      return;
+    }
+    if (settings.reconcileDays > 0 && (cursor.last_reconciled_day ?? '') < lastClosedDay) {
+      const coveredUntil = Date.parse(cursor.covered_until);
+      for (let d = today - settings.reconcileDays * DAY_MS; d < today; d += DAY_MS) {
+        const b = Math.min(d + DAY_MS, coveredUntil);
+        if (b <= d) continue;
+        const found = await readWindow(ctx, stats, d, b, 'reconciliation', coveredUntil);
+        await commitBatch(ctx, 'activities', found.writer, { cursor: { ...cursor, last_reconciled_day: isoDay(d) }, coverage: found.events }, stats);
+      }
+      cursor = { ...cursor, last_reconciled_day: lastClosedDay };
+      await commitBatch(ctx, 'activities', null, { cursor }, stats);
+    }
+  },
+};
+
+/** The created_at of the oldest activity the feed returns (epoch ms), or null for an empty feed. */
+async function oldestActivityMs(ctx: SyncContext): Promise<number | null> {
+  const page = await ctx.client.activities.list({ limit: 1, order: 'asc' });
+  const first = page.data[0];
+  return first ? Math.floor(Date.parse(first.created_at) / DAY_MS) * DAY_MS : null;
+}
+
+/** Walks [a, b) completely and stages every activity not already committed. */
+async function readWindow(ctx: SyncContext, stats: StreamStats, a: number, b: number, foundBy: FoundBy, coveredBefore: number) {
+  const fromIso = isoMicros(a);
+  const toIso = isoMicros(b);
+  const existing = await committedKeys(ctx, TABLES.activities, fromIso, toIso);
+  const params = { 'created_at.gte': fromIso, 'created_at.lt': toIso, limit: String(MAX_ACTIVITY_PAGE) };
+  const writer = newWriter(ctx, TABLES.activities, ENDPOINT, params, `${a}`);
+  const seen = new Set<string>();
+  const events: CoverageEvent[] = [];
+  const foundAt = new Date().toISOString();
+  let pages = 0;
+  try {
+    for await (const page of ctx.client.activities.pages({ 'created_at.gte': fromIso, 'created_at.lt': toIso, limit: MAX_ACTIVITY_PAGE })) {
+      pages++;
+      stats.recordsRead += page.data.length;
+      const own = await ownRequestIds(ctx, page);
+      for (const record of page.data) {
+        checkRecord(record, page);
+        if (seen.has(record.id)) continue; // a duplicate across a page boundary
+        seen.add(record.id);
+        if (existing.has(record.id)) continue;
+        const { row, createdMs } = activityRow(record, own);
+        writer.add(row, record.created_at.slice(0, 10), page.requestId);
+        stats.newRecords++;
+        if (foundBy && createdMs < coveredBefore) {
+          events.push({
+            stream: 'activities',
+            record_id: record.id,
+            record_time: record.created_at,
+            found_by: foundBy,
+            found_at: foundAt,
+            run_id: ctx.runId,
+            ...(foundBy === 'reconciliation' ? { window_start: fromIso, window_end: toIso } : {}),
+          });
+        }
+      }
+      ctx.onProgress('activities', pages, stats.recordsRead);
+    }
+  } catch (err) {
+    writer.discard();
+    throw err;
+  }
+  return { writer: writer.rows > 0 ? writer : (writer.discard(), null), events };
+}
+
+function checkRecord(record: Activity, page: PageOf<Activity>): void {
+  if (!record || typeof record !== 'object' || typeof record.id !== 'string' || record.id === '') {
+    throw new BadRecordError(`an activity without an \`id\` (request ${page.requestId ?? 'unknown'})`, page);
+  }
+  if (typeof record.created_at !== 'string' || Number.isNaN(Date.parse(record.created_at))) {
+    throw new BadRecordError(`activity ${record.id} has no valid \`created_at\` (request ${page.requestId ?? 'unknown'})`, page);
+  }
+}
+
+/** Which `compliance_api_accessed` activities of this page record requests this connector made. */
+async function ownRequestIds(ctx: SyncContext, page: PageOf<Activity>): Promise<Set<string>> {
+  const candidates: string[] = [];
+  for (const r of page.data) {
+    if (r?.type === 'compliance_api_accessed' && typeof r.request_id === 'string') candidates.push(r.request_id);
+  }
+  const own = new Set<string>();
+  if (candidates.length === 0) return own;
+  const unknown: string[] = [];
+  for (const id of candidates) {
+    if (ctx.runRequestIds.has(id)) own.add(id);
+    else unknown.push(id);
+  }
+  for (const id of ctx.state.ownRequests(unknown)) own.add(id);
+  return own;
+}
+
+const ENVELOPE = ['id', 'type', 'organization_id', 'organization_uuid'] as const;
+const ACTOR_FIELDS: [string, string][] = [
+  ['type', 'actor_type'],
+  ['user_id', 'actor_user_id'],
+  ['email_address', 'actor_email'],
+  ['ip_address', 'actor_ip'],
+  ['user_agent', 'actor_user_agent'],
+  ['api_key_id', 'actor_api_key_id'],
+];
+const SIX_DIGITS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+
+/**
+ * Splits an activity into the table's columns without losing anything: string values of the envelope and
+ * the common actor fields go to typed columns, everything else (nulls, other types, type-specific fields,
+ * other actor fields) stays as JSON in `rest` / `actor_rest`. `reassembleActivity` is the inverse.
+ */
+export function activityRow(record: Activity, own: Set<string>): { row: Record<string, unknown>; createdMs: number } {
+  const row: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(record)) {
+    if (k === 'actor' || k === 'created_at') continue;
+    if ((ENVELOPE as readonly string[]).includes(k) && typeof v === 'string') row[k] = v;
+    else rest[k] = v;
+  }
+  const created = record.created_at;
+  const six = toSixDigits(created);
+  row.created_at = six;
+  if (six !== created) rest.created_at = created; // the exact text is kept when the column cannot reproduce it
+  const actor = record.actor as unknown;
+  if (actor && typeof actor === 'object' && !Array.isArray(actor)) {
+    const actorRest: Record<string, unknown> = {};
+    const lifted = new Map(ACTOR_FIELDS);
+    for (const [k, v] of Object.entries(actor)) {
+      const column = lifted.get(k);
+      if (column && typeof v === 'string') row[column] = v;
+      else actorRest[k] = v;
+    }
+    row.actor_rest = actorRest;
+  } else {
+    if ('actor' in record) rest.actor = actor;
+    row.actor_rest = null;
+  }
+  row.rest = rest;
+  row.is_own_request = record.type === 'compliance_api_accessed' && typeof record.request_id === 'string' && own.has(record.request_id);
+  return { row, createdMs: Date.parse(created) };
+}
+
+/** The activity as the API sent it (timestamps in UTC), from a lake row. */
+export function reassembleActivity(row: Record<string, unknown>): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (const k of ENVELOPE) if (typeof row[k] === 'string') record[k] = row[k];
+  if (row.created_at !== null && row.created_at !== undefined) record.created_at = row.created_at;
+  const actorRest = parseJson(row.actor_rest);
+  if (actorRest && typeof actorRest === 'object') {
+    const actor: Record<string, unknown> = {};
+    for (const [field, column] of ACTOR_FIELDS) if (typeof row[column] === 'string') actor[field] = row[column];
+    record.actor = { ...actor, ...(actorRest as object) };
+  }
+  return { ...record, ...(parseJson(row.rest) as object) };
+}
+
+function parseJson(v: unknown): unknown {
+  return typeof v === 'string' ? JSON.parse(v) : v;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.ffffffZ` (what a TIMESTAMPTZ column renders) for a canonical UTC timestamp. */
+function toSixDigits(canonical: string): string {
+  if (SIX_DIGITS.test(canonical)) return canonical;
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(canonical);
+  if (!m) return isoMicros(Date.parse(canonical));
+  return `${m[1]}.${(m[2] ?? '').padEnd(6, '0').slice(0, 6)}Z`;
+}
+
+function isoDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}

@@ -1,0 +1,76 @@
+// Chats: organization-wide chat metadata, incremental by `updated_at` (order_by=updated_at, reference
+// §2.3). Primary key (id, updated_at): a chat seen again with a newer updated_at is a new version.
+// Partition: UTC day of updated_at. Metadata only; messages are not read here.
+import { MAX_CHAT_PAGE, type Chat } from '../api/index.js';
+import { TABLES } from '../lake/tables.js';
+import { BadRecordError, type Stream, commitBatch, committedKeys, newWriter } from './stream.js';
+import { updatedWindow } from './updated-window.js';
+
+const ENDPOINT = '/v1/compliance/apps/chats';
+
+export const chatsStream: Stream = {
+  name: 'chats',
+  table: TABLES.chats,
+  scope: 'read:compliance_user_data',
+  async run(ctx, stats) {
+    const w = updatedWindow(ctx, 'chats');
+    const query = {
+      order_by: 'updated_at' as const,
+      ...(w.fromIso ? { 'updated_at.gte': w.fromIso } : {}),
+      'updated_at.lt': w.toIso,
+      limit: MAX_CHAT_PAGE,
+    };
+    const existing = w.fromIso ? await committedKeys(ctx, TABLES.chats, w.fromIso, w.toIso) : new Set<string>();
+    const writer = newWriter(ctx, TABLES.chats, ENDPOINT, wire(query), 'updated');
+    const seen = new Set<string>();
+    let pages = 0;
+    try {
+      for await (const page of ctx.client.chats.pages(query)) {
+        pages++;
+        stats.recordsRead += page.data.length;
+        for (const chat of page.data as Chat[]) {
+          if (typeof chat?.id !== 'string' || typeof chat.updated_at !== 'string') {
+            throw new BadRecordError(`a chat without \`id\` or \`updated_at\` (request ${page.requestId ?? 'unknown'})`, page);
+          }
+          const key = `${chat.id}\u0001${sixDigits(chat.updated_at)}`;
+          if (seen.has(key) || existing.has(key)) continue;
+          seen.add(key);
+          writer.add(
+            {
+              id: chat.id,
+              updated_at: chat.updated_at,
+              created_at: chat.created_at ?? null,
+              deleted_at: chat.deleted_at ?? null,
+              name: chat.name ?? null,
+              model: chat.model ?? null,
+              organization_uuid: chat.organization_uuid ?? null,
+              organization_id: chat.organization_id ?? null,
+              project_id: chat.project_id ?? null,
+              user_id: chat.user?.id ?? null,
+              user_email: chat.user?.email_address ?? null,
+              raw: chat,
+            },
+            chat.updated_at.slice(0, 10),
+            page.requestId,
+          );
+          stats.newRecords++;
+        }
+        ctx.onProgress('chats', pages, stats.recordsRead);
+      }
+    } catch (err) {
+      writer.discard();
+      throw err;
+    }
+    await commitBatch(ctx, 'chats', writer.rows > 0 ? writer : (writer.discard(), null), { cursor: w.next }, stats);
+  },
+};
+
+/** How DuckDB renders a TIMESTAMPTZ key (microseconds, `Z`), so keys from the API and the lake compare. */
+export function sixDigits(canonical: string): string {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(canonical);
+  return m ? `${m[1]}.${(m[2] ?? '').padEnd(6, '0').slice(0, 6)}Z` : canonical;
+}
+
+export function wire(query: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)]));
+}

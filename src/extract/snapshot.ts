@@ -1,0 +1,68 @@
+// Directory snapshots: the directory endpoints show only the current state, so each run reads a stream's
+// whole list and commits it as one snapshot stamped `snapshot_at` (the server's clock when the snapshot
+// began). A snapshot is all or nothing: if any page fails, nothing of it is committed.
+import type { PageOf } from '../api/index.js';
+import type { TableSpec } from '../lake/tables.js';
+import { BadRecordError, type StreamStats, type SyncContext, commitBatch, isoMicros, newWriter } from './stream.js';
+
+export interface SnapshotPart<T> {
+  /** The pages of one list (one organization's users, one group's members, ...). */
+  pages: AsyncIterable<PageOf<T>> | Iterable<PageOf<T>>;
+  /** The row for one record; the writer adds provenance. */
+  row(record: T): Record<string, unknown>;
+}
+
+export interface SnapshotCursor {
+  snapshot_at: string;
+  rows: number;
+}
+
+/** Reads every part completely, then commits them together as one snapshot of `table`. */
+export async function commitSnapshot<T>(
+  ctx: SyncContext,
+  stats: StreamStats,
+  table: TableSpec,
+  endpoint: string,
+  parts: AsyncIterable<SnapshotPart<T>> | Iterable<SnapshotPart<T>>,
+  requiredField: string,
+  /** The stream's cursor after this snapshot; default `{snapshot_at, rows}`. */
+  nextCursor?: unknown,
+): Promise<void> {
+  const snapshotMs = ctx.serverNow();
+  const snapshotAt = isoMicros(snapshotMs);
+  const date = snapshotAt.slice(0, 10);
+  const writer = newWriter(ctx, table, endpoint, {}, 'snapshot');
+  let pages = 0;
+  try {
+    for await (const part of parts) {
+      for await (const page of part.pages) {
+        pages++;
+        stats.recordsRead += page.data.length;
+        for (const record of page.data) {
+          const value = (record as Record<string, unknown> | null)?.[requiredField];
+          if (typeof value !== 'string' || value === '') {
+            throw new BadRecordError(`a ${table.stream} record without \`${requiredField}\` (request ${page.requestId ?? 'unknown'})`, page);
+          }
+          writer.add({ snapshot_at: snapshotAt, ...part.row(record), raw: record }, date, page.requestId);
+          stats.newRecords++;
+        }
+        ctx.onProgress(table.stream, pages, stats.recordsRead);
+      }
+    }
+  } catch (err) {
+    writer.discard();
+    throw err;
+  }
+  const cursor = nextCursor ?? ({ snapshot_at: snapshotAt, rows: writer.rows } satisfies SnapshotCursor);
+  await commitBatch(ctx, table.stream, writer.rows > 0 ? writer : (writer.discard(), null), { cursor }, stats);
+}
+
+/** Reads a whole list once per run and shares its pages between streams (users and roles need the organizations). */
+export async function cachedPages<T>(ctx: SyncContext, key: string, pages: () => AsyncIterable<PageOf<T>>): Promise<PageOf<T>[]> {
+  const hit = ctx.cache.get(key) as PageOf<T>[] | undefined;
+  if (hit) return hit;
+  const all: PageOf<T>[] = [];
+  for await (const page of pages()) all.push(page);
+  ctx.cache.set(key, all);
+  return all;
+}

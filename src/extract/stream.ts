@@ -1,0 +1,140 @@
+// What every stream is and what it gets to work with. A stream declares its table, the scope it needs and
+// its incremental rule, then reads pages through the client and commits them through `commitBatch`; it
+// never speaks HTTP itself and never writes a file the manifest does not record.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ComplianceClient, PageOf } from '../api/index.js';
+import type { Duck } from '../lake/duck.js';
+import { sqlString } from '../lake/duck.js';
+import type { Lake } from '../lake/lake.js';
+import type { CoverageEvent, ManifestEntry } from '../lake/manifest.js';
+import type { TableSpec } from '../lake/tables.js';
+import { StreamWriter, isoSql, type StagedFile } from '../lake/writer.js';
+import type { StateStore } from '../state/index.js';
+
+export interface SyncSettings {
+  /** Backfill start (epoch ms); undefined = as far back as the feed goes. */
+  sinceMs?: number;
+  /** Upper bound for this run (epoch ms); default one minute before the server's clock. */
+  untilMs?: number;
+  overlapMs: number;
+  reconcileDays: number;
+}
+
+export interface StreamStats {
+  recordsRead: number;
+  newRecords: number;
+  filesWritten: number;
+  commits: number;
+  coverageEvents: number;
+}
+
+export interface SyncContext {
+  client: ComplianceClient;
+  dataDir: string;
+  runId: string;
+  lake: Lake;
+  state: StateStore;
+  duck: Duck;
+  settings: SyncSettings;
+  /** The server's clock (latest `date` header seen), else the local clock. */
+  serverNow(): number;
+  /** Request ids made since the last commit (they go into the next manifest entry). */
+  drainRequestIds(): string[];
+  /** Request ids made by this run so far (to mark our own compliance_api_accessed events). */
+  runRequestIds: Set<string>;
+  onProgress(stream: string, pages: number, records: number): void;
+  /** Directory lists read once per run and shared by the directory streams. */
+  cache: Map<string, unknown>;
+}
+
+export interface Stream {
+  name: string;
+  table: TableSpec;
+  /** The scope the key needs (reference §1.3), named when it is missing. */
+  scope: string;
+  run(ctx: SyncContext, stats: StreamStats): Promise<void>;
+}
+
+/** A record the stream cannot store (no id, no timestamp): the page is quarantined and the stream stops. */
+export class BadRecordError extends Error {
+  constructor(
+    message: string,
+    readonly page: PageOf<unknown>,
+  ) {
+    super(message);
+    this.name = 'BadRecordError';
+  }
+}
+
+export function newWriter(ctx: SyncContext, table: TableSpec, endpoint: string, params: Record<string, string | string[]>, part: string): StreamWriter {
+  return new StreamWriter({ dataDir: ctx.dataDir, spec: table, runId: ctx.runId, extractedAt: new Date().toISOString(), endpoint, params, part });
+}
+
+/**
+ * Finishes `writer` and commits its files with the stream's new cursor in one manifest entry, then
+ * applies the entry to the state store. The cursor moves only here, after the files are durable.
+ */
+export async function commitBatch(
+  ctx: SyncContext,
+  stream: string,
+  writer: StreamWriter | null,
+  commit: { cursor?: unknown; coverage?: CoverageEvent[] },
+  stats: StreamStats,
+): Promise<ManifestEntry> {
+  let staged: StagedFile[] = [];
+  if (writer) staged = await writer.finish(ctx.duck);
+  const entry = ctx.lake.commit(staged, {
+    kind: 'append',
+    run_id: ctx.runId,
+    stream,
+    committed_at: new Date().toISOString(),
+    removed: [],
+    cursor: commit.cursor,
+    coverage: commit.coverage ?? [],
+    request_ids: ctx.drainRequestIds(),
+  });
+  ctx.state.apply(entry);
+  writer?.discard();
+  stats.filesWritten += staged.length;
+  stats.commits++;
+  stats.coverageEvents += entry.coverage.length;
+  return entry;
+}
+
+/** Keys (joined with U+0001) of the rows already committed for `table` with time in [fromIso, toIso). */
+export async function committedKeys(ctx: SyncContext, table: TableSpec, fromIso: string, toIso: string): Promise<Set<string>> {
+  const from = fromIso.slice(0, 10);
+  const to = toIso.slice(0, 10);
+  const files = ctx.lake.files(table.stream).filter((f) => f.date >= from && f.date <= to);
+  const keys = new Set<string>();
+  if (files.length === 0) return keys;
+  const list = `[${files.map((f) => sqlString(ctx.lake.absolute(f))).join(', ')}]`;
+  // timestamps render as the API's canonical form with six digits, so keys built from records compare
+  const part = (k: string) => (table.columns[k] === 'TIMESTAMPTZ' ? isoSql(k) : `${k}::VARCHAR`);
+  const keyExpr = table.key.length === 1 ? part(table.key[0]) : `concat_ws(chr(1), ${table.key.map(part).join(', ')})`;
+  const rows = await ctx.duck.all(
+    `SELECT DISTINCT ${keyExpr} AS k FROM read_parquet(${list}) WHERE ${table.timeColumn} >= $from::TIMESTAMPTZ AND ${table.timeColumn} < $to::TIMESTAMPTZ`,
+    { from: fromIso, to: toIso },
+  );
+  for (const r of rows) keys.add(String(r.k));
+  return keys;
+}
+
+/** Saves a response the stream could not use under data/quarantine/responses/ and returns its path. */
+export function quarantineResponse(ctx: SyncContext, stream: string, requestId: string | null, body: string): string {
+  const dir = join(ctx.dataDir, 'quarantine', 'responses');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${ctx.runId}-${stream}-${requestId ?? 'no-request-id'}.json`);
+  writeFileSync(file, body);
+  return file;
+}
+
+/** RFC 3339 UTC with microseconds, the lake's canonical timestamp form. */
+export function isoMicros(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '000Z');
+}
+
+export function emptyStats(): StreamStats {
+  return { recordsRead: 0, newRecords: 0, filesWritten: 0, commits: 0, coverageEvents: 0 };
+}

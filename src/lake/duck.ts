@@ -1,0 +1,40 @@
+// One in-process DuckDB connection for the lake's own work (writing Parquet, reading stats, compaction).
+// Every connection runs in UTC (DESIGN invariant 9); memory is capped so a large backfill stays flat.
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+export interface Duck {
+  connection: DuckDBConnection;
+  /** Rows of a query as plain objects (BIGINT as bigint, timestamps as DuckDB values). */
+  all(sql: string, values?: Record<string, string | number | boolean | null>): Promise<Record<string, unknown>[]>;
+  run(sql: string): Promise<void>;
+  close(): void;
+}
+
+export async function openDuck(options: { memoryLimit?: string; threads?: number } = {}): Promise<Duck> {
+  const instance = await DuckDBInstance.create(':memory:', {
+    memory_limit: options.memoryLimit ?? '256MB',
+    threads: String(options.threads ?? 2),
+    preserve_insertion_order: 'false',
+  });
+  const connection = await instance.connect();
+  await connection.run("SET TimeZone='UTC'");
+  return {
+    connection,
+    async all(sql, values) {
+      const reader = await connection.runAndReadAll(sql, values);
+      return reader.getRowObjectsJS() as Record<string, unknown>[];
+    },
+    async run(sql) {
+      await connection.run(sql);
+    },
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** A string literal for SQL (paths and the like; values go through parameters). */
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}

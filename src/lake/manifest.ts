@@ -1,0 +1,227 @@
+// The lake's manifests: an append-only, hash-chained list of commits. One JSON file per commit under
+// data/lake/_manifests/ (`000000000001.json`, ...), written to a temporary name, fsynced and renamed, so a
+// commit is either whole or absent. Each entry names the previous entry's hash; `verify` recomputes the chain.
+// The manifest is the source of truth: the state store is a cache of it (`state rebuild`).
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const MANIFEST_VERSION = 1;
+/** The `prev` of the first entry. */
+export const GENESIS = '0'.repeat(64);
+const ENTRY_FILE = /^(\d{12})\.json$/;
+
+/** One committed Parquet file, as the manifest records it. Paths are relative to the data dir's `lake/`. */
+export interface ManifestFile {
+  path: string;
+  stream: string;
+  /** The partition value, `YYYY-MM-DD`. */
+  date: string;
+  sha256: string;
+  bytes: number;
+  rows: number;
+  /** Smallest and largest partition-time of the rows (created_at, snapshot_at or updated_at), RFC 3339 UTC. */
+  min_time: string | null;
+  max_time: string | null;
+  /** Smallest and largest id of the rows (ids sort by string). */
+  first_id: string | null;
+  last_id: string | null;
+  endpoint: string;
+  /** The query parameters of the walk that produced the rows (wire names; cursors left out). */
+  params: Record<string, string | string[]>;
+  run_id: string;
+  /** Request ids of the pages whose records this file holds. */
+  request_ids: string[];
+}
+
+/** A record the sync found that an earlier commit should have held (a late arrival), and how it was found. */
+export interface CoverageEvent {
+  stream: string;
+  record_id: string;
+  record_time: string;
+  /** `overlap`: re-read window of an incremental run; `reconciliation`: the daily re-read of closed days. */
+  found_by: 'overlap' | 'reconciliation';
+  found_at: string;
+  run_id: string;
+  /** For reconciliation: the day that was re-read. */
+  window_start?: string;
+  window_end?: string;
+}
+
+export type ManifestKind = 'append' | 'compact';
+
+/** The body of an entry, as a committer hands it over (the chain fields are added on append). */
+export interface ManifestCommit {
+  kind: ManifestKind;
+  run_id: string;
+  stream: string;
+  committed_at: string;
+  /** Files that become part of the lake. */
+  added: ManifestFile[];
+  /** Paths of files that stop being part of the lake (compaction). */
+  removed: string[];
+  /** The stream's cursor after this commit (opaque to the lake); undefined leaves it unchanged. */
+  cursor?: unknown;
+  coverage: CoverageEvent[];
+  /** Every request id the stream's run made up to this commit (to recognise our own compliance_api_accessed events). */
+  request_ids: string[];
+}
+
+export interface ManifestEntry extends ManifestCommit {
+  version: number;
+  seq: number;
+  prev: string;
+  /** SHA-256 of the canonical JSON of the entry without `hash`. */
+  hash: string;
+}
+
+export function manifestsDir(lakeDir: string): string {
+  return join(lakeDir, '_manifests');
+}
+
+export function entryFileName(seq: number): string {
+  return `${String(seq).padStart(12, '0')}.json`;
+}
+
+/** JSON with object keys sorted at every level: the bytes that are hashed. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
+    }
+    return v;
+  });
+}
+
+export function entryHash(entry: Omit<ManifestEntry, 'hash'> | ManifestEntry): string {
+  const { hash: _omit, ...body } = entry as ManifestEntry;
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+}
+
+export class ManifestError extends Error {
+  constructor(
+    message: string,
+    readonly file?: string,
+  ) {
+    super(message);
+    this.name = 'ManifestError';
+  }
+}
+
+/** The entry files present, in sequence order (names only; nothing parsed). */
+export function listEntryFiles(lakeDir: string): { seq: number; file: string }[] {
+  const dir = manifestsDir(lakeDir);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((name) => ({ m: ENTRY_FILE.exec(name), name }))
+    .filter((x) => x.m !== null)
+    .map((x) => ({ seq: Number(x.m![1]), file: join(dir, x.name) }))
+    .sort((a, b) => a.seq - b.seq);
+}
+
+/** Parses one entry file; throws ManifestError naming the file when it is not a manifest entry. */
+export function readEntry(file: string): ManifestEntry {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ManifestError(`manifest entry ${file} is not valid JSON (${(err as Error).message})`, file);
+  }
+  const e = parsed as ManifestEntry;
+  if (!e || typeof e !== 'object' || typeof e.seq !== 'number' || typeof e.hash !== 'string' || !Array.isArray(e.added)) {
+    throw new ManifestError(`manifest entry ${file} is not a manifest entry (seq, hash, added missing)`, file);
+  }
+  return e;
+}
+
+export interface ChainProblem {
+  seq: number;
+  file: string;
+  problem: string;
+}
+
+/**
+ * Reads every entry and checks the chain: consecutive sequence numbers from 1, each `prev` equal to the
+ * previous `hash`, each `hash` equal to the recomputed one. Returns the entries and the problems found.
+ */
+export function readManifest(lakeDir: string): { entries: ManifestEntry[]; problems: ChainProblem[] } {
+  const entries: ManifestEntry[] = [];
+  const problems: ChainProblem[] = [];
+  let prev = GENESIS;
+  let expected = 1;
+  for (const { seq, file } of listEntryFiles(lakeDir)) {
+    let entry: ManifestEntry;
+    try {
+      entry = readEntry(file);
+    } catch (err) {
+      problems.push({ seq, file, problem: (err as Error).message });
+      expected = seq + 1;
+      continue;
+    }
+    if (seq !== expected) problems.push({ seq, file, problem: `expected entry ${expected}, found ${seq} (an entry is missing)` });
+    if (entry.seq !== seq) problems.push({ seq, file, problem: `file name says entry ${seq} but it holds entry ${entry.seq}` });
+    if (entry.prev !== prev) problems.push({ seq, file, problem: `chain broken: prev ${entry.prev.slice(0, 12)}… does not match the previous entry's hash ${prev.slice(0, 12)}…` });
+    const recomputed = entryHash(entry);
+    if (recomputed !== entry.hash) problems.push({ seq, file, problem: `entry was modified: its hash ${entry.hash.slice(0, 12)}… does not match its content (${recomputed.slice(0, 12)}…)` });
+    entries.push(entry);
+    prev = entry.hash;
+    expected = seq + 1;
+  }
+  return { entries, problems };
+}
+
+/** The head of the chain: the last entry's seq and hash (0 and GENESIS for an empty lake). */
+export function manifestHead(entries: readonly ManifestEntry[]): { seq: number; hash: string } {
+  const last = entries[entries.length - 1];
+  return last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: GENESIS };
+}
+
+/**
+ * Appends one entry after `head`: writes `<seq>.json.tmp`, fsyncs it, renames it into place and fsyncs
+ * the directory. The rename is the commit point. Refuses to overwrite an existing entry.
+ */
+export function appendEntry(lakeDir: string, head: { seq: number; hash: string }, commit: ManifestCommit): ManifestEntry {
+  const dir = manifestsDir(lakeDir);
+  mkdirSync(dir, { recursive: true });
+  const seq = head.seq + 1;
+  const body: Omit<ManifestEntry, 'hash'> = { version: MANIFEST_VERSION, seq, prev: head.hash, ...commit };
+  const entry: ManifestEntry = { ...body, hash: entryHash(body) };
+  const final = join(dir, entryFileName(seq));
+  if (existsSync(final)) throw new ManifestError(`manifest entry ${final} already exists; another writer is committing to this lake`, final);
+  const tmp = `${final}.tmp`;
+  writeDurably(tmp, JSON.stringify(entry, null, 1) + '\n');
+  renameSync(tmp, final);
+  fsyncDir(dir);
+  return entry;
+}
+
+/** Writes a whole file and fsyncs it. */
+export function writeDurably(path: string, text: string): void {
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** fsync a directory so a rename inside it survives a power cut. */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The files that make up the lake after applying `entries`: path → file. */
+export function committedFiles(entries: readonly ManifestEntry[]): Map<string, ManifestFile> {
+  const files = new Map<string, ManifestFile>();
+  for (const e of entries) {
+    for (const path of e.removed) files.delete(path);
+    for (const f of e.added) files.set(f.path, f);
+  }
+  return files;
+}

@@ -1,0 +1,157 @@
+// Writing one stream's rows into Parquet: rows go to per-partition NDJSON files under data/staging/, and
+// `finish` turns each into a zstd Parquet file with DuckDB COPY (typed columns, sorted by time and id),
+// fsyncs it and measures it (SHA-256, rows, time range, first and last id). Nothing here touches the lake
+// itself: src/lake/commit.ts moves staged files into place and records them in the manifest.
+import { createHash } from 'node:crypto';
+import { appendFileSync, closeSync, createReadStream, fsyncSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Duck } from './duck.js';
+import { sqlString } from './duck.js';
+import type { ManifestFile } from './manifest.js';
+import { allColumns, type TableSpec } from './tables.js';
+
+/** NDJSON is flushed to disk in chunks of about this many characters (memory stays flat). */
+const FLUSH_CHARS = 4 * 1024 * 1024;
+
+export interface StagedFile extends ManifestFile {
+  /** Absolute path of the finished Parquet file under data/staging/. */
+  stagedPath: string;
+}
+
+interface PartitionBuffer {
+  ndjson: string;
+  pending: string[];
+  pendingChars: number;
+  rows: number;
+  requestIds: Set<string>;
+}
+
+export interface StreamWriterOptions {
+  dataDir: string;
+  spec: TableSpec;
+  runId: string;
+  /** RFC 3339 UTC: stamped on every row as `_extracted_at`. */
+  extractedAt: string;
+  endpoint: string;
+  params: Record<string, string | string[]>;
+  /** Distinguishes several writers of one run and stream (file names stay unique). */
+  part: string;
+}
+
+export class StreamWriter {
+  readonly #o: StreamWriterOptions;
+  readonly #dir: string;
+  readonly #partitions = new Map<string, PartitionBuffer>();
+  #rows = 0;
+
+  constructor(options: StreamWriterOptions) {
+    this.#o = options;
+    this.#dir = join(options.dataDir, 'staging', options.runId, `${options.spec.stream}-${options.part}`);
+    mkdirSync(this.#dir, { recursive: true });
+  }
+
+  get rows(): number {
+    return this.#rows;
+  }
+
+  /** Adds one row (typed columns by name) to the partition `date` (YYYY-MM-DD). */
+  add(row: Record<string, unknown>, date: string, requestId: string | null): void {
+    let p = this.#partitions.get(date);
+    if (!p) {
+      p = { ndjson: join(this.#dir, `date=${date}.ndjson`), pending: [], pendingChars: 0, rows: 0, requestIds: new Set() };
+      this.#partitions.set(date, p);
+    }
+    row._run_id = this.#o.runId;
+    row._extracted_at = this.#o.extractedAt;
+    row._endpoint = this.#o.endpoint;
+    row._request_id = requestId;
+    const line = JSON.stringify(row);
+    p.pending.push(line);
+    p.pendingChars += line.length;
+    p.rows++;
+    this.#rows++;
+    if (requestId) p.requestIds.add(requestId);
+    if (p.pendingChars >= FLUSH_CHARS) flush(p);
+  }
+
+  /** Converts every partition to Parquet in staging and describes each file. */
+  async finish(duck: Duck): Promise<StagedFile[]> {
+    const files: StagedFile[] = [];
+    const { spec, runId, part } = this.#o;
+    const columns = allColumns(spec);
+    const columnsSql = `{${Object.entries(columns)
+      .map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`)
+      .join(', ')}}`;
+    for (const [date, p] of [...this.#partitions].sort(([a], [b]) => a.localeCompare(b))) {
+      flush(p);
+      const name = `${runId}-${part}.parquet`;
+      const staged = join(this.#dir, `date=${date}.parquet`);
+      await duck.run(
+        `COPY (SELECT * FROM read_json(${sqlString(p.ndjson)}, format='newline_delimited', columns=${columnsSql}) ` +
+          `ORDER BY ${spec.timeColumn}, ${spec.idColumn}) TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)`,
+      );
+      fsyncFile(staged);
+      const [stats] = await duck.all(
+        `SELECT count(*) AS rows, ${isoSql(`min(${spec.timeColumn})`)} AS min_time, ${isoSql(`max(${spec.timeColumn})`)} AS max_time, ` +
+          `min(${spec.idColumn}) AS first_id, max(${spec.idColumn}) AS last_id FROM read_parquet(${sqlString(staged)})`,
+      );
+      const rows = Number(stats.rows);
+      if (rows !== p.rows) throw new Error(`staged ${staged} holds ${rows} rows but ${p.rows} were written; not committing it`);
+      files.push({
+        stagedPath: staged,
+        path: `${spec.stream}/date=${date}/${name}`,
+        stream: spec.stream,
+        date,
+        sha256: await sha256File(staged),
+        bytes: statSync(staged).size,
+        rows,
+        min_time: (stats.min_time as string | null) ?? null,
+        max_time: (stats.max_time as string | null) ?? null,
+        first_id: (stats.first_id as string | null) ?? null,
+        last_id: (stats.last_id as string | null) ?? null,
+        endpoint: this.#o.endpoint,
+        params: this.#o.params,
+        run_id: runId,
+        request_ids: [...p.requestIds],
+      });
+    }
+    return files;
+  }
+
+  /** Removes this writer's staging files (after a commit, or when the stream gives up). */
+  discard(): void {
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
+
+function flush(p: PartitionBuffer): void {
+  if (p.pending.length === 0) return;
+  appendFileSync(p.ndjson, p.pending.join('\n') + '\n');
+  p.pending = [];
+  p.pendingChars = 0;
+}
+
+export function fsyncFile(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** A TIMESTAMPTZ rendered as RFC 3339 UTC with microseconds (JS Dates would drop them). */
+export function isoSql(expr: string): string {
+  return `strftime(${expr}, '%Y-%m-%dT%H:%M:%S.%fZ')`;
+}
+
+/** `YYYY-MM-DD` of an RFC 3339 UTC timestamp (the partition of a row). */
+export function utcDay(canonical: string): string {
+  return canonical.slice(0, 10);
+}
