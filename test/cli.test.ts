@@ -51,25 +51,26 @@ beforeAll(() => {
 });
 
 describe('demo', () => {
-  test('starts the simulator, walks the feed through the client, prints what it read and exits 0', async () => {
-    const r = await run(['demo', '--max-pages', '3', '--limit', '200', '--seed', '7', '--horizon-days', '3']);
+  test('starts the simulator, syncs every stream into a lake, verifies it, shows a query, exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cl-demo-'));
+    const r = await run(['demo', '--seed', '7', '--horizon-days', '3', '--data-dir', dir]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Compliance API simulator on http:\/\/127\.0\.0\.1:\d+ \(seed 7/);
-    expect(r.stdout).toMatch(/Read 600 activities in 3 pages/);
-    expect(r.stdout).toMatch(/requests: \d+ \(retries 0, 429s 0\)/);
-    expect(r.stdout).toMatch(/actor types:\n\s+\d+\s+user_actor/);
-    expect(r.stdout).toMatch(/directory: \d+ organizations, \d+ users, \d+ groups/);
-  });
+    expect(r.stdout).toMatch(/every stream committed/);
+    for (const stream of ['activities', 'organizations', 'users', 'roles', 'role_permissions', 'groups', 'group_members', 'chats', 'projects', 'project_attachments']) {
+      expect(r.stdout).toMatch(new RegExp(`^${stream}\\s+committed\\s+\\d+`, 'm'));
+    }
+    expect(r.stdout).toMatch(/verify: the lake is intact \(\d+ files/);
+    const m = /(\d+) activities in the lake/.exec(r.stdout);
+    expect(Number(m![1])).toBeGreaterThan(3000);
+    expect(existsSync(join(dir, 'lake', '_manifests', '000000000001.json'))).toBe(true);
 
-  test('walks the whole feed by default and reads every activity once', async () => {
-    const r = await run(['demo', '--horizon-days', '1', '--activities-per-day', '500', '--limit', '100']);
-    expect(r.code).toBe(0);
-    const m = /Read (\d+) activities in (\d+) pages/.exec(r.stdout);
-    expect(m).not.toBeNull();
-    const [activities, pages] = [Number(m![1]), Number(m![2])];
-    expect(activities).toBeGreaterThan(300);
-    expect(pages).toBe(Math.ceil(activities / 100));
+    // a second demo on the same dir continues from the cursors instead of starting over
+    const again = await run(['demo', '--seed', '7', '--horizon-days', '3', '--data-dir', dir]);
+    expect(again.code).toBe(0);
+    const line = /^activities\s+committed\s+(\d+)\s+(\d+)/m.exec(again.stdout)!;
+    expect(Number(line[1])).toBeLessThan(Number(m![1]) / 10);
   });
 });
 

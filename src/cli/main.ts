@@ -6,11 +6,13 @@ import { ComplianceApiError, ComplianceClient, type Logger, packageVersion } fro
 import { ConfigError, intOption, loadConnection, timeOption } from './config.js';
 import { SIM_DEFAULTS, listenOrExplain, runSimulate, simulatorFromFlags, type SimulateFlags } from './simulate.js';
 import { formatSummary, requestTracker, smokeWalk } from './smoke.js';
-import { runSyncCommand, type SyncFlags } from './sync.js';
+import { formatSyncSummary, runSyncCommand, type SyncFlags } from './sync.js';
 import { registerLakeCommands } from './lake-commands.js';
-import { STREAM_NAMES } from '../extract/sync.js';
+import { STREAM_NAMES, runSync } from '../extract/sync.js';
+import { openDuck, sqlString } from '../lake/duck.js';
+import { verifyLake } from '../lake/verify.js';
 import { acquireLock, LockedError } from '../lake/lock.js';
-import { LakeCorruptError } from '../lake/lake.js';
+import { Lake, LakeCorruptError } from '../lake/lake.js';
 import { rebuildState, StateRebuildRefused } from '../state/index.js';
 
 const program = new Command('compliance-lake')
@@ -44,31 +46,34 @@ simulatorOptions(program.command('simulate'), SIM_DEFAULTS.port)
   });
 
 simulatorOptions(program.command('demo'), 0)
-  .description('start the simulator on loopback and walk its activity feed through the client')
-  .option('--max-pages <n>', 'stop after this many activity pages (default: the whole feed)')
-  .option('--limit <n>', 'activities per page (1-5000)', '1000')
-  .option('--keep', 'keep the simulator running after the walk (Ctrl-C to stop)')
-  .action(async (flags: SimulateFlags & { maxPages?: string; limit?: string; keep?: boolean }) => {
+  .description('start the simulator on loopback and sync it into a Parquet lake (simulator + sync), then verify the lake')
+  .option('--data-dir <dir>', 'where the demo lake goes (a later demo continues it incrementally)', './data/demo')
+  .option('--keep', 'keep the simulator running after the sync (Ctrl-C to stop)')
+  .action(async (flags: SimulateFlags & { dataDir: string; keep?: boolean }) => {
     const { sim, apiKey, tenant } = simulatorFromFlags(flags);
     const server = await listenOrExplain(sim, intOption('--port', flags.port, 0), flags.host ?? '127.0.0.1');
     out(`Compliance API simulator on ${server.url} (seed ${flags.seed}, feed from ${iso(tenant.epochStartMs)})`);
-    const track = requestTracker();
-    const client = new ComplianceClient({
-      apiKey,
-      baseUrl: server.url,
-      requestsPerMinute: intOption('--rpm', flags.rpm, SIM_DEFAULTS.rpm),
-      onRequest: track.onRequest,
-    });
+    out(`Syncing every stream into ${flags.dataDir} ...`);
     try {
-      const summary = await smokeWalk({
-        client,
-        limit: intOption('--limit', flags.limit, 1000, 1),
-        maxPages: flags.maxPages === undefined ? undefined : intOption('--max-pages', flags.maxPages, 1, 1),
-        directory: true,
-        onPage: progress,
+      const result = await runSync({
+        dataDir: flags.dataDir,
+        apiKey,
+        baseUrl: server.url,
+        requestsPerMinute: intOption('--rpm', flags.rpm, SIM_DEFAULTS.rpm),
+        streams: STREAM_NAMES,
+        settings: { overlapMs: 10 * 60_000, reconcileDays: 3 },
+        compactMaxFiles: 24,
+        onProgress: (stream, pages, records) => {
+          if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K  ${stream}: ${pages} pages, ${records} records`);
+        },
       });
       clearProgress();
-      out(formatSummary(summary, track.counts));
+      out(formatSyncSummary(result));
+      for (const s of result.streams) if (s.status !== 'committed') process.stderr.write(`${s.stream}: ${s.error}\n`);
+      const report = await verifyLake(flags.dataDir);
+      out(`\nverify: ${report.problems.length === 0 ? 'the lake is intact' : `${report.problems.length} problem(s)`} (${report.files.ok} files, ${report.entries.ok} manifest entries checked)`);
+      out(await demoQuery(flags.dataDir));
+      if (!result.ok || report.problems.length) process.exitCode = 1;
     } finally {
       if (!flags.keep) await server.close();
     }
@@ -81,6 +86,28 @@ simulatorOptions(program.command('demo'), 0)
       await server.close();
     }
   });
+
+/** The activity types most often seen in the demo lake, through DuckDB as an analyst would ask. */
+async function demoQuery(dataDir: string): Promise<string> {
+  const lake = Lake.open(dataDir);
+  const files = lake.files('activities').map((f) => lake.absolute(f));
+  if (files.length === 0) return 'The lake holds no activities yet.';
+  const duck = await openDuck();
+  try {
+    const rows = await duck.all(
+      `SELECT type, count(DISTINCT id) AS n FROM read_parquet([${files.map(sqlString).join(', ')}]) GROUP BY type ORDER BY n DESC, type LIMIT 5`,
+    );
+    const total = await duck.all(`SELECT count(DISTINCT id) AS n, min(created_at)::VARCHAR AS first, max(created_at)::VARCHAR AS last FROM read_parquet([${files.map(sqlString).join(', ')}])`);
+    return [
+      `\n${Number(total[0].n)} activities in the lake, ${String(total[0].first)} to ${String(total[0].last)}; most frequent types:`,
+      ...rows.map((r) => `  ${String(Number(r.n)).padStart(8)}  ${String(r.type)}`),
+      `\nQuery it yourself, e.g. with the DuckDB CLI:`,
+      `  duckdb -c "SELECT type, count(*) FROM read_parquet('${dataDir}/lake/activities/*/*.parquet') GROUP BY 1 ORDER BY 2 DESC"`,
+    ].join('\n');
+  } finally {
+    duck.close();
+  }
+}
 
 program
   .command('smoke')
