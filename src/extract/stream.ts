@@ -113,10 +113,18 @@ export async function committedKeys(ctx: SyncContext, table: TableSpec, fromIso:
   // timestamps render as the API's canonical form with six digits, so keys built from records compare
   const part = (k: string) => (table.columns[k] === 'TIMESTAMPTZ' ? isoSql(k) : `${k}::VARCHAR`);
   const keyExpr = table.key.length === 1 ? part(table.key[0]) : `concat_ws(chr(1), ${table.key.map(part).join(', ')})`;
-  const rows = await ctx.duck.all(
-    `SELECT DISTINCT ${keyExpr} AS k FROM read_parquet(${list}) WHERE ${table.timeColumn} >= $from::TIMESTAMPTZ AND ${table.timeColumn} < $to::TIMESTAMPTZ`,
-    { from: fromIso, to: toIso },
-  );
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await ctx.duck.all(
+      `SELECT DISTINCT ${keyExpr} AS k FROM read_parquet(${list}) WHERE ${table.timeColumn} >= $from::TIMESTAMPTZ AND ${table.timeColumn} < $to::TIMESTAMPTZ`,
+      { from: fromIso, to: toIso },
+    );
+  } catch (err) {
+    throw new Error(
+      `cannot read the committed ${table.stream} files of ${from}..${to} (${(err as Error).message.split('\n')[0]}); ` +
+        `a committed file may be damaged: run \`compliance-lake verify --data-dir ${ctx.dataDir}\`. Nothing was written.`,
+    );
+  }
   for (const r of rows) keys.add(String(r.k));
   return keys;
 }
