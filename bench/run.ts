@@ -1,14 +1,23 @@
 // Runs the benchmarks (all, or those named on the command line) and writes each result as JSON under
 // bench/results/ (git-ignored); BENCHMARKS.md quotes them. Usage: npm run bench [-- simulator-page client-throughput]
+// (also sync-throughput, sync-memory, sync-rate-budget, lake-bytes; see BENCHMARKS.md).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchClientThroughput } from './client-throughput.js';
+import { benchLakeBytes } from './lake-bytes.js';
 import { benchSimulatorPage } from './simulator-page.js';
+import { benchSyncMemory } from './sync-memory.js';
+import { benchSyncRateBudget } from './sync-rate-budget.js';
+import { benchSyncThroughput } from './sync-throughput.js';
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
   'simulator-page': () => benchSimulatorPage(),
   'client-throughput': () => benchClientThroughput(),
+  'sync-throughput': () => benchSyncThroughput(),
+  'sync-memory': () => benchSyncMemory(),
+  'sync-rate-budget': () => benchSyncRateBudget(),
+  'lake-bytes': () => benchLakeBytes(),
 };
 
 const machine = {
