@@ -59,14 +59,21 @@ export const activitiesStream: Stream = {
     let covered = before ? coveredBefore : startMs;
     let cursor: ActivityCursor = before ? { ...before } : { covered_until: isoMicros(startMs), last_reconciled_day: null };
 
-    for (let a = startMs; a < endMs; ) {
-      const b = Math.min(endMs, Math.floor(a / DAY_MS) * DAY_MS + DAY_MS);
-      const foundBy: FoundBy = a < coveredBefore ? 'overlap' : null;
-      const found = await readWindow(ctx, stats, a, b, foundBy, coveredBefore);
-      covered = Math.max(covered, b);
-      cursor = { ...cursor, covered_until: isoMicros(covered) };
-      await commitBatch(ctx, 'activities', found.writer, { cursor, coverage: found.events }, stats);
-      a = b;
+    // Pipelined: the next window is read while the previous one is written and committed (commits stay in order).
+    let committing: Promise<unknown> | null = null;
+    try {
+      for (let a = startMs; a < endMs; ) {
+        const b = Math.min(endMs, Math.floor(a / DAY_MS) * DAY_MS + DAY_MS);
+        const foundBy: FoundBy = a < coveredBefore ? 'overlap' : null;
+        const found = await readWindow(ctx, stats, a, b, foundBy, coveredBefore);
+        covered = Math.max(covered, b);
+        cursor = { ...cursor, covered_until: isoMicros(covered) };
+        if (committing) await committing;
+        committing = commitBatch(ctx, 'activities', found.writer, { cursor, coverage: found.events }, stats);
+        a = b;
+      }
+    } finally {
+      if (committing) await committing;
     }
 
     // Reconciliation: once per UTC day, re-read the last closed days (only what a previous run covered).
@@ -182,6 +189,7 @@ const ACTOR_FIELDS: [string, string][] = [
   ['api_key_id', 'actor_api_key_id'],
 ];
 const SIX_DIGITS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+const CANONICAL_UTC = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/;
 
 /**
  * Splits an activity into the table's columns without losing anything: string values of the envelope and
@@ -190,19 +198,24 @@ const SIX_DIGITS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
  */
 export function activityRow(record: Activity, own: Set<string>): { row: Record<string, unknown>; createdMs: number } {
   const row: Record<string, unknown> = {};
-  const rest: Record<string, unknown> = {};
+  // no prototype: a field named `__proto__` is kept as a field instead of silently setting the prototype
+  const rest: Record<string, unknown> = Object.create(null);
   for (const [k, v] of Object.entries(record)) {
     if (k === 'actor' || k === 'created_at') continue;
     if ((ENVELOPE as readonly string[]).includes(k) && typeof v === 'string') row[k] = v;
     else rest[k] = v;
   }
   const created = record.created_at;
-  const six = toSixDigits(created);
-  row.created_at = six;
-  if (six !== created) rest.created_at = created; // the exact text is kept when the column cannot reproduce it
+  const m = CANONICAL_UTC.exec(created);
+  row.created_at = toSixDigits(created);
+  // The column holds microseconds; the text's number of fractional digits (when not 6) is kept beside it
+  // so the exact text comes back. Anything the two cannot reproduce is kept as text in `rest`.
+  const digits = m ? (m[2] ?? '').length : -1;
+  if (digits >= 0 && digits < 6) row.created_at_digits = digits;
+  else if (digits !== 6) rest.created_at = created;
   const actor = record.actor as unknown;
   if (actor && typeof actor === 'object' && !Array.isArray(actor)) {
-    const actorRest: Record<string, unknown> = {};
+    const actorRest: Record<string, unknown> = Object.create(null);
     const lifted = new Map(ACTOR_FIELDS);
     for (const [k, v] of Object.entries(actor)) {
       const column = lifted.get(k);
@@ -223,7 +236,11 @@ export function activityRow(record: Activity, own: Set<string>): { row: Record<s
 export function reassembleActivity(row: Record<string, unknown>): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   for (const k of ENVELOPE) if (typeof row[k] === 'string') record[k] = row[k];
-  if (row.created_at !== null && row.created_at !== undefined) record.created_at = row.created_at;
+  if (typeof row.created_at === 'string') {
+    const digits = row.created_at_digits;
+    record.created_at =
+      digits === null || digits === undefined ? row.created_at : row.created_at.replace(/\.(\d{6})Z$/, (_m, f: string) => (Number(digits) === 0 ? 'Z' : `.${f.slice(0, Number(digits))}Z`));
+  }
   const actorRest = parseJson(row.actor_rest);
   if (actorRest && typeof actorRest === 'object') {
     const actor: Record<string, unknown> = {};

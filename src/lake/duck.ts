@@ -18,16 +18,20 @@ export async function openDuck(options: { memoryLimit?: string; threads?: number
   });
   const connection = await instance.connect();
   await connection.run("SET TimeZone='UTC'");
+  // Queries get their own connection, so a lookup can run while a COPY is in progress on `connection`.
+  const reads = await instance.connect();
+  await reads.run("SET TimeZone='UTC'");
   return {
     connection,
     async all(sql, values) {
-      const reader = await connection.runAndReadAll(sql, values);
+      const reader = await reads.runAndReadAll(sql, values);
       return reader.getRowObjectsJS() as Record<string, unknown>[];
     },
     async run(sql) {
       await connection.run(sql);
     },
     close() {
+      reads.closeSync();
       connection.closeSync();
       instance.closeSync();
     },

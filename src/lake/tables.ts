@@ -32,6 +32,7 @@ export const TABLES: Record<string, TableSpec> = {
     columns: {
       id: S,
       created_at: TS,
+      created_at_digits: 'UTINYINT',
       type: S,
       organization_id: S,
       organization_uuid: S,

@@ -61,9 +61,7 @@ export class StreamWriter {
       p = { ndjson: join(this.#dir, `date=${date}.ndjson`), pending: [], pendingChars: 0, rows: 0, requestIds: new Set() };
       this.#partitions.set(date, p);
     }
-    row._run_id = this.#o.runId;
-    row._extracted_at = this.#o.extractedAt;
-    row._endpoint = this.#o.endpoint;
+    // run id, extraction time and endpoint are the same for the whole file: COPY adds them as constants
     row._request_id = requestId;
     const line = JSON.stringify(row);
     p.pending.push(line);
@@ -79,16 +77,23 @@ export class StreamWriter {
     const files: StagedFile[] = [];
     const { spec, runId, part } = this.#o;
     const columns = allColumns(spec);
-    const columnsSql = `{${Object.entries(columns)
-      .map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`)
-      .join(', ')}}`;
+    const constant: Record<string, string> = {
+      _run_id: sqlString(runId),
+      _extracted_at: `${sqlString(this.#o.extractedAt)}::TIMESTAMPTZ`,
+      _endpoint: sqlString(this.#o.endpoint),
+    };
+    const read = Object.entries(columns).filter(([name]) => !(name in constant));
+    const columnsSql = `{${read.map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`).join(', ')}}`;
+    const selectSql = Object.keys(columns)
+      .map((name) => (name in constant ? `${constant[name]} AS ${name}` : name))
+      .join(', ');
     for (const [date, p] of [...this.#partitions].sort(([a], [b]) => a.localeCompare(b))) {
       flush(p);
       const name = `${runId}-${part}.parquet`;
       const staged = join(this.#dir, `date=${date}.parquet`);
       await duck.run(
-        `COPY (SELECT * FROM read_json(${sqlString(p.ndjson)}, format='newline_delimited', columns=${columnsSql}) ` +
-          `ORDER BY ${spec.timeColumn}, ${spec.idColumn}) TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)`,
+        `COPY (SELECT ${selectSql} FROM read_json(${sqlString(p.ndjson)}, format='newline_delimited', columns=${columnsSql}) ` +
+          `ORDER BY ${spec.timeColumn}, ${spec.idColumn}) TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 6, ROW_GROUP_SIZE 1000000)`,
       );
       fsyncFile(staged);
       const [stats] = await duck.all(
