@@ -8,6 +8,7 @@ import { SIM_DEFAULTS, listenOrExplain, runSimulate, simulatorFromFlags, type Si
 import { formatSummary, requestTracker, smokeWalk } from './smoke.js';
 import { formatSyncSummary, runSyncCommand, type SyncFlags } from './sync.js';
 import { registerLakeCommands } from './lake-commands.js';
+import { registerModelsCommands } from './models-commands.js';
 import { STREAM_NAMES, runSync } from '../extract/sync.js';
 import { openDuck, sqlString } from '../lake/duck.js';
 import { verifyLake } from '../lake/verify.js';
@@ -183,6 +184,7 @@ program
   });
 
 registerLakeCommands(program);
+registerModelsCommands(program);
 
 /** Says on stderr when a request is retried, so a slow failure is never silent. */
 const retryLogger: Logger = {

@@ -1,0 +1,42 @@
+-- one row per snapshot of the users and group_members streams, numbered in time order per stream
+-- snapshot_at is the server's clock when the snapshot began; listing every organization or group takes a
+-- while, so a record was read at some moment between snapshot_at and snapshot_completed_at (snapshot_at
+-- plus the time from the run's start of the stream to its commit, both on this machine's clock).
+-- A snapshot that listed nothing commits no file, so it is not seen here: the bounds that snapshots put on
+-- a change are then wider, never wrong.
+with snapshots as (
+    select
+        'users' as stream,
+        snapshot_at,
+        min(_run_id) as run_id,
+        min(_extracted_at) as extracted_at
+    from staging.stg_compliance__users
+    group by snapshot_at
+
+    union all
+
+    select
+        'group_members' as stream,
+        snapshot_at,
+        min(_run_id) as run_id,
+        min(_extracted_at) as extracted_at
+    from staging.stg_compliance__group_members
+    group by snapshot_at
+),
+
+commits as (
+    select stream, run_id, max(committed_at) as committed_at
+    from staging.stg_lake__manifest_entries
+    where kind = 'append'
+    group by stream, run_id
+)
+
+select
+    s.stream,
+    s.snapshot_at,
+    s.snapshot_at + greatest(coalesce(c.committed_at - s.extracted_at, interval 0 second), interval 0 second) as snapshot_completed_at,
+    row_number() over (partition by s.stream order by s.snapshot_at) as snapshot_number,
+    lag(s.snapshot_at) over (partition by s.stream order by s.snapshot_at) as previous_snapshot_at,
+    lead(s.snapshot_at) over (partition by s.stream order by s.snapshot_at) as next_snapshot_at
+from snapshots as s
+left join commits as c on c.stream = s.stream and c.run_id = s.run_id

@@ -1,0 +1,30 @@
+-- one row per activity type: every type of the catalog, and every type the lake holds that the catalog does not know
+with catalog as (
+    select * from seeds.activity_types
+),
+
+seen as (
+    select
+        type,
+        min(created_at) as first_seen,
+        max(created_at) as last_seen,
+        count(*) as activity_count
+    from marts.activities
+    group by type
+)
+
+select
+    coalesce(c.type, s.type) as type,
+    coalesce(c.family, 'unknown') as family,
+    coalesce(c.category, 'other') as category,
+    c.description,
+    c.type is not null as known,
+    s.first_seen,
+    s.last_seen,
+    coalesce(s.activity_count, 0) as activity_count,
+    c.actors,
+    c.fields,
+    c.source
+from catalog as c
+full outer join seen as s on s.type = c.type
+order by 1

@@ -1,0 +1,76 @@
+-- one row per administrative activity (category 'admin'), with its actor's user record and groups as of the event
+-- materialized: monthly(created_at, id)
+-- The actor's version is the one with valid_from <= created_at < valid_to in the activity's organization
+-- (any organization when the activity names none); a bound before the lake's history (null valid_from)
+-- counts as minus infinity. Group memberships are taken the same way; an end that only snapshots bound
+-- counts at its latest possible time (valid_to).
+with admin_activities as (
+    select * from marts.activities
+    where category = 'admin'
+),
+
+users as (
+    select * from marts.users
+),
+
+memberships as (
+    select * from marts.group_memberships
+),
+
+actor_versions as (
+    select
+        a.id,
+        u.email,
+        u.full_name,
+        u.organization_role,
+        u.organization_uuid,
+        u.valid_from
+    from admin_activities as a
+    inner join users as u
+        on u.user_id = a.actor_user_id
+        and (u.organization_uuid = a.organization_uuid or a.organization_uuid is null)
+        and coalesce(u.valid_from, '-infinity'::timestamptz) <= a.created_at
+        and a.created_at < coalesce(u.valid_to, 'infinity'::timestamptz)
+    qualify row_number() over (
+        partition by a.id
+        order by u.organization_uuid is not distinct from a.organization_uuid desc, u.organization_uuid
+    ) = 1
+),
+
+actor_groups as (
+    select
+        a.id,
+        list(distinct m.group_id order by m.group_id) as group_ids
+    from admin_activities as a
+    inner join memberships as m
+        on m.user_id = a.actor_user_id
+        and coalesce(m.valid_from, '-infinity'::timestamptz) <= a.created_at
+        and a.created_at < coalesce(m.valid_to, 'infinity'::timestamptz)
+    group by a.id
+)
+
+select
+    a.id,
+    a.created_at,
+    a.type,
+    a.category,
+    a.organization_id,
+    a.organization_uuid,
+    a.actor_type,
+    a.actor_user_id,
+    a.actor_email,
+    a.actor_ip,
+    a.actor_user_agent,
+    a.actor_api_key_id,
+    a.is_own_request,
+    a.details,
+    a.actor_details,
+    v.email as actor_email_at_event,
+    v.full_name as actor_full_name_at_event,
+    v.organization_role as actor_role_at_event,
+    v.organization_uuid as actor_user_organization_uuid,
+    v.valid_from as actor_user_valid_from,
+    case when a.actor_user_id is not null then coalesce(g.group_ids, []::varchar[]) end as actor_group_ids_at_event
+from admin_activities as a
+left join actor_versions as v on v.id = a.id
+left join actor_groups as g on g.id = a.id

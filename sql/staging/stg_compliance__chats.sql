@@ -1,0 +1,27 @@
+-- one row per chat version (a chat seen again with a newer updated_at)
+with source as (
+    select * from {{ lake('chats') }}
+),
+
+deduplicated as (
+    select *
+    from source
+    qualify row_number() over (partition by id, updated_at order by _extracted_at, _run_id) = 1
+)
+
+select
+    id as chat_id,
+    updated_at,
+    created_at,
+    deleted_at,
+    name,
+    model,
+    organization_uuid,
+    organization_id,
+    project_id,
+    user_id,
+    user_email,
+    raw,
+    _run_id,
+    _extracted_at
+from deduplicated

@@ -1,0 +1,4 @@
+-- every activity's category is one of the catalog's categories
+select id, type, category
+from marts.activities
+where category not in ('admin', 'authentication', 'content', 'api_access', 'code', 'integration', 'other')

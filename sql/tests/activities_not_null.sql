@@ -1,0 +1,4 @@
+-- every activity has an id, a created_at, a type and a category
+select id, created_at, type, category
+from marts.activities
+where id is null or created_at is null or type is null or category is null

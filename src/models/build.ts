@@ -1,0 +1,447 @@
+// `models build`: runs sql/ in dependency order (staging views over the lake's committed files, then
+// intermediate and marts written as Parquet under data/models/), runs sql/tests, and only if every test
+// returns no row publishes the files (renamed into place) and a fresh data/warehouse.duckdb.
+//
+// The incremental rule: a build remembers the manifest entry it read up to (data/models/_state.json). The
+// next one rebuilds the months of each monthly model that activity files committed since then fall in, plus
+// the months from the earliest moment the directory history (users, memberships) changed, for models that
+// join it as of the event time; everything else is small and rebuilt whole. A change to any SQL file or to
+// the catalog, a missing output, or --full rebuilds everything.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { sqlString } from '../lake/duck.js';
+import { Lake, LakeCorruptError } from '../lake/lake.js';
+import { acquireLock } from '../lake/lock.js';
+import { type CatalogEntry, catalogPath, loadCatalog, packageRoot } from './catalog.js';
+import { AS_OF_SOURCES, type Horizon, asOfHorizon } from './horizon.js';
+import { renderLakeSources, writeManifestTable } from './lake-source.js';
+import { type Model, type SqlProject, type SqlTest, readSqlProject } from './sql-files.js';
+import { type ModelsState, STATE_VERSION, clearState, monthOf, readState, touchedMonths, writeState } from './state.js';
+import { type WarehouseObject, writeWarehouse } from './warehouse.js';
+
+/** Bumped when the runner lays out or computes outputs differently: the next build is then full. */
+export const RUNNER_VERSION = 1;
+/** Monthly models are partitioned by the months of this stream's day partitions. */
+const MONTHLY_SOURCE_STREAM = 'activities';
+/** Rows of a failing test shown in the error. */
+const SHOWN_FAILING_ROWS = 5;
+
+export interface BuildOptions {
+  /** Rebuild everything. */
+  full?: boolean;
+  /** Default: sql/ of this package. */
+  sqlDir?: string;
+  /** Default: schema/activity-types.json of this package. */
+  catalogPath?: string;
+  /** DuckDB memory limit of the build (default 1GB); larger intermediate results spill to data/models/_build. */
+  memoryLimit?: string;
+  threads?: number;
+}
+
+export interface RelationReport {
+  relation: string;
+  materialized: 'view' | 'table' | 'monthly';
+  /** Rows in the published relation (null for views). */
+  rows: number | null;
+  /** Monthly relations: the months written by this build, and how many were kept from the last one. */
+  rebuiltMonths?: string[];
+  keptMonths?: number;
+  ms: number;
+}
+
+export interface BuildReport {
+  mode: 'full' | 'incremental';
+  /** Why the build was full, or what the incremental build started from. */
+  reason: string;
+  /** The manifest entry the previous build read up to (null: none). */
+  fromSeq: number | null;
+  toSeq: number;
+  relations: RelationReport[];
+  tests: { name: string; ms: number }[];
+  warehouse: string;
+  ms: number;
+}
+
+export interface TestFailure {
+  test: string;
+  path: string;
+  rule: string;
+  count: number;
+  rows: Record<string, unknown>[];
+}
+
+/** One or more sql/tests returned rows: nothing was published. */
+export class ModelTestError extends Error {
+  override name = 'ModelTestError';
+  constructor(readonly failures: TestFailure[]) {
+    super(
+      `${failures.length} model test(s) failed; nothing was published (the previous warehouse stays):\n` +
+        failures.map(formatFailure).join('\n'),
+    );
+  }
+}
+
+/** A model's SQL failed; the message names the file. */
+export class ModelBuildError extends Error {
+  override name = 'ModelBuildError';
+}
+
+interface Output {
+  tmp: string;
+  final: string;
+}
+
+interface BuildContext {
+  dataDir: string;
+  modelsDir: string;
+  buildDir: string;
+  lake: Lake;
+  connection: DuckDBConnection;
+  mode: 'full' | 'incremental';
+  previous: ModelsState | null;
+  touched: Set<string>;
+  /** Months of the monthly source stream in the lake. */
+  universe: string[];
+  outputs: Output[];
+  warehouse: WarehouseObject[];
+  months: Record<string, string[]>;
+  horizons: Map<string, Horizon>;
+}
+
+export async function buildModels(dataDir: string, options: BuildOptions = {}): Promise<BuildReport> {
+  const project = readSqlProject(options.sqlDir ?? join(packageRoot(), 'sql'));
+  const catalogFile = options.catalogPath ?? catalogPath();
+  if (!existsSync(catalogFile)) throw new ModelBuildError(`the activity-type catalog ${catalogFile} is missing`);
+  const catalog = loadCatalog(catalogFile);
+  const modelsDir = join(dataDir, 'models');
+  mkdirSync(modelsDir, { recursive: true });
+  const lock = acquireLock(modelsDir, 'models build');
+  try {
+    try {
+      return await buildLocked(dataDir, modelsDir, project, catalog, options);
+    } catch (err) {
+      // A compaction that committed while we read the manifest removes the files it replaced: read again once.
+      if (!vanishedFile(err)) throw err;
+      return await buildLocked(dataDir, modelsDir, project, catalog, options);
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+async function buildLocked(
+  dataDir: string,
+  modelsDir: string,
+  project: SqlProject,
+  catalog: CatalogEntry[],
+  options: BuildOptions,
+): Promise<BuildReport> {
+  const started = Date.now();
+  const lake = Lake.open(dataDir);
+  const toSeq = lake.head.seq;
+  const fingerprint = createHash('sha256')
+    .update(`${RUNNER_VERSION}\n${project.fingerprint}\n${JSON.stringify(catalog)}`)
+    .digest('hex');
+  const previous = readState(modelsDir);
+  const { mode, reason } = planMode(modelsDir, project, previous, fingerprint, toSeq, options.full === true);
+  const buildDir = join(modelsDir, '_build');
+  rmSync(buildDir, { recursive: true, force: true });
+  mkdirSync(buildDir, { recursive: true });
+
+  const instance = await DuckDBInstance.create(':memory:', {
+    memory_limit: options.memoryLimit ?? '1GB',
+    threads: String(options.threads ?? 4),
+    temp_directory: join(buildDir, 'spill'),
+  });
+  const connection = await instance.connect();
+  const ctx: BuildContext = {
+    dataDir,
+    modelsDir,
+    buildDir,
+    lake,
+    connection,
+    mode,
+    previous: mode === 'incremental' ? previous : null,
+    touched: mode === 'incremental' ? touchedMonths(lake.entries, previous!.seq, MONTHLY_SOURCE_STREAM) : new Set(),
+    universe: [...new Set(lake.files(MONTHLY_SOURCE_STREAM).map((f) => monthOf(f.date)))].sort(),
+    outputs: [],
+    warehouse: [],
+    months: {},
+    horizons: new Map(),
+  };
+  const relations: RelationReport[] = [];
+  let tests: { name: string; ms: number }[];
+  try {
+    await connection.run("SET TimeZone='UTC'");
+    // every monthly rebuild and staging scan reads the footers of the same lake files (set after start: as a
+    // start-up option DuckDB insists on autoloading the built-in parquet extension, which it cannot offline)
+    await connection.run('SET parquet_metadata_cache = true');
+    for (const schema of ['seeds', 'staging', 'intermediate', 'marts']) await connection.run(`create schema ${schema}`);
+    relations.push(await loadCatalogSeed(ctx, catalog));
+    await writeManifestTable(lake, connection, manifestTablePath(modelsDir), buildDir);
+    for (const model of project.models) relations.push(await buildModel(ctx, model));
+    tests = await runTests(ctx, project.tests);
+  } catch (err) {
+    connection.closeSync();
+    instance.closeSync();
+    rmSync(buildDir, { recursive: true, force: true });
+    throw err;
+  }
+  connection.closeSync();
+  instance.closeSync();
+
+  publish(ctx);
+  const warehouse = await writeWarehouse(dataDir, ctx.warehouse);
+  writeState(modelsDir, { version: STATE_VERSION, seq: toSeq, fingerprint, built_at: new Date().toISOString(), months: ctx.months });
+  rmSync(buildDir, { recursive: true, force: true });
+  return {
+    mode,
+    reason,
+    fromSeq: previous?.seq ?? null,
+    toSeq,
+    relations,
+    tests,
+    warehouse,
+    ms: Date.now() - started,
+  };
+}
+
+function planMode(
+  modelsDir: string,
+  project: SqlProject,
+  previous: ModelsState | null,
+  fingerprint: string,
+  toSeq: number,
+  full: boolean,
+): { mode: 'full' | 'incremental'; reason: string } {
+  if (full) return { mode: 'full', reason: 'requested (--full)' };
+  if (!previous) return { mode: 'full', reason: 'no previous build' };
+  if (previous.fingerprint !== fingerprint) return { mode: 'full', reason: 'the SQL, the catalog or the runner changed since the last build' };
+  if (previous.seq > toSeq) return { mode: 'full', reason: `the lake's manifest ends at entry ${toSeq}, before the last build's ${previous.seq}` };
+  for (const model of project.models) {
+    const m = model.materialized;
+    if (m.kind === 'table' && !existsSync(finalPath(modelsDir, model.relation))) return { mode: 'full', reason: `${model.relation} of the last build is missing` };
+    if (m.kind === 'monthly') {
+      for (const month of previous.months[model.relation] ?? []) {
+        if (!existsSync(finalPath(modelsDir, model.relation, month))) return { mode: 'full', reason: `${model.relation} month ${month} of the last build is missing` };
+      }
+    }
+  }
+  const since = toSeq === previous.seq ? `no lake entry since the last build` : `lake entries ${previous.seq + 1}..${toSeq} since the last build`;
+  return { mode: 'incremental', reason: since };
+}
+
+// ---- outputs -------------------------------------------------------------------------------------
+
+/** data/models/<schema>/<name>/data.parquet, or .../month=YYYY-MM/data.parquet for one month. */
+export function finalPath(modelsDir: string, relation: string, month?: string): string {
+  const [schema, name] = relation.split('.');
+  return join(modelsDir, schema, name, ...(month ? [`month=${month}`] : []), 'data.parquet');
+}
+
+/** The manifest entries' fields as Parquet, read by `{{ lake_manifest() }}` (rewritten by every build). */
+function manifestTablePath(modelsDir: string): string {
+  return join(modelsDir, 'lake_manifest.parquet');
+}
+
+function tmpPath(ctx: BuildContext, relation: string, month?: string): string {
+  return join(ctx.buildDir, relative(ctx.modelsDir, finalPath(ctx.modelsDir, relation, month)));
+}
+
+async function copyToParquet(ctx: BuildContext, sql: string, path: string): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
+  await ctx.connection.run(`copy (${sql}) to ${sqlString(path)} (format parquet, compression zstd)`);
+}
+
+async function parquetRows(ctx: BuildContext, files: string[]): Promise<number> {
+  if (files.length === 0) return 0;
+  const reader = await ctx.connection.runAndReadAll(`select count(*) as n from read_parquet([${files.map(sqlString).join(', ')}])`);
+  return Number(reader.getRowObjectsJS()[0].n);
+}
+
+function readParquetSql(files: string[]): string {
+  // month=YYYY-MM directories are for other engines; the month is not a column of the relation
+  return `select * from read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = false)`;
+}
+
+// ---- models --------------------------------------------------------------------------------------
+
+async function loadCatalogSeed(ctx: BuildContext, catalog: CatalogEntry[]): Promise<RelationReport> {
+  const started = Date.now();
+  const relation = 'seeds.activity_types';
+  const json = join(ctx.buildDir, 'activity-types.ndjson');
+  writeFileSync(json, catalog.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  const columns = `{type: 'VARCHAR', family: 'VARCHAR', category: 'VARCHAR', description: 'VARCHAR', actors: 'VARCHAR[]', fields: 'VARCHAR[]', source: 'VARCHAR'}`;
+  const tmp = tmpPath(ctx, relation);
+  await copyToParquet(ctx, `select * from read_json(${sqlString(json)}, format = 'newline_delimited', columns = ${columns}) order by type`, tmp);
+  await ctx.connection.run(`create view ${relation} as ${readParquetSql([tmp])}`);
+  const final = finalPath(ctx.modelsDir, relation);
+  ctx.outputs.push({ tmp, final });
+  ctx.warehouse.push({ relation, sql: readParquetSql([final]), table: true, comment: 'one row per known activity type (schema/activity-types.json)' });
+  return { relation, materialized: 'table', rows: catalog.length, ms: Date.now() - started };
+}
+
+async function buildModel(ctx: BuildContext, model: Model): Promise<RelationReport> {
+  const started = Date.now();
+  const sql = model.layer === 'staging' ? renderLakeSources(body(model.sql), ctx.lake, manifestTablePath(ctx.modelsDir)) : body(model.sql);
+  try {
+    const m = model.materialized;
+    if (m.kind === 'view') {
+      await ctx.connection.run(`create view ${model.relation} as ${sql}`);
+      ctx.warehouse.push({ relation: model.relation, sql, comment: model.grain });
+      return { relation: model.relation, materialized: 'view', rows: null, ms: Date.now() - started };
+    }
+    if (m.kind === 'table') {
+      const tmp = tmpPath(ctx, model.relation);
+      await copyToParquet(ctx, sql, tmp);
+      await ctx.connection.run(`create view ${model.relation} as ${readParquetSql([tmp])}`);
+      ctx.outputs.push({ tmp, final: finalPath(ctx.modelsDir, model.relation) });
+      ctx.warehouse.push({ relation: model.relation, sql: readParquetSql([finalPath(ctx.modelsDir, model.relation)]), comment: model.grain });
+      return { relation: model.relation, materialized: 'table', rows: await parquetRows(ctx, [tmp]), ms: Date.now() - started };
+    }
+    return await buildMonthly(ctx, model, sql, m.columns, started);
+  } catch (err) {
+    if (err instanceof ModelBuildError) throw err;
+    throw new ModelBuildError(`${relative(process.cwd(), model.path) || model.path} (${model.relation}): ${(err as Error).message}`);
+  }
+}
+
+async function buildMonthly(ctx: BuildContext, model: Model, sql: string, columns: string[], started: number): Promise<RelationReport> {
+  const [column] = columns;
+  const rebuild = await monthsToRebuild(ctx, model);
+  const kept = ctx.universe.filter((m) => !rebuild.includes(m));
+  for (const month of rebuild) {
+    const from = `timestamptz '${month}-01 00:00:00+00'`;
+    const monthSql =
+      `select * from (${sql}) as model where ${column} >= ${from} and ${column} < ${from} + interval 1 month ` +
+      `order by ${columns.join(', ')}`;
+    const tmp = tmpPath(ctx, model.relation, month);
+    await copyToParquet(ctx, monthSql, tmp);
+    ctx.outputs.push({ tmp, final: finalPath(ctx.modelsDir, model.relation, month) });
+  }
+  const buildFiles = ctx.universe.map((m) => (rebuild.includes(m) ? tmpPath(ctx, model.relation, m) : finalPath(ctx.modelsDir, model.relation, m)));
+  const finalFiles = ctx.universe.map((m) => finalPath(ctx.modelsDir, model.relation, m));
+  const empty = buildFiles.length === 0 ? await emptyRelation(ctx, sql) : null;
+  await ctx.connection.run(`create view ${model.relation} as ${empty ?? readParquetSql(buildFiles)}`);
+  ctx.warehouse.push({ relation: model.relation, sql: empty ?? readParquetSql(finalFiles), comment: model.grain });
+  ctx.months[model.relation] = [...ctx.universe];
+  return {
+    relation: model.relation,
+    materialized: 'monthly',
+    rows: await parquetRows(ctx, buildFiles),
+    rebuiltMonths: rebuild,
+    keptMonths: kept.length,
+    ms: Date.now() - started,
+  };
+}
+
+/**
+ * Full: every month. Incremental: months new lake files touched, months the last build did not have, and
+ * the months from the earliest change of any history the model joins as of the event time.
+ */
+async function monthsToRebuild(ctx: BuildContext, model: Model): Promise<string[]> {
+  if (ctx.mode === 'full' || !ctx.previous) return [...ctx.universe];
+  const had = new Set(ctx.previous.months[model.relation] ?? []);
+  const months = new Set(ctx.universe.filter((m) => ctx.touched.has(m) || !had.has(m)));
+  for (const ref of model.refs) {
+    if (!AS_OF_SOURCES[ref]) continue;
+    let horizon = ctx.horizons.get(ref);
+    if (!horizon) {
+      const previousFile = finalPath(ctx.modelsDir, ref);
+      horizon = await asOfHorizon(ctx.connection, ref, existsSync(previousFile) ? previousFile : null);
+      ctx.horizons.set(ref, horizon);
+    }
+    if (horizon.kind === 'all') return [...ctx.universe];
+    if (horizon.kind === 'from') for (const m of ctx.universe) if (m >= horizon.month) months.add(m);
+  }
+  return ctx.universe.filter((m) => months.has(m));
+}
+
+/** A relation with the model's columns and no rows (a monthly model before the lake has any month). */
+async function emptyRelation(ctx: BuildContext, sql: string): Promise<string> {
+  const reader = await ctx.connection.runAndReadAll(`describe select * from (${sql}) as model`);
+  const columns = reader.getRowObjectsJS() as { column_name: string; column_type: string }[];
+  return `select ${columns.map((c) => `cast(null as ${c.column_type}) as "${c.column_name.replaceAll('"', '""')}"`).join(', ')} where false`;
+}
+
+/** The statement of a file: without a trailing semicolon, so it can be wrapped. */
+function body(sql: string): string {
+  return sql.trim().replace(/;\s*$/, '');
+}
+
+// ---- tests ---------------------------------------------------------------------------------------
+
+async function runTests(ctx: BuildContext, tests: SqlTest[]): Promise<{ name: string; ms: number }[]> {
+  const passed: { name: string; ms: number }[] = [];
+  const failures: TestFailure[] = [];
+  for (const test of tests) {
+    const started = Date.now();
+    const sql = body(test.sql);
+    let rows: Record<string, unknown>[];
+    try {
+      const reader = await ctx.connection.runAndReadAll(`select * from (${sql}) as failing limit ${SHOWN_FAILING_ROWS}`);
+      rows = reader.getRowObjectsJson() as Record<string, unknown>[];
+    } catch (err) {
+      throw new ModelBuildError(`${relative(process.cwd(), test.path) || test.path} (test ${test.name}): ${(err as Error).message}`);
+    }
+    if (rows.length === 0) {
+      passed.push({ name: test.name, ms: Date.now() - started });
+      continue;
+    }
+    const counted = await ctx.connection.runAndReadAll(`select count(*) as n from (${sql}) as failing`);
+    failures.push({ test: test.name, path: test.path, rule: test.rule, count: Number(counted.getRowObjectsJS()[0].n), rows });
+  }
+  if (failures.length) throw new ModelTestError(failures);
+  return passed;
+}
+
+function formatFailure(f: TestFailure): string {
+  const shown = f.rows.map((r) => `      ${JSON.stringify(r)}`).join('\n');
+  const more = f.count > f.rows.length ? `\n      … and ${f.count - f.rows.length} more` : '';
+  return `  ${relative(process.cwd(), f.path) || f.path}: ${f.count} row(s) break "${f.rule}"\n${shown}${more}`;
+}
+
+// ---- publishing ----------------------------------------------------------------------------------
+
+/**
+ * Renames every new file over its final name. The state is cleared first: a crash in the middle leaves
+ * no state, so the next build is full. A full build then removes model files it did not write.
+ */
+function publish(ctx: BuildContext): void {
+  clearState(ctx.modelsDir);
+  for (const o of ctx.outputs) {
+    mkdirSync(dirname(o.final), { recursive: true });
+    renameSync(o.tmp, o.final);
+  }
+  if (ctx.mode === 'full') removeUnwritten(ctx.modelsDir, new Set(ctx.outputs.map((o) => o.final)));
+}
+
+function removeUnwritten(modelsDir: string, keep: Set<string>): void {
+  const walk = (dir: string): boolean => {
+    let empty = true;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const abs = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (walk(abs)) rmdirSync(abs);
+        else empty = false;
+      } else if (entry.name.endsWith('.parquet') && !keep.has(abs)) {
+        rmSync(abs, { force: true });
+      } else {
+        empty = false;
+      }
+    }
+    return empty;
+  };
+  for (const schema of ['seeds', 'staging', 'intermediate', 'marts']) {
+    const dir = join(modelsDir, schema);
+    if (existsSync(dir) && walk(dir)) rmdirSync(dir);
+  }
+}
+
+function vanishedFile(err: unknown): boolean {
+  if (err instanceof LakeCorruptError) return err.problems.every((p) => p.endsWith('committed file is missing'));
+  const message = err instanceof Error ? err.message : '';
+  return /No such file or directory|No files found/i.test(message) && message.includes('/lake/');
+}

@@ -1,0 +1,232 @@
+// Read-only SQL against data/warehouse.duckdb (the `sql` command): opens the file READ_ONLY, so it never
+// blocks a build (which writes a new file beside it) nor another reader, streams the result chunk by chunk,
+// and renders it as a table, JSON or CSV with timestamps as ISO 8601 UTC.
+import { existsSync } from 'node:fs';
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  DuckDBTypeId,
+  type DuckDBValueConverter,
+  type Json,
+  JsonDuckDBValueConverter,
+} from '@duckdb/node-api';
+import { warehousePath } from './warehouse.js';
+
+export const OUTPUT_FORMATS = ['table', 'json', 'csv'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** Rows the table format reads before it fixes its column widths. */
+const TABLE_SAMPLE_ROWS = 1000;
+/** Widest cell the table format prints (longer values are cut with an ellipsis). */
+const TABLE_MAX_WIDTH = 60;
+
+export class WarehouseMissingError extends Error {
+  override name = 'WarehouseMissingError';
+  constructor(readonly path: string) {
+    super(`no warehouse at ${path}: run \`compliance-lake models build\` first`);
+  }
+}
+
+export class ReadOnlyWarehouseError extends Error {
+  override name = 'ReadOnlyWarehouseError';
+}
+
+export class QueryError extends Error {
+  override name = 'QueryError';
+}
+
+/** A DuckDB value as JSON-able data: timestamps as ISO 8601 (UTC, microseconds), JSON columns parsed. */
+export const displayValue: DuckDBValueConverter<unknown> = (value, type, converter) => {
+  if (value === null || value === undefined) return null;
+  switch (type.typeId) {
+    case DuckDBTypeId.TIMESTAMP_TZ:
+      return isoFromMicros((value as DuckDBTimestampTZValue).micros, 'Z');
+    case DuckDBTypeId.TIMESTAMP:
+      return isoFromMicros((value as DuckDBTimestampValue).micros, '');
+    case DuckDBTypeId.BIGINT:
+    case DuckDBTypeId.UBIGINT:
+    case DuckDBTypeId.HUGEINT:
+    case DuckDBTypeId.UHUGEINT: {
+      const n = BigInt(String(value));
+      return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
+    }
+    case DuckDBTypeId.DECIMAL:
+      return Number(String(value));
+    case DuckDBTypeId.VARCHAR:
+      if (type.alias === 'JSON') {
+        try {
+          return JSON.parse(String(value)) as unknown;
+        } catch {
+          return String(value);
+        }
+      }
+      return String(value);
+    default:
+      return JsonDuckDBValueConverter(value, type, converter as unknown as DuckDBValueConverter<Json>);
+  }
+};
+
+function isoFromMicros(micros: bigint, zone: 'Z' | ''): string {
+  if (micros === DuckDBTimestampTZValue.PosInf.micros) return 'infinity';
+  if (micros === DuckDBTimestampTZValue.NegInf.micros) return '-infinity';
+  const ms = micros / 1000n;
+  const rest = Number(((micros % 1000n) + 1000n) % 1000n);
+  const floorMs = micros < 0n && rest !== 0 ? ms - 1n : ms;
+  const base = new Date(Number(floorMs)).toISOString().slice(0, 23);
+  return `${base}${String(rest).padStart(3, '0')}${zone}`;
+}
+
+/** Where results go; a promise from write (a full stdout buffer) is awaited before the next chunk is read. */
+export interface QueryOutput {
+  write(text: string): void | Promise<void>;
+}
+
+/** Opens the warehouse read-only with UTC as the session time zone. */
+export async function openWarehouse(dataDir: string): Promise<{ connection: DuckDBConnection; close(): void }> {
+  const path = warehousePath(dataDir);
+  if (!existsSync(path)) throw new WarehouseMissingError(path);
+  const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY', threads: '4' });
+  const connection = await instance.connect();
+  await connection.run("SET TimeZone='UTC'");
+  return {
+    connection,
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/**
+ * Runs `sql` (one or more statements; the last one's result is printed) against the warehouse and writes the
+ * result to `out` as it streams. Returns the number of rows written.
+ */
+export async function queryWarehouse(dataDir: string, sql: string, format: OutputFormat, out: QueryOutput): Promise<number> {
+  const warehouse = await openWarehouse(dataDir);
+  try {
+    const statements = await warehouse.connection.extractStatements(sql).catch(rethrow);
+    if (statements.count === 0) throw new QueryError('no SQL statement given');
+    for (let i = 0; i < statements.count - 1; i++) await (await statements.prepare(i).catch(rethrow)).run().catch(rethrow);
+    const result = await (await statements.prepare(statements.count - 1).catch(rethrow)).stream().catch(rethrow);
+    const columns = result.columnNames();
+    // the result's column types keep aliases (JSON) that a chunk's vectors do not
+    const types = result.columnTypes();
+    const writer = format === 'json' ? jsonWriter(columns) : format === 'csv' ? csvWriter(columns) : tableWriter(columns);
+    let rows = 0;
+    for (;;) {
+      const chunk = await result.fetchChunk().catch(rethrow);
+      if (!chunk || chunk.rowCount === 0) break;
+      const converted = chunk.getRows().map((row) => row.map((v, i) => displayValue(v, types[i], displayValue)));
+      rows += converted.length;
+      const text = writer.rows(converted);
+      if (text) await out.write(text);
+    }
+    await out.write(writer.end(rows));
+    return rows;
+  } finally {
+    warehouse.close();
+  }
+}
+
+/** Rows of a query as objects (display values); for tests and small results. */
+export async function warehouseRows(dataDir: string, sql: string): Promise<Record<string, unknown>[]> {
+  const warehouse = await openWarehouse(dataDir);
+  try {
+    const reader = await warehouse.connection.runAndReadAll(sql).catch(rethrow);
+    const columns = reader.columnNames();
+    const types = reader.columnTypes();
+    return reader.getRows().map((row) => Object.fromEntries(row.map((v, i) => [columns[i], displayValue(v, types[i], displayValue)])));
+  } finally {
+    warehouse.close();
+  }
+}
+
+function rethrow(err: unknown): never {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/read-only mode|read only mode|in read-only|attached in read-only/i.test(message)) {
+    throw new ReadOnlyWarehouseError(
+      `the warehouse is read-only: \`sql\` runs queries, it cannot change the database (DuckDB: ${firstLine(message)}). ` +
+        'The models are rebuilt with `compliance-lake models build`.',
+    );
+  }
+  throw new QueryError(message);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0];
+}
+
+/** Renders rows as text, chunk by chunk. */
+interface RowWriter {
+  rows(rows: unknown[][]): string;
+  end(total: number): string;
+}
+
+function jsonWriter(columns: string[]): RowWriter {
+  let first = true;
+  return {
+    rows(rows) {
+      let text = '';
+      for (const row of rows) {
+        text += `${first ? '[\n' : ',\n'}  ${JSON.stringify(Object.fromEntries(row.map((v, i) => [columns[i], v])))}`;
+        first = false;
+      }
+      return text;
+    },
+    end: () => (first ? '[]\n' : '\n]\n'),
+  };
+}
+
+function csvWriter(columns: string[]): RowWriter {
+  let header = columns.map(csvCell).join(',') + '\n';
+  const once = () => {
+    const h = header;
+    header = '';
+    return h;
+  };
+  return {
+    rows: (rows) => once() + rows.map((row) => row.map(csvCell).join(',') + '\n').join(''),
+    end: () => once(),
+  };
+}
+
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+function tableWriter(columns: string[]): RowWriter {
+  let widths: number[] | null = null;
+  const buffered: string[][] = [];
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths![i])).join('  ').trimEnd() + '\n';
+  const flush = () => {
+    widths = columns.map((c, i) => Math.min(TABLE_MAX_WIDTH, Math.max(c.length, ...buffered.map((r) => r[i].length))));
+    const text = line(columns) + widths.map((w) => '-'.repeat(w)).join('  ') + '\n' + buffered.map(line).join('');
+    buffered.length = 0;
+    return text;
+  };
+  return {
+    rows(rows) {
+      let text = '';
+      for (const row of rows) {
+        const cells = row.map(tableCell);
+        if (widths) text += line(cells);
+        else {
+          buffered.push(cells);
+          if (buffered.length >= TABLE_SAMPLE_ROWS) text += flush();
+        }
+      }
+      return text;
+    },
+    end: (total) => (widths ? '' : flush()) + `(${total} row${total === 1 ? '' : 's'})\n`,
+  };
+}
+
+function tableCell(value: unknown): string {
+  const text = value === null || value === undefined ? 'NULL' : typeof value === 'string' ? value : JSON.stringify(value);
+  const flat = text.replace(/\s*\n\s*/g, ' ');
+  return flat.length > TABLE_MAX_WIDTH ? `${flat.slice(0, TABLE_MAX_WIDTH - 1)}…` : flat;
+}

@@ -1,0 +1,166 @@
+// The SQL project under sql/: one file per relation, its layer given by its folder (staging, intermediate,
+// marts) and its dependencies by the `schema.relation` names its text mentions; plus sql/tests, queries that
+// return the rows breaking a rule. Reads the files, checks the layering and orders the models.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+/** Build order of the layers; a model may read its own layer and the ones before it. */
+export const LAYERS = ['staging', 'intermediate', 'marts'] as const;
+export type Layer = (typeof LAYERS)[number];
+
+/** Schemas a model may name: the layers, and `seeds` (tables the runner loads, such as the activity-type catalog). */
+const SCHEMAS = ['seeds', ...LAYERS] as const;
+
+/**
+ * How a model is kept: a view (staging, and cheap models), one Parquet file (`table`), or one Parquet file per
+ * UTC month of a timestamp column (`monthly(created_at, id)`: the first column partitions, all of them sort
+ * the rows within a file), so an incremental build rewrites only the months new data touches.
+ */
+export type Materialization = { kind: 'view' } | { kind: 'table' } | { kind: 'monthly'; columns: string[] };
+
+export interface Model {
+  layer: Layer;
+  name: string;
+  /** `schema.name`, e.g. `marts.activities`. */
+  relation: string;
+  path: string;
+  sql: string;
+  /** The first line without `-- `: what one row is. */
+  grain: string;
+  materialized: Materialization;
+  /** Relations (`schema.name`) this model reads, in the order of first mention. */
+  refs: string[];
+}
+
+export interface SqlTest {
+  name: string;
+  path: string;
+  sql: string;
+  /** The first line without `-- `: the rule, said as what the returned rows break. */
+  rule: string;
+}
+
+export interface SqlProject {
+  dir: string;
+  /** Every model in a valid build order: staging, then intermediate, then marts, dependencies first. */
+  models: Model[];
+  tests: SqlTest[];
+  /** SHA-256 over every file's path and text: a change means a full rebuild. */
+  fingerprint: string;
+}
+
+export class SqlProjectError extends Error {
+  override name = 'SqlProjectError';
+}
+
+const DEFAULT_MATERIALIZATION: Record<Layer, Materialization> = {
+  staging: { kind: 'view' },
+  intermediate: { kind: 'table' },
+  marts: { kind: 'table' },
+};
+
+const NAME = /^[a-z][a-z0-9_]*$/;
+
+export function readSqlProject(dir: string): SqlProject {
+  if (!existsSync(dir)) throw new SqlProjectError(`no SQL project at ${dir}`);
+  const hash = createHash('sha256');
+  const models: Model[] = [];
+  for (const layer of LAYERS) {
+    for (const path of sqlFiles(join(dir, layer))) {
+      const sql = readFileSync(path, 'utf8');
+      hash.update(`${layer}/${basename(path)}\n${sql}\n`);
+      models.push(parseModel(layer, path, sql));
+    }
+  }
+  const tests: SqlTest[] = [];
+  for (const path of sqlFiles(join(dir, 'tests'))) {
+    const sql = readFileSync(path, 'utf8');
+    hash.update(`tests/${basename(path)}\n${sql}\n`);
+    tests.push({ name: basename(path, '.sql'), path, sql, rule: grainLine(path, sql) });
+  }
+  return { dir, models: orderModels(models), tests, fingerprint: hash.digest('hex') };
+}
+
+function sqlFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+function grainLine(path: string, sql: string): string {
+  const first = sql.split('\n', 1)[0].trim();
+  if (!first.startsWith('-- ') || first.length < 5) throw new SqlProjectError(`${path}: the first line must say the grain, e.g. \`-- one row per activity\``);
+  return first.slice(3).trim();
+}
+
+function parseModel(layer: Layer, path: string, sql: string): Model {
+  const name = basename(path, '.sql');
+  if (!NAME.test(name)) throw new SqlProjectError(`${path}: a model's file name must be lowercase letters, digits and underscores`);
+  const grain = grainLine(path, sql);
+  const code = stripComments(sql);
+  if (layer !== 'staging' && /\{\{\s*lake(_manifest)?\(/.test(code)) {
+    throw new SqlProjectError(`${path}: only staging models read the lake; read a staging view instead of {{ lake(...) }}`);
+  }
+  const refs: string[] = [];
+  for (const m of code.matchAll(/\b(seeds|staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b/g)) {
+    const ref = `${m[1]}.${m[2]}`;
+    if (!refs.includes(ref) && ref !== `${layer}.${name}`) refs.push(ref);
+  }
+  for (const ref of refs) {
+    const schema = ref.split('.')[0] as (typeof SCHEMAS)[number];
+    if (schema !== 'seeds' && LAYERS.indexOf(schema as Layer) > LAYERS.indexOf(layer)) {
+      throw new SqlProjectError(`${path}: a ${layer} model cannot read ${ref} (a later layer)`);
+    }
+  }
+  return { layer, name, relation: `${layer}.${name}`, path, sql, grain, materialized: materialization(layer, path, sql), refs };
+}
+
+/** `-- materialized: view | table | monthly(column, ...)` on a line of the header comment overrides the layer's default. */
+function materialization(layer: Layer, path: string, sql: string): Materialization {
+  const m = /^-- materialized: *(\w+)(?:\(([\w, ]+)\))? *$/m.exec(sql);
+  if (!m) return DEFAULT_MATERIALIZATION[layer];
+  if (layer === 'staging' && m[1] !== 'view') throw new SqlProjectError(`${path}: staging models are views over the lake`);
+  if (m[1] === 'view' || m[1] === 'table') return { kind: m[1] };
+  const columns = (m[2] ?? '').split(',').map((c) => c.trim()).filter((c) => NAME.test(c));
+  if (m[1] === 'monthly' && columns.length > 0) return { kind: 'monthly', columns };
+  throw new SqlProjectError(`${path}: unknown materialization "${m[0].slice(3)}" (view, table or monthly(column, ...))`);
+}
+
+/** The text without `--` comments (a reference in a comment is not a dependency). */
+export function stripComments(sql: string): string {
+  return sql.replace(/--[^\n]*/g, '');
+}
+
+/** Layer order, then dependencies first within a layer (ties by name); unknown references and cycles are errors. */
+function orderModels(models: Model[]): Model[] {
+  const byRelation = new Map(models.map((m) => [m.relation, m]));
+  const ordered: Model[] = [];
+  for (const layer of LAYERS) {
+    const done = new Set(ordered.map((m) => m.relation));
+    const pending = models.filter((m) => m.layer === layer);
+    for (const m of pending) {
+      for (const ref of m.refs) {
+        if (ref.startsWith('seeds.')) continue;
+        if (!byRelation.has(ref)) throw new SqlProjectError(`${m.path}: reads ${ref}, which no file in sql/ builds`);
+      }
+    }
+    const visiting = new Set<string>();
+    const visit = (m: Model, chain: string[]) => {
+      if (done.has(m.relation)) return;
+      if (visiting.has(m.relation)) throw new SqlProjectError(`dependency cycle: ${[...chain, m.relation].join(' -> ')}`);
+      visiting.add(m.relation);
+      for (const ref of m.refs) {
+        const dep = byRelation.get(ref);
+        if (dep && dep.layer === layer) visit(dep, [...chain, m.relation]);
+      }
+      visiting.delete(m.relation);
+      done.add(m.relation);
+      ordered.push(m);
+    };
+    for (const m of pending) visit(m, []);
+  }
+  return ordered;
+}

@@ -1,0 +1,63 @@
+// What the last models build covered (data/models/_state.json): the manifest entry it read up to, a
+// fingerprint of the SQL and the catalog, and the months each monthly relation has a file for. An
+// incremental build starts from here; without it (or after any change of the SQL or catalog) it is full.
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ManifestEntry } from '../lake/manifest.js';
+import { writeDurably } from '../lake/manifest.js';
+
+export const STATE_VERSION = 1;
+
+export interface ModelsState {
+  version: number;
+  /** The manifest entry (seq) the build read the lake up to. */
+  seq: number;
+  fingerprint: string;
+  built_at: string;
+  /** Monthly relations: the months (YYYY-MM) that have a file. */
+  months: Record<string, string[]>;
+}
+
+export function statePath(modelsDir: string): string {
+  return join(modelsDir, '_state.json');
+}
+
+export function readState(modelsDir: string): ModelsState | null {
+  const path = statePath(modelsDir);
+  if (!existsSync(path)) return null;
+  try {
+    const state = JSON.parse(readFileSync(path, 'utf8')) as ModelsState;
+    return state.version === STATE_VERSION && typeof state.seq === 'number' ? state : null;
+  } catch {
+    return null;
+  }
+}
+
+export function writeState(modelsDir: string, state: ModelsState): void {
+  const path = statePath(modelsDir);
+  writeDurably(`${path}.tmp`, JSON.stringify(state, null, 1) + '\n');
+  renameSync(`${path}.tmp`, path);
+}
+
+/** Forgets the last build (before outputs are replaced: a crash in between then means a full build next). */
+export function clearState(modelsDir: string): void {
+  rmSync(statePath(modelsDir), { force: true });
+}
+
+/** YYYY-MM of a YYYY-MM-DD partition date. */
+export function monthOf(date: string): string {
+  return date.slice(0, 7);
+}
+
+/**
+ * Months of `stream` that entries after `sinceSeq` added files to. Compaction only rewrites the rows a
+ * partition already has, so its entries touch nothing.
+ */
+export function touchedMonths(entries: readonly ManifestEntry[], sinceSeq: number, stream: string): Set<string> {
+  const months = new Set<string>();
+  for (const entry of entries) {
+    if (entry.seq <= sinceSeq || entry.kind === 'compact') continue;
+    for (const f of entry.added) if (f.stream === stream) months.add(monthOf(f.date));
+  }
+  return months;
+}

@@ -1,0 +1,334 @@
+// The SQL project and the commands around it: the layering and ordering rules of sql/, a build on an empty
+// lake, a failing sql/tests query that stops the build and publishes nothing, and `sql` with each output
+// format, streaming, a refused write and a missing warehouse; then the commander commands themselves.
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ConfigError } from '../src/cli/config.js';
+import { registerModelsCommands } from '../src/cli/models-commands.js';
+import { ModelTestError, buildModels } from '../src/models/build.js';
+import { packageRoot } from '../src/models/catalog.js';
+import { ReadOnlyWarehouseError, WarehouseMissingError, queryWarehouse, warehouseRows } from '../src/models/query.js';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { asOfHorizon } from '../src/models/horizon.js';
+import { SqlProjectError, readSqlProject } from '../src/models/sql-files.js';
+import { statePath, touchedMonths } from '../src/models/state.js';
+import type { ManifestEntry } from '../src/lake/manifest.js';
+import { connect, makeSim } from './support/sim-harness.js';
+import { lakeActivityIds, syncWith, tempDataDir } from './support/lake-harness.js';
+
+const cleanups: (() => void)[] = [];
+let dir: string;
+
+function tempDir(prefix: string): string {
+  const t = tempDataDir(prefix);
+  cleanups.push(t.cleanup);
+  return t.dir;
+}
+
+beforeAll(async () => {
+  dir = tempDir('cl-models-sql-');
+  const t = await connect(makeSim(), 'in-process');
+  const r = await syncWith(t, dir);
+  expect(r.ok).toBe(true);
+  await buildModels(dir);
+}, 120_000);
+
+afterAll(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+async function collect(sql: string, format: 'table' | 'json' | 'csv', dataDir = dir): Promise<{ text: string; writes: number; rows: number }> {
+  let text = '';
+  let writes = 0;
+  const rows = await queryWarehouse(dataDir, sql, format, {
+    write: (chunk) => {
+      text += chunk;
+      writes++;
+    },
+  });
+  return { text, writes, rows };
+}
+
+/** A copy of sql/ to change in a test. */
+function sqlCopy(): string {
+  const copy = join(tempDir('cl-sql-copy-'), 'sql');
+  cpSync(join(packageRoot(), 'sql'), copy, { recursive: true });
+  return copy;
+}
+
+describe('the SQL project', () => {
+  test('sql/ builds staging, then intermediate, then marts, each model after what it reads', () => {
+    const project = readSqlProject(join(packageRoot(), 'sql'));
+    const order = project.models.map((m) => m.relation);
+    for (const [i, m] of project.models.entries()) {
+      expect(m.grain, m.path).toMatch(/^one row per /);
+      for (const ref of m.refs) if (!ref.startsWith('seeds.')) expect(order.indexOf(ref), `${m.relation} reads ${ref}`).toBeLessThan(i);
+      if (m.layer === 'staging') expect(m.name).toMatch(/^stg_[a-z]+__[a-z_]+$/);
+      if (m.layer === 'intermediate') expect(m.name).toMatch(/^int_[a-z_]+$/);
+      if (m.layer === 'marts') expect(m.name).not.toMatch(/^(stg|int)_/);
+    }
+    expect(project.models.filter((m) => m.layer === 'staging').map((m) => m.name)).toEqual(
+      expect.arrayContaining(
+        ['activities', 'organizations', 'users', 'roles', 'role_permissions', 'groups', 'group_members', 'chats', 'projects', 'project_attachments'].map(
+          (s) => `stg_compliance__${s}`,
+        ),
+      ),
+    );
+    expect(project.models.find((m) => m.relation === 'marts.activities')!.materialized).toEqual({ kind: 'monthly', columns: ['created_at', 'id'] });
+    expect(project.tests.length).toBeGreaterThanOrEqual(15);
+    for (const t of project.tests) expect(t.rule.length, t.path).toBeGreaterThan(10);
+  });
+
+  test('a model that reads a later layer, an unknown relation or the lake outside staging, or a cycle, is refused', () => {
+    const cases: [string, string, RegExp][] = [
+      ['intermediate/int_x_read.sql', '-- one row per x\nselect * from marts.activities', /cannot read marts\.activities \(a later layer\)/],
+      ['marts/things.sql', '-- one row per thing\nselect * from intermediate.int_nothing_here', /reads intermediate\.int_nothing_here, which no file/],
+      ['marts/things.sql', "-- one row per thing\nselect * from {{ lake('activities') }}", /only staging models read the lake/],
+      ['marts/things.sql', 'select 1', /first line must say the grain/],
+    ];
+    for (const [file, sql, error] of cases) {
+      const copy = sqlCopy();
+      writeFileSync(join(copy, file), sql);
+      expect(() => readSqlProject(copy), file).toThrow(error);
+    }
+    const copy = sqlCopy();
+    writeFileSync(join(copy, 'marts/a_things.sql'), '-- one row per a\nselect * from marts.b_things');
+    writeFileSync(join(copy, 'marts/b_things.sql'), '-- one row per b\nselect * from marts.a_things');
+    expect(() => readSqlProject(copy)).toThrow(SqlProjectError);
+    expect(() => readSqlProject(copy)).toThrow(/dependency cycle: marts\.a_things -> marts\.b_things -> marts\.a_things/);
+  });
+
+  test('a model whose SQL fails stops the build with the file named; nothing is published', async () => {
+    const copy = sqlCopy();
+    writeFileSync(join(copy, 'marts/zz_broken.sql'), '-- one row per nothing\nselect no_such_column from marts.activities\n');
+    const err = await buildModels(dir, { sqlDir: copy }).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('ModelBuildError');
+    expect((err as Error).message).toMatch(/marts\/zz_broken\.sql \(marts\.zz_broken\): Binder Error: .*no_such_column/);
+    expect(existsSync(join(dir, 'models', 'marts', 'zz_broken'))).toBe(false);
+  });
+
+  test('a build on an empty lake gives empty relations with their columns, and passes its tests', async () => {
+    const empty = tempDir('cl-models-empty-');
+    const report = await buildModels(empty);
+    expect(report.mode).toBe('full');
+    expect(report.relations.find((r) => r.relation === 'marts.activities')).toMatchObject({ rows: 0, rebuiltMonths: [] });
+    const rows = await warehouseRows(empty, 'select count(*) as n from marts.admin_actions');
+    expect(rows).toEqual([{ n: 0 }]);
+    const columns = await warehouseRows(empty, `select column_name, data_type from duckdb_columns() where schema_name = 'marts' and table_name = 'activities' order by column_index`);
+    expect(columns.slice(0, 2)).toEqual([
+      { column_name: 'id', data_type: 'VARCHAR' },
+      { column_name: 'created_at', data_type: 'TIMESTAMP WITH TIME ZONE' },
+    ]);
+    // every known type is listed, none seen yet
+    const types = await warehouseRows(empty, 'select count(*) as n, sum(activity_count) as seen, bool_and(known) as known from marts.activity_types');
+    expect(types[0]).toMatchObject({ seen: 0, known: true });
+    expect(Number(types[0].n)).toBeGreaterThan(300);
+  });
+
+  test('a sql/tests query that returns rows fails the build, names the file, shows the rows, and publishes nothing', async () => {
+    const copy = sqlCopy();
+    writeFileSync(join(copy, 'tests/zz_no_admin_actions.sql'), '-- no admin action ever happens\nselect id, type from marts.admin_actions order by id;\n');
+    const warehouse = statSync(join(dir, 'warehouse.duckdb'));
+    const state = readFileSync(statePath(join(dir, 'models')), 'utf8');
+    const failure = await buildModels(dir, { sqlDir: copy, full: true }).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(ModelTestError);
+    const message = (failure as Error).message;
+    expect(message).toMatch(/tests\/zz_no_admin_actions\.sql: \d+ row\(s\) break "no admin action ever happens"/);
+    expect(message.match(/\{"id":"activity_/g)).toHaveLength(5);
+    expect(message).toMatch(/… and \d+ more/);
+    expect(message).toMatch(/nothing was published/);
+    expect(statSync(join(dir, 'warehouse.duckdb')).ino).toBe(warehouse.ino);
+    expect(readFileSync(statePath(join(dir, 'models')), 'utf8')).toBe(state);
+    expect(existsSync(join(dir, 'models', '_build'))).toBe(false);
+  });
+});
+
+describe('incremental rules', () => {
+  test('touched months: the months of activity files appended after the last build; compaction touches nothing', () => {
+    const entry = (seq: number, kind: 'append' | 'compact', stream: string, dates: string[]) =>
+      ({ seq, kind, added: dates.map((date) => ({ stream, date })) }) as unknown as ManifestEntry;
+    const entries = [
+      entry(1, 'append', 'activities', ['2026-08-31']),
+      entry(2, 'append', 'activities', ['2026-09-30', '2026-10-01']),
+      entry(3, 'append', 'users', ['2026-07-01']),
+      entry(4, 'compact', 'activities', ['2026-06-01']),
+    ];
+    expect([...touchedMonths(entries, 1, 'activities')].sort()).toEqual(['2026-09', '2026-10']);
+    expect([...touchedMonths(entries, 0, 'activities')].sort()).toEqual(['2026-08', '2026-09', '2026-10']);
+    expect(touchedMonths(entries, 4, 'activities').size).toBe(0);
+  });
+
+  test('the as-of horizon is the earliest moment a join over the new history can differ from the old', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    try {
+      await c.run("SET TimeZone='UTC'");
+      await c.run('create schema marts');
+      const previous = join(tempDir('cl-horizon-'), 'old.parquet');
+      const row = (group: string, from: string | null, to: string | null) =>
+        `('${group}', 'user_1', ${from ? `timestamptz '${from}'` : 'null'}, ${to ? `timestamptz '${to}'` : 'null'})`;
+      const table = (rows: string[]) =>
+        `select * from (values ${rows.join(', ')}) as t(group_id, user_id, valid_from, valid_to)`;
+      const base = [row('g1', '2026-01-05', null), row('g2', '2026-02-01', '2026-03-01')];
+      await c.run(`copy (${table(base)}) to '${previous}' (format parquet)`);
+      const horizon = async (rows: string[]) => {
+        await c.run(`create or replace view marts.group_memberships as ${table(rows)}`);
+        return asOfHorizon(c, 'marts.group_memberships', previous);
+      };
+      expect(await horizon(base)).toEqual({ kind: 'none' });
+      // an open membership ended: joins change from its end on, not from its start
+      expect(await horizon([row('g1', '2026-01-05', '2026-06-10'), base[1]])).toEqual({ kind: 'from', month: '2026-06' });
+      // an end moved earlier
+      expect(await horizon([base[0], row('g2', '2026-02-01', '2026-02-15')])).toEqual({ kind: 'from', month: '2026-02' });
+      // a new interval: from its start
+      expect(await horizon([...base, row('g3', '2026-04-30', null)])).toEqual({ kind: 'from', month: '2026-04' });
+      // a removed interval: from its start
+      expect(await horizon([base[0]])).toEqual({ kind: 'from', month: '2026-02' });
+      // an interval that began before the lake's history: everything
+      expect(await horizon([...base, row('g4', null, '2026-05-01')])).toEqual({ kind: 'all' });
+      expect(await asOfHorizon(c, 'marts.group_memberships', null)).toEqual({ kind: 'all' });
+    } finally {
+      c.closeSync();
+      instance.closeSync();
+    }
+  });
+});
+
+describe('schema/models.md', () => {
+  test('documents every column of every mart with its type, in order', async () => {
+    const doc = readFileSync(join(packageRoot(), 'schema/models.md'), 'utf8');
+    const documented = new Map<string, [string, string][]>();
+    let section = '';
+    for (const line of doc.split('\n')) {
+      const h = /^## (marts\.[a-z_]+)$/.exec(line);
+      if (h) section = h[1];
+      else if (line.startsWith('## ')) section = '';
+      const row = /^\| `([a-z0-9_]+)` \| ([A-Z[\]]+) \|/.exec(line);
+      if (section && row) documented.set(section, [...(documented.get(section) ?? []), [row[1], row[2]]]);
+    }
+    const rows = await warehouseRows(
+      dir,
+      `select schema_name || '.' || table_name as relation, column_name, data_type
+       from duckdb_columns() where schema_name = 'marts' order by relation, column_index`,
+    );
+    const actual = new Map<string, [string, string][]>();
+    for (const r of rows) {
+      const type = String(r.data_type).replace('TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ');
+      actual.set(String(r.relation), [...(actual.get(String(r.relation)) ?? []), [String(r.column_name), type]]);
+    }
+    expect([...documented.keys()].sort()).toEqual([...actual.keys()].sort());
+    for (const [relation, columns] of actual) expect(documented.get(relation), relation).toEqual(columns);
+  });
+});
+
+describe('`sql` against the warehouse', () => {
+  test('json: one object per row, timestamps as ISO 8601 UTC with microseconds, JSON columns as JSON', async () => {
+    const { text, rows } = await collect('select id, created_at, type, details, is_own_request from marts.activities order by created_at, id limit 3', 'json');
+    expect(rows).toBe(3);
+    const parsed = JSON.parse(text) as Record<string, unknown>[];
+    expect(parsed).toHaveLength(3);
+    for (const r of parsed) {
+      expect(r.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+      expect(typeof r.details).toBe('object');
+      expect(typeof r.is_own_request).toBe('boolean');
+    }
+    const total = await collect('select count(*) as n from marts.activities', 'json');
+    expect(JSON.parse(total.text)).toEqual([{ n: new Set(await lakeActivityIds(dir)).size }]);
+    expect((await collect('select 1 as x where false', 'json')).text).toBe('[]\n');
+  });
+
+  test('csv: a header, quoted where needed; table: aligned columns and a row count', async () => {
+    const csv = await collect(`select 'a,b' as text, 'say "hi"' as quote, null as nothing, timestamptz '2026-01-02 03:04:05.123456+00' as at, [1, 2] as list`, 'csv');
+    expect(csv.text).toBe('text,quote,nothing,at,list\n"a,b","say ""hi""",,2026-01-02T03:04:05.123456Z,"[1,2]"\n');
+    const table = await collect('select type, count(*) as n from marts.activities group by type order by n desc, type limit 3', 'table');
+    const lines = table.text.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^type\s+n$/);
+    expect(lines[1]).toMatch(/^-+\s+-+$/);
+    expect(lines).toHaveLength(6);
+    expect(lines[5]).toBe('(3 rows)');
+  });
+
+  test('results stream in chunks instead of being read whole', async () => {
+    const { rows, writes, text } = await collect('select range as n from range(100000)', 'csv');
+    expect(rows).toBe(100_000);
+    expect(writes).toBeGreaterThan(10);
+    expect(text.split('\n')).toHaveLength(100_002);
+  });
+
+  test('a write is refused with a clear message; the warehouse is unchanged', async () => {
+    for (const sql of ['create table marts.scratch as select 1 as x', 'drop view marts.activities', 'insert into seeds.activity_types (type) values (\'x\')']) {
+      const err = await collect(sql, 'table').then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err, sql).toBeInstanceOf(ReadOnlyWarehouseError);
+      expect((err as Error).message).toMatch(/the warehouse is read-only: `sql` runs queries/);
+    }
+    expect((await collect('select count(*) as n from seeds.activity_types where type = \'x\'', 'json')).text).toBe('[\n  {"n":0}\n]\n');
+  });
+
+  test('without a warehouse it says to run `models build` first', async () => {
+    const err = await collect('select 1', 'json', tempDir('cl-no-warehouse-')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WarehouseMissingError);
+    expect((err as Error).message).toMatch(/no warehouse at .*warehouse\.duckdb: run `compliance-lake models build` first/);
+  });
+});
+
+describe('the commands', () => {
+  function program(): { program: Command; out: string[]; err: string[] } {
+    const out: string[] = [];
+    const err: string[] = [];
+    const p = new Command('compliance-lake').exitOverride();
+    registerModelsCommands(p, { write: (t) => void out.push(t), err: (t) => void err.push(t) });
+    return { program: p, out, err };
+  }
+
+  test('`models build` prints what it rebuilt; `sql` prints the result; a bad --format is a usage error', async () => {
+    const build = program();
+    await build.program.parseAsync(['node', 'cl', 'models', 'build', '--data-dir', dir]);
+    const report = build.out.join('');
+    expect(report).toMatch(/^models build: incremental \(no lake entry since the last build\)/);
+    expect(report).toMatch(/marts\.activities\s+monthly\s+\d+ rows\s+rebuilt no month; kept \d+/);
+    expect(report).toMatch(/tests: \d+ passed/);
+
+    const sql = program();
+    await sql.program.parseAsync(['node', 'cl', 'sql', 'select 42 as answer', '--format', 'json', '--data-dir', dir]);
+    expect(sql.out.join('')).toBe('[\n  {"answer":42}\n]\n');
+
+    const bad = program();
+    await expect(bad.program.parseAsync(['node', 'cl', 'sql', 'select 1', '--format', 'xml', '--data-dir', dir])).rejects.toThrow(ConfigError);
+  });
+
+  test('a refused write and a missing warehouse print the reason and set exit status 1', async () => {
+    const previous = process.exitCode;
+    try {
+      const p = program();
+      await p.program.parseAsync(['node', 'cl', 'sql', 'drop view marts.users', '--data-dir', dir]);
+      expect(p.err.join('\n')).toMatch(/read-only/);
+      expect(process.exitCode).toBe(1);
+      process.exitCode = undefined;
+      const missing = tempDir('cl-no-warehouse-');
+      mkdirSync(missing, { recursive: true });
+      const q = program();
+      await q.program.parseAsync(['node', 'cl', 'sql', 'select 1', '--data-dir', missing]);
+      expect(q.err.join('\n')).toMatch(/run `compliance-lake models build` first/);
+      expect(process.exitCode).toBe(1);
+    } finally {
+      process.exitCode = previous;
+    }
+  });
+
+  const main = join(packageRoot(), 'dist/src/cli/main.js');
+  const wired = existsSync(main) && readFileSync(main, 'utf8').includes('registerModelsCommands');
+  test.skipIf(!wired)('the installed CLI runs `sql` read-only (when main.ts registers the commands)', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [main, 'sql', 'select count(*) as n from marts.users', '--format', 'csv', '--data-dir', dir]);
+    expect(stdout).toMatch(/^n\n\d+\n$/);
+  });
+});

@@ -1,0 +1,493 @@
+// The models against the simulator's ground truth. A live tenant is synced at several clock times: first
+// everything, then the directory alone (so snapshots are the only evidence of what changed in between), then
+// everything again (so the feed's events refine those bounds). After each phase the marts are compared with
+// /_sim/truth/memberships, the tenant's user timeline and a brute-force as-of join; then one more sync is
+// built incrementally and compared with a --full build; and the warehouse is opened by other readers.
+import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { ActivityCursor } from '../src/extract/activities.js';
+import { Lake } from '../src/lake/lake.js';
+import { type BuildReport, buildModels } from '../src/models/build.js';
+import { openWarehouse, warehouseRows } from '../src/models/query.js';
+import { monthOf } from '../src/models/state.js';
+import type { SimUser } from '../src/simulator/tenant/directory.js';
+import type { SyntheticTenant } from '../src/simulator/tenant/index.js';
+import { StateStore } from '../src/state/index.js';
+import { MINUTE, type Transport, connect, control, makeSim, makeTenant } from './support/sim-harness.js';
+import { lakeActivityIds, syncWith, tempDataDir } from './support/lake-harness.js';
+import type { Simulator } from '../src/simulator/server/app.js';
+
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const DIRECTORY_STREAMS = ['organizations', 'users', 'groups', 'group_members'];
+/** What the models read (content streams stay empty: their staging views are then empty relations). */
+const MODEL_STREAMS = ['activities', ...DIRECTORY_STREAMS];
+const run = promisify(execFile);
+
+interface TruthInterval {
+  group_id: string;
+  user_id: string;
+  valid_from: string;
+  valid_to: string | null;
+}
+
+interface MembershipRow {
+  group_id: string;
+  user_id: string;
+  valid_from: number | null;
+  valid_to: number | null;
+  valid_to_earliest: number | null;
+  valid_to_latest: number | null;
+  valid_from_source: string;
+  valid_to_source: string | null;
+}
+
+interface UserRow {
+  user_id: string;
+  organization_uuid: string;
+  email: string | null;
+  full_name: string | null;
+  organization_role: string | null;
+  valid_from: number | null;
+  valid_to: number | null;
+  valid_from_source: string;
+  removed_at: number | null;
+  removed_at_earliest: number | null;
+  removed_at_latest: number | null;
+  removed_at_source: string | null;
+}
+
+/** What the lake and the truth were at the end of a phase (times in µs since the epoch, as the marts keep them). */
+interface Phase {
+  build: BuildReport;
+  clockMs: number;
+  /** Activities are in the lake up to here. */
+  coveredUntilMs: number;
+  /** The simulator's clock at each directory snapshot. */
+  snapshotsMs: number[];
+  truth: TruthInterval[];
+  memberships: MembershipRow[];
+  users: UserRow[];
+}
+
+let tenant: SyntheticTenant;
+let sim: Simulator;
+let t: Transport;
+let dir: string;
+let cleanup: () => void;
+const snapshotsMs: number[] = [];
+let first: Phase;
+let snapshotOnly: Phase;
+let caughtUp: Phase;
+
+async function syncOk(streams = MODEL_STREAMS): Promise<void> {
+  const r = await syncWith(t, dir, { streams });
+  expect(r.ok, JSON.stringify(r.streams)).toBe(true);
+  snapshotsMs.push(sim.clock.now());
+}
+
+function coveredUntilMs(): number {
+  const state = StateStore.open(dir, { readonly: true });
+  try {
+    return Date.parse(state.cursor<ActivityCursor>('activities')!.covered_until);
+  } finally {
+    state.close();
+  }
+}
+
+async function capture(build: BuildReport): Promise<Phase> {
+  const truth = (await control(t, 'GET', '/_sim/truth/memberships')).data as TruthInterval[];
+  const memberships = (await warehouseRows(
+    dir,
+    `select group_id, user_id, epoch_us(valid_from) as valid_from, epoch_us(valid_to) as valid_to,
+            epoch_us(valid_to_earliest) as valid_to_earliest, epoch_us(valid_to_latest) as valid_to_latest,
+            valid_from_source, valid_to_source
+     from marts.group_memberships`,
+  )) as unknown as MembershipRow[];
+  const users = (await warehouseRows(
+    dir,
+    `select user_id, organization_uuid, email, full_name, organization_role, epoch_us(valid_from) as valid_from,
+            epoch_us(valid_to) as valid_to, valid_from_source, epoch_us(removed_at) as removed_at,
+            epoch_us(removed_at_earliest) as removed_at_earliest, epoch_us(removed_at_latest) as removed_at_latest, removed_at_source
+     from marts.users`,
+  )) as unknown as UserRow[];
+  return { build, clockMs: sim.clock.now(), coveredUntilMs: coveredUntilMs(), snapshotsMs: [...snapshotsMs], truth, memberships, users };
+}
+
+beforeAll(async () => {
+  // 60 groups and 200 people over 30 days of history (and 60 live days): memberships, roles and people change
+  // every few hours.
+  tenant = makeTenant({ live: true, lateShare: 0, horizonDays: 30, activitiesPerDay: 300, users: 200, groups: 60 });
+  sim = makeSim({ shared: tenant });
+  t = await connect(sim, 'in-process');
+  ({ dir, cleanup } = tempDataDir('cl-models-'));
+
+  await syncOk();
+  first = await capture(await buildModels(dir));
+  for (const step of [6 * HOUR, 18 * HOUR, 2 * DAY, 5 * DAY]) {
+    sim.clock.advance(step);
+    await syncOk(DIRECTORY_STREAMS);
+  }
+  snapshotOnly = await capture(await buildModels(dir));
+  await syncOk();
+  caughtUp = await capture(await buildModels(dir));
+}, 180_000);
+
+afterAll(() => cleanup?.());
+
+// ---- truth helpers -------------------------------------------------------------------------------
+
+const us = (iso: string) => Date.parse(iso) * 1000;
+/** Within the millisecond: events carry microseconds the directory's millisecond timestamps do not. */
+const sameInstant = (modelUs: number | null, truthUs: number) => modelUs !== null && modelUs >= truthUs && modelUs - truthUs < 1000;
+
+function seenBySnapshot(fromUs: number, toUs: number | null, phase: Phase): boolean {
+  return phase.snapshotsMs.some((s) => fromUs <= s * 1000 && (toUs === null || s * 1000 < toUs));
+}
+
+function usersById(): Map<string, SimUser> {
+  return new Map(tenant.timeline.users.map((u) => [u.id, u]));
+}
+
+/** The memberships the lake has any evidence of: listed by a snapshot, or started or ended by an event it holds. */
+function visibleTruth(phase: Phase): TruthInterval[] {
+  const historyUs = tenant.epochStartMs * 1000;
+  const coveredUs = phase.coveredUntilMs * 1000;
+  return phase.truth.filter((i) => {
+    const from = us(i.valid_from);
+    const to = i.valid_to === null ? null : us(i.valid_to);
+    return seenBySnapshot(from, to, phase) || (from >= historyUs && from < coveredUs) || (to !== null && to < coveredUs);
+  });
+}
+
+function matchInterval(phase: Phase, i: TruthInterval): MembershipRow | undefined {
+  const from = us(i.valid_from);
+  const candidates = phase.memberships.filter((m) => m.group_id === i.group_id && m.user_id === i.user_id);
+  return candidates.find((m) => sameInstant(m.valid_from, from)) ?? candidates.find((m) => m.valid_from === null && m.valid_from_source === 'unknown');
+}
+
+// ---- tests ---------------------------------------------------------------------------------------
+
+describe('builds', () => {
+  test('the first build is full; the next ones are incremental and read the new manifest entries', () => {
+    expect(first.build.mode).toBe('full');
+    expect(first.build.reason).toBe('no previous build');
+    expect(snapshotOnly.build.mode).toBe('incremental');
+    expect(snapshotOnly.build.fromSeq).toBe(first.build.toSeq);
+    expect(caughtUp.build.mode).toBe('incremental');
+    expect(caughtUp.build.toSeq).toBeGreaterThan(snapshotOnly.build.toSeq);
+    for (const b of [first.build, snapshotOnly.build, caughtUp.build]) {
+      expect(b.tests.length).toBeGreaterThanOrEqual(15);
+      const relations = b.relations.map((r) => r.relation);
+      for (const mart of ['marts.activities', 'marts.users', 'marts.group_memberships', 'marts.admin_actions', 'marts.groups', 'marts.activity_types']) {
+        expect(relations).toContain(mart);
+      }
+    }
+    // directory-only syncs add no activity file: no month of the activities mart is rewritten
+    const activities = snapshotOnly.build.relations.find((r) => r.relation === 'marts.activities')!;
+    expect(activities.rebuiltMonths).toEqual([]);
+  });
+
+  test('marts.activities holds every activity of the lake exactly once, and the lake equals the truth', async () => {
+    const lakeIds = await lakeActivityIds(dir);
+    const distinct = [...new Set(lakeIds)].sort();
+    const mart = (await warehouseRows(dir, 'select id from marts.activities order by id')).map((r) => String(r.id));
+    expect(mart).toEqual(distinct);
+    const truth = (await control(t, 'GET', `/_sim/truth/activities?created_at.lt=${encodeURIComponent(new Date(caughtUp.coveredUntilMs).toISOString())}`)).ids as string[];
+    expect(mart).toEqual([...truth].sort());
+    const rows = await warehouseRows(dir, `select count(*) as n, count(distinct category) as categories from marts.activities`);
+    expect(rows[0].n).toBe(mart.length);
+    expect(Number(rows[0].categories)).toBeGreaterThanOrEqual(5);
+  });
+
+  test('files are sorted by created_at and partitioned by month', async () => {
+    const rows = await warehouseRows(
+      dir,
+      `select filename, count(*) as n,
+              bool_and(created_at >= lag_at) as sorted,
+              min(strftime(created_at, '%Y-%m')) = max(strftime(created_at, '%Y-%m')) as one_month
+       from (select filename, created_at, lag(created_at, 1, created_at) over (partition by filename order by file_row_number) as lag_at
+             from read_parquet('${dir}/models/marts/activities/*/data.parquet', filename = true, file_row_number = true))
+       group by filename`,
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    for (const r of rows) expect(r, String(r.filename)).toMatchObject({ sorted: true, one_month: true });
+  });
+});
+
+describe('group memberships against /_sim/truth/memberships', () => {
+  test('once the feed has caught up, every interval the lake has evidence of equals the truth; events bound ends exactly', () => {
+    const phase = caughtUp;
+    const visible = visibleTruth(phase);
+    expect(visible.length).toBeGreaterThan(200);
+    const coveredUs = phase.coveredUntilMs * 1000;
+    let exactEnds = 0;
+    for (const i of visible) {
+      const m = matchInterval(phase, i);
+      expect(m, `no model interval for ${JSON.stringify(i)}`).toBeDefined();
+      const from = us(i.valid_from);
+      if (m!.valid_from === null) {
+        // before the lake's history and never listed by a snapshot: only its end is known
+        expect(from).toBeLessThan(tenant.epochStartMs * 1000);
+        expect(seenBySnapshot(from, i.valid_to === null ? null : us(i.valid_to), phase)).toBe(false);
+      } else {
+        expect(['created_at', 'event']).toContain(m!.valid_from_source);
+      }
+      if (i.valid_to === null) {
+        expect(m!.valid_to, JSON.stringify(i)).toBeNull();
+        continue;
+      }
+      const to = us(i.valid_to);
+      if (to < coveredUs) {
+        expect(m!.valid_to_source, JSON.stringify(i)).toBe('event');
+        expect(sameInstant(m!.valid_to, to), `${JSON.stringify(i)} vs ${JSON.stringify(m)}`).toBe(true);
+        expect(m!.valid_to_earliest).toBe(m!.valid_to);
+        exactEnds++;
+      } else if (m!.valid_to !== null) {
+        expect(m!.valid_to_earliest!).toBeLessThan(to);
+        expect(to).toBeLessThanOrEqual(m!.valid_to_latest!);
+      }
+    }
+    expect(exactEnds).toBeGreaterThan(20);
+    // nothing the truth does not have
+    expect(phase.memberships.length).toBe(visible.length);
+  });
+
+  test('where only snapshots bound an end, [valid_to_earliest, valid_to_latest] holds the true time', () => {
+    const phase = snapshotOnly;
+    const coveredUs = phase.coveredUntilMs * 1000;
+    const visible = visibleTruth(phase);
+    let bounded = 0;
+    for (const i of visible) {
+      const m = matchInterval(phase, i);
+      expect(m, `no model interval for ${JSON.stringify(i)}`).toBeDefined();
+      const from = us(i.valid_from);
+      // starts after the feed's end are known exactly from the membership's created_at in the snapshot
+      if (from >= coveredUs) {
+        expect(m!.valid_from_source).toBe('created_at');
+        expect(m!.valid_from).toBe(from);
+      }
+      if (i.valid_to === null) {
+        expect(m!.valid_to).toBeNull();
+        continue;
+      }
+      const to = us(i.valid_to);
+      if (to < coveredUs) {
+        expect(m!.valid_to_source).toBe('event');
+        expect(sameInstant(m!.valid_to, to)).toBe(true);
+        continue;
+      }
+      expect(m!.valid_to_source, JSON.stringify({ i, m })).toBe('snapshot');
+      expect(m!.valid_to_earliest!, JSON.stringify({ i, m })).toBeLessThan(to);
+      expect(to, JSON.stringify({ i, m })).toBeLessThanOrEqual(m!.valid_to_latest!);
+      // valid_to is the snapshot_at of the first snapshot that missed it (the server's clock as the sync saw it)
+      expect(m!.valid_to!).toBeLessThanOrEqual(m!.valid_to_latest!);
+      expect(phase.snapshotsMs.some((s) => m!.valid_to! >= s * 1000 && m!.valid_to! - s * 1000 < 1_000_000), JSON.stringify(m)).toBe(true);
+      bounded++;
+    }
+    expect(bounded).toBeGreaterThan(0);
+    expect(phase.memberships.length).toBe(visible.length);
+  });
+});
+
+describe('user history against the tenant timeline', () => {
+  function checkVersions(phase: Phase): void {
+    const byId = usersById();
+    let unknown = 0;
+    expect(phase.users.length).toBeGreaterThan(150);
+    for (const v of phase.users) {
+      const u = byId.get(v.user_id)!;
+      expect(u, v.user_id).toBeDefined();
+      expect(v.organization_uuid).toBe(tenant.timeline.orgs[u.orgIndex].uuid);
+      // just after the version starts (or just before it ends, when it starts before the history), the truth agrees
+      const probeMs = v.valid_from !== null ? Math.floor(v.valid_from / 1000) + 1 : Math.floor(v.valid_to! / 1000) - 1;
+      expect(u.joinedMs <= probeMs && probeMs < u.leftMs, `${v.user_id} is not a member at ${new Date(probeMs).toISOString()}`).toBe(true);
+      if (v.organization_role === null || v.email === null) {
+        // only a removal event without details (scim_user_deleted) says this member existed
+        expect(v.valid_from_source, JSON.stringify(v)).toBe('unknown');
+        unknown++;
+      }
+      if (v.organization_role !== null) expect(v.organization_role, JSON.stringify(v)).toBe(tenant.timeline.roleAt(u, probeMs));
+      if (v.email !== null) expect(v.email).toBe(u.email);
+      if (v.full_name !== null) expect(v.full_name).toBe(u.fullName);
+    }
+    expect(unknown).toBeLessThan(phase.users.length / 10);
+  }
+
+  test('every version agrees with the truth at its start, in both phases', () => {
+    checkVersions(snapshotOnly);
+    checkVersions(caughtUp);
+  });
+
+  test('removed users have removed_at: exact from events, bounded by snapshots before the feed caught up', () => {
+    let exact = 0;
+    let bounded = 0;
+    for (const phase of [snapshotOnly, caughtUp]) {
+      const coveredUs = phase.coveredUntilMs * 1000;
+      for (const u of tenant.timeline.users) {
+        const versions = phase.users.filter((v) => v.user_id === u.id);
+        if (versions.length === 0) continue;
+        const last = versions.reduce((a, b) => ((a.valid_from ?? -Infinity) > (b.valid_from ?? -Infinity) ? a : b));
+        const leftUs = u.leftMs * 1000;
+        if (u.leftMs > phase.clockMs) {
+          expect(last.removed_at, u.id).toBeNull();
+          expect(last.valid_to, u.id).toBeNull();
+          continue;
+        }
+        expect(last.removed_at, `${u.id} left at ${new Date(u.leftMs).toISOString()}`).not.toBeNull();
+        expect(last.valid_to).toBe(last.removed_at);
+        for (const v of versions) expect(v.removed_at).toBe(last.removed_at);
+        if (leftUs < coveredUs) {
+          expect(last.removed_at_source).toBe('event');
+          expect(sameInstant(last.removed_at, leftUs)).toBe(true);
+          exact++;
+        } else {
+          expect(last.removed_at_source).toBe('snapshot');
+          expect(last.removed_at_earliest!).toBeLessThan(leftUs);
+          expect(leftUs).toBeLessThanOrEqual(last.removed_at_latest!);
+          bounded++;
+        }
+      }
+    }
+    expect(exact).toBeGreaterThan(3);
+    expect(bounded).toBeGreaterThan(0);
+  });
+
+  test('a claude_user_role_updated event gives the new version its exact valid_from', () => {
+    const phase = caughtUp;
+    let refined = 0;
+    for (const u of tenant.timeline.users) {
+      for (const change of u.roles.slice(1)) {
+        if (change.fromMs < tenant.epochStartMs || change.fromMs * 1000 >= phase.coveredUntilMs * 1000) continue;
+        if (u.leftMs <= change.fromMs) continue;
+        const v = phase.users.find((x) => x.user_id === u.id && sameInstant(x.valid_from, change.fromMs * 1000));
+        expect(v, `${u.id} became ${change.role} at ${new Date(change.fromMs).toISOString()}`).toBeDefined();
+        expect(v!.valid_from_source).toBe('event');
+        expect(v!.organization_role).toBe(change.role);
+        refined++;
+      }
+    }
+    expect(refined).toBeGreaterThan(3);
+  });
+});
+
+describe('admin actions', () => {
+  test("the actor's record and groups as of each event equal a brute-force join over the truth", async () => {
+    const rows = await warehouseRows(
+      dir,
+      `select id, epoch_us(created_at) as at, actor_user_id, actor_email_at_event, actor_full_name_at_event,
+              actor_role_at_event, actor_group_ids_at_event
+       from marts.admin_actions where actor_user_id is not null order by id`,
+    );
+    expect(rows.length).toBeGreaterThan(100);
+    const byId = usersById();
+    const truth = caughtUp.truth.map((i) => ({ ...i, from: Date.parse(i.valid_from), to: i.valid_to === null ? Infinity : Date.parse(i.valid_to) }));
+    let withGroups = 0;
+    for (const r of rows) {
+      const u = byId.get(String(r.actor_user_id))!;
+      const ms = Math.floor(Number(r.at) / 1000);
+      const groups = truth
+        .filter((i) => i.user_id === u.id && i.from <= ms && ms < i.to)
+        .map((i) => i.group_id)
+        .sort();
+      expect(r.actor_role_at_event, String(r.id)).toBe(tenant.timeline.roleAt(u, ms));
+      expect(r.actor_email_at_event).toBe(u.email);
+      expect([u.fullName, null]).toContain(r.actor_full_name_at_event);
+      expect(r.actor_group_ids_at_event, String(r.id)).toEqual(groups);
+      if (groups.length) withGroups++;
+    }
+    expect(withGroups).toBeGreaterThan(20);
+  });
+});
+
+describe('incremental builds', () => {
+  test('after one more sync only the touched months are rebuilt, and the result equals a --full build', async () => {
+    const before = Lake.open(dir).head.seq;
+    sim.clock.advance(3 * HOUR);
+    await syncOk();
+    const lake = Lake.open(dir);
+    const touched = [
+      ...new Set(
+        lake.entries
+          .filter((e) => e.seq > before && e.kind === 'append')
+          .flatMap((e) => e.added.filter((f) => f.stream === 'activities').map((f) => monthOf(f.date))),
+      ),
+    ].sort();
+    expect(touched).toEqual(['2026-11']);
+    const months = [...new Set(lake.files('activities').map((f) => monthOf(f.date)))].sort();
+    expect(months).toEqual(['2026-10', '2026-11']);
+    const report = await buildModels(dir);
+    expect(report.mode).toBe('incremental');
+    const activities = report.relations.find((r) => r.relation === 'marts.activities')!;
+    expect(activities.rebuiltMonths).toEqual(touched);
+    expect(activities.keptMonths).toBe(months.length - 1);
+    const admin = report.relations.find((r) => r.relation === 'marts.admin_actions')!;
+    expect(admin.rebuiltMonths).toEqual(touched);
+
+    const marts = ['activities', 'users', 'group_memberships', 'admin_actions', 'groups', 'activity_types'];
+    const dump = async () => Object.fromEntries(await Promise.all(marts.map(async (m) => [m, await warehouseRows(dir, `select * from marts.${m} order by all`)])));
+    const incremental = await dump();
+    const full = await buildModels(dir, { full: true });
+    expect(full.mode).toBe('full');
+    expect(full.relations.find((r) => r.relation === 'marts.activities')!.rebuiltMonths).toEqual(months);
+    expect(await dump()).toEqual(incremental);
+  });
+});
+
+describe('the warehouse for analysts', () => {
+  const childQuery = (mode: 'READ_ONLY' | 'READ_WRITE', sql: string) =>
+    run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { DuckDBInstance } from '@duckdb/node-api';
+         const db = await DuckDBInstance.create(process.argv[1], { access_mode: process.argv[2] });
+         const c = await db.connect();
+         const r = await c.runAndReadAll(process.argv[3]);
+         console.log(JSON.stringify(r.getRowsJson()));
+         c.closeSync(); db.closeSync();`,
+        `${dir}/warehouse.duckdb`,
+        mode,
+        sql,
+      ],
+      { cwd: process.cwd() },
+    );
+
+  test('other processes read it while a build replaces it, a reader of the old file keeps reading, and no lock is left', async () => {
+    const old = await openWarehouse(dir);
+    try {
+      const inode = statSync(`${dir}/warehouse.duckdb`).ino;
+      const building = buildModels(dir);
+      const during = await childQuery('READ_ONLY', 'select count(*) from marts.activities');
+      expect(Number(JSON.parse(during.stdout)[0][0])).toBeGreaterThan(5_000);
+      await building;
+      expect(statSync(`${dir}/warehouse.duckdb`).ino).not.toBe(inode);
+      const rows = (await old.connection.runAndReadAll('select count(*) as n from marts.group_memberships')).getRowObjectsJS();
+      expect(Number(rows[0].n)).toBeGreaterThan(200);
+    } finally {
+      old.close();
+    }
+    // not locked: another process opens it read-write (and may write to it, until the next build replaces it)
+    const after = await childQuery('READ_WRITE', 'create table main.scratch as select 1 as x; select count(*) from marts.users');
+    expect(Number(JSON.parse(after.stdout)[0][0])).toBeGreaterThan(150);
+  });
+
+  test('it holds staging, intermediate and marts as views, the catalog as a table, and no write-ahead log', async () => {
+    const rows = await warehouseRows(
+      dir,
+      `select schema_name, count(*) filter (where not internal) as n from duckdb_views() where schema_name in ('staging', 'intermediate', 'marts') group by all order by 1`,
+    );
+    expect(rows).toEqual([
+      { schema_name: 'intermediate', n: 9 },
+      { schema_name: 'marts', n: 6 },
+      { schema_name: 'staging', n: 11 },
+    ]);
+    const tables = await warehouseRows(dir, `select schema_name, table_name from duckdb_tables() where schema_name = 'seeds'`);
+    expect(tables).toEqual([{ schema_name: 'seeds', table_name: 'activity_types' }]);
+    const zone = await warehouseRows(dir, `select current_setting('TimeZone') as tz`);
+    expect(zone[0].tz).toBe('UTC');
+  });
+});
