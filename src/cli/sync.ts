@@ -146,6 +146,11 @@ export async function runSyncCommand(flags: SyncFlags): Promise<number> {
     settings: { sinceMs: config.sinceMs, untilMs: config.untilMs, overlapMs: config.overlapMs, reconcileDays: config.reconcileDays },
     maxRetries: config.maxRetries,
     logger,
+    onRecovery: (moved, dir) => {
+      const text = `Moved ${moved.length} uncommitted file(s) left by an interrupted run to ${dir}`;
+      if (tty) process.stderr.write(`${text}:\n${moved.map((p) => `  ${p}`).join('\n')}\n`);
+      else log.warn({ quarantined: moved, quarantine_dir: dir }, text);
+    },
     onProgress: bar.update,
     onStream: (stream, phase, summary) => {
       if (phase === 'start') bar.start(stream);
@@ -157,11 +162,9 @@ export async function runSyncCommand(flags: SyncFlags): Promise<number> {
     compactMaxFiles: config.compactMaxFiles,
   });
   if (result.recoveredLockFrom) log.warn({ pid: result.recoveredLockFrom.pid }, `took over the lock of a process that no longer runs (pid ${result.recoveredLockFrom.pid})`);
-  if (result.quarantined.length) {
-    process.stderr.write(`Moved ${result.quarantined.length} uncommitted file(s) left by an interrupted run to ${result.quarantineDir}:\n${result.quarantined.map((p) => `  ${p}`).join('\n')}\n`);
-  }
   if (!flags.quiet) process.stdout.write(formatSyncSummary(result) + '\n');
-  for (const s of result.streams) if (s.status !== 'committed') process.stderr.write(`${s.stream}: ${s.error}\n`);
+  // on a terminal, the failures again in plain words; otherwise they were logged as JSON lines already
+  if (tty || flags.quiet) for (const s of result.streams) if (s.status !== 'committed') process.stderr.write(`${s.stream}: ${s.error}\n`);
   return result.ok ? 0 : 1;
 }
 

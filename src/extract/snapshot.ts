@@ -28,7 +28,9 @@ export async function commitSnapshot<T>(
   /** The stream's cursor after this snapshot; default `{snapshot_at, rows}`. */
   nextCursor?: unknown,
 ): Promise<void> {
-  const snapshotMs = ctx.serverNow();
+  // The server's `date` header has whole seconds, so a run restarted within one (after a crash) could stamp its
+  // snapshot with the same instant as the last one, or an earlier one: stamps stay unique and ordered.
+  const snapshotMs = ctx.lake.files(table.stream).reduce((ms, f) => Math.max(ms, f.max_time ? Date.parse(f.max_time) + 1 : 0), ctx.serverNow());
   const snapshotAt = isoMicros(snapshotMs);
   const date = snapshotAt.slice(0, 10);
   const writer = newWriter(ctx, table, endpoint, {}, 'snapshot');

@@ -60,6 +60,8 @@ export interface SyncOptions {
   onProgress?: (stream: string, pages: number, records: number) => void;
   /** Called when a stream starts and ends (for progress displays). */
   onStream?: (stream: string, phase: 'start' | 'end', summary?: StreamSummary) => void;
+  /** Called as soon as leftovers of an interrupted run were moved to quarantine (before any request). */
+  onRecovery?: (moved: string[], quarantineDir: string | null) => void;
   /** After the streams: compact partitions holding more files than this (0 = never). */
   compactMaxFiles?: number;
 }
@@ -106,6 +108,7 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   try {
     const lake = Lake.open(options.dataDir);
     const recovery = lake.quarantineUncommitted(runId);
+    if (recovery.quarantined.length) options.onRecovery?.(recovery.quarantined, recovery.quarantineDir);
     state = StateStore.open(options.dataDir);
     state.catchUp(lake.entries);
     duck = await openDuck();
