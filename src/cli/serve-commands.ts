@@ -1,0 +1,87 @@
+// `serve`: the GraphQL API over the warehouse until SIGINT or SIGTERM. The bearer token comes from
+// COMPLIANCE_LAKE_GRAPHQL_TOKEN or --token-file and is never printed; without one, loopback only.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import type { Logger } from '../api/index.js';
+import { DEFAULT_GRAPHQL_HOST, DEFAULT_GRAPHQL_PORT, GraphqlServerConfigError, TOKEN_ENV, startGraphqlServer } from '../graphql/server.js';
+import { WAREHOUSE_FILE } from '../graphql/warehouse.js';
+import { ConfigError, intOption } from './config.js';
+
+interface ServeFlags {
+  port?: string;
+  host?: string;
+  dataDir: string;
+  tokenFile?: string;
+  quiet?: boolean;
+}
+
+/** The token from --token-file, else from the environment; null when neither gives one. */
+export function loadGraphqlToken(flags: { tokenFile?: string }, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (flags.tokenFile) {
+    let text: string;
+    try {
+      text = readFileSync(flags.tokenFile, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`--token-file: cannot read ${flags.tokenFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    const token = text.trim();
+    if (!token) throw new ConfigError(`--token-file: ${flags.tokenFile} is empty`);
+    return token;
+  }
+  return env[TOKEN_ENV]?.trim() || null;
+}
+
+export function registerServeCommands(program: Command): Command {
+  program
+    .command('serve')
+    .description('serve the read-only GraphQL API over the warehouse (data/warehouse.duckdb) until interrupted')
+    .option('--port <n>', 'port (0 picks a free one)', String(DEFAULT_GRAPHQL_PORT))
+    .option('--host <addr>', 'address to listen on; anything but loopback needs a token', DEFAULT_GRAPHQL_HOST)
+    .option('--data-dir <dir>', 'data directory (warehouse.duckdb, state.sqlite)', './data')
+    .option('--token-file <file>', `file holding the bearer token clients must send (default env ${TOKEN_ENV})`)
+    .option('--quiet', 'log warnings and errors only')
+    .action(async (flags: ServeFlags) => {
+      await runServe(flags);
+    });
+  return program;
+}
+
+async function runServe(flags: ServeFlags): Promise<void> {
+  const token = loadGraphqlToken(flags);
+  const port = intOption('--port', flags.port, DEFAULT_GRAPHQL_PORT);
+  if (port > 65_535) throw new ConfigError(`--port must be at most 65535; got ${port}`);
+  const log = pino({ level: flags.quiet ? 'warn' : 'info', base: { pid: process.pid } }, pino.destination(2));
+  const logger: Logger = {
+    debug: (obj, msg) => log.debug(obj, msg),
+    info: (obj, msg) => log.info(obj, msg),
+    warn: (obj, msg) => log.warn(obj, msg),
+    error: (obj, msg) => log.error(obj, msg),
+  };
+  let server;
+  try {
+    server = await startGraphqlServer({ dataDir: flags.dataDir, port, host: flags.host ?? DEFAULT_GRAPHQL_HOST, token, logger });
+  } catch (err) {
+    if (err instanceof GraphqlServerConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
+  const out = (text: string) => process.stdout.write(text + '\n');
+  out(`GraphQL API on ${server.url} (read-only)`);
+  out(
+    server.authenticated
+      ? 'Clients must send "Authorization: Bearer <token>" (the token from --token-file or ' + TOKEN_ENV + ').'
+      : `No token configured: serving WITHOUT authentication, on loopback only. Set ${TOKEN_ENV} or pass --token-file to require one.`,
+  );
+  if (!existsSync(join(flags.dataDir, WAREHOUSE_FILE))) {
+    out(`Note: ${join(flags.dataDir, WAREHOUSE_FILE)} does not exist yet; queries over the data fail until \`compliance-lake models build\` creates it (syncStatus works).`);
+  }
+  out(`Try: curl -s ${server.url} -H 'content-type: application/json'${server.authenticated ? ` -H "Authorization: Bearer <token>"` : ''} -d '{"query":"{ syncStatus { streams { stream lagSeconds records } } }"}'`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  out('Stopping: finishing requests in flight ...');
+  await server.close();
+  out('Stopped.');
+}

@@ -1,0 +1,19 @@
+// The GraphQL schema, built code-first from the resolvers (type-graphql).
+import 'reflect-metadata';
+import type { GraphQLSchema } from './graphql-js.js';
+import { buildSchemaSync } from 'type-graphql';
+import { ActivityResolver } from './activity.resolver.js';
+import { ActivityTypeResolver } from './activity-type.resolver.js';
+import { AdminActionResolver } from './admin-action.resolver.js';
+import { GroupResolver } from './group.resolver.js';
+import { MembershipResolver } from './membership.resolver.js';
+import { SyncStatusResolver } from './sync-status.resolver.js';
+import { UserResolver } from './user.resolver.js';
+
+export function buildGraphqlSchema(): GraphQLSchema {
+  return buildSchemaSync({
+    resolvers: [ActivityResolver, AdminActionResolver, UserResolver, GroupResolver, MembershipResolver, ActivityTypeResolver, SyncStatusResolver],
+    // Arguments are checked by the services (type-graphql's class-validator integration is not used).
+    validate: false,
+  });
+}

@@ -1,0 +1,257 @@
+// The GraphQL server: Apollo Server over node:http, read-only over the warehouse. A bearer token is checked
+// (in constant time) before a request is read; without a token the server listens on loopback only. The
+// token is never logged or echoed. `serve` runs it; the daemon reuses startGraphqlServer.
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isIP, type AddressInfo } from 'node:net';
+import type { Logger } from '../api/index.js';
+import type { GraphqlContext } from './context.js';
+import { ErrorCode, formatErrorFor } from './errors.js';
+import { complexityLimitRule, depthLimitRule } from './limits.js';
+import { buildGraphqlSchema } from './schema.js';
+import { Warehouse, type WarehouseOptions } from './warehouse.js';
+
+export const DEFAULT_GRAPHQL_PORT = 4000;
+export const DEFAULT_GRAPHQL_HOST = '127.0.0.1';
+export const GRAPHQL_PATH = '/graphql';
+export const TOKEN_ENV = 'COMPLIANCE_LAKE_GRAPHQL_TOKEN';
+/** A GraphQL request is a query text and variables: 1 MiB is far more than any real one. */
+const MAX_BODY_BYTES = 1024 * 1024;
+/** Parsing cost is bounded before validation: a query with more tokens is refused. */
+const MAX_QUERY_TOKENS = 10_000;
+/** A request must arrive whole within this time (slow senders do not hold sockets forever). */
+const REQUEST_TIMEOUT_MS = 60_000;
+/** After this long, close() drops connections still open. */
+const CLOSE_GRACE_MS = 10_000;
+const MIN_TOKEN_LENGTH = 16;
+
+export interface GraphqlServerOptions {
+  dataDir: string;
+  port?: number;
+  host?: string;
+  /** The bearer token clients must send; null or empty: no auth, allowed on loopback only. */
+  token?: string | null;
+  logger?: Logger;
+  warehouse?: WarehouseOptions;
+}
+
+export interface GraphqlServer {
+  url: string;
+  /** True when requests need the bearer token. */
+  authenticated: boolean;
+  close(): Promise<void>;
+}
+
+/** The server cannot start with these settings (a usage error, not a crash). */
+export class GraphqlServerConfigError extends Error {
+  override name = 'GraphqlServerConfigError';
+}
+
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
+}
+
+export async function startGraphqlServer(options: GraphqlServerOptions): Promise<GraphqlServer> {
+  const host = options.host ?? DEFAULT_GRAPHQL_HOST;
+  const port = options.port ?? DEFAULT_GRAPHQL_PORT;
+  const token = options.token ? options.token : null;
+  const logger = options.logger ?? silentLogger;
+  if (!token && !isLoopback(host)) {
+    throw new GraphqlServerConfigError(
+      `refusing to serve GraphQL on ${host} without a token: anyone who can reach it could read the compliance data. ` +
+        `Set ${TOKEN_ENV} or pass --token-file FILE, or listen on 127.0.0.1`,
+    );
+  }
+  if (token && token.length < MIN_TOKEN_LENGTH) logger.warn({}, `graphql: the bearer token is shorter than ${MIN_TOKEN_LENGTH} characters; use a long random one`);
+  const tokenDigest = token ? digest(token) : null;
+
+  const warehouse = new Warehouse(options.dataDir, options.warehouse);
+  const apollo = new ApolloServer<GraphqlContext>({
+    schema: buildGraphqlSchema(),
+    validationRules: [depthLimitRule(), complexityLimitRule()],
+    formatError: formatErrorFor(logger),
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    allowBatchedHttpRequests: false,
+    persistedQueries: false,
+    parseOptions: { maxTokens: MAX_QUERY_TOKENS },
+    stopOnTerminationSignals: false,
+    logger: apolloLogger(logger),
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      // Nothing about the data or the schema leaves this machine, even with APOLLO_KEY in the environment.
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+    ] as ApolloServerPlugin<GraphqlContext>[],
+  });
+  await apollo.start();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = Date.now();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== GRAPHQL_PATH && url.pathname !== '/') {
+      req.resume();
+      return sendJson(res, 404, { errors: [{ message: `not found; the GraphQL endpoint is ${GRAPHQL_PATH}`, extensions: { code: 'NOT_FOUND' } }] });
+    }
+    if (tokenDigest && !authorized(req.headers.authorization, tokenDigest)) {
+      req.resume();
+      logger.info({ method: req.method, status: 401, remote: req.socket.remoteAddress }, 'graphql: rejected a request without the right bearer token');
+      res.setHeader('www-authenticate', 'Bearer realm="compliance-lake"');
+      return sendJson(res, 401, {
+        errors: [{ message: 'missing or wrong bearer token: send the header "Authorization: Bearer <token>"', extensions: { code: ErrorCode.unauthenticated } }],
+      });
+    }
+    let body: unknown;
+    try {
+      body = await readBody(req);
+    } catch (err) {
+      const tooLarge = err instanceof BodyTooLargeError;
+      return sendJson(res, tooLarge ? 413 : 400, {
+        errors: [{ message: tooLarge ? `the request body is larger than ${MAX_BODY_BYTES} bytes` : 'the request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+      });
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const session = warehouse.session();
+    try {
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+        context: async () => ({ db: session, dataDir: options.dataDir, warehouseBuiltAt: () => warehouse.builtAt(), now: new Date(), memo: new Map() }),
+      });
+      for (const [key, value] of response.headers) res.setHeader(key, value);
+      res.statusCode = response.status ?? 200;
+      if (response.body.kind === 'complete') res.end(response.body.string);
+      else {
+        for await (const chunk of response.body.asyncIterator) res.write(chunk);
+        res.end();
+      }
+      logger.info({ method: req.method, status: res.statusCode, ms: Date.now() - started }, 'graphql: request');
+    } finally {
+      session.release();
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      logger.error({ error: err instanceof Error ? err.message : String(err) }, 'graphql: request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.internal } }] });
+      else res.destroy();
+    });
+  });
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  try {
+    await listen(server, port, host);
+  } catch (err) {
+    await apollo.stop();
+    await warehouse.close();
+    throw err;
+  }
+  const address = server.address() as AddressInfo;
+  const urlHost = host === 'localhost' ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const publicUrl = `http://${urlHost}:${address.port}${GRAPHQL_PATH}`;
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: publicUrl,
+    authenticated: tokenDigest !== null,
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        await closed;
+        clearTimeout(force);
+        await apollo.stop();
+        await warehouse.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** Compares digests, so the comparison takes the same time whatever the length or content of the guess. */
+function authorized(header: string | undefined, expected: Buffer): boolean {
+  const match = /^Bearer[ \t]+(.+?)[ \t]*$/i.exec(header ?? '');
+  const given = digest(match ? match[1] : '');
+  return timingSafeEqual(given, expected) && match !== null;
+}
+
+class BodyTooLargeError extends Error {}
+
+/** The body, parsed when JSON. Past the size limit the rest is drained unread (the connection stays usable). */
+function readBody(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      if (!tooLarge) chunks.push(chunk);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      if (tooLarge) return reject(new BodyTooLargeError());
+      if (size === 0) return resolve(undefined);
+      const text = Buffer.concat(chunks).toString('utf8');
+      const type = (req.headers['content-type'] ?? '').toLowerCase();
+      // Apollo's CSRF protection refuses other content types with a clear message; JSON is parsed here.
+      try {
+        resolve(type.startsWith('application/json') || type.includes('+json') ? (JSON.parse(text) as unknown) : text);
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, payload: unknown): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(payload));
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      const reason = err.code === 'EADDRINUSE' ? `port ${port} is in use` : err.code === 'EADDRNOTAVAIL' ? `${host} is not an address of this machine` : err.message;
+      reject(new GraphqlServerConfigError(`cannot listen on ${host}:${port}: ${reason}`));
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+const silentLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+function apolloLogger(logger: Logger) {
+  const text = (args: unknown[]) => args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ');
+  return {
+    debug: (...args: unknown[]) => logger.debug({}, `apollo: ${text(args)}`),
+    info: (...args: unknown[]) => logger.info({}, `apollo: ${text(args)}`),
+    warn: (...args: unknown[]) => logger.warn({}, `apollo: ${text(args)}`),
+    error: (...args: unknown[]) => logger.error({}, `apollo: ${text(args)}`),
+  };
+}

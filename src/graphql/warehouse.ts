@@ -1,0 +1,233 @@
+// Read-only access to data/warehouse.duckdb for the GraphQL server. `models build` writes a new file and
+// renames it over the old one, so the file is opened READ_ONLY (never a write lock: DESIGN invariant 8) and
+// re-opened when its inode, size or mtime changed; requests still running on the old file finish on it.
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const WAREHOUSE_FILE = 'warehouse.duckdb';
+export const DEFAULT_QUERY_TIMEOUT_MS = 15_000;
+const DEFAULT_MEMORY_LIMIT = '1GB';
+
+export type Row = Record<string, unknown>;
+export type Params = Record<string, DuckDBValue>;
+
+export interface WarehouseOptions {
+  /** DuckDB memory_limit, e.g. '1GB'. */
+  memoryLimit?: string;
+  /** DuckDB threads; default one per core. */
+  threads?: number;
+  /** A query running longer than this is interrupted. */
+  queryTimeoutMs?: number;
+}
+
+/** The warehouse file is missing or cannot be opened. */
+export class WarehouseUnavailableError extends Error {
+  override name = 'WarehouseUnavailableError';
+  constructor(
+    message: string,
+    /** For the server log only: may name paths. */
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A query ran past the timeout and was interrupted. */
+export class QueryTimeoutError extends Error {
+  override name = 'QueryTimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`the query ran longer than ${timeoutMs / 1000} s and was stopped`);
+  }
+}
+
+/** One request's view of the warehouse: every query of the request reads the same file. */
+export interface WarehouseLease {
+  query(sql: string, params?: Params): Promise<Row[]>;
+  release(): void;
+}
+
+interface FileId {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+interface Generation {
+  id: FileId;
+  instance: DuckDBInstance;
+  idle: DuckDBConnection[];
+  leases: number;
+  running: number;
+  retired: boolean;
+  closed: boolean;
+}
+
+export class Warehouse {
+  readonly path: string;
+  readonly #options: { memoryLimit: string; threads: number | undefined; queryTimeoutMs: number };
+  #current: Generation | null = null;
+  #opening: Promise<Generation> | null = null;
+  #closed = false;
+
+  constructor(dataDir: string, options: WarehouseOptions = {}) {
+    this.path = join(dataDir, WAREHOUSE_FILE);
+    this.#options = {
+      memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+      threads: options.threads,
+      queryTimeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
+    };
+  }
+
+  /** The file's modification time, or null when there is none. */
+  builtAt(): Date | null {
+    const id = this.#stat();
+    return id ? new Date(id.mtimeMs) : null;
+  }
+
+  /** A lease taken on the first query (requests that never query, such as syncStatus, need no warehouse). */
+  session(): WarehouseLease {
+    let lease: Promise<WarehouseLease> | null = null;
+    let released = false;
+    return {
+      query: async (sql, params) => {
+        if (released) throw new Error('query on a released warehouse session');
+        lease ??= this.lease();
+        return (await lease).query(sql, params);
+      },
+      release: () => {
+        released = true;
+        lease?.then(
+          (l) => l.release(),
+          () => undefined,
+        );
+      },
+    };
+  }
+
+  async lease(): Promise<WarehouseLease> {
+    if (this.#closed) throw new WarehouseUnavailableError('the warehouse is closed');
+    let generation = await this.#generation();
+    // A rebuild may have retired and closed it while this request waited: take the newer one.
+    while (generation.closed) generation = await this.#generation();
+    generation.leases++;
+    let released = false;
+    return {
+      query: (sql, params) => {
+        if (released) throw new Error('query on a released warehouse lease');
+        return this.#query(generation, sql, params ?? {});
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        generation.leases--;
+        this.#closeIfUnused(generation);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#opening?.catch(() => undefined);
+    const current = this.#current;
+    this.#current = null;
+    if (current) {
+      current.retired = true;
+      this.#closeIfUnused(current);
+    }
+  }
+
+  async #generation(): Promise<Generation> {
+    const id = this.#stat();
+    if (!id) throw new WarehouseUnavailableError('there is no warehouse yet (warehouse.duckdb in the data dir); run `compliance-lake models build`');
+    const current = this.#current;
+    if (current && sameFile(current.id, id)) return current;
+    if (!this.#opening) {
+      this.#opening = this.#open(id).finally(() => {
+        this.#opening = null;
+      });
+    }
+    return this.#opening;
+  }
+
+  async #open(id: FileId): Promise<Generation> {
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(this.path, {
+        access_mode: 'READ_ONLY',
+        memory_limit: this.#options.memoryLimit,
+        ...(this.#options.threads === undefined ? {} : { threads: String(this.#options.threads) }),
+      });
+    } catch (err) {
+      throw new WarehouseUnavailableError('the warehouse could not be opened; see the server log', (err as Error).message);
+    }
+    if (this.#closed) {
+      instance.closeSync();
+      throw new WarehouseUnavailableError('the warehouse is closed');
+    }
+    const generation: Generation = { id, instance, idle: [], leases: 0, running: 0, retired: false, closed: false };
+    const previous = this.#current;
+    this.#current = generation;
+    if (previous) {
+      previous.retired = true;
+      this.#closeIfUnused(previous);
+    }
+    return generation;
+  }
+
+  async #query(generation: Generation, sql: string, params: Params): Promise<Row[]> {
+    generation.running++;
+    let connection: DuckDBConnection;
+    try {
+      connection = generation.idle.pop() ?? (await this.#connect(generation));
+    } catch (err) {
+      generation.running--;
+      throw err;
+    }
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      connection.interrupt();
+    }, this.#options.queryTimeoutMs);
+    try {
+      const reader = await connection.runAndReadAll(sql, params);
+      return reader.getRowObjectsJS() as Row[];
+    } catch (err) {
+      if (timedOut) throw new QueryTimeoutError(this.#options.queryTimeoutMs);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      generation.running--;
+      generation.idle.push(connection);
+      this.#closeIfUnused(generation);
+    }
+  }
+
+  async #connect(generation: Generation): Promise<DuckDBConnection> {
+    const connection = await generation.instance.connect();
+    // DESIGN invariant 9; TimeZone is a per-connection setting, and the ICU extension that owns it loads
+    // on first use, so it cannot go into the instance's config.
+    await connection.run("SET TimeZone='UTC'");
+    return connection;
+  }
+
+  #closeIfUnused(generation: Generation): void {
+    if (generation.closed || !generation.retired || generation.leases > 0 || generation.running > 0) return;
+    generation.closed = true;
+    for (const c of generation.idle.splice(0)) c.closeSync();
+    generation.instance.closeSync();
+  }
+
+  #stat(): FileId | null {
+    try {
+      const s = statSync(this.path);
+      return { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
+    } catch {
+      return null;
+    }
+  }
+}
+
+function sameFile(a: FileId, b: FileId): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}

@@ -1,0 +1,171 @@
+// Every operation in schema/examples.graphql runs without errors against the fixture warehouse and
+// returns data, and syncStatus reports what the state store holds (runs, cursors, files, coverage events).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { GENESIS, type ManifestEntry, type ManifestFile } from '../src/lake/manifest.js';
+import { StateStore } from '../src/state/index.js';
+import { Kind, parse, type OperationDefinitionNode } from '../src/graphql/graphql-js.js';
+import { repoRoot } from '../src/graphql/emit.js';
+import { type Fixture, type TestServer, buildFixture, iso, us } from './graphql-fixture.js';
+import { startTestServer } from './graphql-fixture.js';
+
+const fx: Fixture = buildFixture();
+let t: TestServer;
+const NOW = Date.now();
+
+function file(stream: string, date: string, rows: number, n: number): ManifestFile {
+  return {
+    path: `${stream}/date=${date}/part-${n}.parquet`,
+    stream,
+    date,
+    sha256: 'f'.repeat(64),
+    bytes: 1000 + n,
+    rows,
+    min_time: `${date}T00:00:00Z`,
+    max_time: `${date}T23:59:59Z`,
+    first_id: 'a',
+    last_id: 'z',
+    endpoint: `/v1/compliance/${stream}`,
+    params: {},
+    run_id: 'run-1',
+    request_ids: [],
+  };
+}
+
+function entry(seq: number, body: Partial<ManifestEntry> & { stream: string }): ManifestEntry {
+  return {
+    version: 1,
+    seq,
+    prev: seq === 1 ? GENESIS : String(seq - 1).repeat(64).slice(0, 64),
+    hash: String(seq).repeat(64).slice(0, 64),
+    kind: 'append',
+    run_id: 'run-1',
+    committed_at: new Date(NOW - 3_600_000).toISOString(),
+    added: [],
+    removed: [],
+    coverage: [],
+    request_ids: [],
+    ...body,
+  };
+}
+
+const coveredUntil = new Date(NOW - 90_000).toISOString();
+const snapshotAt = new Date(NOW - 7_200_000).toISOString();
+
+beforeAll(async () => {
+  t = await startTestServer({ fixture: fx });
+  const state = StateStore.open(t.dataDir);
+  try {
+    state.apply(
+      entry(1, {
+        stream: 'activities',
+        added: [file('activities', '2026-04-29', 120, 1), file('activities', '2026-04-30', 80, 2)],
+        cursor: { covered_until: coveredUntil, last_reconciled_day: '2026-04-28' },
+        coverage: [
+          { stream: 'activities', record_id: 'act_late_1', record_time: '2026-04-27T10:00:00Z', found_by: 'reconciliation', found_at: new Date(NOW - 5_000_000).toISOString(), run_id: 'run-1', window_start: '2026-04-27T00:00:00Z', window_end: '2026-04-28T00:00:00Z' },
+          { stream: 'activities', record_id: 'act_late_2', record_time: '2026-04-30T10:00:00Z', found_by: 'overlap', found_at: new Date(NOW - 4_000_000).toISOString(), run_id: 'run-1' },
+        ],
+      }),
+    );
+    state.apply(entry(2, { stream: 'users', added: [file('users', '2026-04-30', 30, 3)], cursor: { snapshot_at: snapshotAt } }));
+    state.startRun({ runId: 'run-1', startedAt: new Date(NOW - 3_700_000).toISOString(), streams: ['activities', 'users', 'chats'], pid: 1 });
+    state.finishRun('run-1', {
+      finishedAt: new Date(NOW - 3_600_000).toISOString(),
+      status: 'partial',
+      summary: [
+        { stream: 'activities', status: 'committed' },
+        { stream: 'users', status: 'committed' },
+        { stream: 'chats', status: 'failed', error: 'GET /v1/compliance/chats: HTTP 500 (request req_1)' },
+      ],
+    });
+    state.startRun({ runId: 'run-2', startedAt: new Date(NOW - 60_000).toISOString(), streams: ['activities'], pid: 2 });
+    state.finishRun('run-2', { finishedAt: new Date(NOW - 50_000).toISOString(), status: 'failed', summary: [{ stream: 'activities', status: 'failed', error: 'rate limited' }] });
+  } finally {
+    state.close();
+  }
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+const examples = readFileSync(join(repoRoot(), 'schema/examples.graphql'), 'utf8');
+const operations = parse(examples).definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+
+const user = () => fx.memberships.find((m) => m.group_id === 'grp_security')!.user_id;
+const VARIABLES: Record<string, () => Record<string, unknown>> = {
+  AdminActionsByRecentGroupMembers: () => ({ groupId: 'grp_security', since: iso(us(30)) }),
+  SsoChangesByRecentGroupMembers: () => ({ groupId: 'grp_security' }),
+  UserActivitiesByCategory: () => ({ userId: user() }),
+  ActivitiesByEmail: () => ({ emails: ['person.7@example.com', 'PERSON.8@example.com'], since: iso(us(0)), until: iso(us(200)) }),
+  ApiKeyActivity: () => ({ apiKeyId: 'apikey_01' }),
+  AdminActionsByGroupMembersAtTheTime: () => ({ groupId: 'grp_security', since: iso(us(10)) }),
+  UserMembershipsAsOf: () => ({ userId: user(), asOf: iso(fx.memberships.find((m) => m.user_id === user() && m.group_id === 'grp_security')!.from + 1_000_000n) }),
+  UserHistory: () => ({ userId: fx.users.find((v, i) => fx.users[i + 1]?.user_id === v.user_id)!.user_id }),
+  RemovedUsers: () => ({}),
+  GroupMembersAndChanges: () => ({ groupId: 'grp_engineering', asOf: iso(us(60)) }),
+  MonthlyAdminActivity: () => ({ since: iso(us(0)) }),
+  UnknownActivityTypes: () => ({}),
+  SyncStatus: () => ({}),
+};
+
+describe('schema/examples.graphql', () => {
+  test('names the operations the brief asks for, each with variables in this test', () => {
+    const names = operations.map((o) => o.name?.value);
+    expect(names).toEqual(expect.arrayContaining(['AdminActionsByRecentGroupMembers', 'UserActivitiesByCategory', 'UserMembershipsAsOf', 'MonthlyAdminActivity', 'SyncStatus']));
+    expect(names.every((n) => n !== undefined)).toBe(true);
+    expect(Object.keys(VARIABLES).sort()).toEqual([...names].sort());
+  });
+
+  for (const operation of operations) {
+    const name = operation.name!.value;
+    test(`${name} runs and returns data`, async () => {
+      const res = await fetch(t.server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token}` },
+        body: JSON.stringify({ query: examples, operationName: name, variables: VARIABLES[name]() }),
+      });
+      const body = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+      expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
+      expect(res.status).toBe(200);
+      // every example finds something in the fixture (an empty answer would prove little)
+      const json = JSON.stringify(body.data);
+      expect(json).not.toMatch(/"totalCount":0\b/);
+      expect(json).not.toMatch(/:\[\]|:null}$/);
+    });
+  }
+});
+
+describe('syncStatus', () => {
+  test('per stream: last success, last attempt, cursor and lag, records and files, coverage events', async () => {
+    const { body } = await t.gql(
+      `{ syncStatus { generatedAt stateAvailable warehouseBuiltAt lastRun { runId status streams finishedAt }
+         streams { stream lastSuccessAt lastAttemptAt lastAttemptStatus lastError cursor cursorTime lagSeconds records files coverageEvents lastCoverageEventAt } } }`,
+    );
+    expect(body.errors).toBeUndefined();
+    const s = body.data!.syncStatus;
+    expect(s.stateAvailable).toBe(true);
+    expect(s.lastRun).toMatchObject({ runId: 'run-2', status: 'failed', streams: ['activities'] });
+    expect(Date.parse(s.warehouseBuiltAt)).toBeLessThanOrEqual(Date.now());
+    const byName = Object.fromEntries(s.streams.map((x: any) => [x.stream, x]));
+    expect(Object.keys(byName)).toEqual(expect.arrayContaining(['activities', 'users', 'groups', 'group_members', 'chats']));
+    const activities = byName.activities;
+    expect(activities).toMatchObject({
+      lastSuccessAt: new Date(NOW - 3_600_000).toISOString(),
+      lastAttemptAt: new Date(NOW - 50_000).toISOString(),
+      lastAttemptStatus: 'failed',
+      lastError: 'rate limited',
+      cursor: { covered_until: coveredUntil, last_reconciled_day: '2026-04-28' },
+      cursorTime: coveredUntil,
+      records: 200,
+      files: 2,
+      coverageEvents: 2,
+      lastCoverageEventAt: new Date(NOW - 4_000_000).toISOString(),
+    });
+    const lag = (Date.parse(s.generatedAt) - Date.parse(coveredUntil)) / 1000;
+    expect(activities.lagSeconds).toBeCloseTo(lag, 1);
+    expect(byName.users).toMatchObject({ cursor: { snapshot_at: snapshotAt }, cursorTime: snapshotAt, records: 30, files: 1, coverageEvents: 0, lastAttemptStatus: 'committed' });
+    expect(byName.chats).toMatchObject({ lastSuccessAt: null, lastAttemptStatus: 'failed', lastError: 'GET /v1/compliance/chats: HTTP 500 (request req_1)', records: 0, cursor: null, lagSeconds: null });
+  });
+});
