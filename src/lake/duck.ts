@@ -13,7 +13,7 @@ export interface Duck {
 export async function openDuck(options: { memoryLimit?: string; threads?: number } = {}): Promise<Duck> {
   const instance = await DuckDBInstance.create(':memory:', {
     memory_limit: options.memoryLimit ?? '256MB',
-    threads: String(options.threads ?? 2),
+    threads: String(options.threads ?? 1),
     preserve_insertion_order: 'false',
   });
   const connection = await instance.connect();
