@@ -10,6 +10,7 @@ import { formatSyncSummary, runSyncCommand, type SyncFlags } from './sync.js';
 import { registerLakeCommands } from './lake-commands.js';
 import { registerModelsCommands } from './models-commands.js';
 import { registerServeCommands } from './serve-commands.js';
+import { registerRunCommands } from './run-commands.js';
 import { STREAM_NAMES, runSync } from '../extract/sync.js';
 import { openDuck, sqlString } from '../lake/duck.js';
 import { verifyLake } from '../lake/verify.js';
@@ -187,6 +188,7 @@ program
 registerLakeCommands(program);
 registerModelsCommands(program);
 registerServeCommands(program);
+registerRunCommands(program);
 
 /** Says on stderr when a request is retried, so a slow failure is never silent. */
 const retryLogger: Logger = {

@@ -114,7 +114,7 @@ export function activityConditions(filter: ActivityFilter | null | undefined, pa
       group.asOfEventTime === false
         ? `${a}.actor_user_id in (select m.user_id from marts.group_memberships m where m.group_id = ${groupId} and m.valid_to is null)`
         : `exists (select 1 from marts.group_memberships m where m.group_id = ${groupId} and m.user_id = ${a}.actor_user_id ` +
-            `and m.valid_from <= ${a}.created_at and (m.valid_to is null or ${a}.created_at < m.valid_to))`,
+            `and coalesce(m.valid_from, '-infinity'::timestamptz) <= ${a}.created_at and (m.valid_to is null or ${a}.created_at < m.valid_to))`,
     );
   }
   return where;

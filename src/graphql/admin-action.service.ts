@@ -9,7 +9,7 @@ import { activityAfter, activityColumns, activityCursor, checkList, checkTimeRan
 import { RecentGroupMemberActionConnection, RecentGroupMemberActionEdge } from './admin-action.type.js';
 import type { RecentGroupMemberActionsArgs } from './admin-action.args.js';
 import { membershipColumns, toMembership } from './membership.service.js';
-import { toUser, userColumns } from './user.service.js';
+import { toUser, userColumns, userVersionAt } from './user.service.js';
 
 export const ADMIN_CATEGORY = 'admin';
 /** A century: the window is a day count, and anything longer is a mistake. */
@@ -47,7 +47,7 @@ export async function recentGroupMemberActions(db: Db, args: RecentGroupMemberAc
       `qualify row_number() over (partition by a.id order by m.valid_from desc) = 1 ` +
       `order by a.created_at desc, a.id desc limit ${params.add(page.first + 1)}) ` +
       `select h.*, ${userColumns('u', 'u_')} from hits h ` +
-      `left join marts.users u on u.user_id = h.actor_user_id and u.valid_from <= h.ts and (u.valid_to is null or h.ts < u.valid_to) ` +
+      `left join marts.users u on u.user_id = h.actor_user_id and ${userVersionAt('u', 'h.ts')} ` +
       `qualify row_number() over (partition by h.id order by (u.organization_uuid = h.organization_uuid) desc nulls last, u.valid_from desc nulls last) = 1 ` +
       `order by h.ts desc, h.id desc`,
     params.values,

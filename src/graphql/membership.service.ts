@@ -50,9 +50,14 @@ export function toMembership(row: Row, prefix = ''): GroupMembership {
   };
 }
 
-/** The condition "membership `m` held at `at`" (a column or a placeholder), or "holds now" without one. */
+/**
+ * The condition "membership `m` held at `at`" (a column or a placeholder), or "holds now" without one. A null
+ * valid_from (a membership that began before the lake's history) counts as minus infinity, as in the marts.
+ */
 function heldAt(m: string, at: string | null): string {
-  return at === null ? `${m}.valid_to is null` : `${m}.valid_from <= ${at} and (${m}.valid_to is null or ${at} < ${m}.valid_to)`;
+  return at === null
+    ? `${m}.valid_to is null`
+    : `coalesce(${m}.valid_from, '-infinity'::timestamptz) <= ${at} and (${m}.valid_to is null or ${at} < ${m}.valid_to)`;
 }
 
 export function checkFirst(first: number, max: number): void {
@@ -132,7 +137,7 @@ export async function membershipChanges(
   }
   const rows = await db.query(
     `${changes} select c.kind, epoch_us(c.at) as at_us, c.source, ${membershipColumns('c', 'm_')}, ${userColumns('u', 'u_')} from c ` +
-      `left join marts.users u on u.user_id = c.user_id and u.valid_from <= c.at ` +
+      `left join marts.users u on u.user_id = c.user_id and coalesce(u.valid_from, '-infinity'::timestamptz) <= c.at ` +
       `${where.length ? `where ${where.join(' and ')}` : ''} ` +
       `qualify row_number() over (partition by c.kind, c.user_id, c.at order by u.valid_from desc nulls last, u.organization_uuid) = 1 ` +
       `order by c.at desc, c.user_id desc, c.kind desc limit ${params.add(page.first + 1)}`,

@@ -47,9 +47,12 @@ export function toUser(row: Row, prefix = ''): User | null {
   };
 }
 
-/** The condition "version `u` held at `at`" (a SQL expression: a column or a placeholder). */
+/**
+ * The condition "version `u` held at `at`" (a SQL expression: a column or a placeholder). A null valid_from
+ * (a version that began before the lake's history) counts as minus infinity, as in the marts.
+ */
 export function userVersionAt(u: string, at: string): string {
-  return `${u}.valid_from <= ${at} and (${u}.valid_to is null or ${at} < ${u}.valid_to)`;
+  return `coalesce(${u}.valid_from, '-infinity'::timestamptz) <= ${at} and (${u}.valid_to is null or ${at} < ${u}.valid_to)`;
 }
 
 export async function getUser(db: Db, id: string, asOf: Date | null | undefined): Promise<User | null> {
