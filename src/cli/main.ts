@@ -1,21 +1,22 @@
 #!/usr/bin/env node
 // The compliance-lake command line: parses flags, runs one command, and turns every failure into a
 // message that says what went wrong and what to do (never a secret, never a bare stack trace).
+import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
+import { pino } from 'pino';
 import { ComplianceApiError, ComplianceClient, type Logger, packageVersion } from '../api/index.js';
 import { ConfigError, intOption, loadConnection, timeOption } from './config.js';
 import { SIM_DEFAULTS, listenOrExplain, runSimulate, simulatorFromFlags, type SimulateFlags } from './simulate.js';
 import { formatSummary, requestTracker, smokeWalk } from './smoke.js';
-import { formatSyncSummary, runSyncCommand, type SyncFlags } from './sync.js';
+import { runSyncCommand, type SyncFlags } from './sync.js';
 import { registerLakeCommands } from './lake-commands.js';
 import { registerModelsCommands } from './models-commands.js';
 import { registerServeCommands } from './serve-commands.js';
+import { startDaemon } from '../scheduler/daemon.js';
 import { registerRunCommands } from './run-commands.js';
-import { STREAM_NAMES, runSync } from '../extract/sync.js';
-import { openDuck, sqlString } from '../lake/duck.js';
-import { verifyLake } from '../lake/verify.js';
+import { STREAM_NAMES } from '../extract/sync.js';
 import { acquireLock, LockedError } from '../lake/lock.js';
-import { Lake, LakeCorruptError } from '../lake/lake.js';
+import { LakeCorruptError } from '../lake/lake.js';
 import { rebuildState, StateRebuildRefused } from '../state/index.js';
 
 const program = new Command('compliance-lake')
@@ -49,67 +50,83 @@ simulatorOptions(program.command('simulate'), SIM_DEFAULTS.port)
   });
 
 simulatorOptions(program.command('demo'), 0)
-  .description('start the simulator on loopback and sync it into a Parquet lake (simulator + sync), then verify the lake')
-  .option('--data-dir <dir>', 'where the demo lake goes (a later demo continues it incrementally)', './data/demo')
-  .option('--keep', 'keep the simulator running after the sync (Ctrl-C to stop)')
-  .action(async (flags: SimulateFlags & { dataDir: string; keep?: boolean }) => {
+  .description('the whole thing on the embedded default: a live simulator, the daemon syncing it, models, and the GraphQL API')
+  .option('--data-dir <dir>', 'where the demo lake goes (a later demo continues it)', './data/demo')
+  .option('--graphql-port <n>', 'GraphQL port on 127.0.0.1 (0 picks a free one)', '4000')
+  .option('--metrics-port <n>', '/healthz, /readyz and /metrics port (0 picks a free one)', '0')
+  .option('--once', 'exit after the first answer (for scripts and tests)')
+  .action(async (flags: SimulateFlags & { dataDir: string; graphqlPort: string; metricsPort: string; once?: boolean }) => {
+    flags.live = flags.live ?? true;
     const { sim, apiKey, tenant } = simulatorFromFlags(flags);
     const server = await listenOrExplain(sim, intOption('--port', flags.port, 0), flags.host ?? '127.0.0.1');
-    out(`Compliance API simulator on ${server.url} (seed ${flags.seed}, feed from ${iso(tenant.epochStartMs)})`);
-    out(`Syncing every stream into ${flags.dataDir} ...`);
+    out(`Compliance API simulator (live) on ${server.url} (seed ${flags.seed}, history from ${iso(tenant.epochStartMs)})`);
+    const token = process.env.COMPLIANCE_LAKE_GRAPHQL_TOKEN ?? randomBytes(18).toString('hex');
+    out(`Starting the daemon: sync every stream into ${flags.dataDir}, build the models, serve GraphQL ...`);
+    const log = pino({ level: 'warn' }, pino.destination(2));
+    const daemon = await startDaemon({
+      dataDir: flags.dataDir,
+      apiKey,
+      baseUrl: server.url,
+      requestsPerMinute: intOption('--rpm', flags.rpm, SIM_DEFAULTS.rpm),
+      // the demo's schedules are short so that new activity shows up within a minute
+      schedules: { activities: '*/20 * * * * *', content: '0 * * * * *', directory: '30 */5 * * * *' },
+      graphql: { port: intOption('--graphql-port', flags.graphqlPort, 4000), host: '127.0.0.1', token },
+      health: { port: intOption('--metrics-port', flags.metricsPort, 0), host: '127.0.0.1' },
+      logger: { debug: () => {}, info: () => {}, warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
+    });
+    const stop = async () => {
+      await daemon.close();
+      await server.close();
+    };
     try {
-      const result = await runSync({
-        dataDir: flags.dataDir,
-        apiKey,
-        baseUrl: server.url,
-        requestsPerMinute: intOption('--rpm', flags.rpm, SIM_DEFAULTS.rpm),
-        streams: STREAM_NAMES,
-        settings: { overlapMs: 10 * 60_000, reconcileDays: 3 },
-        compactMaxFiles: 24,
-        onProgress: (stream, pages, records) => {
-          if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K  ${stream}: ${pages} pages, ${records} records`);
-        },
-      });
-      clearProgress();
-      out(formatSyncSummary(result));
-      for (const s of result.streams) if (s.status !== 'committed') process.stderr.write(`${s.stream}: ${s.error}\n`);
-      const report = await verifyLake(flags.dataDir);
-      out(`\nverify: ${report.problems.length === 0 ? 'the lake is intact' : `${report.problems.length} problem(s)`} (${report.files.ok} files, ${report.entries.ok} manifest entries checked)`);
-      out(await demoQuery(flags.dataDir));
-      if (!result.ok || report.problems.length) process.exitCode = 1;
-    } finally {
-      if (!flags.keep) await server.close();
-    }
-    if (flags.keep) {
-      out(`\nSimulator still running on ${server.url}; key: ${apiKey} (local-only). Ctrl-C to stop.`);
+      const started = Date.now();
+      while (!daemon.status().ready) {
+        if (Date.now() - started > 5 * 60_000) throw new Error(`the daemon did not become ready: ${daemon.status().readyReason ?? 'unknown'}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      out(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
+      out(`GraphQL:  ${daemon.url}`);
+      out(`Token:    ${token}   (demo only; set COMPLIANCE_LAKE_GRAPHQL_TOKEN to choose one)`);
+      out(`Health:   ${daemon.healthUrl}/readyz   Metrics: ${daemon.healthUrl}/metrics\n`);
+      out(await demoAnswer(daemon.url, token));
+      out(`\nTry it:\n  curl -s ${daemon.url} -H 'authorization: Bearer ${token}' -H 'content-type: application/json' \\\n    -d '${JSON.stringify({ query: DEMO_QUERY.replace(/\s+/g, ' ').trim() })}'`);
+      out(`\nThe simulator keeps producing activity and the daemon syncs it every 20 s; run the query again to see it.`);
+      out(`Analysts: npx compliance-lake sql "select category, count(*) from marts.activities group by all" --data-dir ${flags.dataDir}`);
+      if (flags.once) return;
+      out(`Ctrl-C to stop.`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
-      await server.close();
+    } finally {
+      await stop();
     }
   });
 
-/** The activity types most often seen in the demo lake, through DuckDB as an analyst would ask. */
-async function demoQuery(dataDir: string): Promise<string> {
-  const lake = Lake.open(dataDir);
-  const files = lake.files('activities').map((f) => lake.absolute(f));
-  if (files.length === 0) return 'The lake holds no activities yet.';
-  const duck = await openDuck();
-  try {
-    const rows = await duck.all(
-      `SELECT type, count(DISTINCT id) AS n FROM read_parquet([${files.map(sqlString).join(', ')}]) GROUP BY type ORDER BY n DESC, type LIMIT 5`,
-    );
-    const total = await duck.all(`SELECT count(DISTINCT id) AS n, min(created_at)::VARCHAR AS first, max(created_at)::VARCHAR AS last FROM read_parquet([${files.map(sqlString).join(', ')}])`);
-    return [
-      `\n${Number(total[0].n)} activities in the lake, ${String(total[0].first)} to ${String(total[0].last)}; most frequent types:`,
-      ...rows.map((r) => `  ${String(Number(r.n)).padStart(8)}  ${String(r.type)}`),
-      `\nQuery it yourself, e.g. with the DuckDB CLI:`,
-      `  duckdb -c "SELECT type, count(*) FROM read_parquet('${dataDir}/lake/activities/*/*.parquet') GROUP BY 1 ORDER BY 2 DESC"`,
-    ].join('\n');
-  } finally {
-    duck.close();
-  }
+const DEMO_QUERY = `{
+  syncStatus { streams { stream cursorTime lagSeconds records } }
+  activities(first: 3) { totalCount edges { node { createdAt type actor { email } } } }
+  activityCounts(by: DAY, filter: { categories: ["admin"] }) { bucket count }
+}`;
+
+/** Asks the demo's GraphQL API what a new user would ask first, and prints the answer briefly. */
+async function demoAnswer(url: string, token: string): Promise<string> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ query: DEMO_QUERY }),
+  });
+  const body = (await res.json()) as { data?: any; errors?: { message: string }[] };
+  if (!res.ok || body.errors?.length) throw new Error(`the example query failed: ${body.errors?.map((e) => e.message).join('; ') ?? res.status}`);
+  const d = body.data;
+  const activityStream = d.syncStatus.streams.find((s: any) => s.stream === 'activities');
+  const admin = (d.activityCounts as { bucket: string; count: number }[]).reduce((n, b) => n + b.count, 0);
+  return [
+    `Example query (syncStatus, the newest activities, admin actions per day):`,
+    `  ${d.activities.totalCount} activities; synced up to ${activityStream?.cursorTime ?? '-'} (lag ${Math.round(activityStream?.lagSeconds ?? 0)} s)`,
+    ...d.activities.edges.map((e: any) => `  ${e.node.createdAt}  ${e.node.type}  ${e.node.actor?.email ?? ''}`),
+    `  ${admin} admin actions over ${d.activityCounts.length} days`,
+  ].join('\n');
 }
 
 program
