@@ -1,9 +1,8 @@
 // `run`: the daemon. Syncs on cron schedules (UTC), refreshes the models after each sync that committed data,
 // serves GraphQL, and /healthz, /readyz, /metrics on a second port, until SIGTERM or SIGINT; then it stops
 // gracefully (see src/scheduler/daemon.ts) and exits 0. Settings are validated before anything starts.
+import { stderrLogger } from './log.js';
 import type { Command } from 'commander';
-import { pino } from 'pino';
-import type { Logger } from '../api/index.js';
 import { DEFAULT_GRAPHQL_HOST, DEFAULT_GRAPHQL_PORT, GraphqlServerConfigError, TOKEN_ENV } from '../graphql/server.js';
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, HealthServerListenError } from '../scheduler/health-server.js';
 import { DEFAULT_SCHEDULES, DEFAULT_SHUTDOWN_TIMEOUT_MS, DaemonConfigError, type ScheduledJobName, startDaemon } from '../scheduler/daemon.js';
@@ -82,13 +81,7 @@ async function runDaemon(flags: RunFlags): Promise<void> {
   if (config.untilMs !== undefined) throw new ConfigError('until: a daemon keeps reading up to the present; remove "until" from the config file (use `compliance-lake sync --until` for a bounded run)');
   const token = loadGraphqlToken(flags);
 
-  const log = pino({ level: flags.quiet ? 'warn' : 'info', base: { pid: process.pid } }, pino.destination(2));
-  const logger: Logger = {
-    debug: (obj, msg) => log.debug(obj, msg),
-    info: (obj, msg) => log.info(obj, msg),
-    warn: (obj, msg) => log.warn(obj, msg),
-    error: (obj, msg) => log.error(obj, msg),
-  };
+  const { log, logger } = stderrLogger(flags.quiet ? 'warn' : 'info');
   for (const w of config.warnings) log.warn({}, w);
 
   // Listening from here on: a signal during start-up stops the daemon as soon as it has started.

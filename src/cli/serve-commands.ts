@@ -1,10 +1,9 @@
 // `serve`: the GraphQL API over the warehouse until SIGINT or SIGTERM. The bearer token comes from
 // COMPLIANCE_LAKE_GRAPHQL_TOKEN or --token-file and is never printed; without one, loopback only.
+import { stderrLogger } from './log.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { pino } from 'pino';
-import type { Logger } from '../api/index.js';
 import { DEFAULT_GRAPHQL_HOST, DEFAULT_GRAPHQL_PORT, GraphqlServerConfigError, TOKEN_ENV, startGraphqlServer } from '../graphql/server.js';
 import { WAREHOUSE_FILE } from '../graphql/warehouse.js';
 import { ConfigError, intOption } from './config.js';
@@ -52,13 +51,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
   const token = loadGraphqlToken(flags);
   const port = intOption('--port', flags.port, DEFAULT_GRAPHQL_PORT);
   if (port > 65_535) throw new ConfigError(`--port must be at most 65535; got ${port}`);
-  const log = pino({ level: flags.quiet ? 'warn' : 'info', base: { pid: process.pid } }, pino.destination(2));
-  const logger: Logger = {
-    debug: (obj, msg) => log.debug(obj, msg),
-    info: (obj, msg) => log.info(obj, msg),
-    warn: (obj, msg) => log.warn(obj, msg),
-    error: (obj, msg) => log.error(obj, msg),
-  };
+  const { log, logger } = stderrLogger(flags.quiet ? 'warn' : 'info');
   let server;
   try {
     server = await startGraphqlServer({ dataDir: flags.dataDir, port, host: flags.host ?? DEFAULT_GRAPHQL_HOST, token, logger });

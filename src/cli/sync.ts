@@ -1,9 +1,8 @@
 // `compliance-lake sync`: one validated configuration (flags over the config file over the environment),
 // then a sync run with progress on a terminal or JSON log lines otherwise, and a summary table at the end.
+import { stderrLogger } from './log.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pino } from 'pino';
-import type { Logger } from '../api/index.js';
 import { type StreamSummary, type SyncResult, STREAM_NAMES, runSync } from '../extract/sync.js';
 import { ConfigError, loadConnection, timeOption } from './config.js';
 
@@ -128,13 +127,7 @@ export async function runSyncCommand(flags: SyncFlags): Promise<number> {
   const config = resolveSyncConfig(flags);
   const tty = Boolean(process.stderr.isTTY) && !flags.quiet;
   // JSON lines on stderr when not on a terminal; on a terminal only warnings and errors, the bars do the rest.
-  const log = pino({ level: flags.quiet ? 'warn' : tty ? 'warn' : 'info', base: { pid: process.pid } }, pino.destination(2));
-  const logger: Logger = {
-    debug: (obj, msg) => log.debug(obj, msg),
-    info: (obj, msg) => log.info(obj, msg),
-    warn: (obj, msg) => log.warn(obj, msg),
-    error: (obj, msg) => log.error(obj, msg),
-  };
+  const { log, logger } = stderrLogger(flags.quiet || tty ? 'warn' : 'info');
   for (const w of config.warnings) log.warn({}, w);
   const bar = progressBar(tty);
   const result = await runSync({

@@ -1,0 +1,14 @@
+// The commands' logger: pino JSON lines on stderr, adapted to the client's Logger interface.
+import { type Logger as Pino, pino } from 'pino';
+import type { Logger } from '../api/index.js';
+
+export function stderrLogger(level: 'debug' | 'info' | 'warn' | 'error'): { log: Pino; logger: Logger } {
+  const log = pino({ level, base: { pid: process.pid } }, pino.destination(2));
+  const logger: Logger = {
+    debug: (obj, msg) => log.debug(obj, msg),
+    info: (obj, msg) => log.info(obj, msg),
+    warn: (obj, msg) => log.warn(obj, msg),
+    error: (obj, msg) => log.error(obj, msg),
+  };
+  return { log, logger };
+}
