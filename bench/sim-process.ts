@@ -233,3 +233,55 @@ export function lastSyncSummary(dataDir: string): SyncStreamSummary[] {
     store.close();
   }
 }
+
+// ---- Helpers for the query benchmarks (issue 4): the GraphQL server as a child process and a client.
+
+export const BENCH_GRAPHQL_TOKEN = 'bench-graphql-token-local-only-0123456789';
+
+export interface ServeProcess {
+  /** The GraphQL endpoint (http://127.0.0.1:<port>/graphql). */
+  url: string;
+  child: ChildProcess;
+  peakRss(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts `compliance-lake serve --data-dir D --port 0` with the bench token, and waits until it listens. */
+export async function startServe(dataDir: string, opts: { nodeArgs?: string[] } = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, 'serve', '--data-dir', dataDir, '--port', '0', '--quiet'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, COMPLIANCE_LAKE_GRAPHQL_TOKEN: BENCH_GRAPHQL_TOKEN },
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /GraphQL API on (http:\/\/[^\s]+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited early with code ${code}: ${out.slice(-1000)}`)));
+  });
+  return {
+    url,
+    child,
+    peakRss: () => peakRssOf(child.pid!),
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/** POSTs one GraphQL request with the bench token; throws on HTTP or GraphQL errors. Returns the data and the body size. */
+export async function graphqlRequest(url: string, query: string, variables: Record<string, unknown> = {}): Promise<{ data: Record<string, unknown>; bytes: number }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_GRAPHQL_TOKEN}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await res.text();
+  const body = JSON.parse(text) as { data?: Record<string, unknown>; errors?: { message: string }[] };
+  if (res.status !== 200 || body.errors?.length) throw new Error(`graphql: HTTP ${res.status}: ${text.slice(0, 500)}`);
+  return { data: body.data ?? {}, bytes: Buffer.byteLength(text) };
+}

@@ -1,0 +1,122 @@
+// Benchmark (issue 4 §6): incremental model refresh after one new day of data. Target: <= 10 s.
+//
+// On the bench lake (bench/lake-generate.ts). First an incremental `buildModels` brings the models up to date
+// with the lake (a full build the first time; not timed here: graphql-query times the full build). Then each
+// run appends the next UTC day of the tenant's feed that is not in the lake yet (the generator keeps the
+// last `reserveDays` of the feed out for this), through the same writer and Lake.commit as the generator,
+// plus the directory snapshot (organizations, users, groups, group_members) a daily sync takes, and times
+// `buildModels(dir)` (incremental) in this process. Median of the runs. An extra run appends a day of
+// activities only (no snapshot), to show what the directory history costs the refresh.
+// Each run leaves its day in the lake (the marker's `appendedDays` counts them).
+import { Lake } from '../src/lake/lake.js';
+import { openDuck } from '../src/lake/duck.js';
+import { buildModels, type BuildReport } from '../src/models/build.js';
+import { commitDay, commitSnapshot, lakeDir, stageDay, tenantFor, writeMarker } from './lake-generate.js';
+import { lakeSummary, requireLake } from './graphql-query.js';
+import { median } from './sim-process.js';
+
+const DAY_MS = 86_400_000;
+
+export interface RefreshRun {
+  day: string;
+  withSnapshot: boolean;
+  activitiesAppended: number;
+  appendMs: number;
+  buildMs: number;
+  mode: string;
+  reason: string;
+  /** The relations that took longest, with the months they rebuilt. */
+  slowest: { relation: string; ms: number; rebuiltMonths?: number; keptMonths?: number }[];
+  testsMs: number;
+}
+
+export interface ModelsRefreshResult {
+  dataDir: string;
+  lake: ReturnType<typeof lakeSummary>;
+  catchUpBuild: { mode: string; ms: number };
+  runs: RefreshRun[];
+  /** Median build time of the runs with a snapshot (a daily sync's day). */
+  medianMs: number;
+  /** The activities-only run. */
+  activitiesOnlyMs: number | null;
+  target: { msAtMost: 10_000 };
+  met: boolean;
+}
+
+function summarise(report: BuildReport) {
+  return {
+    slowest: [...report.relations]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 6)
+      .map((r) => ({ relation: r.relation, ms: Math.round(r.ms), rebuiltMonths: r.rebuiltMonths?.length, keptMonths: r.keptMonths })),
+    testsMs: Math.round(report.tests.reduce((s, t) => s + t.ms, 0)),
+  };
+}
+
+export async function benchModelsRefresh(runs = 3): Promise<ModelsRefreshResult> {
+  const dataDir = lakeDir();
+  const marker = requireLake(dataDir);
+  const log = (s: string) => process.stderr.write(`[models-refresh ${new Date().toISOString()}] ${s}\n`);
+  const lastDay = Math.floor(marker.params.startMs / DAY_MS) * DAY_MS;
+  if (marker.endDayMs + (runs + 1) * DAY_MS > lastDay) {
+    throw new Error(`the bench lake has no reserved days left to append (it ends ${new Date(marker.endDayMs).toISOString()}); regenerate it`);
+  }
+
+  log('catch-up build ...');
+  let t = performance.now();
+  const catchUp = await buildModels(dataDir);
+  const catchUpBuild = { mode: catchUp.mode, ms: performance.now() - t };
+  log(`catch-up: ${catchUp.mode} in ${Math.round(catchUpBuild.ms)} ms`);
+
+  const tenant = tenantFor(marker.params);
+  const out: RefreshRun[] = [];
+  for (let r = 0; r < runs + 1; r++) {
+    const withSnapshot = r < runs;
+    const day = marker.endDayMs;
+    t = performance.now();
+    const lake = Lake.open(dataDir);
+    const duck = await openDuck();
+    let rows: number;
+    try {
+      const staged = stageDay(dataDir, tenant, day);
+      rows = staged.rows;
+      if (withSnapshot) marker.snapshots += await commitSnapshot(dataDir, lake, duck, tenant, day + 2 * 3600_000);
+      await commitDay(lake, duck, staged, day);
+    } finally {
+      duck.close();
+    }
+    const appendMs = performance.now() - t;
+    marker.endDayMs = day + DAY_MS;
+    marker.activities += rows;
+    marker.appendedDays++;
+    writeMarker(dataDir, marker);
+
+    t = performance.now();
+    const report = await buildModels(dataDir);
+    const buildMs = performance.now() - t;
+    const run: RefreshRun = {
+      day: new Date(day).toISOString().slice(0, 10),
+      withSnapshot,
+      activitiesAppended: rows,
+      appendMs,
+      buildMs,
+      mode: report.mode,
+      reason: report.reason,
+      ...summarise(report),
+    };
+    log(JSON.stringify(run));
+    out.push(run);
+  }
+  const timed = out.filter((r) => r.withSnapshot).map((r) => r.buildMs);
+  const medianMs = median(timed);
+  return {
+    dataDir,
+    lake: lakeSummary(marker),
+    catchUpBuild,
+    runs: out,
+    medianMs,
+    activitiesOnlyMs: out.find((r) => !r.withSnapshot)?.buildMs ?? null,
+    target: { msAtMost: 10_000 },
+    met: medianMs <= 10_000,
+  };
+}
