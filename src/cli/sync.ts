@@ -191,18 +191,15 @@ function cursorText(cursor: unknown): string {
 }
 
 function progressBar(tty: boolean) {
-  let stream = '';
   let started = 0;
   return {
-    start(name: string) {
-      stream = name;
+    start(_name: string) {
       started = Date.now();
     },
     update(name: string, pages: number, records: number) {
       if (!tty) return;
       const secs = Math.max(0.001, (Date.now() - started) / 1000);
       process.stderr.write(`\r\x1b[K  ${name.padEnd(20)} ${String(pages).padStart(6)} pages  ${String(records).padStart(10)} records  ${Math.round(records / secs)}/s`);
-      void stream;
     },
     end() {
       if (tty) process.stderr.write('\r\x1b[K');

@@ -20,6 +20,7 @@ import {
   commitBatch,
   committedKeys,
   isoMicros,
+  sixDigits,
   newWriter,
 } from './stream.js';
 
@@ -150,7 +151,7 @@ async function readWindow(ctx: SyncContext, stats: StreamStats, a: number, b: nu
     writer.discard();
     throw err;
   }
-  return { writer: writer.rows > 0 ? writer : (writer.discard(), null), events };
+  return { writer, events };
 }
 
 function checkRecord(record: Activity, page: PageOf<Activity>): void {
@@ -188,7 +189,6 @@ const ACTOR_FIELDS: [string, string][] = [
   ['user_agent', 'actor_user_agent'],
   ['api_key_id', 'actor_api_key_id'],
 ];
-const SIX_DIGITS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 const CANONICAL_UTC = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/;
 
 /**
@@ -207,7 +207,7 @@ export function activityRow(record: Activity, own: Set<string>): { row: Record<s
   }
   const created = record.created_at;
   const m = CANONICAL_UTC.exec(created);
-  row.created_at = toSixDigits(created);
+  row.created_at = sixDigits(created);
   // The column holds microseconds; the text's number of fractional digits (when not 6) is kept beside it
   // so the exact text comes back. Anything the two cannot reproduce is kept as text in `rest`.
   const digits = m ? (m[2] ?? '').length : -1;
@@ -252,14 +252,6 @@ export function reassembleActivity(row: Record<string, unknown>): Record<string,
 
 function parseJson(v: unknown): unknown {
   return typeof v === 'string' ? JSON.parse(v) : v;
-}
-
-/** `YYYY-MM-DDTHH:MM:SS.ffffffZ` (what a TIMESTAMPTZ column renders) for a canonical UTC timestamp. */
-function toSixDigits(canonical: string): string {
-  if (SIX_DIGITS.test(canonical)) return canonical;
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(canonical);
-  if (!m) return isoMicros(Date.parse(canonical));
-  return `${m[1]}.${(m[2] ?? '').padEnd(6, '0').slice(0, 6)}Z`;
 }
 
 function isoDay(ms: number): string {

@@ -3,7 +3,7 @@
 // Partition: UTC day of updated_at. Metadata only; messages are not read here.
 import { MAX_CHAT_PAGE, type Chat } from '../api/index.js';
 import { TABLES } from '../lake/tables.js';
-import { BadRecordError, type Stream, commitBatch, committedKeys, newWriter } from './stream.js';
+import { BadRecordError, type Stream, commitBatch, committedKeys, newWriter, sixDigits, wire } from './stream.js';
 import { updatedWindow } from './updated-window.js';
 
 const ENDPOINT = '/v1/compliance/apps/chats';
@@ -61,16 +61,6 @@ export const chatsStream: Stream = {
       writer.discard();
       throw err;
     }
-    await commitBatch(ctx, 'chats', writer.rows > 0 ? writer : (writer.discard(), null), { cursor: w.next }, stats);
+    await commitBatch(ctx, 'chats', writer, { cursor: w.next }, stats);
   },
 };
-
-/** How DuckDB renders a TIMESTAMPTZ key (microseconds, `Z`), so keys from the API and the lake compare. */
-export function sixDigits(canonical: string): string {
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(canonical);
-  return m ? `${m[1]}.${(m[2] ?? '').padEnd(6, '0').slice(0, 6)}Z` : canonical;
-}
-
-export function wire(query: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)]));
-}

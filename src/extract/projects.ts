@@ -2,8 +2,7 @@
 // created_at, filterable by updated_at). Primary key (id, updated_at); partition: UTC day of updated_at.
 import { MAX_PROJECT_PAGE, type Project } from '../api/index.js';
 import { TABLES } from '../lake/tables.js';
-import { sixDigits, wire } from './chats.js';
-import { BadRecordError, type Stream, commitBatch, committedKeys, newWriter } from './stream.js';
+import { BadRecordError, type Stream, commitBatch, committedKeys, newWriter, sixDigits, wire } from './stream.js';
 import { updatedWindow } from './updated-window.js';
 
 const ENDPOINT = '/v1/compliance/apps/projects';
@@ -55,6 +54,6 @@ export const projectsStream: Stream = {
       writer.discard();
       throw err;
     }
-    await commitBatch(ctx, 'projects', writer.rows > 0 ? writer : (writer.discard(), null), { cursor: w.next }, stats);
+    await commitBatch(ctx, 'projects', writer, { cursor: w.next }, stats);
   },
 };

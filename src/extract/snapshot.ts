@@ -56,7 +56,7 @@ export async function commitSnapshot<T>(
     throw err;
   }
   const cursor = nextCursor ?? ({ snapshot_at: snapshotAt, rows: writer.rows } satisfies SnapshotCursor);
-  await commitBatch(ctx, table.stream, writer.rows > 0 ? writer : (writer.discard(), null), { cursor }, stats);
+  await commitBatch(ctx, table.stream, writer, { cursor }, stats);
 }
 
 /** Reads a whole list once per run and shares its pages between streams (users and roles need the organizations). */

@@ -83,7 +83,8 @@ export async function commitBatch(
   stats: StreamStats,
 ): Promise<ManifestEntry> {
   let staged: StagedFile[] = [];
-  if (writer) staged = await writer.finish(ctx.duck);
+  if (writer && writer.rows === 0) writer.discard(); // nothing new: the commit carries only the cursor
+  else if (writer) staged = await writer.finish(ctx.duck);
   const entry = ctx.lake.commit(staged, {
     kind: 'append',
     run_id: ctx.runId,
@@ -136,6 +137,19 @@ export function quarantineResponse(ctx: SyncContext, stream: string, requestId: 
   const file = join(dir, `${ctx.runId}-${stream}-${requestId ?? 'no-request-id'}.json`);
   writeFileSync(file, body);
   return file;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.ffffffZ`, how a TIMESTAMPTZ column renders a canonical UTC timestamp (so keys built
+ * from API records and from lake rows compare). */
+export function sixDigits(canonical: string): string {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(canonical);
+  if (!m) return isoMicros(Date.parse(canonical));
+  return m[2]?.length === 6 ? canonical : `${m[1]}.${(m[2] ?? '').padEnd(6, '0').slice(0, 6)}Z`;
+}
+
+/** Query parameters as the manifest records them (wire names, string values). */
+export function wire(query: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)]));
 }
 
 /** RFC 3339 UTC with microseconds, the lake's canonical timestamp form. */

@@ -60,8 +60,9 @@ export class Lake {
     const lake = new Lake(dataDir, entries);
     for (const f of lake.#files.values()) {
       const abs = join(lakeDir, f.path);
-      if (!existsSync(abs)) found.push(`lake/${f.path}: committed file is missing`);
-      else if (statSync(abs).size !== f.bytes) found.push(`lake/${f.path}: size ${statSync(abs).size} bytes, the manifest says ${f.bytes} (modified)`);
+      const size = existsSync(abs) ? statSync(abs).size : null;
+      if (size === null) found.push(`lake/${f.path}: committed file is missing`);
+      else if (size !== f.bytes) found.push(`lake/${f.path}: size ${size} bytes, the manifest says ${f.bytes} (modified)`);
     }
     if (found.length) throw new LakeCorruptError(found, dataDir);
     return lake;
