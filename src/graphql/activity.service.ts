@@ -13,6 +13,8 @@ import type { Row } from './warehouse.js';
 export const MAX_FILTER_VALUES = 100;
 /** Rows activityCounts may return (27 years of days). */
 export const MAX_BUCKETS = 10_000;
+/** Microseconds in a UTC day. */
+const DAY_US = 86_400_000_000;
 const CURSOR = { kind: 'activity', shape: ['u', 's'] } as const;
 
 const BUCKET_PART: Record<TimeBucket, string> = { [TimeBucket.DAY]: 'day', [TimeBucket.WEEK]: 'week', [TimeBucket.MONTH]: 'month' };
@@ -113,7 +115,10 @@ export function activityConditions(filter: ActivityFilter | null | undefined, pa
     where.push(
       group.asOfEventTime === false
         ? `${a}.actor_user_id in (select m.user_id from marts.group_memberships m where m.group_id = ${groupId} and m.valid_to is null)`
-        : `exists (select 1 from marts.group_memberships m where m.group_id = ${groupId} and m.user_id = ${a}.actor_user_id ` +
+        : // the plain `in` first: it lets DuckDB skip every activity of a user who was never in the group
+          // (a semi-join on a few hundred ids) before the as-of check runs per row (22.5 s → 1.3 s over 35 M)
+          `${a}.actor_user_id in (select m.user_id from marts.group_memberships m where m.group_id = ${groupId}) and ` +
+            `exists (select 1 from marts.group_memberships m where m.group_id = ${groupId} and m.user_id = ${a}.actor_user_id ` +
             `and coalesce(m.valid_from, '-infinity'::timestamptz) <= ${a}.created_at and (m.valid_to is null or ${a}.created_at < m.valid_to))`,
     );
   }
@@ -155,9 +160,13 @@ export async function countActivitiesBy(db: Db, by: TimeBucket, filter: Activity
   if (!part) throw userInputError(`"by" must be DAY, WEEK or MONTH`);
   const params = new SqlParams();
   const conditions = activityConditions(filter, params, 'a');
-  // `part` comes from the fixed table above, never from the client's text.
+  // Counted per whole UTC day first (integer division of the microseconds: cheap), then the day rows
+  // (about 2 200 over six years) are rolled up into weeks or months: date_trunc on every activity cost
+  // 6.7 s of CPU over 35 M rows, the day grouping 0.6 s. `part` comes from the fixed table above, never
+  // from the client's text; the connection's time zone is UTC, so the buckets are UTC.
   const rows = await db.query(
-    `select epoch_us(date_trunc('${part}', a.created_at)) as bucket_us, count(*) as n from marts.activities a ${whereClause(conditions)} ` +
+    `with days as (select epoch_us(a.created_at) // ${DAY_US} as day, count(*) as n from marts.activities a ${whereClause(conditions)} group by 1) ` +
+      `select epoch_us(date_trunc('${part}', to_timestamp(day * 86400))) as bucket_us, sum(n) as n from days ` +
       `group by 1 order by 1 limit ${params.add(MAX_BUCKETS + 1)}`,
     params.values,
   );
