@@ -418,6 +418,7 @@ describe('incremental builds', () => {
     expect(touched).toEqual(['2026-11']);
     const months = [...new Set(lake.files('activities').map((f) => monthOf(f.date)))].sort();
     expect(months).toEqual(['2026-10', '2026-11']);
+    const snapshotsBefore = Number((await warehouseRows(dir, `select count(*) as n from intermediate.int_directory_snapshots_numbered`))[0].n);
     const report = await buildModels(dir);
     expect(report.mode).toBe('incremental');
     const activities = report.relations.find((r) => r.relation === 'marts.activities')!;
@@ -425,14 +426,29 @@ describe('incremental builds', () => {
     expect(activities.keptMonths).toBe(months.length - 1);
     const admin = report.relations.find((r) => r.relation === 'marts.admin_actions')!;
     expect(admin.rebuiltMonths).toEqual(touched);
+    // the directory history was folded forward from the last build's output, not recomputed from every snapshot
+    for (const relation of ['intermediate.int_directory_snapshots_numbered', 'intermediate.int_user_snapshots_collapsed', 'intermediate.int_group_member_snapshots_collapsed']) {
+      const r = report.relations.find((x) => x.relation === relation)!;
+      expect(r.materialized).toBe('incremental');
+      expect(r.folded).toBe(true);
+    }
+    for (const relation of ['intermediate.int_user_events_extracted', 'intermediate.int_group_member_events_unnested', 'intermediate.int_group_events_extracted']) {
+      expect(report.relations.find((x) => x.relation === relation)!.rebuiltMonths).toEqual(touched);
+    }
 
-    const marts = ['activities', 'users', 'group_memberships', 'admin_actions', 'groups', 'activity_types'];
-    const dump = async () => Object.fromEntries(await Promise.all(marts.map(async (m) => [m, await warehouseRows(dir, `select * from marts.${m} order by all`)])));
+    const relations = [
+      ...['activities', 'users', 'group_memberships', 'admin_actions', 'groups', 'activity_types'].map((m) => `marts.${m}`),
+      ...['int_directory_snapshots_numbered', 'int_user_snapshots_collapsed', 'int_group_member_snapshots_collapsed', 'int_users_versioned', 'int_group_memberships_reconciled'].map((m) => `intermediate.${m}`),
+    ];
+    const dump = async () => Object.fromEntries(await Promise.all(relations.map(async (m) => [m, await warehouseRows(dir, `select * from ${m} order by all`)])));
     const incremental = await dump();
     const full = await buildModels(dir, { full: true });
     expect(full.mode).toBe('full');
     expect(full.relations.find((r) => r.relation === 'marts.activities')!.rebuiltMonths).toEqual(months);
     expect(await dump()).toEqual(incremental);
+    // the sync took new directory snapshots, so the folding had something to fold
+    expect(incremental['intermediate.int_directory_snapshots_numbered'].length).toBeGreaterThan(snapshotsBefore);
+    expect(full.relations.find((r) => r.relation === 'intermediate.int_user_snapshots_collapsed')!.folded).toBe(false);
   });
 });
 
@@ -481,7 +497,7 @@ describe('the warehouse for analysts', () => {
       `select schema_name, count(*) filter (where not internal) as n from duckdb_views() where schema_name in ('staging', 'intermediate', 'marts') group by all order by 1`,
     );
     expect(rows).toEqual([
-      { schema_name: 'intermediate', n: 9 },
+      { schema_name: 'intermediate', n: 10 },
       { schema_name: 'marts', n: 6 },
       { schema_name: 'staging', n: 11 },
     ]);

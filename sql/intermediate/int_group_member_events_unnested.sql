@@ -1,4 +1,5 @@
 -- one row per member named by a group_member_added or group_member_removed event
+-- materialized: monthly(event_at, activity_id, user_id)
 with activities as (
     select *
     from staging.stg_compliance__activities

@@ -1,5 +1,19 @@
 -- one row per run of consecutive group_members snapshots that listed a membership with the same created_at
-with observations as (
+-- materialized: incremental
+-- previous: group_id varchar, user_id varchar, created_at timestamptz, first_seen_at timestamptz, last_seen_at timestamptz, first_snapshot_number bigint, last_snapshot_number bigint
+-- Incremental: the runs of the last build are kept, and only the snapshots taken since (numbered on from its
+-- last one, see int_directory_snapshots_numbered) are read and collapsed; a kept run that reached the last
+-- build's latest snapshot and a new run of the same membership from the next snapshot on are one run.
+with kept as (
+    select * from previous.int_group_member_snapshots_collapsed
+),
+
+folded as (
+    -- the latest snapshot the last build collapsed (0: none)
+    select coalesce(max(last_snapshot_number), 0) as snapshot_number from kept
+),
+
+observations as (
     select
         m.group_id,
         m.user_id,
@@ -9,22 +23,75 @@ with observations as (
     from staging.stg_compliance__group_members as m
     inner join intermediate.int_directory_snapshots_numbered as s
         on s.stream = 'group_members' and s.snapshot_at = m.snapshot_at
+    where m.snapshot_at > coalesce(
+        {{ literal(select max(last_seen_at) from previous.int_group_member_snapshots_collapsed) }},
+        '-infinity'::timestamptz
+    )
 ),
 
 islands as (
+    -- consecutive snapshot numbers with the same membership share one island number
     select
         *,
         snapshot_number - row_number() over (partition by group_id, user_id, created_at order by snapshot_number) as island
     from observations
+),
+
+new_runs as (
+    select
+        group_id,
+        user_id,
+        created_at,
+        min(snapshot_at) as first_seen_at,
+        max(snapshot_at) as last_seen_at,
+        min(snapshot_number) as first_snapshot_number,
+        max(snapshot_number) as last_snapshot_number
+    from islands
+    group by group_id, user_id, created_at, island
+),
+
+continued as (
+    -- a kept run that goes on in the first new snapshot, paired with its continuation
+    select
+        p.group_id,
+        p.user_id,
+        p.created_at,
+        p.last_snapshot_number,
+        n.last_seen_at as continued_to_at,
+        n.last_snapshot_number as continued_to_number
+    from kept as p
+    inner join new_runs as n
+        on n.group_id = p.group_id
+        and n.user_id = p.user_id
+        and n.created_at is not distinct from p.created_at
+        and p.last_snapshot_number = (select snapshot_number from folded)
+        and n.first_snapshot_number = p.last_snapshot_number + 1
 )
 
 select
-    group_id,
-    user_id,
-    created_at,
-    min(snapshot_at) as first_seen_at,
-    max(snapshot_at) as last_seen_at,
-    min(snapshot_number) as first_snapshot_number,
-    max(snapshot_number) as last_snapshot_number
-from islands
-group by group_id, user_id, created_at, island
+    p.group_id,
+    p.user_id,
+    p.created_at,
+    p.first_seen_at,
+    coalesce(c.continued_to_at, p.last_seen_at) as last_seen_at,
+    p.first_snapshot_number,
+    coalesce(c.continued_to_number, p.last_snapshot_number) as last_snapshot_number
+from kept as p
+left join continued as c
+    on c.group_id = p.group_id
+    and c.user_id = p.user_id
+    and c.created_at is not distinct from p.created_at
+    and c.last_snapshot_number = p.last_snapshot_number
+
+union all
+
+select n.*
+from new_runs as n
+where not exists (
+    select 1
+    from continued as c
+    where c.group_id = n.group_id
+        and c.user_id = n.user_id
+        and c.created_at is not distinct from n.created_at
+        and n.first_snapshot_number = (select snapshot_number from folded) + 1
+)

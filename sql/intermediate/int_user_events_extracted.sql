@@ -1,4 +1,5 @@
 -- one row per feed event that says a member joined, left, was updated or changed role in an organization
+-- materialized: monthly(event_at, activity_id)
 with activities as (
     select *
     from staging.stg_compliance__activities

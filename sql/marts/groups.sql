@@ -24,12 +24,11 @@ listed as (
 
 group_events as (
     select
-        rest ->> 'group_id' as group_id,
-        arg_max(rest ->> 'group_name', created_at) filter (where type = 'group_created') as name,
-        min(created_at) filter (where type = 'group_created') as created_at,
-        max(created_at) filter (where type = 'group_deleted') as deleted_at
-    from staging.stg_compliance__activities
-    where type in ('group_created', 'group_deleted') and (rest ->> 'group_id') is not null
+        group_id,
+        arg_max(group_name, event_at) filter (where type = 'group_created') as name,
+        min(event_at) filter (where type = 'group_created') as created_at,
+        max(event_at) filter (where type = 'group_deleted') as deleted_at
+    from intermediate.int_group_events_extracted
     group by 1
 ),
 

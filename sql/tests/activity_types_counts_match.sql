@@ -1,4 +1,5 @@
 -- marts.activity_types counts every activity once, under its type, and lists every type the lake has
+-- scope: all
 with counted as (
     select type, count(*) as n from marts.activities group by type
 )

@@ -17,7 +17,7 @@ import { acquireLock } from '../lake/lock.js';
 import { type CatalogEntry, catalogPath, loadCatalog, packageRoot } from './catalog.js';
 import { AS_OF_SOURCES, type Horizon, asOfHorizon } from './horizon.js';
 import { renderLakeSources, writeManifestTable } from './lake-source.js';
-import { type Model, type SqlProject, type SqlTest, readSqlProject } from './sql-files.js';
+import { type Model, type PreviousColumn, type SqlProject, type SqlTest, readSqlProject } from './sql-files.js';
 import { type ModelsState, STATE_VERSION, clearState, monthOf, readState, touchedMonths, writeState } from './state.js';
 import { type WarehouseObject, writeWarehouse } from './warehouse.js';
 
@@ -42,12 +42,14 @@ export interface BuildOptions {
 
 export interface RelationReport {
   relation: string;
-  materialized: 'view' | 'table' | 'monthly';
+  materialized: 'view' | 'table' | 'monthly' | 'incremental';
   /** Rows in the published relation (null for views). */
   rows: number | null;
   /** Monthly relations: the months written by this build, and how many were kept from the last one. */
   rebuiltMonths?: string[];
   keptMonths?: number;
+  /** Incremental relations: whether this build started from the previous output (false: from nothing). */
+  folded?: boolean;
   ms: number;
 }
 
@@ -107,6 +109,8 @@ interface BuildContext {
   outputs: Output[];
   warehouse: WarehouseObject[];
   months: Record<string, string[]>;
+  /** Monthly relations: the months this build wrote (what the tests see, see runTests). */
+  rebuiltMonths: Map<string, string[]>;
   horizons: Map<string, Horizon>;
 }
 
@@ -169,6 +173,7 @@ async function buildLocked(
     outputs: [],
     warehouse: [],
     months: {},
+    rebuiltMonths: new Map(),
     horizons: new Map(),
   };
   const relations: RelationReport[] = [];
@@ -178,7 +183,7 @@ async function buildLocked(
     // every monthly rebuild and staging scan reads the footers of the same lake files (set after start: as a
     // start-up option DuckDB insists on autoloading the built-in parquet extension, which it cannot offline)
     await connection.run('SET parquet_metadata_cache = true');
-    for (const schema of ['seeds', 'staging', 'intermediate', 'marts']) await connection.run(`create schema ${schema}`);
+    for (const schema of ['seeds', 'staging', 'intermediate', 'marts', 'previous']) await connection.run(`create schema ${schema}`);
     relations.push(await loadCatalogSeed(ctx, catalog));
     await writeManifestTable(lake, connection, manifestTablePath(modelsDir), buildDir);
     for (const model of project.models) relations.push(await buildModel(ctx, model));
@@ -222,7 +227,7 @@ function planMode(
   if (previous.seq > toSeq) return { mode: 'full', reason: `the lake's manifest ends at entry ${toSeq}, before the last build's ${previous.seq}` };
   for (const model of project.models) {
     const m = model.materialized;
-    if (m.kind === 'table' && !existsSync(finalPath(modelsDir, model.relation))) return { mode: 'full', reason: `${model.relation} of the last build is missing` };
+    if ((m.kind === 'table' || m.kind === 'incremental') && !existsSync(finalPath(modelsDir, model.relation))) return { mode: 'full', reason: `${model.relation} of the last build is missing` };
     if (m.kind === 'monthly') {
       for (const month of previous.months[model.relation] ?? []) {
         if (!existsSync(finalPath(modelsDir, model.relation, month))) return { mode: 'full', reason: `${model.relation} month ${month} of the last build is missing` };
@@ -301,6 +306,7 @@ async function buildModel(ctx: BuildContext, model: Model): Promise<RelationRepo
       ctx.warehouse.push({ relation: model.relation, sql: readParquetSql([finalPath(ctx.modelsDir, model.relation)]), comment: model.grain });
       return { relation: model.relation, materialized: 'table', rows: await parquetRows(ctx, [tmp]), ms: Date.now() - started };
     }
+    if (m.kind === 'incremental') return await buildIncremental(ctx, model, sql, m.previous, started);
     return await buildMonthly(ctx, model, sql, m.columns, started);
   } catch (err) {
     if (err instanceof ModelBuildError) throw err;
@@ -322,6 +328,7 @@ async function buildMonthly(ctx: BuildContext, model: Model, sql: string, column
     ctx.outputs.push({ tmp, final: finalPath(ctx.modelsDir, model.relation, month) });
   }
   const buildFiles = ctx.universe.map((m) => (rebuild.includes(m) ? tmpPath(ctx, model.relation, m) : finalPath(ctx.modelsDir, model.relation, m)));
+  ctx.rebuiltMonths.set(model.relation, rebuild);
   const finalFiles = ctx.universe.map((m) => finalPath(ctx.modelsDir, model.relation, m));
   const empty = buildFiles.length === 0 ? await emptyRelation(ctx, sql) : null;
   await ctx.connection.run(`create view ${model.relation} as ${empty ?? readParquetSql(buildFiles)}`);
@@ -335,6 +342,65 @@ async function buildMonthly(ctx: BuildContext, model: Model, sql: string, column
     keptMonths: kept.length,
     ms: Date.now() - started,
   };
+}
+
+/**
+ * An incremental model: its last output is `previous.<name>` (empty on a full build, when there is none, or
+ * when its columns are not the declared ones), `{{ literal(...) }}` is evaluated, and the result written as
+ * one file like a table. The output must have the declared columns, or the next build could not read it.
+ */
+async function buildIncremental(ctx: BuildContext, model: Model, sql: string, declared: PreviousColumn[], started: number): Promise<RelationReport> {
+  const final = finalPath(ctx.modelsDir, model.relation);
+  const declaredEmpty = `select ${declared.map((c) => `cast(null as ${c.type}) as ${c.name}`).join(', ')} where false`;
+  let folded = false;
+  let previous = declaredEmpty;
+  if (ctx.mode === 'incremental' && existsSync(final)) {
+    const names = (await describe(ctx, readParquetSql([final]))).map((c) => c.column_name);
+    if (names.join(',') === declared.map((c) => c.name).join(',')) {
+      previous = `select ${declared.map((c) => `cast(${c.name} as ${c.type}) as ${c.name}`).join(', ')} from read_parquet(${sqlString(final)})`;
+      folded = true;
+    }
+  }
+  await ctx.connection.run(`create or replace view previous.${model.name} as ${previous}`);
+  const rendered = await renderLiterals(ctx, sql);
+  const tmp = tmpPath(ctx, model.relation);
+  await copyToParquet(ctx, rendered, tmp);
+  const want = await describe(ctx, declaredEmpty);
+  const got = await describe(ctx, readParquetSql([tmp]));
+  const shape = (cs: { column_name: string; column_type: string }[]) => cs.map((c) => `${c.column_name} ${c.column_type}`).join(', ');
+  if (shape(want) !== shape(got)) {
+    throw new ModelBuildError(`${relative(process.cwd(), model.path) || model.path}: the output's columns (${shape(got)}) are not the ones \`-- previous:\` declares (${shape(want)})`);
+  }
+  await ctx.connection.run(`create view ${model.relation} as ${readParquetSql([tmp])}`);
+  ctx.outputs.push({ tmp, final });
+  ctx.warehouse.push({ relation: model.relation, sql: readParquetSql([final]), comment: model.grain });
+  return { relation: model.relation, materialized: 'incremental', rows: await parquetRows(ctx, [tmp]), folded, ms: Date.now() - started };
+}
+
+async function describe(ctx: BuildContext, sql: string): Promise<{ column_name: string; column_type: string }[]> {
+  const reader = await ctx.connection.runAndReadAll(`describe select * from (${sql}) as relation`);
+  return reader.getRowObjectsJS() as { column_name: string; column_type: string }[];
+}
+
+const LITERAL = /\{\{\s*literal\(([\s\S]*?)\)\s*\}\}/g;
+
+/** Replaces each `{{ literal(<query>) }}` by the query's one value as a typed literal (`cast('…' as T)`). */
+async function renderLiterals(ctx: BuildContext, sql: string): Promise<string> {
+  const values = new Map<string, string>();
+  for (const [, query] of sql.matchAll(LITERAL)) {
+    if (values.has(query)) continue;
+    let rows: { type: string; text: string | null }[];
+    try {
+      const reader = await ctx.connection.runAndReadAll(`select typeof(v) as type, cast(v as varchar) as text from (${query}) as q(v)`);
+      rows = reader.getRowObjectsJS() as { type: string; text: string | null }[];
+    } catch (err) {
+      throw new ModelBuildError(`{{ literal(${query.trim()}) }}: ${(err as Error).message}`);
+    }
+    if (rows.length !== 1) throw new ModelBuildError(`{{ literal(${query.trim()}) }} must return one row; it returned ${rows.length}`);
+    const [{ type, text }] = rows;
+    values.set(query, text === null ? `cast(null as ${type === 'NULL' ? 'varchar' : type})` : `cast(${sqlString(text)} as ${type})`);
+  }
+  return sql.replace(LITERAL, (_m, query: string) => values.get(query)!);
 }
 
 /**
@@ -373,10 +439,34 @@ function body(sql: string): string {
 
 // ---- tests ---------------------------------------------------------------------------------------
 
+/**
+ * Runs sql/tests. In an incremental build a test sees, of each monthly relation, only the months this build
+ * wrote, any of them (the months it kept passed the same tests when they were written, and a change of the
+ * directory history rewrites every month it alters); a test with `-- scope: all` sees everything. Tables
+ * are whole.
+ */
 async function runTests(ctx: BuildContext, tests: SqlTest[]): Promise<{ name: string; ms: number }[]> {
   const passed: { name: string; ms: number }[] = [];
   const failures: TestFailure[] = [];
-  for (const test of tests) {
+  // one set of months for every monthly relation, so rules across relations compare like with like
+  const months = new Set([...ctx.rebuiltMonths.values()].flat());
+  const scoped = ctx.mode === 'incremental' ? Object.keys(ctx.months).filter((relation) => ctx.months[relation].length > 0) : [];
+  const ordered = scoped.length ? [...tests.filter((t) => t.scope === 'rebuilt'), ...tests.filter((t) => t.scope === 'all')] : tests;
+  const fullViews = new Map<string, string>();
+  for (const relation of scoped) {
+    const rebuilt = new Set(ctx.rebuiltMonths.get(relation) ?? []);
+    const file = (m: string) => (rebuilt.has(m) ? tmpPath(ctx, relation, m) : finalPath(ctx.modelsDir, relation, m));
+    const all = ctx.months[relation].map(file);
+    const shown = ctx.months[relation].filter((m) => months.has(m)).map(file);
+    fullViews.set(relation, readParquetSql(all));
+    await ctx.connection.run(`create or replace view ${relation} as ${shown.length ? readParquetSql(shown) : `${readParquetSql(all.slice(0, 1))} where false`}`);
+  }
+  let restored = scoped.length === 0;
+  for (const test of ordered) {
+    if (!restored && test.scope === 'all') {
+      for (const [relation, sql] of fullViews) await ctx.connection.run(`create or replace view ${relation} as ${sql}`);
+      restored = true;
+    }
     const started = Date.now();
     const sql = body(test.sql);
     let rows: Record<string, unknown>[];

@@ -17,7 +17,23 @@ const SCHEMAS = ['seeds', ...LAYERS] as const;
  * UTC month of a timestamp column (`monthly(created_at, id)`: the first column partitions, all of them sort
  * the rows within a file), so an incremental build rewrites only the months new data touches.
  */
-export type Materialization = { kind: 'view' } | { kind: 'table' } | { kind: 'monthly'; columns: string[] };
+export type Materialization =
+  | { kind: 'view' }
+  | { kind: 'table' }
+  | { kind: 'monthly'; columns: string[] }
+  | { kind: 'incremental'; previous: PreviousColumn[] };
+
+/**
+ * `incremental`: one Parquet file, computed from the model's own previous output plus new data. The model reads
+ * its last build as `previous.<name>` (plain SQL); the header line `-- previous: name type, ...` gives that
+ * relation's columns for the first build, when it is empty. `{{ literal(<query>) }}` is replaced by the value
+ * of a one-value query (over `previous.<name>`) as a typed SQL literal, so a filter on it reaches the Parquet
+ * scans (a subquery would not). The SQL must give the same rows whether or not there was a previous build.
+ */
+export interface PreviousColumn {
+  name: string;
+  type: string;
+}
 
 export interface Model {
   layer: Layer;
@@ -39,6 +55,11 @@ export interface SqlTest {
   sql: string;
   /** The first line without `-- `: the rule, said as what the returned rows break. */
   rule: string;
+  /**
+   * `rebuilt` (default): in an incremental build the test sees only the months of monthly relations that
+   * build wrote. `all` (header line `-- scope: all`): every month, for rules across months.
+   */
+  scope: 'rebuilt' | 'all';
 }
 
 export interface SqlProject {
@@ -77,7 +98,7 @@ export function readSqlProject(dir: string): SqlProject {
   for (const path of sqlFiles(join(dir, 'tests'))) {
     const sql = readFileSync(path, 'utf8');
     hash.update(`tests/${basename(path)}\n${sql}\n`);
-    tests.push({ name: basename(path, '.sql'), path, sql, rule: grainLine(path, sql) });
+    tests.push({ name: basename(path, '.sql'), path, sql, rule: grainLine(path, sql), scope: /^-- scope: *all *$/m.test(sql) ? 'all' : 'rebuilt' });
   }
   return { dir, models: orderModels(models), tests, fingerprint: hash.digest('hex') };
 }
@@ -104,6 +125,9 @@ function parseModel(layer: Layer, path: string, sql: string): Model {
   if (layer !== 'staging' && /\{\{\s*lake(_manifest)?\(/.test(code)) {
     throw new SqlProjectError(`${path}: only staging models read the lake; read a staging view instead of {{ lake(...) }}`);
   }
+  for (const m of code.matchAll(/\bprevious\.([a-z_][a-z0-9_]*)\b/g)) {
+    if (m[1] !== name) throw new SqlProjectError(`${path}: a model can read only its own previous output (previous.${name}), not previous.${m[1]}`);
+  }
   const refs: string[] = [];
   for (const m of code.matchAll(/\b(seeds|staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b/g)) {
     const ref = `${m[1]}.${m[2]}`;
@@ -115,7 +139,11 @@ function parseModel(layer: Layer, path: string, sql: string): Model {
       throw new SqlProjectError(`${path}: a ${layer} model cannot read ${ref} (a later layer)`);
     }
   }
-  return { layer, name, relation: `${layer}.${name}`, path, sql, grain, materialized: materialization(layer, path, sql), refs };
+  const materialized = materialization(layer, path, sql);
+  if (materialized.kind === 'incremental' && !code.includes(`previous.${name}`)) {
+    throw new SqlProjectError(`${path}: an incremental model reads its previous output as previous.${name}`);
+  }
+  return { layer, name, relation: `${layer}.${name}`, path, sql, grain, materialized, refs };
 }
 
 /** `-- materialized: view | table | monthly(column, ...)` on a line of the header comment overrides the layer's default. */
@@ -124,9 +152,25 @@ function materialization(layer: Layer, path: string, sql: string): Materializati
   if (!m) return DEFAULT_MATERIALIZATION[layer];
   if (layer === 'staging' && m[1] !== 'view') throw new SqlProjectError(`${path}: staging models are views over the lake`);
   if (m[1] === 'view' || m[1] === 'table') return { kind: m[1] };
+  if (m[1] === 'incremental' && !m[2]) return { kind: 'incremental', previous: previousColumns(path, sql) };
   const columns = (m[2] ?? '').split(',').map((c) => c.trim()).filter((c) => NAME.test(c));
   if (m[1] === 'monthly' && columns.length > 0) return { kind: 'monthly', columns };
-  throw new SqlProjectError(`${path}: unknown materialization "${m[0].slice(3)}" (view, table or monthly(column, ...))`);
+  throw new SqlProjectError(`${path}: unknown materialization "${m[0].slice(3)}" (view, table, monthly(column, ...) or incremental)`);
+}
+
+const TYPE = /^[A-Za-z][A-Za-z0-9_]*(\[\])?$/;
+
+/** The `-- previous: name type, ...` header line of an incremental model. */
+function previousColumns(path: string, sql: string): PreviousColumn[] {
+  const line = /^-- previous: *(.+)$/m.exec(sql);
+  if (!line) throw new SqlProjectError(`${path}: an incremental model declares its columns: \`-- previous: name type, ...\``);
+  return line[1].split(',').map((part) => {
+    const [name, type, ...rest] = part.trim().split(/\s+/);
+    if (!name || !NAME.test(name) || !type || !TYPE.test(type) || rest.length) {
+      throw new SqlProjectError(`${path}: "${part.trim()}" in \`-- previous:\` is not \`name type\``);
+    }
+    return { name, type: type.toUpperCase() };
+  });
 }
 
 /** The text without `--` comments (a reference in a comment is not a dependency). */
