@@ -89,6 +89,10 @@ describe('the SQL project', () => {
       ['marts/things.sql', '-- one row per thing\nselect * from intermediate.int_nothing_here', /reads intermediate\.int_nothing_here, which no file/],
       ['marts/things.sql', "-- one row per thing\nselect * from {{ lake('activities') }}", /only staging models read the lake/],
       ['marts/things.sql', 'select 1', /first line must say the grain/],
+      ['marts/things.sql', '-- one row per thing\n-- materialized: incremental\nselect * from previous.things', /declares its columns: `-- previous: name type, \.\.\.`/],
+      ['marts/things.sql', '-- one row per thing\n-- materialized: incremental\n-- previous: id varchar\nselect 1 as id', /reads its previous output as previous\.things/],
+      ['marts/things.sql', '-- one row per thing\n-- previous: id varchar\nselect * from previous.activities', /only its own previous output \(previous\.things\), not previous\.activities/],
+      ['marts/things.sql', '-- one row per thing\n-- materialized: incremental\n-- previous: id varchar, bad\nselect * from previous.things', /"bad" in `-- previous:` is not `name type`/],
     ];
     for (const [file, sql, error] of cases) {
       const copy = sqlCopy();
@@ -109,6 +113,24 @@ describe('the SQL project', () => {
     expect((err as Error).name).toBe('ModelBuildError');
     expect((err as Error).message).toMatch(/marts\/zz_broken\.sql \(marts\.zz_broken\): Binder Error: .*no_such_column/);
     expect(existsSync(join(dir, 'models', 'marts', 'zz_broken'))).toBe(false);
+  });
+
+  test('an incremental model must give the columns it declares, and {{ literal() }} must give one value', async () => {
+    const copy = sqlCopy();
+    writeFileSync(
+      join(copy, 'marts/zz_folded.sql'),
+      '-- one row per thing\n-- materialized: incremental\n-- previous: id varchar, n bigint\nselect id, 1 as n from previous.zz_folded union all select \'x\' as id, 2.5 as n\n',
+    );
+    const err = await buildModels(dir, { sqlDir: copy }).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('ModelBuildError');
+    expect((err as Error).message).toMatch(/zz_folded\.sql: the output's columns \(id VARCHAR, n DECIMAL.*\) are not the ones `-- previous:` declares \(id VARCHAR, n BIGINT\)/);
+    writeFileSync(
+      join(copy, 'marts/zz_folded.sql'),
+      '-- one row per thing\n-- materialized: incremental\n-- previous: id varchar\nselect id from previous.zz_folded where id > {{ literal(select id from marts.activities limit 2) }}\n',
+    );
+    const twoRows = await buildModels(dir, { sqlDir: copy }).catch((e: unknown) => e);
+    expect((twoRows as Error).message).toMatch(/\{\{ literal\(select id from marts\.activities limit 2\) \}\} must return one row; it returned 2/);
+    expect(existsSync(join(dir, 'models', 'marts', 'zz_folded'))).toBe(false);
   });
 
   test('a build on an empty lake gives empty relations with their columns, and passes its tests', async () => {

@@ -85,11 +85,12 @@ export function formatBuildReport(report: BuildReport): string {
   const width = Math.max(...report.relations.map((r) => r.relation.length));
   for (const r of report.relations) {
     const rows = r.rows === null ? '' : `${r.rows} rows`;
-    let what = `${r.materialized.padEnd(7)}  ${rows.padStart(12)}`;
+    let what = `${r.materialized.padEnd(11)}  ${rows.padStart(12)}`;
     if (r.materialized === 'monthly') {
       const rebuilt = r.rebuiltMonths ?? [];
       what += `  rebuilt ${rebuilt.length ? rebuilt.join(', ') : 'no month'}; kept ${r.keptMonths ?? 0}`;
     }
+    if (r.materialized === 'incremental') what += r.folded ? '  folded into the last build' : '  from nothing (no usable last build)';
     lines.push(`  ${r.relation.padEnd(width)}  ${what}  ${(r.ms / 1000).toFixed(2)} s`);
   }
   lines.push(`  tests: ${report.tests.length} passed`);
