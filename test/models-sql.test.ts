@@ -2,7 +2,7 @@
 // lake, a failing sql/tests query that stops the build and publishes nothing, and `sql` with each output
 // format, streaming, a refused write and a missing warehouse; then the commander commands themselves.
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
@@ -294,6 +294,36 @@ describe('`sql` against the warehouse', () => {
       expect((err as Error).message).toMatch(/the warehouse is read-only: `sql` runs queries/);
     }
     expect((await collect('select count(*) as n from seeds.activity_types where type = \'x\'', 'json')).text).toBe('[\n  {"n":0}\n]\n');
+  });
+
+  test('a statement that would write a file, attach a database or load an extension is refused before anything runs', async () => {
+    const out = join(tempDir('cl-sql-copy-out-'), 'out.csv');
+    const attached = join(tempDir('cl-sql-attach-'), 'other.duckdb');
+    const cases: [string, RegExp][] = [
+      [`copy (select 1) to '${out}' (format csv)`, /not COPY statements/],
+      [`select 1; copy marts.activities to '${out}' (format csv)`, /not COPY statements/],
+      [`attach '${attached}' as other`, /not ATTACH statements/],
+      [`export database '${join(out, '..', 'export')}'`, /not EXPORT statements/],
+      [`load parquet`, /not LOAD statements/],
+    ];
+    for (const [sql, error] of cases) {
+      const err = await collect(sql, 'table').then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err, sql).toBeInstanceOf(ReadOnlyWarehouseError);
+      expect((err as Error).message, sql).toMatch(error);
+      expect((err as Error).message).toMatch(/nothing was run/);
+    }
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(attached)).toBe(false);
+    // DuckDB's planner creates EXPORT's directory while preparing the statement (before its type can be
+    // checked): it stays empty
+    const exported = join(out, '..', 'export');
+    expect(existsSync(exported) ? readdirSync(exported) : []).toEqual([]);
+    // queries, EXPLAIN and session settings still run
+    expect((await collect("set TimeZone = 'UTC'; select 2 as n", 'json')).text).toBe('[\n  {"n":2}\n]\n');
+    expect((await collect('explain select 1', 'table')).rows).toBeGreaterThan(0);
   });
 
   test('without a warehouse it says to run `models build` first', async () => {

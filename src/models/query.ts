@@ -5,12 +5,14 @@ import { existsSync } from 'node:fs';
 import {
   type DuckDBConnection,
   DuckDBInstance,
+  type DuckDBPreparedStatement,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
   DuckDBTypeId,
   type DuckDBValueConverter,
   type Json,
   JsonDuckDBValueConverter,
+  StatementType,
 } from '@duckdb/node-api';
 import { warehousePath } from './warehouse.js';
 
@@ -108,8 +110,11 @@ export async function queryWarehouse(dataDir: string, sql: string, format: Outpu
   try {
     const statements = await warehouse.connection.extractStatements(sql).catch(rethrow);
     if (statements.count === 0) throw new QueryError('no SQL statement given');
-    for (let i = 0; i < statements.count - 1; i++) await (await statements.prepare(i).catch(rethrow)).run().catch(rethrow);
-    const result = await (await statements.prepare(statements.count - 1).catch(rethrow)).stream().catch(rethrow);
+    const prepared = [];
+    // every statement is checked before any runs: a refused one anywhere means nothing ran
+    for (let i = 0; i < statements.count; i++) prepared.push(readOnly(await statements.prepare(i).catch(rethrow)));
+    for (const statement of prepared.slice(0, -1)) await statement.run().catch(rethrow);
+    const result = await prepared[prepared.length - 1].stream().catch(rethrow);
     const columns = result.columnNames();
     // the result's column types keep aliases (JSON) that a chunk's vectors do not
     const types = result.columnTypes();
@@ -141,6 +146,28 @@ export async function warehouseRows(dataDir: string, sql: string): Promise<Recor
   } finally {
     warehouse.close();
   }
+}
+
+/**
+ * Statements `sql` runs: queries and session settings. The warehouse is opened READ_ONLY, but DuckDB would
+ * still write files (`COPY ... TO`, `EXPORT DATABASE`), attach other databases or load extensions.
+ */
+const ALLOWED_STATEMENTS = new Map<number, string>([
+  [StatementType.SELECT, 'SELECT'],
+  [StatementType.EXPLAIN, 'EXPLAIN'],
+  [StatementType.PRAGMA, 'PRAGMA'],
+  [StatementType.SET, 'SET'],
+  [StatementType.VARIABLE_SET, 'SET VARIABLE'],
+  [StatementType.CALL, 'CALL'],
+]);
+
+function readOnly(statement: DuckDBPreparedStatement): DuckDBPreparedStatement {
+  if (ALLOWED_STATEMENTS.has(statement.statementType)) return statement;
+  const kind = StatementType[statement.statementType] ?? String(statement.statementType);
+  throw new ReadOnlyWarehouseError(
+    `the warehouse is read-only: \`sql\` runs queries (SELECT, EXPLAIN, PRAGMA, SET, CALL), not ${kind.replaceAll('_', ' ')} statements; nothing was run. ` +
+      'To export a result, use `--format csv` or `--format json` and redirect it; the models are rebuilt with `compliance-lake models build`.',
+  );
 }
 
 function rethrow(err: unknown): never {
