@@ -188,6 +188,25 @@ describe('activities', () => {
     });
   }
 
+  test('DateTime keeps microseconds both ways: a window one microsecond wide holds exactly the activities of that microsecond', async () => {
+    const a = fx.activities.find((x) => x.us % 1000n !== 0n)!;
+    const exact = expectedActivities(fx, (x) => x.us === a.us).map((x) => x.id);
+    const window = async (since: string, until: string) => {
+      const { body } = await t.gql(ACTIVITIES, { filter: { since, until }, first: 50 });
+      expect(body.errors).toBeUndefined();
+      return body.data!.activities.edges.map((e: any) => e.node.id);
+    };
+    expect(await window(iso(a.us), iso(a.us + 1n))).toEqual(exact);
+    expect(await window(iso(a.us + 1n), iso(a.us + 1000n))).not.toContain(a.id);
+    // the same instant with an offset and nine fractional digits (the last three dropped)
+    const local = new Date(Number(a.us / 1000n) + 2 * 3_600_000).toISOString().slice(0, 19);
+    expect(await window(`${local}.${String(a.us % 1_000_000n).padStart(6, '0')}999+02:00`, iso(a.us + 1n))).toEqual(exact);
+    for (const bad of ['2026-02-30T00:00:00Z', '2026-10-01 12:00:00Z', 'yesterday']) {
+      const { body } = await t.gql(ACTIVITIES, { filter: { since: bad }, first: 1 });
+      expect(body.errors?.[0]?.message, bad).toMatch(/DateTime cannot represent|expected RFC 3339/);
+    }
+  });
+
   test('every field of a node is the row', async () => {
     const { body } = await t.gql(ACTIVITIES, { filter: { types: ['org_sso_toggled'] }, first: 5 });
     const expected = expectedActivities(fx, (a) => a.type === 'org_sso_toggled').slice(0, 5);
@@ -307,10 +326,9 @@ describe('users', () => {
     for (const m of fx.memberships.slice(0, 25)) {
       for (const at of [m.from, m.from - 1n, m.to ?? us(200), (m.to ?? us(100)) - 1n]) {
         const { body } = await t.gql(q, { id: m.user_id, asOf: iso(at) });
-        // a bound given in microseconds is truncated to milliseconds on the way in: compare what a client can say
-        const atMs = (at / 1000n) * 1000n;
+        // the DateTime scalar keeps microseconds: one microsecond before a bound is before it
         const expectedMs = fx.memberships
-          .filter((x) => x.user_id === m.user_id && x.from <= atMs && (x.to === null || atMs < x.to))
+          .filter((x) => x.user_id === m.user_id && x.from <= at && (x.to === null || at < x.to))
           .map((x) => x.group_id)
           .sort();
         expect(body.data!.user.memberships.map((x: any) => x.groupId).sort()).toEqual(expectedMs);
@@ -395,10 +413,11 @@ describe('activityCounts and activityTypes', () => {
   const dayOf = (t: bigint) => Number(t / DAY_US);
   const bucketStart = (by: string, t: bigint): string => {
     const day = dayOf(t);
-    if (by === 'DAY') return new Date(day * 86_400_000).toISOString();
-    if (by === 'WEEK') return new Date((day - ((day + 3) % 7)) * 86_400_000).toISOString(); // 1970-01-01 was a Thursday
+    const micros = (ms: number) => iso(BigInt(ms) * 1000n);
+    if (by === 'DAY') return micros(day * 86_400_000);
+    if (by === 'WEEK') return micros((day - ((day + 3) % 7)) * 86_400_000); // 1970-01-01 was a Thursday
     const d = new Date(day * 86_400_000);
-    return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)).toISOString();
+    return micros(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
   };
 
   for (const by of ['DAY', 'WEEK', 'MONTH']) {

@@ -112,7 +112,8 @@ function rng(seed: number): () => number {
 }
 
 export const us = (day: number, extraUs = 0n): bigint => BASE_US + BigInt(Math.round(day * 86_400_000)) * 1000n + extraUs;
-export const iso = (t: bigint): string => new Date(Number(t / 1000n)).toISOString();
+/** An instant as the GraphQL DateTime scalar shows it: UTC, six fractional digits. */
+export const iso = (t: bigint): string => `${new Date(Number(t / 1000n)).toISOString().slice(0, 19)}.${String(t % 1_000_000n).padStart(6, '0')}Z`;
 
 interface SimUser {
   id: string;

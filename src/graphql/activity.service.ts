@@ -7,6 +7,7 @@ import { userInputError } from './errors.js';
 import { SqlParams, keysetAfter, parseJson, toInt, toStringOrNull, usToDate } from './sql-params.js';
 import type { ActivityFilter } from './activity.args.js';
 import { Activity, ActivityConnection, type ActivityCount, ActivityEdge, TimeBucket } from './activity.type.js';
+import { Instant } from './scalars.js';
 import type { Row } from './warehouse.js';
 
 /** Values one filter list may hold: a longer list is almost surely a mistake, and it grows the SQL. */
@@ -71,8 +72,9 @@ export function activityAfter(after: string, params: SqlParams, a: string): stri
 }
 
 export function checkTimeRange(since: Date | null | undefined, until: Date | null | undefined): void {
-  if (since && until && since.getTime() >= until.getTime()) {
-    throw userInputError(`"since" (${since.toISOString()}) must be before "until" (${until.toISOString()})`);
+  if (since && until && Instant.microsOf(since) >= Instant.microsOf(until)) {
+    const text = (d: Date) => new Instant(Instant.microsOf(d)).toIsoMicros();
+    throw userInputError(`"since" (${text(since)}) must be before "until" (${text(until)})`);
   }
 }
 

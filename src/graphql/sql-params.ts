@@ -1,6 +1,7 @@
 // Bound parameters for the services' SQL: every value a client sends reaches DuckDB as a parameter,
 // never as SQL text. Placeholder names are generated here, so they cannot carry client input either.
 import { timestampTZValue, type DuckDBValue } from '@duckdb/node-api';
+import { Instant } from './scalars.js';
 import type { Params } from './warehouse.js';
 
 export class SqlParams {
@@ -16,7 +17,7 @@ export class SqlParams {
 
   /** A TIMESTAMPTZ placeholder (compares with TIMESTAMPTZ columns without a cast, so filters push down). */
   time(value: Date): string {
-    return this.add(timestampTZValue(BigInt(value.getTime()) * 1000n));
+    return this.add(timestampTZValue(Instant.microsOf(value)));
   }
 
   /** A TIMESTAMPTZ placeholder from microseconds since the epoch (cursor positions keep microseconds). */
@@ -30,11 +31,10 @@ export class SqlParams {
   }
 }
 
-/** Microseconds since the epoch (a BIGINT from `epoch_us(...)`) as a Date; null stays null. */
+/** Microseconds since the epoch (a BIGINT from `epoch_us(...)`) as an Instant; null stays null. */
 export function usToDate(value: unknown): Date | null {
   if (value === null || value === undefined) return null;
-  const us = typeof value === 'bigint' ? value : BigInt(value as number);
-  return new Date(Number(us / 1000n));
+  return new Instant(typeof value === 'bigint' ? value : BigInt(value as number));
 }
 
 export function toInt(value: unknown): number {
