@@ -8,11 +8,6 @@ with kept as (
     select * from previous.int_group_member_snapshots_collapsed
 ),
 
-folded as (
-    -- the latest snapshot the last build collapsed (0: none)
-    select coalesce(max(last_snapshot_number), 0) as snapshot_number from kept
-),
-
 observations as (
     select
         m.group_id,
@@ -50,48 +45,42 @@ new_runs as (
     group by group_id, user_id, created_at, island
 ),
 
-continued as (
-    -- a kept run that goes on in the first new snapshot, paired with its continuation
+runs as (
+    select * from kept
+    union all
+    select * from new_runs
+),
+
+joined as (
+    -- runs of one record are apart, except a kept run that reached the last build's latest snapshot and a new
+    -- run from the next one on: those touch, and are one run
     select
-        p.group_id,
-        p.user_id,
-        p.created_at,
-        p.last_snapshot_number,
-        n.last_seen_at as continued_to_at,
-        n.last_snapshot_number as continued_to_number
-    from kept as p
-    inner join new_runs as n
-        on n.group_id = p.group_id
-        and n.user_id = p.user_id
-        and n.created_at is not distinct from p.created_at
-        and p.last_snapshot_number = (select snapshot_number from folded)
-        and n.first_snapshot_number = p.last_snapshot_number + 1
+        *,
+        case
+            when first_snapshot_number = lag(last_snapshot_number) over ordered + 1 then 0 else 1
+        end as starts_run
+    from runs
+    window ordered as (partition by group_id, user_id, created_at order by first_snapshot_number)
+),
+
+numbered as (
+    select
+        *,
+        sum(starts_run) over (
+            partition by group_id, user_id, created_at
+            order by first_snapshot_number
+            rows between unbounded preceding and current row
+        ) as run_number
+    from joined
 )
 
 select
-    p.group_id,
-    p.user_id,
-    p.created_at,
-    p.first_seen_at,
-    coalesce(c.continued_to_at, p.last_seen_at) as last_seen_at,
-    p.first_snapshot_number,
-    coalesce(c.continued_to_number, p.last_snapshot_number) as last_snapshot_number
-from kept as p
-left join continued as c
-    on c.group_id = p.group_id
-    and c.user_id = p.user_id
-    and c.created_at is not distinct from p.created_at
-    and c.last_snapshot_number = p.last_snapshot_number
-
-union all
-
-select n.*
-from new_runs as n
-where not exists (
-    select 1
-    from continued as c
-    where c.group_id = n.group_id
-        and c.user_id = n.user_id
-        and c.created_at is not distinct from n.created_at
-        and n.first_snapshot_number = (select snapshot_number from folded) + 1
-)
+    group_id,
+    user_id,
+    created_at,
+    min(first_seen_at) as first_seen_at,
+    max(last_seen_at) as last_seen_at,
+    min(first_snapshot_number) as first_snapshot_number,
+    max(last_snapshot_number) as last_snapshot_number
+from numbered
+group by group_id, user_id, created_at, run_number
