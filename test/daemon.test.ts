@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ListeningServer } from '../src/simulator/server/node-adapter.js';
 import { type Daemon, startDaemon } from '../src/scheduler/daemon.js';
+import { isoMicros } from '../src/extract/stream.js';
 import { verifyLake } from '../src/lake/verify.js';
 import { StateStore } from '../src/state/index.js';
 import { tempDataDir } from './support/lake-harness.js';
@@ -98,7 +99,7 @@ describe('the daemon against the live simulator', () => {
     expect(r.body.data.activities.totalCount).toBeGreaterThan(3000);
     const cursor = await activitiesCursor();
     // the simulator's clock stands still: the feed is read up to one minute before it
-    expect(cursor).toBe(new Date(NOW - MINUTE).toISOString());
+    expect(cursor).toBe(isoMicros(NOW - MINUTE));
   });
 
   test('when the simulator moves on, the next runs bring fresher data into GraphQL', async () => {
@@ -109,15 +110,15 @@ describe('the daemon against the live simulator', () => {
 
     const cursor = await until('the activities cursor to move', async () => {
       const c = await activitiesCursor();
-      return c && c > new Date(NOW - MINUTE).toISOString() ? c : null;
+      return c && c > isoMicros(NOW - MINUTE) ? c : null;
     });
-    expect(cursor).toBe(new Date(NOW + 19 * MINUTE).toISOString());
+    expect(cursor).toBe(isoMicros(NOW + 19 * MINUTE));
     const after = await until('fresher activities in GraphQL', async () => {
       const r = await gql(ACTIVITIES);
       return r.body.data.activities.edges[0].node.createdAt > newestBefore ? r : null;
     });
     expect(after.body.data.activities.totalCount).toBeGreaterThan(countBefore);
-    expect(after.body.data.activities.edges[0].node.createdAt > new Date(NOW).toISOString()).toBe(true);
+    expect(after.body.data.activities.edges[0].node.createdAt > isoMicros(NOW)).toBe(true);
   });
 
   test('/metrics: per-stream lag, last success, records, errors, requests; model build gauges', async () => {
