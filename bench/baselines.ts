@@ -67,6 +67,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } f
 import { once } from 'node:events';
 import { appendFileSync, chownSync, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reassembleActivity } from '../src/extract/activities.js';
@@ -142,6 +143,8 @@ export interface BaselinesResult {
   questions: QuestionResult[];
   mismatches: Mismatch[];
   explainFile: string;
+  /** os.loadavg() when the timed questions started and ended (the machine is shared). */
+  loadAverage: { start: number[]; end: number[] };
   notes: string[];
 }
 
@@ -850,7 +853,7 @@ export async function benchBaselines(): Promise<BaselinesResult> {
       psql = new Psql(cluster.port);
       pgLoad = pgPrevious;
       pgReused = true;
-      log(`postgres: reusing the cluster loaded ${pgPrevious.exportedAt === exportInfo.exportedAt ? 'from this export' : ''} on port ${cluster.port}`);
+      log(`postgres: reusing the cluster loaded from this export, on port ${cluster.port}`);
     } else {
       rmSync(pgMarkerPath, { force: true });
       const t = performance.now();
@@ -973,12 +976,14 @@ export async function benchBaselines(): Promise<BaselinesResult> {
       },
     };
 
+    const loadStart = os.loadavg();
     log('headline, 30 days ...');
     const q30 = await measure('headline, 30-day window (first 50 + totalCount)', cases30, rounds30, mismatches);
     log('headline, whole subset ...');
     const qWhole = await measure('headline, whole subset (first 50 + totalCount)', casesWhole, rounds, mismatches);
     log('activityCounts by month, whole subset ...');
     const qCounts = await measure('activityCounts(by: MONTH), whole subset', [countsCase], rounds, mismatches);
+    const loadEnd = os.loadavg();
 
     // where Postgres spends its time, one case per question
     let explain = '';
@@ -1019,6 +1024,7 @@ export async function benchBaselines(): Promise<BaselinesResult> {
       questions: [q30, qWhole, qCounts],
       mismatches,
       explainFile,
+      loadAverage: { start: loadStart, end: loadEnd },
       notes,
     };
   } finally {
