@@ -14,6 +14,8 @@ import { packageRoot } from '../src/models/catalog.js';
 import { ReadOnlyWarehouseError, WarehouseMissingError, queryWarehouse, warehouseRows } from '../src/models/query.js';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { asOfHorizon } from '../src/models/horizon.js';
+import { compactLake } from '../src/lake/compact.js';
+import { openDuck } from '../src/lake/duck.js';
 import { SqlProjectError, readSqlProject } from '../src/models/sql-files.js';
 import { statePath, touchedMonths } from '../src/models/state.js';
 import type { ManifestEntry } from '../src/lake/manifest.js';
@@ -324,6 +326,30 @@ describe('`sql` against the warehouse', () => {
     // queries, EXPLAIN and session settings still run
     expect((await collect("set TimeZone = 'UTC'; select 2 as n", 'json')).text).toBe('[\n  {"n":2}\n]\n');
     expect((await collect('explain select 1', 'table')).rows).toBeGreaterThan(0);
+  });
+
+  test('after a compaction replaced lake files, a staging query says to run `models build`; the marts still answer', async () => {
+    const own = tempDir('cl-models-compacted-');
+    const t = await connect(makeSim(), 'in-process');
+    expect((await syncWith(t, own)).ok).toBe(true);
+    await buildModels(own);
+    const before = await warehouseRows(own, 'select count(*) as n from staging.stg_compliance__users');
+    const duck = await openDuck();
+    try {
+      const report = await compactLake(own, { runId: 'run_test_compact', duck, minFiles: 1, streams: ['users'] });
+      expect(report.partitions.length).toBeGreaterThan(0);
+    } finally {
+      duck.close();
+    }
+    const err = await collect('select count(*) as n from staging.stg_compliance__users', 'json', own).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((err as Error).message).toMatch(/a lake file this warehouse's staging views name is gone: a compaction .* Run `compliance-lake models build`/);
+    expect((await collect('select count(*) as n from marts.users', 'json', own)).rows).toBe(1);
+    const rebuilt = await buildModels(own);
+    expect(rebuilt.mode).toBe('incremental');
+    expect(await warehouseRows(own, 'select count(*) as n from staging.stg_compliance__users')).toEqual(before);
   });
 
   test('without a warehouse it says to run `models build` first', async () => {

@@ -178,6 +178,13 @@ function rethrow(err: unknown): never {
         'The models are rebuilt with `compliance-lake models build`.',
     );
   }
+  if (/No files found|No such file or directory|Cannot open file/i.test(message) && message.includes('/lake/')) {
+    throw new QueryError(
+      `a lake file this warehouse's staging views name is gone: a compaction (after \`sync\` or \`compact\`) replaced it ` +
+        'since the last `compliance-lake models build`. Run `compliance-lake models build` (incremental, quick) and query again; ' +
+        `the marts are not affected. (DuckDB: ${firstLine(message)})`,
+    );
+  }
   throw new QueryError(message);
 }
 
