@@ -1,5 +1,6 @@
 // Every operation in schema/examples.graphql runs without errors against the fixture warehouse and
 // returns data, and syncStatus reports what the state store holds (runs, cursors, files, coverage events).
+import { isoMicros } from '../src/extract/stream.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -151,21 +152,23 @@ describe('syncStatus', () => {
     const byName = Object.fromEntries(s.streams.map((x: any) => [x.stream, x]));
     expect(Object.keys(byName)).toEqual(expect.arrayContaining(['activities', 'users', 'groups', 'group_members', 'chats']));
     const activities = byName.activities;
+    // DateTime fields are RFC 3339 UTC with six fractional digits
+    const out = (ms: number) => isoMicros(ms);
     expect(activities).toMatchObject({
-      lastSuccessAt: new Date(NOW - 3_600_000).toISOString(),
-      lastAttemptAt: new Date(NOW - 50_000).toISOString(),
+      lastSuccessAt: out(NOW - 3_600_000),
+      lastAttemptAt: out(NOW - 50_000),
       lastAttemptStatus: 'failed',
       lastError: 'rate limited',
       cursor: { covered_until: coveredUntil, last_reconciled_day: '2026-04-28' },
-      cursorTime: coveredUntil,
+      cursorTime: out(Date.parse(coveredUntil)),
       records: 200,
       files: 2,
       coverageEvents: 2,
-      lastCoverageEventAt: new Date(NOW - 4_000_000).toISOString(),
+      lastCoverageEventAt: out(NOW - 4_000_000),
     });
     const lag = (Date.parse(s.generatedAt) - Date.parse(coveredUntil)) / 1000;
     expect(activities.lagSeconds).toBeCloseTo(lag, 1);
-    expect(byName.users).toMatchObject({ cursor: { snapshot_at: snapshotAt }, cursorTime: snapshotAt, records: 30, files: 1, coverageEvents: 0, lastAttemptStatus: 'committed' });
+    expect(byName.users).toMatchObject({ cursor: { snapshot_at: snapshotAt }, cursorTime: isoMicros(Date.parse(snapshotAt)), records: 30, files: 1, coverageEvents: 0, lastAttemptStatus: 'committed' });
     expect(byName.chats).toMatchObject({ lastSuccessAt: null, lastAttemptStatus: 'failed', lastError: 'GET /v1/compliance/chats: HTTP 500 (request req_1)', records: 0, cursor: null, lagSeconds: null });
   });
 });

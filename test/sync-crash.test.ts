@@ -182,7 +182,9 @@ describe('sync under kill -9', () => {
       const kill = plan[k];
       const entriesBefore = manifestEntryCount(dir);
       const oldStaging = new Set(writerDirs(dir));
-      const proc = spawnCli(syncArgs(dir, server.url), ENV);
+      // a just-committed kill has the child hold between its commit point and the state store's apply
+      // (src/extract/stream.ts), so the kill lands there however loaded the machine is
+      const proc = spawnCli(syncArgs(dir, server.url), kill.kind === 'just-committed' ? { ...ENV, COMPLIANCE_LAKE_FAULT_HOLD_AFTER_COMMIT_MS: '300' } : ENV);
       let exited = false;
       void proc.done.then(() => (exited = true));
       const spawnedAt = Date.now();

@@ -95,12 +95,24 @@ export async function commitBatch(
     coverage: commit.coverage ?? [],
     request_ids: ctx.drainRequestIds(),
   });
+  holdAfterCommitPoint();
   ctx.state.apply(entry);
   writer?.discard();
   stats.filesWritten += staged.length;
   stats.commits++;
   stats.coverageEvents += entry.coverage.length;
   return entry;
+}
+
+/**
+ * Fault injection for the kill -9 tests (test/sync-crash.test.ts): with COMPLIANCE_LAKE_FAULT_HOLD_AFTER_COMMIT_MS
+ * set, each commit holds that long between its commit point (the manifest entry) and the state store's apply,
+ * so a kill can land there on any machine, however loaded. Unset (always, outside that test): no effect.
+ */
+const HOLD_AFTER_COMMIT_MS = Number(process.env.COMPLIANCE_LAKE_FAULT_HOLD_AFTER_COMMIT_MS ?? 0);
+
+function holdAfterCommitPoint(): void {
+  if (HOLD_AFTER_COMMIT_MS > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, HOLD_AFTER_COMMIT_MS);
 }
 
 /** Keys (joined with U+0001) of the rows already committed for `table` with time in [fromIso, toIso). */
