@@ -3,50 +3,12 @@
 -- The actor's version is the one with valid_from <= created_at < valid_to in the activity's organization
 -- (any organization when the activity names none); a bound before the lake's history (null valid_from)
 -- counts as minus infinity. Group memberships are taken the same way; an end that only snapshots bound
--- counts at its latest possible time (valid_to).
+-- counts at its latest possible time (valid_to). Both are lateral joins, so a build of one month joins only
+-- that month's activities (the month's filter reaches them; a join of every admin action to the history,
+-- filtered afterwards, took 6 s per month over six years).
 with admin_activities as (
     select * from marts.activities
     where category = 'admin'
-),
-
-users as (
-    select * from marts.users
-),
-
-memberships as (
-    select * from marts.group_memberships
-),
-
-actor_versions as (
-    select
-        a.id,
-        u.email,
-        u.full_name,
-        u.organization_role,
-        u.organization_uuid,
-        u.valid_from
-    from admin_activities as a
-    inner join users as u
-        on u.user_id = a.actor_user_id
-        and (u.organization_uuid = a.organization_uuid or a.organization_uuid is null)
-        and coalesce(u.valid_from, '-infinity'::timestamptz) <= a.created_at
-        and a.created_at < coalesce(u.valid_to, 'infinity'::timestamptz)
-    qualify row_number() over (
-        partition by a.id
-        order by u.organization_uuid is not distinct from a.organization_uuid desc, u.organization_uuid
-    ) = 1
-),
-
-actor_groups as (
-    select
-        a.id,
-        list(distinct m.group_id order by m.group_id) as group_ids
-    from admin_activities as a
-    inner join memberships as m
-        on m.user_id = a.actor_user_id
-        and coalesce(m.valid_from, '-infinity'::timestamptz) <= a.created_at
-        and a.created_at < coalesce(m.valid_to, 'infinity'::timestamptz)
-    group by a.id
 )
 
 select
@@ -72,5 +34,22 @@ select
     v.valid_from as actor_user_valid_from,
     case when a.actor_user_id is not null then coalesce(g.group_ids, []::varchar[]) end as actor_group_ids_at_event
 from admin_activities as a
-left join actor_versions as v on v.id = a.id
-left join actor_groups as g on g.id = a.id
+left join lateral (
+    -- the actor's version in force at the event, preferring the activity's organization
+    select u.email, u.full_name, u.organization_role, u.organization_uuid, u.valid_from
+    from marts.users as u
+    where u.user_id = a.actor_user_id
+        and (u.organization_uuid = a.organization_uuid or a.organization_uuid is null)
+        and coalesce(u.valid_from, '-infinity'::timestamptz) <= a.created_at
+        and a.created_at < coalesce(u.valid_to, 'infinity'::timestamptz)
+    order by u.organization_uuid is not distinct from a.organization_uuid desc, u.organization_uuid
+    limit 1
+) as v on true
+left join lateral (
+    -- the groups the actor was a member of at the event
+    select list(distinct m.group_id order by m.group_id) as group_ids
+    from marts.group_memberships as m
+    where m.user_id = a.actor_user_id
+        and coalesce(m.valid_from, '-infinity'::timestamptz) <= a.created_at
+        and a.created_at < coalesce(m.valid_to, 'infinity'::timestamptz)
+) as g on true
