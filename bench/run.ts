@@ -26,7 +26,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   'lake-bytes': () => benchLakeBytes(),
   'lake-generate': () => benchLakeGenerate(),
   'graphql-query': () => benchGraphqlQuery(),
-  'models-refresh': () => benchModelsRefresh(),
+  'models-refresh': () => benchModelsRefresh(Number(process.env.CL_BENCH_REFRESH_RUNS ?? 3)),
   'graphql-memory': () => benchGraphqlMemory(),
   baselines: () => benchBaselines(),
 };

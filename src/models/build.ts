@@ -16,7 +16,8 @@ import { Lake, LakeCorruptError } from '../lake/lake.js';
 import { acquireLock } from '../lake/lock.js';
 import { type CatalogEntry, catalogPath, loadCatalog, packageRoot } from './catalog.js';
 import { AS_OF_SOURCES, type Horizon, asOfHorizon } from './horizon.js';
-import { renderLakeSources, writeManifestTable } from './lake-source.js';
+import { lakeStreams, renderLakeSources, writeManifestTable } from './lake-source.js';
+import type { ManifestFile } from '../lake/manifest.js';
 import { type Model, type PreviousColumn, type SqlProject, type SqlTest, readSqlProject } from './sql-files.js';
 import { type ModelsState, STATE_VERSION, clearState, monthOf, readState, touchedMonths, writeState } from './state.js';
 import { type WarehouseObject, writeWarehouse } from './warehouse.js';
@@ -106,6 +107,8 @@ interface BuildContext {
   touched: Set<string>;
   /** Months of the monthly source stream in the lake. */
   universe: string[];
+  /** Staging models that read the monthly source stream (narrowed to one month for monthly builds). */
+  sourceStaging: Model[];
   outputs: Output[];
   warehouse: WarehouseObject[];
   months: Record<string, string[]>;
@@ -170,6 +173,7 @@ async function buildLocked(
     previous: mode === 'incremental' ? previous : null,
     touched: mode === 'incremental' ? touchedMonths(lake.entries, previous!.seq, MONTHLY_SOURCE_STREAM) : new Set(),
     universe: [...new Set(lake.files(MONTHLY_SOURCE_STREAM).map((f) => monthOf(f.date)))].sort(),
+    sourceStaging: project.models.filter((m) => m.layer === 'staging' && lakeStreams(m.sql).includes(MONTHLY_SOURCE_STREAM)),
     outputs: [],
     warehouse: [],
     months: {},
@@ -183,7 +187,7 @@ async function buildLocked(
     // every monthly rebuild and staging scan reads the footers of the same lake files (set after start: as a
     // start-up option DuckDB insists on autoloading the built-in parquet extension, which it cannot offline)
     await connection.run('SET parquet_metadata_cache = true');
-    for (const schema of ['seeds', 'staging', 'intermediate', 'marts', 'previous']) await connection.run(`create schema ${schema}`);
+    for (const schema of ['seeds', 'staging', 'intermediate', 'marts', 'previous', 'month_staging']) await connection.run(`create schema ${schema}`);
     relations.push(await loadCatalogSeed(ctx, catalog));
     await writeManifestTable(lake, connection, manifestTablePath(modelsDir), buildDir);
     for (const model of project.models) relations.push(await buildModel(ctx, model));
@@ -324,7 +328,7 @@ async function buildMonthly(ctx: BuildContext, model: Model, sql: string, column
       `select * from (${sql}) as model where ${column} >= ${from} and ${column} < ${from} + interval 1 month ` +
       `order by ${columns.join(', ')}`;
     const tmp = tmpPath(ctx, model.relation, month);
-    await copyToParquet(ctx, monthSql, tmp);
+    await copyToParquet(ctx, await narrowToMonth(ctx, monthSql, month), tmp);
     ctx.outputs.push({ tmp, final: finalPath(ctx.modelsDir, model.relation, month) });
   }
   const buildFiles = ctx.universe.map((m) => (rebuild.includes(m) ? tmpPath(ctx, model.relation, m) : finalPath(ctx.modelsDir, model.relation, m)));
@@ -342,6 +346,26 @@ async function buildMonthly(ctx: BuildContext, model: Model, sql: string, column
     keptMonths: kept.length,
     ms: Date.now() - started,
   };
+}
+
+/**
+ * A monthly model's SQL for one month, reading the staging views over the activities stream through views of
+ * only that month's day partitions (`month_staging.<name>`): the day partitions are the UTC dates of
+ * created_at, so the month's rows are all there, and DuckDB binds and opens about 30 files instead of every
+ * file of six years (400 ms per view and month at 2 000 files). A monthly model partitioned on another
+ * column than the activity's created_at must not read those views (schema/models.md).
+ */
+async function narrowToMonth(ctx: BuildContext, sql: string, month: string): Promise<string> {
+  let narrowed = sql;
+  for (const staging of ctx.sourceStaging) {
+    const reference = new RegExp(`\\b${staging.relation.replace('.', '\\.')}\\b`, 'g');
+    if (!reference.test(narrowed)) continue;
+    const keep = (f: ManifestFile) => f.stream !== MONTHLY_SOURCE_STREAM || monthOf(f.date) === month;
+    const view = `month_staging.${staging.name}`;
+    await ctx.connection.run(`create or replace view ${view} as ${renderLakeSources(body(staging.sql), ctx.lake, manifestTablePath(ctx.modelsDir), keep)}`);
+    narrowed = narrowed.replace(reference, view);
+  }
+  return narrowed;
 }
 
 /**

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString } from '../lake/duck.js';
 import type { Lake } from '../lake/lake.js';
-import type { ManifestEntry } from '../lake/manifest.js';
+import type { ManifestEntry, ManifestFile } from '../lake/manifest.js';
 import { TABLES, allColumns } from '../lake/tables.js';
 
 const PLACEHOLDER = /\{\{\s*lake\(\s*'([a-z_]+)'\s*\)\s*\}\}/g;
@@ -23,12 +23,16 @@ const MANIFEST_COLUMNS: Record<string, string> = {
   prev: 'VARCHAR',
 };
 
-/** The SQL relation for the committed files of `stream`. */
-export function lakeRelation(lake: Lake, stream: string): string {
+/** Which committed files of a stream a rendering reads (default: all). */
+export type FileFilter = (file: ManifestFile) => boolean;
+
+/** The SQL relation for the committed files of `stream` (those `keep` accepts). */
+export function lakeRelation(lake: Lake, stream: string, keep: FileFilter = () => true): string {
   const spec = TABLES[stream];
   if (!spec) throw new Error(`{{ lake('${stream}') }}: no such stream; known: ${Object.keys(TABLES).join(', ')}`);
   const files = lake
     .files(stream)
+    .filter(keep)
     .map((f) => lake.absolute(f))
     .sort();
   if (files.length === 0) {
@@ -62,8 +66,8 @@ export function manifestRelation(path: string): string {
 }
 
 /** A staging model's SQL with every `{{ lake('stream') }}` and `{{ lake_manifest() }}` replaced. */
-export function renderLakeSources(sql: string, lake: Lake, manifestTable: string): string {
-  return sql.replace(PLACEHOLDER, (_m, stream: string) => lakeRelation(lake, stream)).replace(MANIFEST_PLACEHOLDER, () => manifestRelation(manifestTable));
+export function renderLakeSources(sql: string, lake: Lake, manifestTable: string, keep: FileFilter = () => true): string {
+  return sql.replace(PLACEHOLDER, (_m, stream: string) => lakeRelation(lake, stream, keep)).replace(MANIFEST_PLACEHOLDER, () => manifestRelation(manifestTable));
 }
 
 /** The streams a staging model reads. */
