@@ -189,6 +189,17 @@ describe('incremental rules', () => {
     expect(touchedMonths(entries, 4, 'activities').size).toBe(0);
   });
 
+  test('a last build of another lake (its manifest entry differs) makes the next build full', async () => {
+    const state = JSON.parse(readFileSync(statePath(join(dir, 'models')), 'utf8'));
+    expect(state.head_hash).toMatch(/^[0-9a-f]{64}$/);
+    writeFileSync(statePath(join(dir, 'models')), JSON.stringify({ ...state, head_hash: '0'.repeat(64) }));
+    const report = await buildModels(dir);
+    expect(report.mode).toBe('full');
+    expect(report.reason).toBe(`the lake's manifest entry ${state.seq} is not the one the last build read (another lake, or one rebuilt since)`);
+    const again = await buildModels(dir);
+    expect(again.mode).toBe('incremental');
+  });
+
   test('the as-of horizon is the earliest moment a join over the new history can differ from the old', async () => {
     const instance = await DuckDBInstance.create(':memory:');
     const c = await instance.connect();

@@ -152,7 +152,7 @@ async function buildLocked(
     .update(`${RUNNER_VERSION}\n${project.fingerprint}\n${JSON.stringify(catalog)}`)
     .digest('hex');
   const previous = readState(modelsDir);
-  const { mode, reason } = planMode(modelsDir, project, previous, fingerprint, toSeq, options.full === true);
+  const { mode, reason } = planMode(modelsDir, project, previous, fingerprint, lake, options.full === true);
   const buildDir = join(modelsDir, '_build');
   rmSync(buildDir, { recursive: true, force: true });
   mkdirSync(buildDir, { recursive: true });
@@ -203,7 +203,7 @@ async function buildLocked(
 
   publish(ctx);
   const warehouse = await writeWarehouse(dataDir, ctx.warehouse);
-  writeState(modelsDir, { version: STATE_VERSION, seq: toSeq, fingerprint, built_at: new Date().toISOString(), months: ctx.months });
+  writeState(modelsDir, { version: STATE_VERSION, seq: toSeq, head_hash: lake.head.hash, fingerprint, built_at: new Date().toISOString(), months: ctx.months });
   rmSync(buildDir, { recursive: true, force: true });
   return {
     mode,
@@ -222,13 +222,18 @@ function planMode(
   project: SqlProject,
   previous: ModelsState | null,
   fingerprint: string,
-  toSeq: number,
+  lake: Lake,
   full: boolean,
 ): { mode: 'full' | 'incremental'; reason: string } {
+  const toSeq = lake.head.seq;
   if (full) return { mode: 'full', reason: 'requested (--full)' };
   if (!previous) return { mode: 'full', reason: 'no previous build' };
   if (previous.fingerprint !== fingerprint) return { mode: 'full', reason: 'the SQL, the catalog or the runner changed since the last build' };
   if (previous.seq > toSeq) return { mode: 'full', reason: `the lake's manifest ends at entry ${toSeq}, before the last build's ${previous.seq}` };
+  const then = lake.entries.find((e) => e.seq === previous.seq);
+  if (previous.head_hash !== undefined && previous.seq > 0 && then?.hash !== previous.head_hash) {
+    return { mode: 'full', reason: `the lake's manifest entry ${previous.seq} is not the one the last build read (another lake, or one rebuilt since)` };
+  }
   for (const model of project.models) {
     const m = model.materialized;
     if ((m.kind === 'table' || m.kind === 'incremental') && !existsSync(finalPath(modelsDir, model.relation))) return { mode: 'full', reason: `${model.relation} of the last build is missing` };

@@ -12,6 +12,8 @@ export interface ModelsState {
   version: number;
   /** The manifest entry (seq) the build read the lake up to. */
   seq: number;
+  /** That entry's hash (absent in states written before it was recorded): the same lake, not another one. */
+  head_hash?: string;
   fingerprint: string;
   built_at: string;
   /** Monthly relations: the months (YYYY-MM) that have a file. */
