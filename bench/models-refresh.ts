@@ -7,7 +7,8 @@
 // plus the directory snapshot (organizations, users, groups, group_members) a daily sync takes, and times
 // `buildModels(dir)` (incremental) in this process. Median of the runs. An extra run appends a day of
 // activities only (no snapshot), to show what the directory history costs the refresh.
-// Each run leaves its day in the lake (the marker's `appendedDays` counts them).
+// Each run leaves its day in the lake (the marker's `appendedDays` counts them). CL_BENCH_REFRESH_RUNS sets the
+// number of timed runs (default 3; each needs a reserved day, and the lake keeps 14).
 import { Lake } from '../src/lake/lake.js';
 import { openDuck } from '../src/lake/duck.js';
 import { buildModels, type BuildReport } from '../src/models/build.js';
