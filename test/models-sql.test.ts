@@ -80,7 +80,7 @@ describe('the SQL project', () => {
         ),
       ),
     );
-    expect(project.models.find((m) => m.relation === 'marts.activities')!.materialized).toEqual({ kind: 'monthly', columns: ['created_at', 'id'] });
+    expect(project.models.find((m) => m.relation === 'marts.activities')!.materialized).toEqual({ kind: 'monthly', columns: ['created_at'] });
     expect(project.tests.length).toBeGreaterThanOrEqual(15);
     for (const t of project.tests) expect(t.rule.length, t.path).toBeGreaterThan(10);
   });

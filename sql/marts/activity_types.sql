@@ -6,10 +6,10 @@ with catalog as (
 seen as (
     select
         type,
-        min(created_at) as first_seen,
-        max(created_at) as last_seen,
-        count(*) as activity_count
-    from marts.activities
+        min(first_seen) as first_seen,
+        max(last_seen) as last_seen,
+        cast(sum(activity_count) as bigint) as activity_count
+    from intermediate.int_activity_types_seen_monthly
     group by type
 )
 
