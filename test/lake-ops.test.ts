@@ -16,7 +16,7 @@ import { Lake } from '../src/lake/lake.js';
 import { type ManifestEntry, committedFiles, entryHash, readManifest } from '../src/lake/manifest.js';
 import { TABLES } from '../src/lake/tables.js';
 import { type VerifyReport, formatVerifyReport, verifyLake } from '../src/lake/verify.js';
-import { StreamWriter, utcDay } from '../src/lake/writer.js';
+import { PARQUET_ROW_GROUP_SIZE, StreamWriter, utcDay } from '../src/lake/writer.js';
 import { StateStore } from '../src/state/index.js';
 
 const ACTIVITIES = TABLES.activities;
@@ -364,6 +364,57 @@ describe('export', () => {
     expect(parseWindowBound('2026-03-01T00:00:00.123456Z')).toBe(Date.UTC(2026, 2, 1, 0, 0, 0, 123));
     for (const bad of ['2026-02-30', '2026-13-01', '2026-03-01T25:00:00Z', '2026-03-01T00:00:00', 'yesterday', '1740787200']) expect(parseWindowBound(bad)).toBeNull();
   });
+});
+
+describe('writer', () => {
+  test('a day of a million activities fits the lake connection\'s memory: bounded row groups, spills under the data dir', async () => {
+    // A Claude Enterprise organization can log a million activities a day. With one row group per day the
+    // Parquet writer buffered the whole day and ran out of the default 256 MB ("failed to allocate").
+    const dataDir = join(root, 'big-day');
+    const own = await openDuck({ dataDir }); // the sync's connection: default memory limit, one thread
+    try {
+      const writer = new StreamWriter({ dataDir, spec: ACTIVITIES, runId: 'big', extractedAt: '2026-03-02T00:00:00.000Z', endpoint: ENDPOINT, params: {}, part: 'p0' });
+      const n = 1_000_000;
+      const dayStart = Date.UTC(2026, 2, 1);
+      for (let i = 0; i < n; i++) {
+        // written newest first, as the feed pages arrive; ids are not in time order
+        const j = n - 1 - i;
+        const row = activity(`activity_${String((j * 7919) % n).padStart(7, '0')}_${j.toString(36)}`, new Date(dayStart + Math.floor((j * 86_400_000) / n)).toISOString().replace('Z', '000Z'), j);
+        // the columns an everyday activity fills (a chat viewed by a user of a 20 000-seat organization)
+        Object.assign(row, {
+          type: 'claude_chat_viewed',
+          organization_id: 'org_01',
+          organization_uuid: '5f1c0e8a-3b7d-4c2e-9a61-0d4b8e2f7c13',
+          actor_type: 'user_actor',
+          actor_user_id: `user_01${(j % 20_000).toString(36).padStart(8, '0')}`,
+          actor_email: `person${j % 20_000}@acme.example`,
+          actor_ip: `10.${j % 250}.${(j >> 8) % 250}.7`,
+          actor_user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36',
+          rest: { claude_chat_id: `claude_chat_01${((j * 104_729) % 9_999_991).toString(36).padStart(10, '0')}`, claude_project_id: null },
+        });
+        writer.add(row, '2026-03-01', 'req_big');
+      }
+      const [file] = await writer.finish(own);
+      expect(file.rows).toBe(n);
+      const [meta] = await own.all(
+        `SELECT count(DISTINCT row_group_id) AS groups, max(row_group_num_rows) AS largest FROM parquet_metadata(${sqlString(file.stagedPath)})`,
+      );
+      expect(Number(meta.groups)).toBe(Math.ceil(n / PARQUET_ROW_GROUP_SIZE));
+      expect(Number(meta.largest)).toBe(PARQUET_ROW_GROUP_SIZE);
+      // sorted by time, then id, across row groups
+      const [order] = await own.all(
+        `SELECT count(*) AS out_of_order FROM (SELECT created_at, id, lag(created_at) OVER w AS prev_at, lag(id) OVER w AS prev_id ` +
+          `FROM read_parquet(${sqlString(file.stagedPath)}, file_row_number=true) WINDOW w AS (ORDER BY file_row_number)) ` +
+          `WHERE created_at < prev_at OR (created_at = prev_at AND id < prev_id)`,
+      );
+      expect(Number(order.out_of_order)).toBe(0);
+      expect(file.min_time).toBe('2026-03-01T00:00:00.000000Z');
+      expect(existsSync(join(dataDir, 'tmp', 'duckdb'))).toBe(true);
+      writer.discard();
+    } finally {
+      own.close();
+    }
+  }, 180_000);
 });
 
 describe('compaction', () => {

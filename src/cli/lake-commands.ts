@@ -78,7 +78,7 @@ export function registerLakeCommands(program: Command, io: LakeCommandIo = stdio
       if (!flags.out) throw new ConfigError('--out <dir> is required: the directory to write the export into (new or empty)');
       const streams = streamsFlag(flags.streams);
       try {
-        const duck = await openDuck();
+        const duck = await openDuck({ dataDir: flags.dataDir });
         try {
           io.out(formatExportReport(await exportLake(flags.dataDir, { since, until, out: flags.out, streams, duck })));
         } finally {
@@ -121,7 +121,7 @@ async function runCompact(dataDir: string, streams: string[] | undefined, minFil
     if (quarantineDir) io.err(`moved ${quarantined.length} uncommitted file${quarantined.length === 1 ? '' : 's'} (left by an interrupted run) to ${quarantineDir}`);
     // The state store lists the files readers open: it must name the new file before the old ones are deleted.
     const state = existsSync(join(dataDir, STATE_FILE)) ? StateStore.open(dataDir) : null;
-    const duck = await openDuck();
+    const duck = await openDuck({ dataDir });
     try {
       const report = await compactLake(dataDir, { streams, minFiles, runId, duck, lockHeld: true, onCommit: (_entry, lake) => state?.catchUp(lake.entries) });
       io.out(formatCompactReport(report));

@@ -111,7 +111,7 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
     if (recovery.quarantined.length) options.onRecovery?.(recovery.quarantined, recovery.quarantineDir);
     state = StateStore.open(options.dataDir);
     state.catchUp(lake.entries);
-    duck = await openDuck();
+    duck = await openDuck({ dataDir: options.dataDir });
 
     // Request accounting: per stream counts, request ids for the manifest, and the server's clock.
     let current = '';

@@ -10,7 +10,7 @@ import { Lake } from './lake.js';
 import { acquireLock } from './lock.js';
 import { type ManifestEntry, type ManifestFile, fsyncDir } from './manifest.js';
 import { TABLES, type TableSpec } from './tables.js';
-import { type StagedFile, fsyncFile, isoSql, sha256File } from './writer.js';
+import { PARQUET_ROW_GROUP_SIZE, type StagedFile, fsyncFile, isoSql, sha256File } from './writer.js';
 
 export class CompactError extends Error {
   constructor(
@@ -213,7 +213,7 @@ export function dedupeCopySql(spec: TableSpec, list: string, target: string): st
     `COPY (SELECT * EXCLUDE (filename, file_row_number) ` +
     `FROM read_parquet(${list}, union_by_name=true, filename=true, file_row_number=true) ` +
     `QUALIFY row_number() OVER (PARTITION BY ${spec.key.join(', ')} ORDER BY _extracted_at, filename, file_row_number) = 1 ` +
-    `ORDER BY ${order}) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)`
+    `ORDER BY ${order}) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${PARQUET_ROW_GROUP_SIZE})`
   );
 }
 

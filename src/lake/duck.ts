@@ -1,5 +1,8 @@
 // One in-process DuckDB connection for the lake's own work (writing Parquet, reading stats, compaction).
-// Every connection runs in UTC (DESIGN invariant 9); memory is capped so a large backfill stays flat.
+// Every connection runs in UTC (DESIGN invariant 9); memory is capped so a large backfill stays flat, and
+// what does not fit (the sort of a very large day) spills under the data dir, never into the cwd.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
 export interface Duck {
@@ -10,11 +13,26 @@ export interface Duck {
   close(): void;
 }
 
-export async function openDuck(options: { memoryLimit?: string; threads?: number } = {}): Promise<Duck> {
+export interface DuckOptions {
+  memoryLimit?: string;
+  threads?: number;
+  /** The data dir whose `tmp/duckdb/` takes spilled data; without it DuckDB would spill to `./.tmp`. */
+  dataDir?: string;
+}
+
+/** Where a lake connection on `dataDir` spills (DuckDB writes and deletes its files there as needed). */
+export function spillDir(dataDir: string): string {
+  return join(dataDir, 'tmp', 'duckdb');
+}
+
+export async function openDuck(options: DuckOptions = {}): Promise<Duck> {
+  // DuckDB creates the spill directory itself, but not its parents
+  if (options.dataDir) mkdirSync(spillDir(options.dataDir), { recursive: true });
   const instance = await DuckDBInstance.create(':memory:', {
     memory_limit: options.memoryLimit ?? '256MB',
     threads: String(options.threads ?? 1),
     preserve_insertion_order: 'false',
+    ...(options.dataDir ? { temp_directory: spillDir(options.dataDir) } : {}),
   });
   const connection = await instance.connect();
   await connection.run("SET TimeZone='UTC'");

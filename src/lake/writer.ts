@@ -13,6 +13,13 @@ import { allColumns, type TableSpec } from './tables.js';
 /** NDJSON is flushed to disk in chunks of about this many characters (memory stays flat). */
 const FLUSH_CHARS = 4 * 1024 * 1024;
 
+/**
+ * Rows per Parquet row group. DuckDB buffers a whole row group before writing it, so this bounds the
+ * writer's memory whatever the size of a day: at a million rows a group, a day of a million activities
+ * ran out of the connection's 256 MB. Days below this size are one group, as before.
+ */
+export const PARQUET_ROW_GROUP_SIZE = 122_880;
+
 export interface StagedFile extends ManifestFile {
   /** Absolute path of the finished Parquet file under data/staging/. */
   stagedPath: string;
@@ -93,7 +100,7 @@ export class StreamWriter {
       const staged = join(this.#dir, `date=${date}.parquet`);
       await duck.run(
         `COPY (SELECT ${selectSql} FROM read_json(${sqlString(p.ndjson)}, format='newline_delimited', columns=${columnsSql}) ` +
-          `ORDER BY ${spec.timeColumn}, ${spec.idColumn}) TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 6, ROW_GROUP_SIZE 1000000)`,
+          `ORDER BY ${spec.timeColumn}, ${spec.idColumn}) TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 6, ROW_GROUP_SIZE ${PARQUET_ROW_GROUP_SIZE})`,
       );
       fsyncFile(staged);
       const [stats] = await duck.all(
