@@ -4,7 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError } from '../src/cli/config.js';
@@ -13,6 +13,7 @@ import { CompactError, compactLake, compactPartition, dedupeCopySql, mergeParams
 import { type Duck, openDuck, sqlString } from '../src/lake/duck.js';
 import { ExportError, exportLake, parseWindowBound } from '../src/lake/export.js';
 import { Lake } from '../src/lake/lake.js';
+import { LockedError, acquireLock } from '../src/lake/lock.js';
 import { type ManifestEntry, committedFiles, entryHash, readManifest } from '../src/lake/manifest.js';
 import { TABLES } from '../src/lake/tables.js';
 import { type VerifyReport, formatVerifyReport, verifyLake } from '../src/lake/verify.js';
@@ -582,6 +583,28 @@ describe('cli', () => {
     expect(out.join('\n')).toMatch(/Exported 3 files/);
     expect(await run('verify', '--data-dir', target)).toBe(0);
     await expect(run('export', '--since', '2026-03-01', '--until', '2026-03-02', '--out', target, '--data-dir', dir)).rejects.toThrow(/is not empty/);
+  });
+
+  test('a second writer in the same process is refused; a lock file with our pid that this process does not hold is taken over', async () => {
+    const dir = freshLake();
+    const first = acquireLock(dir, 'sync --streams activities');
+    try {
+      expect(() => acquireLock(dir, 'compact')).toThrow(/this process is already writing to this data dir \(`sync --streams activities`, started /);
+      // the same data dir named another way is the same lock
+      expect(() => acquireLock(join(dir, '..', basename(dir)), 'compact')).toThrow(LockedError);
+      await expect(compactLake(dir, { minFiles: 1, runId: 'second-writer', duck })).rejects.toThrow(/this process is already writing/);
+      expect(JSON.parse(readFileSync(join(dir, 'lake.lock'), 'utf8')).command, 'the holder keeps its lock').toBe('sync --streams activities');
+    } finally {
+      first.release();
+    }
+    expect(existsSync(join(dir, 'lake.lock'))).toBe(false);
+
+    // a container restarts every process as pid 1: a lock left with our pid by a dead predecessor is stale
+    writeFileSync(join(dir, 'lake.lock'), JSON.stringify({ pid: process.pid, host: hostname(), command: 'sync', started_at: '2026-03-03T00:00:00Z' }));
+    const taken = acquireLock(dir, 'compact');
+    expect(taken.recoveredFrom?.command).toBe('sync');
+    taken.release();
+    expect(existsSync(join(dir, 'lake.lock'))).toBe(false);
   });
 
   test('compact takes the lock, keeps the state store in step, and refuses while another process writes', async () => {

@@ -2,7 +2,7 @@
 // A second writer is refused with a message naming that process; a lock whose process is gone is taken over.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface LockInfo {
   pid: number;
@@ -15,11 +15,16 @@ export class LockedError extends Error {
   constructor(
     readonly holder: LockInfo,
     lockPath: string,
+    /** The holder is this very process (another sync, compaction or daemon started in it). */
+    readonly sameProcess = false,
   ) {
     super(
-      `another compliance-lake process is writing to this data dir: pid ${holder.pid} on ${holder.host} ` +
-        `(\`${holder.command}\`, started ${holder.started_at}). Wait for it to finish or stop it; ` +
-        `if that process no longer exists on ${holder.host}, remove ${lockPath}.`,
+      sameProcess
+        ? `this process is already writing to this data dir (\`${holder.command}\`, started ${holder.started_at}); ` +
+            'wait for that to finish: two writers on one data dir would interleave their commits.'
+        : `another compliance-lake process is writing to this data dir: pid ${holder.pid} on ${holder.host} ` +
+            `(\`${holder.command}\`, started ${holder.started_at}). Wait for it to finish or stop it; ` +
+            `if that process no longer exists on ${holder.host}, remove ${lockPath}.`,
     );
     this.name = 'LockedError';
   }
@@ -32,9 +37,18 @@ export interface Lock {
   release(): void;
 }
 
+/**
+ * Locks this process holds, with the command that took each. A lock file with our own pid is normally a
+ * leftover of an earlier process that had the same pid (containers start every process as pid 1), so it is
+ * taken over; but if this process holds it right now, a second writer in the same process is refused.
+ */
+const heldHere = new Map<string, LockInfo>();
+
 export function acquireLock(dataDir: string, command: string): Lock {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, 'lake.lock');
+  const mine = heldHere.get(resolve(path));
+  if (mine) throw new LockedError(mine, path, true);
   const info: LockInfo = { pid: process.pid, host: hostname(), command, started_at: new Date().toISOString() };
   let recoveredFrom: LockInfo | null = null;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -42,6 +56,7 @@ export function acquireLock(dataDir: string, command: string): Lock {
       const fd = openSync(path, 'wx');
       writeSync(fd, JSON.stringify(info) + '\n');
       closeSync(fd);
+      heldHere.set(resolve(path), info);
       let released = false;
       return {
         path,
@@ -49,6 +64,7 @@ export function acquireLock(dataDir: string, command: string): Lock {
         release() {
           if (released) return;
           released = true;
+          heldHere.delete(resolve(path));
           try {
             const current = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
             if (current.pid === process.pid) rmSync(path, { force: true });
