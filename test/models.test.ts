@@ -4,7 +4,8 @@
 // /_sim/truth/memberships, the tenant's user timeline and a brute-force as-of join; then one more sync is
 // built incrementally and compared with a --full build; and the warehouse is opened by other readers.
 import { execFile } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { cpSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ActivityCursor } from '../src/extract/activities.js';
@@ -449,6 +450,45 @@ describe('incremental builds', () => {
     // the sync took new directory snapshots, so the folding had something to fold
     expect(incremental['intermediate.int_directory_snapshots_numbered'].length).toBeGreaterThan(snapshotsBefore);
     expect(full.relations.find((r) => r.relation === 'intermediate.int_user_snapshots_collapsed')!.folded).toBe(false);
+  });
+
+  test('a changed model is rebuilt in full with what reads it; the rest stays incremental; the result equals a --full build', async () => {
+    // an edited copy of the project: one intermediate model's SQL changes (a comment after the statement, which
+    // a file may end with: same rows)
+    const sqlDir = join(dir, 'sql-edited');
+    cpSync(join(process.cwd(), 'sql'), sqlDir, { recursive: true });
+    const edited = join(sqlDir, 'intermediate', 'int_user_events_extracted.sql');
+    writeFileSync(edited, readFileSync(edited, 'utf8') + '\n-- edited after the last build\n');
+    const relations = ['marts.activities', 'marts.users', 'marts.admin_actions', 'intermediate.int_user_snapshots_collapsed', 'intermediate.int_users_versioned'];
+    const dump = async () => Object.fromEntries(await Promise.all(relations.map(async (m) => [m, await warehouseRows(dir, `select * from ${m} order by all`)])));
+    const before = await dump();
+    const months = [...new Set(Lake.open(dir).files('activities').map((f) => monthOf(f.date)))].sort();
+
+    const report = await buildModels(dir, { sqlDir });
+    expect(report.mode).toBe('incremental');
+    expect(report.reason).toMatch(/new or changed SQL of intermediate\.int_user_events_extracted: rebuilt in full with \d+ relations downstream/);
+    const of = (relation: string) => report.relations.find((r) => r.relation === relation)!;
+    // the changed model and everything that reads it, directly or not: every month, nothing folded
+    expect(of('intermediate.int_user_events_extracted').rebuiltMonths).toEqual(months);
+    expect(of('marts.admin_actions').rebuiltMonths).toEqual(months); // joins marts.users as of the event time
+    // the rest: nothing new in the lake, so nothing rewritten
+    expect(of('marts.activities').rebuiltMonths).toEqual([]);
+    expect(of('intermediate.int_user_snapshots_collapsed').folded).toBe(true);
+    expect(await dump()).toEqual(before);
+
+    // built with that SQL, the next build has nothing to redo
+    const again = await buildModels(dir, { sqlDir });
+    expect(again.reason).not.toMatch(/changed SQL/);
+    expect(again.relations.find((r) => r.relation === 'marts.admin_actions')!.rebuiltMonths).toEqual([]);
+
+    // a state written before per-model fingerprints means one full build
+    const statePath = join(dir, 'models', '_state.json');
+    const state = JSON.parse(readFileSync(statePath, 'utf8')) as Record<string, unknown>;
+    delete state.relations;
+    writeFileSync(statePath, JSON.stringify(state));
+    const upgraded = await buildModels(dir);
+    expect(upgraded.mode).toBe('full');
+    expect(await dump()).toEqual(before);
   });
 });
 

@@ -104,6 +104,8 @@ interface BuildContext {
   connection: DuckDBConnection;
   mode: 'full' | 'incremental';
   previous: ModelsState | null;
+  /** Incremental builds: relations whose SQL changed since the last build, and everything downstream of them. */
+  stale: Set<string>;
   touched: Set<string>;
   /** Months of the monthly source stream in the lake. */
   universe: string[];
@@ -148,11 +150,11 @@ async function buildLocked(
   const started = Date.now();
   const lake = Lake.open(dataDir);
   const toSeq = lake.head.seq;
-  const fingerprint = createHash('sha256')
-    .update(`${RUNNER_VERSION}\n${project.fingerprint}\n${JSON.stringify(catalog)}`)
-    .digest('hex');
+  // the runner and the catalog: a change means a full build; a model's SQL is fingerprinted on its own
+  const fingerprint = createHash('sha256').update(`${RUNNER_VERSION}\n${JSON.stringify(catalog)}`).digest('hex');
+  const modelHashes = Object.fromEntries(project.models.map((m) => [m.relation, createHash('sha256').update(m.sql).digest('hex')]));
   const previous = readState(modelsDir);
-  const { mode, reason } = planMode(modelsDir, project, previous, fingerprint, lake, options.full === true);
+  const { mode, reason, stale } = planMode(modelsDir, project, previous, fingerprint, modelHashes, lake, options.full === true);
   const buildDir = join(modelsDir, '_build');
   rmSync(buildDir, { recursive: true, force: true });
   mkdirSync(buildDir, { recursive: true });
@@ -171,6 +173,7 @@ async function buildLocked(
     connection,
     mode,
     previous: mode === 'incremental' ? previous : null,
+    stale,
     touched: mode === 'incremental' ? touchedMonths(lake.entries, previous!.seq, MONTHLY_SOURCE_STREAM) : new Set(),
     universe: [...new Set(lake.files(MONTHLY_SOURCE_STREAM).map((f) => monthOf(f.date)))].sort(),
     sourceStaging: project.models.filter((m) => m.layer === 'staging' && lakeStreams(m.sql).includes(MONTHLY_SOURCE_STREAM)),
@@ -203,7 +206,15 @@ async function buildLocked(
 
   publish(ctx);
   const warehouse = await writeWarehouse(dataDir, ctx.warehouse);
-  writeState(modelsDir, { version: STATE_VERSION, seq: toSeq, head_hash: lake.head.hash, fingerprint, built_at: new Date().toISOString(), months: ctx.months });
+  writeState(modelsDir, {
+    version: STATE_VERSION,
+    seq: toSeq,
+    head_hash: lake.head.hash,
+    fingerprint,
+    relations: modelHashes,
+    built_at: new Date().toISOString(),
+    months: ctx.months,
+  });
   rmSync(buildDir, { recursive: true, force: true });
   return {
     mode,
@@ -222,29 +233,57 @@ function planMode(
   project: SqlProject,
   previous: ModelsState | null,
   fingerprint: string,
+  modelHashes: Record<string, string>,
   lake: Lake,
   full: boolean,
-): { mode: 'full' | 'incremental'; reason: string } {
+): { mode: 'full' | 'incremental'; reason: string; stale: Set<string> } {
   const toSeq = lake.head.seq;
-  if (full) return { mode: 'full', reason: 'requested (--full)' };
-  if (!previous) return { mode: 'full', reason: 'no previous build' };
-  if (previous.fingerprint !== fingerprint) return { mode: 'full', reason: 'the SQL, the catalog or the runner changed since the last build' };
-  if (previous.seq > toSeq) return { mode: 'full', reason: `the lake's manifest ends at entry ${toSeq}, before the last build's ${previous.seq}` };
+  const fullBuild = (reason: string) => ({ mode: 'full' as const, reason, stale: new Set<string>() });
+  if (full) return fullBuild('requested (--full)');
+  if (!previous) return fullBuild('no previous build');
+  if (previous.fingerprint !== fingerprint || !previous.relations) return fullBuild('the catalog or the runner changed since the last build');
+  if (previous.seq > toSeq) return fullBuild(`the lake's manifest ends at entry ${toSeq}, before the last build's ${previous.seq}`);
   const then = lake.entries.find((e) => e.seq === previous.seq);
   if (previous.head_hash !== undefined && previous.seq > 0 && then?.hash !== previous.head_hash) {
-    return { mode: 'full', reason: `the lake's manifest entry ${previous.seq} is not the one the last build read (another lake, or one rebuilt since)` };
+    return fullBuild(`the lake's manifest entry ${previous.seq} is not the one the last build read (another lake, or one rebuilt since)`);
   }
+  const { changed, stale } = staleRelations(project.models, modelHashes, previous.relations);
   for (const model of project.models) {
+    if (stale.has(model.relation)) continue; // rebuilt in full anyway
     const m = model.materialized;
-    if ((m.kind === 'table' || m.kind === 'incremental') && !existsSync(finalPath(modelsDir, model.relation))) return { mode: 'full', reason: `${model.relation} of the last build is missing` };
+    if ((m.kind === 'table' || m.kind === 'incremental') && !existsSync(finalPath(modelsDir, model.relation))) return fullBuild(`${model.relation} of the last build is missing`);
     if (m.kind === 'monthly') {
       for (const month of previous.months[model.relation] ?? []) {
-        if (!existsSync(finalPath(modelsDir, model.relation, month))) return { mode: 'full', reason: `${model.relation} month ${month} of the last build is missing` };
+        if (!existsSync(finalPath(modelsDir, model.relation, month))) return fullBuild(`${model.relation} month ${month} of the last build is missing`);
       }
     }
   }
-  const since = toSeq === previous.seq ? `no lake entry since the last build` : `lake entries ${previous.seq + 1}..${toSeq} since the last build`;
-  return { mode: 'incremental', reason: since };
+  let reason = toSeq === previous.seq ? `no lake entry since the last build` : `lake entries ${previous.seq + 1}..${toSeq} since the last build`;
+  if (changed.length) {
+    const downstream = stale.size - changed.length;
+    reason += `; new or changed SQL of ${changed.join(', ')}: rebuilt in full${downstream ? ` with ${downstream} relation${downstream === 1 ? '' : 's'} downstream` : ''}`;
+  }
+  return { mode: 'incremental', reason, stale };
+}
+
+/**
+ * Models whose SQL is new or differs from the last build's (`changed`), and those plus every model that reads
+ * one of them, directly or not (`stale`). `models` is in build order, dependencies first.
+ */
+export function staleRelations(
+  models: readonly Model[],
+  hashes: Record<string, string>,
+  previousHashes: Record<string, string>,
+): { changed: string[]; stale: Set<string> } {
+  const changed: string[] = [];
+  const stale = new Set<string>();
+  for (const model of models) {
+    if (previousHashes[model.relation] !== hashes[model.relation]) {
+      changed.push(model.relation);
+      stale.add(model.relation);
+    } else if (model.refs.some((ref) => stale.has(ref))) stale.add(model.relation);
+  }
+  return { changed, stale };
 }
 
 // ---- outputs -------------------------------------------------------------------------------------
@@ -388,7 +427,7 @@ async function buildIncremental(ctx: BuildContext, model: Model, sql: string, de
   const declaredEmpty = `select ${declared.map((c) => `cast(null as ${c.type}) as ${c.name}`).join(', ')} where false`;
   let folded = false;
   let previous = declaredEmpty;
-  if (ctx.mode === 'incremental' && existsSync(final)) {
+  if (ctx.mode === 'incremental' && !ctx.stale.has(model.relation) && existsSync(final)) {
     const names = (await describe(ctx, readParquetSql([final]))).map((c) => c.column_name);
     if (names.join(',') === declared.map((c) => c.name).join(',')) {
       previous = `select ${declared.map((c) => `cast(${c.name} as ${c.type}) as ${c.name}`).join(', ')} from read_parquet(${sqlString(final)})`;
@@ -442,7 +481,7 @@ async function renderLiterals(ctx: BuildContext, sql: string): Promise<string> {
  * the months from the earliest change of any history the model joins as of the event time.
  */
 async function monthsToRebuild(ctx: BuildContext, model: Model): Promise<string[]> {
-  if (ctx.mode === 'full' || !ctx.previous) return [...ctx.universe];
+  if (ctx.mode === 'full' || !ctx.previous || ctx.stale.has(model.relation)) return [...ctx.universe];
   const had = new Set(ctx.previous.months[model.relation] ?? []);
   const months = new Set(ctx.universe.filter((m) => ctx.touched.has(m) || !had.has(m)));
   for (const ref of model.refs) {
@@ -468,7 +507,11 @@ async function emptyRelation(ctx: BuildContext, sql: string): Promise<string> {
 
 /** The statement of a file: without a trailing semicolon, so it can be wrapped. */
 function body(sql: string): string {
-  return sql.trim().replace(/;\s*$/, '');
+  // trailing comment lines go, and the statement ends on a new line: a wrapping `(...)` must not land inside a
+  // `-- comment` that ends the file
+  const lines = sql.trimEnd().split('\n');
+  while (lines.length > 1 && /^\s*(--.*)?$/.test(lines[lines.length - 1])) lines.pop();
+  return `${lines.join('\n').replace(/;\s*(--[^\n]*)?$/, '')}\n`;
 }
 
 // ---- tests ---------------------------------------------------------------------------------------

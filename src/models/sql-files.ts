@@ -1,7 +1,6 @@
 // The SQL project under sql/: one file per relation, its layer given by its folder (staging, intermediate,
 // marts) and its dependencies by the `schema.relation` names its text mentions; plus sql/tests, queries that
 // return the rows breaking a rule. Reads the files, checks the layering and orders the models.
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
@@ -67,8 +66,6 @@ export interface SqlProject {
   /** Every model in a valid build order: staging, then intermediate, then marts, dependencies first. */
   models: Model[];
   tests: SqlTest[];
-  /** SHA-256 over every file's path and text: a change means a full rebuild. */
-  fingerprint: string;
 }
 
 export class SqlProjectError extends Error {
@@ -85,22 +82,19 @@ const NAME = /^[a-z][a-z0-9_]*$/;
 
 export function readSqlProject(dir: string): SqlProject {
   if (!existsSync(dir)) throw new SqlProjectError(`no SQL project at ${dir}`);
-  const hash = createHash('sha256');
   const models: Model[] = [];
   for (const layer of LAYERS) {
     for (const path of sqlFiles(join(dir, layer))) {
       const sql = readFileSync(path, 'utf8');
-      hash.update(`${layer}/${basename(path)}\n${sql}\n`);
       models.push(parseModel(layer, path, sql));
     }
   }
   const tests: SqlTest[] = [];
   for (const path of sqlFiles(join(dir, 'tests'))) {
     const sql = readFileSync(path, 'utf8');
-    hash.update(`tests/${basename(path)}\n${sql}\n`);
     tests.push({ name: basename(path, '.sql'), path, sql, rule: grainLine(path, sql), scope: /^-- scope: *all *$/m.test(sql) ? 'all' : 'rebuilt' });
   }
-  return { dir, models: orderModels(models), tests, fingerprint: hash.digest('hex') };
+  return { dir, models: orderModels(models), tests };
 }
 
 function sqlFiles(dir: string): string[] {

@@ -1,6 +1,7 @@
 // What the last models build covered (data/models/_state.json): the manifest entry it read up to, a
-// fingerprint of the SQL and the catalog, and the months each monthly relation has a file for. An
-// incremental build starts from here; without it (or after any change of the SQL or catalog) it is full.
+// fingerprint of the runner and the catalog, one of each model's SQL, and the months each monthly relation
+// has a file for. An incremental build starts from here; without it (or after a change of the runner or the
+// catalog) it is full; a model whose SQL changed is rebuilt in full, with everything downstream of it.
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ManifestEntry } from '../lake/manifest.js';
@@ -14,7 +15,10 @@ export interface ModelsState {
   seq: number;
   /** That entry's hash (absent in states written before it was recorded): the same lake, not another one. */
   head_hash?: string;
+  /** The runner and the catalog (a change means a full build). */
   fingerprint: string;
+  /** SHA-256 of each model's SQL (absent in states written before: then the next build is full). */
+  relations?: Record<string, string>;
   built_at: string;
   /** Monthly relations: the months (YYYY-MM) that have a file. */
   months: Record<string, string[]>;
