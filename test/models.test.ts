@@ -4,7 +4,7 @@
 // /_sim/truth/memberships, the tenant's user timeline and a brute-force as-of join; then one more sync is
 // built incrementally and compared with a --full build; and the warehouse is opened by other readers.
 import { execFile } from 'node:child_process';
-import { cpSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -480,6 +480,13 @@ describe('incremental builds', () => {
     const again = await buildModels(dir, { sqlDir });
     expect(again.reason).not.toMatch(/changed SQL/);
     expect(again.relations.find((r) => r.relation === 'marts.admin_actions')!.rebuiltMonths).toEqual([]);
+
+    // a new test sees every month once, not only the months the build rewrote (here: none)
+    const newTest = join(sqlDir, 'tests', 'activities_all_from_november.sql');
+    writeFileSync(newTest, `-- every activity is from ${months.at(-1)} (false: the lake has ${months.join(', ')})\nselect id, created_at from marts.activities where created_at < '${months.at(-1)}-01'\n`);
+    await expect(buildModels(dir, { sqlDir })).rejects.toThrow(/activities_all_from_november/);
+    rmSync(newTest);
+    expect((await buildModels(dir, { sqlDir })).mode).toBe('incremental');
 
     // a state written before per-model fingerprints means one full build
     const statePath = join(dir, 'models', '_state.json');

@@ -106,6 +106,8 @@ interface BuildContext {
   previous: ModelsState | null;
   /** Incremental builds: relations whose SQL changed since the last build, and everything downstream of them. */
   stale: Set<string>;
+  /** The tests differ from the last build's: they see every month, not only the rebuilt ones. */
+  testsChanged: boolean;
   touched: Set<string>;
   /** Months of the monthly source stream in the lake. */
   universe: string[];
@@ -153,6 +155,7 @@ async function buildLocked(
   // the runner and the catalog: a change means a full build; a model's SQL is fingerprinted on its own
   const fingerprint = createHash('sha256').update(`${RUNNER_VERSION}\n${JSON.stringify(catalog)}`).digest('hex');
   const modelHashes = Object.fromEntries(project.models.map((m) => [m.relation, createHash('sha256').update(m.sql).digest('hex')]));
+  const testsHash = createHash('sha256').update(JSON.stringify(project.tests.map((t) => [t.name, t.sql]))).digest('hex');
   const previous = readState(modelsDir);
   const { mode, reason, stale } = planMode(modelsDir, project, previous, fingerprint, modelHashes, lake, options.full === true);
   const buildDir = join(modelsDir, '_build');
@@ -174,6 +177,8 @@ async function buildLocked(
     mode,
     previous: mode === 'incremental' ? previous : null,
     stale,
+    // a new or changed test has not seen the months this build keeps: it sees every month once
+    testsChanged: previous?.tests !== testsHash,
     touched: mode === 'incremental' ? touchedMonths(lake.entries, previous!.seq, MONTHLY_SOURCE_STREAM) : new Set(),
     universe: [...new Set(lake.files(MONTHLY_SOURCE_STREAM).map((f) => monthOf(f.date)))].sort(),
     sourceStaging: project.models.filter((m) => m.layer === 'staging' && lakeStreams(m.sql).includes(MONTHLY_SOURCE_STREAM)),
@@ -212,6 +217,7 @@ async function buildLocked(
     head_hash: lake.head.hash,
     fingerprint,
     relations: modelHashes,
+    tests: testsHash,
     built_at: new Date().toISOString(),
     months: ctx.months,
   });
@@ -519,15 +525,15 @@ function body(sql: string): string {
 /**
  * Runs sql/tests. In an incremental build a test sees, of each monthly relation, only the months this build
  * wrote, any of them (the months it kept passed the same tests when they were written, and a change of the
- * directory history rewrites every month it alters); a test with `-- scope: all` sees everything. Tables
- * are whole.
+ * directory history rewrites every month it alters); a test with `-- scope: all` sees everything, and so do
+ * all tests once after any of them changed. Tables are whole.
  */
 async function runTests(ctx: BuildContext, tests: SqlTest[]): Promise<{ name: string; ms: number }[]> {
   const passed: { name: string; ms: number }[] = [];
   const failures: TestFailure[] = [];
   // one set of months for every monthly relation, so rules across relations compare like with like
   const months = new Set([...ctx.rebuiltMonths.values()].flat());
-  const scoped = ctx.mode === 'incremental' ? Object.keys(ctx.months).filter((relation) => ctx.months[relation].length > 0) : [];
+  const scoped = ctx.mode === 'incremental' && !ctx.testsChanged ? Object.keys(ctx.months).filter((relation) => ctx.months[relation].length > 0) : [];
   const ordered = scoped.length ? [...tests.filter((t) => t.scope === 'rebuilt'), ...tests.filter((t) => t.scope === 'all')] : tests;
   const fullViews = new Map<string, string>();
   for (const relation of scoped) {

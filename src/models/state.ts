@@ -19,6 +19,8 @@ export interface ModelsState {
   fingerprint: string;
   /** SHA-256 of each model's SQL (absent in states written before: then the next build is full). */
   relations?: Record<string, string>;
+  /** SHA-256 of sql/tests: after a change the tests see every month once. */
+  tests?: string;
   built_at: string;
   /** Monthly relations: the months (YYYY-MM) that have a file. */
   months: Record<string, string[]>;
