@@ -187,6 +187,7 @@ async function ownRequestIds(ctx: SyncContext, page: PageOf<Activity>): Promise<
 }
 
 const ENVELOPE = ['id', 'type', 'organization_id', 'organization_uuid'] as const;
+const ENVELOPE_SET: ReadonlySet<string> = new Set(ENVELOPE);
 const ACTOR_FIELDS: [string, string][] = [
   ['type', 'actor_type'],
   ['user_id', 'actor_user_id'],
@@ -195,6 +196,7 @@ const ACTOR_FIELDS: [string, string][] = [
   ['user_agent', 'actor_user_agent'],
   ['api_key_id', 'actor_api_key_id'],
 ];
+const ACTOR_COLUMNS: ReadonlyMap<string, string> = new Map(ACTOR_FIELDS);
 const CANONICAL_UTC = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/;
 
 /**
@@ -206,9 +208,10 @@ export function activityRow(record: Activity, own: Set<string>): { row: Record<s
   const row: Record<string, unknown> = {};
   // no prototype: a field named `__proto__` is kept as a field instead of silently setting the prototype
   const rest: Record<string, unknown> = Object.create(null);
-  for (const [k, v] of Object.entries(record)) {
+  for (const k of Object.keys(record)) {
     if (k === 'actor' || k === 'created_at') continue;
-    if ((ENVELOPE as readonly string[]).includes(k) && typeof v === 'string') row[k] = v;
+    const v = record[k];
+    if (ENVELOPE_SET.has(k) && typeof v === 'string') row[k] = v;
     else rest[k] = v;
   }
   const created = record.created_at;
@@ -222,9 +225,9 @@ export function activityRow(record: Activity, own: Set<string>): { row: Record<s
   const actor = record.actor as unknown;
   if (actor && typeof actor === 'object' && !Array.isArray(actor)) {
     const actorRest: Record<string, unknown> = Object.create(null);
-    const lifted = new Map(ACTOR_FIELDS);
-    for (const [k, v] of Object.entries(actor)) {
-      const column = lifted.get(k);
+    for (const k of Object.keys(actor)) {
+      const v = (actor as Record<string, unknown>)[k];
+      const column = ACTOR_COLUMNS.get(k);
       if (column && typeof v === 'string') row[column] = v;
       else actorRest[k] = v;
     }
