@@ -73,8 +73,7 @@ export function activityAfter(after: string, params: SqlParams, a: string): stri
 
 export function checkTimeRange(since: Date | null | undefined, until: Date | null | undefined): void {
   if (since && until && Instant.microsOf(since) >= Instant.microsOf(until)) {
-    const text = (d: Date) => new Instant(Instant.microsOf(d)).toIsoMicros();
-    throw userInputError(`"since" (${text(since)}) must be before "until" (${text(until)})`);
+    throw userInputError(`"since" (${Instant.isoMicros(since)}) must be before "until" (${Instant.isoMicros(until)})`);
   }
 }
 

@@ -18,6 +18,11 @@ export class Instant extends Date {
     return value instanceof Instant ? value.micros : BigInt(value.getTime()) * 1000n;
   }
 
+  /** `YYYY-MM-DDTHH:MM:SS.ffffffZ` of any Date (a plain Date's microseconds are 000). */
+  static isoMicros(value: Date): string {
+    return (value instanceof Instant ? value : new Instant(Instant.microsOf(value))).toIsoMicros();
+  }
+
   /** `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
   toIsoMicros(): string {
     const fraction = String(floorMod(this.micros, 1_000_000n)).padStart(6, '0');
@@ -52,8 +57,7 @@ export const DateTime = new GraphQLScalarType<Instant, string>({
   name: 'DateTime',
   description: 'A moment in time: RFC 3339 in UTC with microseconds (2026-10-01T12:00:00.123456Z). Inputs may use any offset and up to nine fractional digits; digits beyond the microsecond are dropped.',
   serialize(value: unknown): string {
-    if (value instanceof Instant) return value.toIsoMicros();
-    if (value instanceof Date && !Number.isNaN(value.getTime())) return new Instant(Instant.microsOf(value)).toIsoMicros();
+    if (value instanceof Date && !Number.isNaN(value.getTime())) return Instant.isoMicros(value);
     if (typeof value === 'string') return parseDateTime(value).toIsoMicros();
     throw new GraphQLError(`DateTime cannot represent ${typeof value} value`);
   },

@@ -47,7 +47,8 @@ const heldHere = new Map<string, LockInfo>();
 export function acquireLock(dataDir: string, command: string): Lock {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, 'lake.lock');
-  const mine = heldHere.get(resolve(path));
+  const key = resolve(path);
+  const mine = heldHere.get(key);
   if (mine) throw new LockedError(mine, path, true);
   const info: LockInfo = { pid: process.pid, host: hostname(), command, started_at: new Date().toISOString() };
   let recoveredFrom: LockInfo | null = null;
@@ -56,7 +57,7 @@ export function acquireLock(dataDir: string, command: string): Lock {
       const fd = openSync(path, 'wx');
       writeSync(fd, JSON.stringify(info) + '\n');
       closeSync(fd);
-      heldHere.set(resolve(path), info);
+      heldHere.set(key, info);
       let released = false;
       return {
         path,
@@ -64,7 +65,7 @@ export function acquireLock(dataDir: string, command: string): Lock {
         release() {
           if (released) return;
           released = true;
-          heldHere.delete(resolve(path));
+          heldHere.delete(key);
           try {
             const current = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
             if (current.pid === process.pid) rmSync(path, { force: true });

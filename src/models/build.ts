@@ -16,7 +16,7 @@ import { Lake, LakeCorruptError } from '../lake/lake.js';
 import { acquireLock } from '../lake/lock.js';
 import { type CatalogEntry, catalogPath, loadCatalog, packageRoot } from './catalog.js';
 import { AS_OF_SOURCES, type Horizon, asOfHorizon } from './horizon.js';
-import { lakeStreams, renderLakeSources, writeManifestTable } from './lake-source.js';
+import { lakeStreams, namesMissingLakeFile, renderLakeSources, writeManifestTable } from './lake-source.js';
 import type { ManifestFile } from '../lake/manifest.js';
 import { type Model, type PreviousColumn, type SqlProject, type SqlTest, readSqlProject } from './sql-files.js';
 import { type ModelsState, STATE_VERSION, clearState, monthOf, readState, touchedMonths, writeState } from './state.js';
@@ -113,6 +113,8 @@ interface BuildContext {
   universe: string[];
   /** Staging models that read the monthly source stream (narrowed to one month for monthly builds). */
   sourceStaging: Model[];
+  /** The month each `month_staging` view currently reads (monthly models of the same month share it). */
+  monthViews: Map<string, string>;
   outputs: Output[];
   warehouse: WarehouseObject[];
   months: Record<string, string[]>;
@@ -182,6 +184,7 @@ async function buildLocked(
     touched: mode === 'incremental' ? touchedMonths(lake.entries, previous!.seq, MONTHLY_SOURCE_STREAM) : new Set(),
     universe: [...new Set(lake.files(MONTHLY_SOURCE_STREAM).map((f) => monthOf(f.date)))].sort(),
     sourceStaging: project.models.filter((m) => m.layer === 'staging' && lakeStreams(m.sql).includes(MONTHLY_SOURCE_STREAM)),
+    monthViews: new Map(),
     outputs: [],
     warehouse: [],
     months: {},
@@ -247,7 +250,8 @@ function planMode(
   const fullBuild = (reason: string) => ({ mode: 'full' as const, reason, stale: new Set<string>() });
   if (full) return fullBuild('requested (--full)');
   if (!previous) return fullBuild('no previous build');
-  if (previous.fingerprint !== fingerprint || !previous.relations) return fullBuild('the catalog or the runner changed since the last build');
+  if (previous.fingerprint !== fingerprint) return fullBuild('the catalog or the runner changed since the last build');
+  if (!previous.relations) return fullBuild('the last build kept no fingerprint per model');
   if (previous.seq > toSeq) return fullBuild(`the lake's manifest ends at entry ${toSeq}, before the last build's ${previous.seq}`);
   const then = lake.entries.find((e) => e.seq === previous.seq);
   if (previous.head_hash !== undefined && previous.seq > 0 && then?.hash !== previous.head_hash) {
@@ -415,9 +419,12 @@ async function narrowToMonth(ctx: BuildContext, sql: string, month: string): Pro
   for (const staging of ctx.sourceStaging) {
     const reference = new RegExp(`\\b${staging.relation.replace('.', '\\.')}\\b`, 'g');
     if (!reference.test(narrowed)) continue;
-    const keep = (f: ManifestFile) => f.stream !== MONTHLY_SOURCE_STREAM || monthOf(f.date) === month;
     const view = `month_staging.${staging.name}`;
-    await ctx.connection.run(`create or replace view ${view} as ${renderLakeSources(body(staging.sql), ctx.lake, manifestTablePath(ctx.modelsDir), keep)}`);
+    if (ctx.monthViews.get(view) !== month) {
+      const keep = (f: ManifestFile) => f.stream !== MONTHLY_SOURCE_STREAM || monthOf(f.date) === month;
+      await ctx.connection.run(`create or replace view ${view} as ${renderLakeSources(body(staging.sql), ctx.lake, manifestTablePath(ctx.modelsDir), keep)}`);
+      ctx.monthViews.set(view, month);
+    }
     narrowed = narrowed.replace(reference, view);
   }
   return narrowed;
@@ -615,6 +622,5 @@ function removeUnwritten(modelsDir: string, keep: Set<string>): void {
 
 function vanishedFile(err: unknown): boolean {
   if (err instanceof LakeCorruptError) return err.problems.every((p) => p.endsWith('committed file is missing'));
-  const message = err instanceof Error ? err.message : '';
-  return /No such file or directory|No files found/i.test(message) && message.includes('/lake/');
+  return namesMissingLakeFile(err instanceof Error ? err.message : '');
 }

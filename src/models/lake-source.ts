@@ -23,6 +23,11 @@ const MANIFEST_COLUMNS: Record<string, string> = {
   prev: 'VARCHAR',
 };
 
+/** DuckDB's error for a lake file a rendered relation names but that is gone (a compaction replaced it). */
+export function namesMissingLakeFile(message: string): boolean {
+  return /No files found|No such file or directory|Cannot open file/i.test(message) && message.includes('/lake/');
+}
+
 /** Which committed files of a stream a rendering reads (default: all). */
 export type FileFilter = (file: ManifestFile) => boolean;
 

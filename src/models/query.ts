@@ -14,6 +14,7 @@ import {
   JsonDuckDBValueConverter,
   StatementType,
 } from '@duckdb/node-api';
+import { namesMissingLakeFile } from './lake-source.js';
 import { warehousePath } from './warehouse.js';
 
 export const OUTPUT_FORMATS = ['table', 'json', 'csv'] as const;
@@ -178,7 +179,7 @@ function rethrow(err: unknown): never {
         'The models are rebuilt with `compliance-lake models build`.',
     );
   }
-  if (/No files found|No such file or directory|Cannot open file/i.test(message) && message.includes('/lake/')) {
+  if (namesMissingLakeFile(message)) {
     throw new QueryError(
       `a lake file this warehouse's staging views name is gone: a compaction (after \`sync\` or \`compact\`) replaced it ` +
         'since the last `compliance-lake models build`. Run `compliance-lake models build` (incremental, quick) and query again; ' +
