@@ -122,6 +122,9 @@ describe('the daemon against the live simulator', () => {
   });
 
   test('/metrics: per-stream lag, last success, records, errors, requests; model build gauges', async () => {
+    // GraphQL sees a job's fresh data as soon as its model build swaps the warehouse in, a moment before the
+    // job itself ends and is counted: wait for a scheduled activities job to have ended
+    await until('an activities job to be counted', async () => daemon.status().jobs.activities?.lastResult === 'success');
     const res = await fetch(`${daemon.healthUrl}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -160,6 +163,8 @@ describe('the daemon against the live simulator', () => {
   });
 
   test('jobs never overlapped; each had one start and one end log line; no secret in any log line', async () => {
+    // the reconcile schedule fires every 3 s: on a fast machine the tests before may take less
+    await until('a reconcile job to have run', async () => logs.lines.some((l) => /job: start .*job: 'reconcile'/.test(l)));
     const state = StateStore.open(data.dir, { readonly: true });
     const runs = state.runs().sort((a, b) => (a.startedAt < b.startedAt ? -1 : 1));
     state.close();
