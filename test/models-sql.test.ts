@@ -80,7 +80,7 @@ describe('the SQL project', () => {
         ),
       ),
     );
-    expect(project.models.find((m) => m.relation === 'marts.activities')!.materialized).toEqual({ kind: 'monthly', columns: ['created_at'] });
+    expect(project.models.find((m) => m.relation === 'marts.activities')!.materialized).toEqual({ kind: 'monthly', columns: ['created_at'], fold: ['id'] });
     expect(project.tests.length).toBeGreaterThanOrEqual(15);
     for (const t of project.tests) expect(t.rule.length, t.path).toBeGreaterThan(10);
   });
@@ -95,6 +95,7 @@ describe('the SQL project', () => {
       ['marts/things.sql', '-- one row per thing\n-- materialized: incremental\n-- previous: id varchar\nselect 1 as id', /reads its previous output as previous\.things/],
       ['marts/things.sql', '-- one row per thing\n-- previous: id varchar\nselect * from previous.activities', /only its own previous output \(previous\.things\), not previous\.activities/],
       ['marts/things.sql', '-- one row per thing\n-- materialized: incremental\n-- previous: id varchar, bad\nselect * from previous.things', /"bad" in `-- previous:` is not `name type`/],
+      ['marts/things.sql', '-- one row per thing\n-- materialized: table fold(id)\nselect 1 as id', /fold\(key, \.\.\.\) goes with monthly\(column, \.\.\.\)/],
     ];
     for (const [file, sql, error] of cases) {
       const copy = sqlCopy();

@@ -4,12 +4,15 @@
 // /_sim/truth/memberships, the tenant's user timeline and a brute-force as-of join; then one more sync is
 // built incrementally and compared with a --full build; and the warehouse is opened by other readers.
 import { execFile } from 'node:child_process';
-import { cpSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ActivityCursor } from '../src/extract/activities.js';
+import { compactPartition } from '../src/lake/compact.js';
+import { openDuck, sqlString } from '../src/lake/duck.js';
 import { Lake } from '../src/lake/lake.js';
+import { sha256File } from '../src/lake/writer.js';
 import { type BuildReport, buildModels } from '../src/models/build.js';
 import { openWarehouse, warehouseRows } from '../src/models/query.js';
 import { monthOf } from '../src/models/state.js';
@@ -424,6 +427,7 @@ describe('incremental builds', () => {
     expect(report.mode).toBe('incremental');
     const activities = report.relations.find((r) => r.relation === 'marts.activities')!;
     expect(activities.rebuiltMonths).toEqual(touched);
+    expect(activities.foldedMonths).toEqual(touched); // the last build's month plus the new rows
     expect(activities.keptMonths).toBe(months.length - 1);
     const admin = report.relations.find((r) => r.relation === 'marts.admin_actions')!;
     expect(admin.rebuiltMonths).toEqual(touched);
@@ -450,6 +454,52 @@ describe('incremental builds', () => {
     // the sync took new directory snapshots, so the folding had something to fold
     expect(incremental['intermediate.int_directory_snapshots_numbered'].length).toBeGreaterThan(snapshotsBefore);
     expect(full.relations.find((r) => r.relation === 'intermediate.int_user_snapshots_collapsed')!.folded).toBe(false);
+  });
+
+  test('a folded month equals a rebuilt one: redeliveries add nothing, late activities are sorted in, compacted files count once', async () => {
+    const lake = Lake.open(dir);
+    const month = [...new Set(lake.files('activities').map((f) => monthOf(f.date)))].sort().at(-1)!;
+    const [early, second] = [...new Set(lake.files('activities').filter((f) => monthOf(f.date) === month).map((f) => f.date))].sort();
+    const monthFile = join(dir, 'models', 'marts', 'activities', `month=${month}`, 'data.parquet');
+    const count = async () => Number((await warehouseRows(dir, `select count(*) as n from marts.activities`))[0].n);
+    const rowsBefore = await count();
+
+    // 1. a redelivery the sync did not catch (same activities, extracted again): the month has every row already
+    await commitCrafted(dir, second, `select * replace (_extracted_at + interval 1 hour as _extracted_at) from {files} order by created_at limit 7`);
+    const redelivered = await buildModels(dir);
+    const of = (report: BuildReport) => report.relations.find((r) => r.relation === 'marts.activities')!;
+    expect(redelivered.mode).toBe('incremental');
+    expect(of(redelivered).rebuiltMonths).toEqual([]);
+    expect(of(redelivered).foldedMonths).toEqual([]);
+    expect(await count()).toBe(rowsBefore);
+
+    // 2. another redelivery, three activities indexed late into the month's first day, a compaction of that day
+    // (its new file repeats every row the day had), and one more sync
+    await commitCrafted(dir, second, `select * replace (_extracted_at + interval 2 hour as _extracted_at) from {files} order by created_at desc limit 5`);
+    await commitCrafted(dir, early, `select * replace (id || '_late' as id, _extracted_at + interval 3 hour as _extracted_at) from {files} order by created_at limit 3`);
+    const duck = await openDuck({ dataDir: dir });
+    try {
+      await compactPartition(Lake.open(dir), { stream: 'activities', date: early }, { runId: 'run_test_fold_compact', duck });
+    } finally {
+      duck.close();
+    }
+    sim.clock.advance(2 * HOUR);
+    await syncOk();
+    const folded = await buildModels(dir);
+    expect(of(folded).foldedMonths).toEqual([month]);
+    const after = await count();
+    expect(after).toBeGreaterThan(rowsBefore + 3);
+    // the late activities sort before the last build's last row: the month was sorted again
+    const times = (await warehouseRows(dir, `select epoch_us(created_at) as t from read_parquet('${monthFile}')`)).map((r) => Number(r.t));
+    expect(times.every((t, i) => i === 0 || times[i - 1] <= t)).toBe(true);
+    expect(await warehouseRows(dir, `select count(*) as n from marts.activities where id like '%_late'`)).toEqual([{ n: 3 }]);
+
+    const dump = () => warehouseRows(dir, `select * from marts.activities order by all`);
+    const incremental = await dump();
+    expect(incremental).toHaveLength(after);
+    const full = await buildModels(dir, { full: true });
+    expect(of(full).foldedMonths).toEqual([]);
+    expect(await dump()).toEqual(incremental);
   });
 
   test('a changed model is rebuilt in full with what reads it; the rest stays incremental; the result equals a --full build', async () => {
@@ -498,6 +548,47 @@ describe('incremental builds', () => {
     expect(await dump()).toEqual(before);
   });
 });
+
+/**
+ * Commits, as one appended file of `date`'s activities partition, the rows of `select` over that partition's
+ * committed files (`{files}`): a delivery the sync itself would not have written, for the fold's edge cases.
+ */
+async function commitCrafted(dataDir: string, date: string, select: string): Promise<void> {
+  const lake = Lake.open(dataDir);
+  const files = lake.files('activities').filter((f) => f.date === date).map((f) => sqlString(lake.absolute(f)));
+  const stagedPath = join(dataDir, 'staging', `crafted-${date}-${Date.now()}.parquet`);
+  mkdirSync(dirname(stagedPath), { recursive: true });
+  const duck = await openDuck({ dataDir });
+  try {
+    await duck.run(`copy (${select.replace('{files}', `read_parquet([${files.join(', ')}])`)}) to ${sqlString(stagedPath)} (format parquet)`);
+    const [stats] = await duck.all(`select count(*) as n, min(id) as first_id, max(id) as last_id from read_parquet(${sqlString(stagedPath)})`);
+    const runId = `run_crafted_${Date.now()}`;
+    lake.commit(
+      [
+        {
+          stagedPath,
+          path: `activities/date=${date}/${runId}.parquet`,
+          stream: 'activities',
+          date,
+          sha256: await sha256File(stagedPath),
+          bytes: statSync(stagedPath).size,
+          rows: Number(stats.n),
+          min_time: null,
+          max_time: null,
+          first_id: stats.first_id as string,
+          last_id: stats.last_id as string,
+          endpoint: '/v1/compliance/activities',
+          params: {},
+          run_id: runId,
+          request_ids: [],
+        },
+      ],
+      { kind: 'append', run_id: runId, stream: 'activities', committed_at: new Date().toISOString(), removed: [], coverage: [], request_ids: [] },
+    );
+  } finally {
+    duck.close();
+  }
+}
 
 describe('the warehouse for analysts', () => {
   const childQuery = (mode: 'READ_ONLY' | 'READ_WRITE', sql: string) =>

@@ -1,5 +1,5 @@
 -- one row per activity
--- materialized: monthly(created_at)
+-- materialized: monthly(created_at) fold(id)
 -- Deduplicated on id, with its category from the activity-type catalog (types the catalog does not know are
 -- 'other'); `details` holds the type-specific fields, `actor_details` the actor's fields without a column.
 with activities as (

@@ -49,6 +49,8 @@ export interface RelationReport {
   /** Monthly relations: the months written by this build, and how many were kept from the last one. */
   rebuiltMonths?: string[];
   keptMonths?: number;
+  /** `fold(...)` monthly relations: the rebuilt months written as the last build's file plus the new rows. */
+  foldedMonths?: string[];
   /** Incremental relations: whether this build started from the previous output (false: from nothing). */
   folded?: boolean;
   ms: number;
@@ -109,6 +111,8 @@ interface BuildContext {
   /** The tests differ from the last build's: they see every month, not only the rebuilt ones. */
   testsChanged: boolean;
   touched: Set<string>;
+  /** Incremental builds: the lake files (paths) entries after the last build's added, compactions included. */
+  addedSince: Set<string>;
   /** Months of the monthly source stream in the lake. */
   universe: string[];
   /** Staging models that read the monthly source stream (narrowed to one month for monthly builds). */
@@ -182,6 +186,7 @@ async function buildLocked(
     // a new or changed test has not seen the months this build keeps: it sees every month once
     testsChanged: previous?.tests !== testsHash,
     touched: mode === 'incremental' ? touchedMonths(lake.entries, previous!.seq, MONTHLY_SOURCE_STREAM) : new Set(),
+    addedSince: new Set(mode === 'incremental' ? lake.entries.filter((e) => e.seq > previous!.seq).flatMap((e) => e.added.map((f) => f.path)) : []),
     universe: [...new Set(lake.files(MONTHLY_SOURCE_STREAM).map((f) => monthOf(f.date)))].sort(),
     sourceStaging: project.models.filter((m) => m.layer === 'staging' && lakeStreams(m.sql).includes(MONTHLY_SOURCE_STREAM)),
     monthViews: new Map(),
@@ -370,28 +375,32 @@ async function buildModel(ctx: BuildContext, model: Model): Promise<RelationRepo
       return { relation: model.relation, materialized: 'table', rows: await parquetRows(ctx, [tmp]), ms: Date.now() - started };
     }
     if (m.kind === 'incremental') return await buildIncremental(ctx, model, sql, m.previous, started);
-    return await buildMonthly(ctx, model, sql, m.columns, started);
+    return await buildMonthly(ctx, model, sql, m.columns, m.fold, started);
   } catch (err) {
     if (err instanceof ModelBuildError) throw err;
     throw new ModelBuildError(`${relative(process.cwd(), model.path) || model.path} (${model.relation}): ${(err as Error).message}`);
   }
 }
 
-async function buildMonthly(ctx: BuildContext, model: Model, sql: string, columns: string[], started: number): Promise<RelationReport> {
+async function buildMonthly(ctx: BuildContext, model: Model, sql: string, columns: string[], fold: string[] | undefined, started: number): Promise<RelationReport> {
   const [column] = columns;
-  const rebuild = await monthsToRebuild(ctx, model);
-  const kept = ctx.universe.filter((m) => !rebuild.includes(m));
+  const { months: rebuild, foldable } = await monthsToRebuild(ctx, model);
+  const written: string[] = [];
+  const folded: string[] = [];
   for (const month of rebuild) {
-    const from = `timestamptz '${month}-01 00:00:00+00'`;
-    const monthSql =
-      `select * from (${sql}) as model where ${column} >= ${from} and ${column} < ${from} + interval 1 month ` +
-      `order by ${columns.join(', ')}`;
     const tmp = tmpPath(ctx, model.relation, month);
-    await copyToParquet(ctx, await narrowToMonth(ctx, monthSql, month), tmp);
+    const outcome = fold && foldable.has(month) ? await foldMonth(ctx, sql, columns, fold, month, finalPath(ctx.modelsDir, model.relation, month), tmp) : 'rebuild';
+    if (outcome === 'unchanged') continue; // every row of the new files was there already: the file stays
+    if (outcome === 'folded') folded.push(month);
+    else {
+      const monthSql = `select * from (${sql}) as model where ${inMonth(column, month)} order by ${columns.join(', ')}`;
+      await copyToParquet(ctx, await narrowToMonth(ctx, monthSql, month), tmp);
+    }
     ctx.outputs.push({ tmp, final: finalPath(ctx.modelsDir, model.relation, month) });
+    written.push(month);
   }
-  const buildFiles = ctx.universe.map((m) => (rebuild.includes(m) ? tmpPath(ctx, model.relation, m) : finalPath(ctx.modelsDir, model.relation, m)));
-  ctx.rebuiltMonths.set(model.relation, rebuild);
+  const buildFiles = ctx.universe.map((m) => (written.includes(m) ? tmpPath(ctx, model.relation, m) : finalPath(ctx.modelsDir, model.relation, m)));
+  ctx.rebuiltMonths.set(model.relation, written);
   const finalFiles = ctx.universe.map((m) => finalPath(ctx.modelsDir, model.relation, m));
   const empty = buildFiles.length === 0 ? await emptyRelation(ctx, sql) : null;
   await ctx.connection.run(`create view ${model.relation} as ${empty ?? readParquetSql(buildFiles)}`);
@@ -401,10 +410,65 @@ async function buildMonthly(ctx: BuildContext, model: Model, sql: string, column
     relation: model.relation,
     materialized: 'monthly',
     rows: await parquetRows(ctx, buildFiles),
-    rebuiltMonths: rebuild,
-    keptMonths: kept.length,
+    rebuiltMonths: written,
+    keptMonths: ctx.universe.length - written.length,
+    ...(fold ? { foldedMonths: folded } : {}),
     ms: Date.now() - started,
   };
+}
+
+/** `<column>` within the UTC month. */
+function inMonth(column: string, month: string): string {
+  const from = `timestamptz '${month}-01 00:00:00+00'`;
+  return `${column} >= ${from} and ${column} < ${from} + interval 1 month`;
+}
+
+/**
+ * Folds a month of a `fold(key)` model: the rows the model gives for the activity files of the month committed
+ * since the last build (appends, and compactions, whose files repeat rows the month has), less those whose
+ * key the last build's file of the month has, appended to that file. The file stays sorted: the new rows
+ * are sorted and follow the old ones, or, when one sorts before the last old row (an activity indexed
+ * late), the month is sorted again. 'unchanged': no new row (nothing written); 'rebuild': the last file's
+ * columns are not the model's (the caller rebuilds the month).
+ */
+async function foldMonth(
+  ctx: BuildContext,
+  sql: string,
+  columns: string[],
+  key: string[],
+  month: string,
+  previousFile: string,
+  tmp: string,
+): Promise<'folded' | 'unchanged' | 'rebuild'> {
+  const previous = readParquetSql([previousFile]);
+  const newSql = await narrowToMonth(ctx, `select * from (${sql}) as model where ${inMonth(columns[0], month)}`, month, true);
+  const sameKey = key.map((k) => `kept.${k} = model.${k}`).join(' and ');
+  await ctx.connection.run(
+    `create or replace temp table fold_rows as select * from (${newSql}) as model ` +
+      `where not exists (select 1 from (${previous}) as kept where ${sameKey})`,
+  );
+  try {
+    const shape = async (relation: string) => (await describe(ctx, relation)).map((c) => `${c.column_name} ${c.column_type}`).join(', ');
+    if ((await shape(previous)) !== (await shape('select * from fold_rows'))) return 'rebuild';
+    // several sort columns: a tie on the first may need the others, so only a strictly later first value follows
+    const late = columns.length > 1 ? '<=' : '<';
+    const reader = await ctx.connection.runAndReadAll(
+      `select count(*) as n, coalesce(min(${columns[0]}) ${late} (select max(${columns[0]}) from (${previous}) as kept), false) as late from fold_rows`,
+    );
+    const [{ n, late: isLate }] = reader.getRowObjectsJS() as { n: bigint; late: boolean }[];
+    if (Number(n) === 0) return 'unchanged';
+    const order = columns.join(', ');
+    await copyToParquet(
+      ctx,
+      isLate
+        ? `select * from (${previous} union all select * from fold_rows) as month order by ${order}`
+        : `${previous} union all (select * from fold_rows order by ${order})`,
+      tmp,
+    );
+    return 'folded';
+  } finally {
+    await ctx.connection.run('drop table if exists fold_rows');
+  }
 }
 
 /**
@@ -414,16 +478,18 @@ async function buildMonthly(ctx: BuildContext, model: Model, sql: string, column
  * file of six years (400 ms per view and month at 2 000 files). A monthly model partitioned on another
  * column than the activity's created_at must not read those views (schema/models.md).
  */
-async function narrowToMonth(ctx: BuildContext, sql: string, month: string): Promise<string> {
+async function narrowToMonth(ctx: BuildContext, sql: string, month: string, onlyAddedSince = false): Promise<string> {
   let narrowed = sql;
+  const scope = onlyAddedSince ? `${month}, added since the last build` : month;
   for (const staging of ctx.sourceStaging) {
     const reference = new RegExp(`\\b${staging.relation.replace('.', '\\.')}\\b`, 'g');
     if (!reference.test(narrowed)) continue;
     const view = `month_staging.${staging.name}`;
-    if (ctx.monthViews.get(view) !== month) {
-      const keep = (f: ManifestFile) => f.stream !== MONTHLY_SOURCE_STREAM || monthOf(f.date) === month;
+    if (ctx.monthViews.get(view) !== scope) {
+      const keep = (f: ManifestFile) =>
+        f.stream !== MONTHLY_SOURCE_STREAM || (monthOf(f.date) === month && (!onlyAddedSince || ctx.addedSince.has(f.path)));
       await ctx.connection.run(`create or replace view ${view} as ${renderLakeSources(body(staging.sql), ctx.lake, manifestTablePath(ctx.modelsDir), keep)}`);
-      ctx.monthViews.set(view, month);
+      ctx.monthViews.set(view, scope);
     }
     narrowed = narrowed.replace(reference, view);
   }
@@ -491,12 +557,18 @@ async function renderLiterals(ctx: BuildContext, sql: string): Promise<string> {
 
 /**
  * Full: every month. Incremental: months new lake files touched, months the last build did not have, and
- * the months from the earliest change of any history the model joins as of the event time.
+ * the months from the earliest change of any history the model joins as of the event time. `foldable`: the
+ * months rebuilt only because new files touched them (the last build's file of the month is still right).
  */
-async function monthsToRebuild(ctx: BuildContext, model: Model): Promise<string[]> {
-  if (ctx.mode === 'full' || !ctx.previous || ctx.stale.has(model.relation)) return [...ctx.universe];
+async function monthsToRebuild(ctx: BuildContext, model: Model): Promise<{ months: string[]; foldable: Set<string> }> {
+  if (ctx.mode === 'full' || !ctx.previous || ctx.stale.has(model.relation)) return { months: [...ctx.universe], foldable: new Set() };
   const had = new Set(ctx.previous.months[model.relation] ?? []);
+  const foldable = new Set(ctx.universe.filter((m) => ctx.touched.has(m) && had.has(m)));
   const months = new Set(ctx.universe.filter((m) => ctx.touched.has(m) || !had.has(m)));
+  const forced = (m: string) => {
+    months.add(m);
+    foldable.delete(m);
+  };
   for (const ref of model.refs) {
     if (!AS_OF_SOURCES[ref]) continue;
     let horizon = ctx.horizons.get(ref);
@@ -505,10 +577,10 @@ async function monthsToRebuild(ctx: BuildContext, model: Model): Promise<string[
       horizon = await asOfHorizon(ctx.connection, ref, existsSync(previousFile) ? previousFile : null);
       ctx.horizons.set(ref, horizon);
     }
-    if (horizon.kind === 'all') return [...ctx.universe];
-    if (horizon.kind === 'from') for (const m of ctx.universe) if (m >= horizon.month) months.add(m);
+    if (horizon.kind === 'all') return { months: [...ctx.universe], foldable: new Set() };
+    if (horizon.kind === 'from') for (const m of ctx.universe) if (m >= horizon.month) forced(m);
   }
-  return ctx.universe.filter((m) => months.has(m));
+  return { months: ctx.universe.filter((m) => months.has(m)), foldable };
 }
 
 /** A relation with the model's columns and no rows (a monthly model before the lake has any month). */

@@ -15,11 +15,17 @@ const SCHEMAS = ['seeds', ...LAYERS] as const;
  * How a model is kept: a view (staging, and cheap models), one Parquet file (`table`), or one Parquet file per
  * UTC month of a timestamp column (`monthly(created_at, id)`: the first column partitions, all of them sort
  * the rows within a file), so an incremental build rewrites only the months new data touches.
+ *
+ * `monthly(created_at) fold(id)`: a month the last build wrote and new lake files touched is not recomputed
+ * from every file of the month: the build keeps the month's file and appends the rows the model gives for
+ * the activity files committed since, less those whose key the month already has. That is the same result
+ * only for a model whose every row comes from one source row, the same for every delivery of it (no
+ * aggregate, no window across rows, no join to a history that changes): schema/models.md.
  */
 export type Materialization =
   | { kind: 'view' }
   | { kind: 'table' }
-  | { kind: 'monthly'; columns: string[] }
+  | { kind: 'monthly'; columns: string[]; fold?: string[] }
   | { kind: 'incremental'; previous: PreviousColumn[] };
 
 /**
@@ -140,16 +146,23 @@ function parseModel(layer: Layer, path: string, sql: string): Model {
   return { layer, name, relation: `${layer}.${name}`, path, sql, grain, materialized, refs };
 }
 
-/** `-- materialized: view | table | monthly(column, ...)` on a line of the header comment overrides the layer's default. */
+/**
+ * `-- materialized: view | table | monthly(column, ...) [fold(key, ...)] | incremental` on a line of the header
+ * comment overrides the layer's default.
+ */
 function materialization(layer: Layer, path: string, sql: string): Materialization {
-  const m = /^-- materialized: *(\w+)(?:\(([\w, ]+)\))? *$/m.exec(sql);
+  const m = /^-- materialized: *(\w+)(?:\(([\w, ]+)\))?(?: +fold\(([\w, ]+)\))? *$/m.exec(sql);
   if (!m) return DEFAULT_MATERIALIZATION[layer];
   if (layer === 'staging' && m[1] !== 'view') throw new SqlProjectError(`${path}: staging models are views over the lake`);
+  const names = (list: string | undefined) => (list ?? '').split(',').map((c) => c.trim()).filter((c) => NAME.test(c));
+  if (m[3] !== undefined && (m[1] !== 'monthly' || names(m[3]).length === 0)) {
+    throw new SqlProjectError(`${path}: fold(key, ...) goes with monthly(column, ...) and names the key columns: "${m[0].slice(3)}"`);
+  }
   if (m[1] === 'view' || m[1] === 'table') return { kind: m[1] };
   if (m[1] === 'incremental' && !m[2]) return { kind: 'incremental', previous: previousColumns(path, sql) };
-  const columns = (m[2] ?? '').split(',').map((c) => c.trim()).filter((c) => NAME.test(c));
-  if (m[1] === 'monthly' && columns.length > 0) return { kind: 'monthly', columns };
-  throw new SqlProjectError(`${path}: unknown materialization "${m[0].slice(3)}" (view, table, monthly(column, ...) or incremental)`);
+  const columns = names(m[2]);
+  if (m[1] === 'monthly' && columns.length > 0) return m[3] === undefined ? { kind: 'monthly', columns } : { kind: 'monthly', columns, fold: names(m[3]) };
+  throw new SqlProjectError(`${path}: unknown materialization "${m[0].slice(3)}" (view, table, monthly(column, ...) [fold(key, ...)] or incremental)`);
 }
 
 const TYPE = /^[A-Za-z][A-Za-z0-9_]*(\[\])?$/;
