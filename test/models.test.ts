@@ -4,7 +4,7 @@
 // /_sim/truth/memberships, the tenant's user timeline and a brute-force as-of join; then one more sync is
 // built incrementally and compared with a --full build; and the warehouse is opened by other readers.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -427,7 +427,8 @@ describe('incremental builds', () => {
     expect(report.mode).toBe('incremental');
     const activities = report.relations.find((r) => r.relation === 'marts.activities')!;
     expect(activities.rebuiltMonths).toEqual(touched);
-    expect(activities.foldedMonths).toEqual(touched); // the last build's month plus the new rows
+    expect(activities.foldedMonths).toEqual(touched); // the last build's month plus the new rows, as a part file
+    expect(readdirSync(join(dir, 'models', 'marts', 'activities', `month=${touched[0]}`)).sort()).toEqual(['data.parquet', `fold-${lake.head.seq}.parquet`]);
     expect(activities.keptMonths).toBe(months.length - 1);
     const admin = report.relations.find((r) => r.relation === 'marts.admin_actions')!;
     expect(admin.rebuiltMonths).toEqual(touched);
@@ -460,9 +461,11 @@ describe('incremental builds', () => {
     const lake = Lake.open(dir);
     const month = [...new Set(lake.files('activities').map((f) => monthOf(f.date)))].sort().at(-1)!;
     const [early, second] = [...new Set(lake.files('activities').filter((f) => monthOf(f.date) === month).map((f) => f.date))].sort();
-    const monthFile = join(dir, 'models', 'marts', 'activities', `month=${month}`, 'data.parquet');
     const count = async () => Number((await warehouseRows(dir, `select count(*) as n from marts.activities`))[0].n);
     const rowsBefore = await count();
+    const monthDir = join(dir, 'models', 'marts', 'activities', `month=${month}`);
+    const parts = () => readdirSync(monthDir).filter((f) => f !== 'data.parquet');
+    expect(parts()).toEqual([]); // the test before ended with a --full build
 
     // 1. a redelivery the sync did not catch (same activities, extracted again): the month has every row already
     await commitCrafted(dir, second, `select * replace (_extracted_at + interval 1 hour as _extracted_at) from {files} order by created_at limit 7`);
@@ -485,13 +488,27 @@ describe('incremental builds', () => {
     }
     sim.clock.advance(2 * HOUR);
     await syncOk();
-    const folded = await buildModels(dir);
+    // at most one part file per month besides data.parquet: this fold writes it
+    const folded = await buildModels(dir, { maxFoldParts: 1 });
     expect(of(folded).foldedMonths).toEqual([month]);
+    expect(parts()).toEqual([`fold-${Lake.open(dir).head.seq}.parquet`]);
+    expect(await count()).toBeGreaterThan(rowsBefore + 3);
+    expect(await warehouseRows(dir, `select count(*) as n from marts.activities where id like '%_late'`)).toEqual([{ n: 3 }]);
+    const sorted = async (file: string) => {
+      const times = (await warehouseRows(dir, `select epoch_us(created_at) as t from read_parquet('${join(monthDir, file)}')`)).map((r) => Number(r.t));
+      return times.every((t, i) => i === 0 || times[i - 1] <= t);
+    };
+    for (const file of readdirSync(monthDir)) expect(await sorted(file), file).toBe(true);
+
+    // 3. the next fold would make two parts: the month is one file again, sorted again (the late activities
+    // sort before the last rows of data.parquet)
+    sim.clock.advance(HOUR);
+    await syncOk();
+    const rewritten = await buildModels(dir, { maxFoldParts: 1 });
+    expect(of(rewritten).foldedMonths).toEqual([month]);
+    expect(readdirSync(monthDir)).toEqual(['data.parquet']);
+    expect(await sorted('data.parquet')).toBe(true);
     const after = await count();
-    expect(after).toBeGreaterThan(rowsBefore + 3);
-    // the late activities sort before the last build's last row: the month was sorted again
-    const times = (await warehouseRows(dir, `select epoch_us(created_at) as t from read_parquet('${monthFile}')`)).map((r) => Number(r.t));
-    expect(times.every((t, i) => i === 0 || times[i - 1] <= t)).toBe(true);
     expect(await warehouseRows(dir, `select count(*) as n from marts.activities where id like '%_late'`)).toEqual([{ n: 3 }]);
 
     const dump = () => warehouseRows(dir, `select * from marts.activities order by all`);

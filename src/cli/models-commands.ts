@@ -88,12 +88,19 @@ export function formatBuildReport(report: BuildReport): string {
     let what = `${r.materialized.padEnd(11)}  ${rows.padStart(12)}`;
     if (r.materialized === 'monthly') {
       const rebuilt = r.rebuiltMonths ?? [];
-      what += `  rebuilt ${rebuilt.length ? rebuilt.join(', ') : 'no month'}; kept ${r.keptMonths ?? 0}`;
+      const folded = new Set(r.foldedMonths ?? []);
+      const months = rebuilt.map((m) => (folded.has(m) ? `${m} (folded)` : m));
+      what += `  rebuilt ${months.length ? months.join(', ') : 'no month'}; kept ${r.keptMonths ?? 0}`;
     }
     if (r.materialized === 'incremental') what += r.folded ? '  folded into the last build' : '  from nothing (no usable last build)';
     lines.push(`  ${r.relation.padEnd(width)}  ${what}  ${(r.ms / 1000).toFixed(2)} s`);
   }
   lines.push(`  tests: ${report.tests.length} passed`);
-  lines.push(`warehouse: ${report.warehouse} (${(report.ms / 1000).toFixed(1)} s)`);
+  const p = report.phases;
+  const s = (ms: number) => (ms / 1000).toFixed(1);
+  lines.push(
+    `warehouse: ${report.warehouse} (${s(report.ms)} s: manifest and plan ${s(p.open)}, models ${s(p.models)}, tests ${s(p.tests)}, ` +
+      `publish ${s(p.publish)}, warehouse ${s(p.warehouse)})`,
+  );
   return lines.join('\n');
 }

@@ -28,6 +28,12 @@ export const RUNNER_VERSION = 1;
 const MONTHLY_SOURCE_STREAM = 'activities';
 /** Rows of a failing test shown in the error. */
 const SHOWN_FAILING_ROWS = 5;
+/**
+ * A folded month holds at most this many part files besides its data.parquet; the fold that would add one
+ * more rewrites the month into one file instead. A daemon builds after every sync (every minute by default),
+ * so most folds write only their new rows.
+ */
+export const MAX_FOLD_PARTS = 8;
 
 export interface BuildOptions {
   /** Rebuild everything. */
@@ -39,6 +45,8 @@ export interface BuildOptions {
   /** DuckDB memory limit of the build (default 1GB); larger intermediate results spill to data/models/_build. */
   memoryLimit?: string;
   threads?: number;
+  /** Part files a folded month may have besides its data.parquet (default MAX_FOLD_PARTS). */
+  maxFoldParts?: number;
 }
 
 export interface RelationReport {
@@ -49,7 +57,7 @@ export interface RelationReport {
   /** Monthly relations: the months written by this build, and how many were kept from the last one. */
   rebuiltMonths?: string[];
   keptMonths?: number;
-  /** `fold(...)` monthly relations: the rebuilt months written as the last build's file plus the new rows. */
+  /** `fold(...)` monthly relations: the rebuilt months that kept the last build's rows and only added the new ones. */
   foldedMonths?: string[];
   /** Incremental relations: whether this build started from the previous output (false: from nothing). */
   folded?: boolean;
@@ -67,6 +75,8 @@ export interface BuildReport {
   tests: { name: string; ms: number }[];
   warehouse: string;
   ms: number;
+  /** Where the time went (ms): reading the manifest and planning, the models, the tests, renaming the new files into place, writing the warehouse. */
+  phases: { open: number; models: number; tests: number; publish: number; warehouse: number };
 }
 
 export interface TestFailure {
@@ -122,8 +132,15 @@ interface BuildContext {
   outputs: Output[];
   warehouse: WarehouseObject[];
   months: Record<string, string[]>;
+  /** Monthly relations: the part files besides data.parquet of the months that have some (see foldMonth). */
+  parts: Record<string, Record<string, string[]>>;
   /** Monthly relations: the months this build wrote (what the tests see, see runTests). */
   rebuiltMonths: Map<string, string[]>;
+  /** Monthly relations: each month's files as this build reads them (new ones under _build/). */
+  monthFiles: Map<string, Map<string, string[]>>;
+  /** Files of the last build this one replaces without a file of the same name (published, then deleted). */
+  obsolete: string[];
+  maxFoldParts: number;
   horizons: Map<string, Horizon>;
 }
 
@@ -156,6 +173,13 @@ async function buildLocked(
   options: BuildOptions,
 ): Promise<BuildReport> {
   const started = Date.now();
+  const phases = { open: 0, models: 0, tests: 0, publish: 0, warehouse: 0 };
+  let mark = started;
+  const lap = (phase: keyof typeof phases) => {
+    const now = Date.now();
+    phases[phase] += now - mark;
+    mark = now;
+  };
   const lake = Lake.open(dataDir);
   const toSeq = lake.head.seq;
   // the runner and the catalog: a change means a full build; a model's SQL is fingerprinted on its own
@@ -193,7 +217,11 @@ async function buildLocked(
     outputs: [],
     warehouse: [],
     months: {},
+    parts: {},
     rebuiltMonths: new Map(),
+    monthFiles: new Map(),
+    obsolete: [],
+    maxFoldParts: options.maxFoldParts ?? MAX_FOLD_PARTS,
     horizons: new Map(),
   };
   const relations: RelationReport[] = [];
@@ -206,8 +234,11 @@ async function buildLocked(
     for (const schema of ['seeds', 'staging', 'intermediate', 'marts', 'previous', 'month_staging']) await connection.run(`create schema ${schema}`);
     relations.push(await loadCatalogSeed(ctx, catalog));
     await writeManifestTable(lake, connection, manifestTablePath(modelsDir), buildDir);
+    lap('open');
     for (const model of project.models) relations.push(await buildModel(ctx, model));
+    lap('models');
     tests = await runTests(ctx, project.tests);
+    lap('tests');
   } catch (err) {
     connection.closeSync();
     instance.closeSync();
@@ -218,7 +249,9 @@ async function buildLocked(
   instance.closeSync();
 
   publish(ctx);
+  lap('publish');
   const warehouse = await writeWarehouse(dataDir, ctx.warehouse);
+  lap('warehouse');
   writeState(modelsDir, {
     version: STATE_VERSION,
     seq: toSeq,
@@ -228,6 +261,7 @@ async function buildLocked(
     tests: testsHash,
     built_at: new Date().toISOString(),
     months: ctx.months,
+    parts: ctx.parts,
   });
   rmSync(buildDir, { recursive: true, force: true });
   return {
@@ -239,6 +273,7 @@ async function buildLocked(
     tests,
     warehouse,
     ms: Date.now() - started,
+    phases,
   };
 }
 
@@ -269,7 +304,8 @@ function planMode(
     if ((m.kind === 'table' || m.kind === 'incremental') && !existsSync(finalPath(modelsDir, model.relation))) return fullBuild(`${model.relation} of the last build is missing`);
     if (m.kind === 'monthly') {
       for (const month of previous.months[model.relation] ?? []) {
-        if (!existsSync(finalPath(modelsDir, model.relation, month))) return fullBuild(`${model.relation} month ${month} of the last build is missing`);
+        const files = [finalPath(modelsDir, model.relation, month), ...partPaths(modelsDir, model.relation, month, previous.parts?.[model.relation]?.[month])];
+        if (!files.every((f) => existsSync(f))) return fullBuild(`${model.relation} month ${month} of the last build is missing`);
       }
     }
   }
@@ -314,8 +350,18 @@ function manifestTablePath(modelsDir: string): string {
   return join(modelsDir, 'lake_manifest.parquet');
 }
 
+/** The part files (final paths) of a month, besides its data.parquet. */
+function partPaths(modelsDir: string, relation: string, month: string, names: readonly string[] = []): string[] {
+  return names.map((name) => join(dirname(finalPath(modelsDir, relation, month)), name));
+}
+
+/** Where a build writes a final file before publishing it. */
+function tmpFor(ctx: BuildContext, final: string): string {
+  return join(ctx.buildDir, relative(ctx.modelsDir, final));
+}
+
 function tmpPath(ctx: BuildContext, relation: string, month?: string): string {
-  return join(ctx.buildDir, relative(ctx.modelsDir, finalPath(ctx.modelsDir, relation, month)));
+  return tmpFor(ctx, finalPath(ctx.modelsDir, relation, month));
 }
 
 /**
@@ -383,31 +429,64 @@ async function buildModel(ctx: BuildContext, model: Model): Promise<RelationRepo
 }
 
 async function buildMonthly(ctx: BuildContext, model: Model, sql: string, columns: string[], fold: string[] | undefined, started: number): Promise<RelationReport> {
-  const [column] = columns;
+  const relation = model.relation;
   const { months: rebuild, foldable } = await monthsToRebuild(ctx, model);
+  const previousParts = ctx.previous?.parts?.[relation] ?? {};
+  const parts: Record<string, string[]> = {};
+  const files = new Map<string, string[]>();
+  const finals = new Map<string, string[]>();
   const written: string[] = [];
   const folded: string[] = [];
-  for (const month of rebuild) {
-    const tmp = tmpPath(ctx, model.relation, month);
-    const outcome = fold && foldable.has(month) ? await foldMonth(ctx, sql, columns, fold, month, finalPath(ctx.modelsDir, model.relation, month), tmp) : 'rebuild';
-    if (outcome === 'unchanged') continue; // every row of the new files was there already: the file stays
-    if (outcome === 'folded') folded.push(month);
-    else {
-      const monthSql = `select * from (${sql}) as model where ${inMonth(column, month)} order by ${columns.join(', ')}`;
-      await copyToParquet(ctx, await narrowToMonth(ctx, monthSql, month), tmp);
+  for (const month of ctx.universe) {
+    const base = finalPath(ctx.modelsDir, relation, month);
+    const old = partPaths(ctx.modelsDir, relation, month, previousParts[month]);
+    const keep = () => {
+      if (previousParts[month]?.length) parts[month] = previousParts[month];
+      files.set(month, [base, ...old]);
+      finals.set(month, [base, ...old]);
+    };
+    if (!rebuild.includes(month)) {
+      keep();
+      continue;
     }
-    ctx.outputs.push({ tmp, final: finalPath(ctx.modelsDir, model.relation, month) });
+    const outcome = fold && foldable.has(month) ? await foldMonth(ctx, sql, columns, fold, month, [base, ...old]) : ({ kind: 'rebuild' } as const);
+    if (outcome.kind === 'unchanged') {
+      keep(); // every row of the new files was there already
+      continue;
+    }
     written.push(month);
+    if (outcome.kind === 'part') {
+      // the new rows as one more file of the month
+      const part = join(dirname(base), outcome.name);
+      ctx.outputs.push({ tmp: tmpFor(ctx, part), final: part });
+      parts[month] = [...(previousParts[month] ?? []), outcome.name];
+      files.set(month, [base, ...old, tmpFor(ctx, part)]);
+      finals.set(month, [base, ...old, part]);
+      folded.push(month);
+      continue;
+    }
+    if (outcome.kind === 'rewritten') folded.push(month);
+    else {
+      const monthSql = `select * from (${sql}) as model where ${inMonth(columns[0], month)} order by ${columns.join(', ')}`;
+      await copyToParquet(ctx, await narrowToMonth(ctx, monthSql, month), tmpFor(ctx, base));
+    }
+    // one file for the month: the last build's parts go
+    ctx.outputs.push({ tmp: tmpFor(ctx, base), final: base });
+    ctx.obsolete.push(...old);
+    files.set(month, [tmpFor(ctx, base)]);
+    finals.set(month, [base]);
   }
-  const buildFiles = ctx.universe.map((m) => (written.includes(m) ? tmpPath(ctx, model.relation, m) : finalPath(ctx.modelsDir, model.relation, m)));
-  ctx.rebuiltMonths.set(model.relation, written);
-  const finalFiles = ctx.universe.map((m) => finalPath(ctx.modelsDir, model.relation, m));
+  const buildFiles = ctx.universe.flatMap((m) => files.get(m)!);
+  const finalFiles = ctx.universe.flatMap((m) => finals.get(m)!);
+  ctx.rebuiltMonths.set(relation, written);
+  ctx.monthFiles.set(relation, files);
+  if (Object.keys(parts).length) ctx.parts[relation] = parts;
   const empty = buildFiles.length === 0 ? await emptyRelation(ctx, sql) : null;
-  await ctx.connection.run(`create view ${model.relation} as ${empty ?? readParquetSql(buildFiles)}`);
-  ctx.warehouse.push({ relation: model.relation, sql: empty ?? readParquetSql(finalFiles), comment: model.grain });
-  ctx.months[model.relation] = [...ctx.universe];
+  await ctx.connection.run(`create view ${relation} as ${empty ?? readParquetSql(buildFiles)}`);
+  ctx.warehouse.push({ relation, sql: empty ?? readParquetSql(finalFiles), comment: model.grain });
+  ctx.months[relation] = [...ctx.universe];
   return {
-    relation: model.relation,
+    relation,
     materialized: 'monthly',
     rows: await parquetRows(ctx, buildFiles),
     rebuiltMonths: written,
@@ -423,24 +502,25 @@ function inMonth(column: string, month: string): string {
   return `${column} >= ${from} and ${column} < ${from} + interval 1 month`;
 }
 
+type FoldOutcome =
+  /** no new row: the month's files stay */
+  | { kind: 'unchanged' }
+  /** the new rows, sorted, written as one more file of the month (`name`, in the month's directory, under _build/) */
+  | { kind: 'part'; name: string }
+  /** the month's files and the new rows written as one data.parquet (under _build/) */
+  | { kind: 'rewritten' }
+  /** the last build's files do not have the model's columns: the caller recomputes the month */
+  | { kind: 'rebuild' };
+
 /**
  * Folds a month of a `fold(key)` model: the rows the model gives for the activity files of the month committed
  * since the last build (appends, and compactions, whose files repeat rows the month has), less those whose
- * key the last build's file of the month has, appended to that file. The file stays sorted: the new rows
- * are sorted and follow the old ones, or, when one sorts before the last old row (an activity indexed
- * late), the month is sorted again. 'unchanged': no new row (nothing written); 'rebuild': the last file's
- * columns are not the model's (the caller rebuilds the month).
+ * key the month's files already have, sorted. Up to MAX_FOLD_PARTS they are written as one more part file of
+ * the month; the fold after that writes the month's files and the new rows as one data.parquet, sorted
+ * again only if the files do not follow each other (an activity indexed late).
  */
-async function foldMonth(
-  ctx: BuildContext,
-  sql: string,
-  columns: string[],
-  key: string[],
-  month: string,
-  previousFile: string,
-  tmp: string,
-): Promise<'folded' | 'unchanged' | 'rebuild'> {
-  const previous = readParquetSql([previousFile]);
+async function foldMonth(ctx: BuildContext, sql: string, columns: string[], key: string[], month: string, previousFiles: string[]): Promise<FoldOutcome> {
+  const previous = readParquetSql(previousFiles);
   const newSql = await narrowToMonth(ctx, `select * from (${sql}) as model where ${inMonth(columns[0], month)}`, month, true);
   const sameKey = key.map((k) => `kept.${k} = model.${k}`).join(' and ');
   await ctx.connection.run(
@@ -449,23 +529,39 @@ async function foldMonth(
   );
   try {
     const shape = async (relation: string) => (await describe(ctx, relation)).map((c) => `${c.column_name} ${c.column_type}`).join(', ');
-    if ((await shape(previous)) !== (await shape('select * from fold_rows'))) return 'rebuild';
-    // several sort columns: a tie on the first may need the others, so only a strictly later first value follows
-    const late = columns.length > 1 ? '<=' : '<';
-    const reader = await ctx.connection.runAndReadAll(
-      `select count(*) as n, coalesce(min(${columns[0]}) ${late} (select max(${columns[0]}) from (${previous}) as kept), false) as late from fold_rows`,
-    );
-    const [{ n, late: isLate }] = reader.getRowObjectsJS() as { n: bigint; late: boolean }[];
-    if (Number(n) === 0) return 'unchanged';
+    if ((await shape(previous)) !== (await shape('select * from fold_rows'))) return { kind: 'rebuild' };
+    const counted = await ctx.connection.runAndReadAll('select count(*) as n from fold_rows');
+    if (Number(counted.getRowObjectsJS()[0].n) === 0) return { kind: 'unchanged' };
     const order = columns.join(', ');
+    if (previousFiles.length <= ctx.maxFoldParts) {
+      const name = `fold-${ctx.lake.head.seq}.parquet`;
+      await copyToParquet(ctx, `select * from fold_rows order by ${order}`, tmpFor(ctx, join(dirname(previousFiles[0]), name)));
+      return { kind: 'part', name };
+    }
+    // one file again: in order if every file (and then the new rows) starts after the one before it ends
+    type Bounds = { f: string; lo: bigint | null; hi: bigint | null };
+    const bounds = async (sql: string) => (await ctx.connection.runAndReadAll(sql)).getRowObjectsJS() as Bounds[];
+    const [first] = columns;
+    const byFile = new Map(
+      (
+        await bounds(
+          `select filename as f, epoch_us(min(${first})) as lo, epoch_us(max(${first})) as hi ` +
+            `from read_parquet([${previousFiles.map(sqlString).join(', ')}], filename = true, hive_partitioning = false) group by filename`,
+        )
+      ).map((b) => [b.f, b]),
+    );
+    const [added] = await bounds(`select '' as f, epoch_us(min(${first})) as lo, epoch_us(max(${first})) as hi from fold_rows`);
+    const sequence = [...previousFiles.map((f) => byFile.get(f)), added].filter((b): b is Bounds => b !== undefined && b.lo !== null);
+    const strict = columns.length > 1; // a tie on the first column may need the others
+    const inOrder = sequence.every((b, i) => i === 0 || (strict ? b.lo! > sequence[i - 1].hi! : b.lo! >= sequence[i - 1].hi!));
     await copyToParquet(
       ctx,
-      isLate
-        ? `select * from (${previous} union all select * from fold_rows) as month order by ${order}`
-        : `${previous} union all (select * from fold_rows order by ${order})`,
-      tmp,
+      inOrder
+        ? `${previous} union all (select * from fold_rows order by ${order})`
+        : `select * from (${previous} union all select * from fold_rows) as month order by ${order}`,
+      tmpFor(ctx, previousFiles[0]),
     );
-    return 'folded';
+    return { kind: 'rewritten' };
   } finally {
     await ctx.connection.run('drop table if exists fold_rows');
   }
@@ -616,10 +712,9 @@ async function runTests(ctx: BuildContext, tests: SqlTest[]): Promise<{ name: st
   const ordered = scoped.length ? [...tests.filter((t) => t.scope === 'rebuilt'), ...tests.filter((t) => t.scope === 'all')] : tests;
   const fullViews = new Map<string, string>();
   for (const relation of scoped) {
-    const rebuilt = new Set(ctx.rebuiltMonths.get(relation) ?? []);
-    const file = (m: string) => (rebuilt.has(m) ? tmpPath(ctx, relation, m) : finalPath(ctx.modelsDir, relation, m));
-    const all = ctx.months[relation].map(file);
-    const shown = ctx.months[relation].filter((m) => months.has(m)).map(file);
+    const files = (m: string) => ctx.monthFiles.get(relation)!.get(m)!;
+    const all = ctx.months[relation].flatMap(files);
+    const shown = ctx.months[relation].filter((m) => months.has(m)).flatMap(files);
     fullViews.set(relation, readParquetSql(all));
     await ctx.connection.run(`create or replace view ${relation} as ${shown.length ? readParquetSql(shown) : `${readParquetSql(all.slice(0, 1))} where false`}`);
   }
@@ -667,6 +762,7 @@ function publish(ctx: BuildContext): void {
     mkdirSync(dirname(o.final), { recursive: true });
     renameSync(o.tmp, o.final);
   }
+  for (const file of ctx.obsolete) rmSync(file, { force: true });
   if (ctx.mode === 'full') removeUnwritten(ctx.modelsDir, new Set(ctx.outputs.map((o) => o.final)));
 }
 

@@ -24,6 +24,8 @@ export interface ModelsState {
   built_at: string;
   /** Monthly relations: the months (YYYY-MM) that have a file. */
   months: Record<string, string[]>;
+  /** Monthly relations: the months that have part files besides data.parquet (folded months), and their names. */
+  parts?: Record<string, Record<string, string[]>>;
 }
 
 export function statePath(modelsDir: string): string {
