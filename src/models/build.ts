@@ -5,8 +5,9 @@
 // The incremental rule: a build remembers the manifest entry it read up to (data/models/_state.json). The
 // next one rebuilds the months of each monthly model that activity files committed since then fall in, plus
 // the months from the earliest moment the directory history (users, memberships) changed, for models that
-// join it as of the event time; everything else is small and rebuilt whole. A change to any SQL file or to
-// the catalog, a missing output, or --full rebuilds everything.
+// join it as of the event time; a `fold(key)` model adds the new rows to such a month as a part file instead
+// (foldMonth). Everything else is small and rebuilt whole. A model whose SQL changed is rebuilt in full with
+// what reads it; a change of the catalog or the runner, a missing output, or --full rebuilds everything.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
