@@ -523,14 +523,14 @@ type FoldOutcome =
 async function foldMonth(ctx: BuildContext, sql: string, columns: string[], key: string[], month: string, previousFiles: string[]): Promise<FoldOutcome> {
   const previous = readParquetSql(previousFiles);
   const newSql = await narrowToMonth(ctx, `select * from (${sql}) as model where ${inMonth(columns[0], month)}`, month, true);
+  const shape = async (relation: string) => (await describe(ctx, relation)).map((c) => `${c.column_name} ${c.column_type}`).join(', ');
+  if ((await shape(previous)) !== (await shape(newSql))) return { kind: 'rebuild' };
   const sameKey = key.map((k) => `kept.${k} = model.${k}`).join(' and ');
   await ctx.connection.run(
     `create or replace temp table fold_rows as select * from (${newSql}) as model ` +
       `where not exists (select 1 from (${previous}) as kept where ${sameKey})`,
   );
   try {
-    const shape = async (relation: string) => (await describe(ctx, relation)).map((c) => `${c.column_name} ${c.column_type}`).join(', ');
-    if ((await shape(previous)) !== (await shape('select * from fold_rows'))) return { kind: 'rebuild' };
     const counted = await ctx.connection.runAndReadAll('select count(*) as n from fold_rows');
     if (Number(counted.getRowObjectsJS()[0].n) === 0) return { kind: 'unchanged' };
     const order = columns.join(', ');
