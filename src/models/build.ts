@@ -139,8 +139,12 @@ interface BuildContext {
   rebuiltMonths: Map<string, string[]>;
   /** Monthly relations: each month's files as this build reads them (new ones under _build/). */
   monthFiles: Map<string, Map<string, string[]>>;
-  /** Files of the last build this one replaces without a file of the same name (published, then deleted). */
-  obsolete: string[];
+  /**
+   * Part files this build folds back into their month's data.parquet. They are published empty, so a reader
+   * of the last warehouse (whose views still list them) neither fails nor counts their rows twice, and the
+   * next build deletes them.
+   */
+  retired: string[];
   maxFoldParts: number;
   horizons: Map<string, Horizon>;
 }
@@ -221,7 +225,7 @@ async function buildLocked(
     parts: {},
     rebuiltMonths: new Map(),
     monthFiles: new Map(),
-    obsolete: [],
+    retired: [],
     maxFoldParts: options.maxFoldParts ?? MAX_FOLD_PARTS,
     horizons: new Map(),
   };
@@ -252,6 +256,7 @@ async function buildLocked(
   publish(ctx);
   lap('publish');
   const warehouse = await writeWarehouse(dataDir, ctx.warehouse);
+  removeUnused(ctx);
   lap('warehouse');
   writeState(modelsDir, {
     version: STATE_VERSION,
@@ -263,6 +268,7 @@ async function buildLocked(
     built_at: new Date().toISOString(),
     months: ctx.months,
     parts: ctx.parts,
+    retired: ctx.retired.map((f) => relative(modelsDir, f)),
   });
   rmSync(buildDir, { recursive: true, force: true });
   return {
@@ -471,9 +477,13 @@ async function buildMonthly(ctx: BuildContext, model: Model, sql: string, column
       const monthSql = `select * from (${sql}) as model where ${inMonth(columns[0], month)} order by ${columns.join(', ')}`;
       await copyToParquet(ctx, await narrowToMonth(ctx, monthSql, month), tmpFor(ctx, base));
     }
-    // one file for the month: the last build's parts go
+    // one file for the month: the last build's parts are emptied
     ctx.outputs.push({ tmp: tmpFor(ctx, base), final: base });
-    ctx.obsolete.push(...old);
+    for (const part of old) {
+      await copyToParquet(ctx, `${readParquetSql([part])} limit 0`, tmpFor(ctx, part));
+      ctx.outputs.push({ tmp: tmpFor(ctx, part), final: part });
+      ctx.retired.push(part);
+    }
     files.set(month, [tmpFor(ctx, base)]);
     finals.set(month, [base]);
   }
@@ -755,7 +765,7 @@ function formatFailure(f: TestFailure): string {
 
 /**
  * Renames every new file over its final name. The state is cleared first: a crash in the middle leaves
- * no state, so the next build is full. A full build then removes model files it did not write.
+ * no state, so the next build is full.
  */
 function publish(ctx: BuildContext): void {
   clearState(ctx.modelsDir);
@@ -763,8 +773,19 @@ function publish(ctx: BuildContext): void {
     mkdirSync(dirname(o.final), { recursive: true });
     renameSync(o.tmp, o.final);
   }
-  for (const file of ctx.obsolete) rmSync(file, { force: true });
-  if (ctx.mode === 'full') removeUnwritten(ctx.modelsDir, new Set(ctx.outputs.map((o) => o.final)));
+}
+
+/**
+ * Once the new warehouse is in place: a full build removes the model files it did not write; an incremental
+ * one, the part files the last build emptied (the warehouse before this one no longer lists them).
+ */
+function removeUnused(ctx: BuildContext): void {
+  const written = new Set(ctx.outputs.map((o) => o.final));
+  if (ctx.mode === 'full') removeUnwritten(ctx.modelsDir, written);
+  for (const file of ctx.previous?.retired ?? []) {
+    const abs = join(ctx.modelsDir, file);
+    if (!written.has(abs)) rmSync(abs, { force: true });
+  }
 }
 
 function removeUnwritten(modelsDir: string, keep: Set<string>): void {

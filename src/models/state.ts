@@ -26,6 +26,8 @@ export interface ModelsState {
   months: Record<string, string[]>;
   /** Monthly relations: the months that have part files besides data.parquet (folded months), and their names. */
   parts?: Record<string, Record<string, string[]>>;
+  /** Part files this build emptied (folded back into their month), relative to data/models/: the next build deletes them. */
+  retired?: string[];
 }
 
 export function statePath(modelsDir: string): string {
