@@ -32,6 +32,10 @@ export async function openDuck(options: DuckOptions = {}): Promise<Duck> {
     memory_limit: options.memoryLimit ?? '256MB',
     threads: String(options.threads ?? 1),
     preserve_insertion_order: 'false',
+    // DuckDB's allocator keeps what a COPY freed (up to 512 MB by default) for the next one; a sync COPYs one
+    // day after another, so that was the largest part of its peak RSS. At 16 MB a backfill of 1 M
+    // activities peaked at 330-341 MB instead of 420-481 MB, at the same speed (BENCHMARKS.md, issue 3).
+    allocator_bulk_deallocation_flush_threshold: '16MB',
     ...(options.dataDir ? { temp_directory: spillDir(options.dataDir) } : {}),
   });
   const connection = await instance.connect();
