@@ -10,7 +10,7 @@
 // what reads it; a change of the catalog or the runner, a missing output, or --full rebuilds everything.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { sqlString } from '../lake/duck.js';
 import { Lake, LakeCorruptError } from '../lake/lake.js';
@@ -104,11 +104,6 @@ export class ModelBuildError extends Error {
   override name = 'ModelBuildError';
 }
 
-interface Output {
-  tmp: string;
-  final: string;
-}
-
 interface BuildContext {
   dataDir: string;
   modelsDir: string;
@@ -130,14 +125,13 @@ interface BuildContext {
   sourceStaging: Model[];
   /** The month each `month_staging` view currently reads (monthly models of the same month share it). */
   monthViews: Map<string, string>;
-  outputs: Output[];
+  /** The final paths of the files this build writes (each first to tmpFor(final), renamed at publish). */
+  outputs: Set<string>;
   warehouse: WarehouseObject[];
   months: Record<string, string[]>;
-  /** Monthly relations: the part files besides data.parquet of the months that have some (see foldMonth). */
-  parts: Record<string, Record<string, string[]>>;
   /** Monthly relations: the months this build wrote (what the tests see, see runTests). */
   rebuiltMonths: Map<string, string[]>;
-  /** Monthly relations: each month's files as this build reads them (new ones under _build/). */
+  /** Monthly relations: each month's files (final paths; data.parquet first, then its part files). */
   monthFiles: Map<string, Map<string, string[]>>;
   /**
    * Part files this build folds back into their month's data.parquet. They are published empty, so a reader
@@ -219,10 +213,9 @@ async function buildLocked(
     universe: [...new Set(lake.files(MONTHLY_SOURCE_STREAM).map((f) => monthOf(f.date)))].sort(),
     sourceStaging: project.models.filter((m) => m.layer === 'staging' && lakeStreams(m.sql).includes(MONTHLY_SOURCE_STREAM)),
     monthViews: new Map(),
-    outputs: [],
+    outputs: new Set(),
     warehouse: [],
     months: {},
-    parts: {},
     rebuiltMonths: new Map(),
     monthFiles: new Map(),
     retired: [],
@@ -267,7 +260,7 @@ async function buildLocked(
     tests: testsHash,
     built_at: new Date().toISOString(),
     months: ctx.months,
-    parts: ctx.parts,
+    parts: partsOf(ctx.monthFiles),
     retired: ctx.retired.map((f) => relative(modelsDir, f)),
   });
   rmSync(buildDir, { recursive: true, force: true });
@@ -367,6 +360,22 @@ function tmpFor(ctx: BuildContext, final: string): string {
   return join(ctx.buildDir, relative(ctx.modelsDir, final));
 }
 
+/** The file this build reads for a final path: the new one under _build/ if it writes it, else the last build's. */
+function asBuilt(ctx: BuildContext, final: string): string {
+  return ctx.outputs.has(final) ? tmpFor(ctx, final) : final;
+}
+
+/** The state's record of part files: per relation, the months that have some, and their names. */
+function partsOf(monthFiles: Map<string, Map<string, string[]>>): Record<string, Record<string, string[]>> {
+  const parts: Record<string, Record<string, string[]>> = {};
+  for (const [relation, months] of monthFiles) {
+    for (const [month, files] of months) {
+      if (files.length > 1) (parts[relation] ??= {})[month] = files.slice(1).map((f) => basename(f));
+    }
+  }
+  return parts;
+}
+
 function tmpPath(ctx: BuildContext, relation: string, month?: string): string {
   return tmpFor(ctx, finalPath(ctx.modelsDir, relation, month));
 }
@@ -404,7 +413,7 @@ async function loadCatalogSeed(ctx: BuildContext, catalog: CatalogEntry[]): Prom
   await copyToParquet(ctx, `select * from read_json(${sqlString(json)}, format = 'newline_delimited', columns = ${columns}) order by type`, tmp);
   await ctx.connection.run(`create view ${relation} as ${readParquetSql([tmp])}`);
   const final = finalPath(ctx.modelsDir, relation);
-  ctx.outputs.push({ tmp, final });
+  ctx.outputs.add(final);
   ctx.warehouse.push({ relation, sql: readParquetSql([final]), table: true, comment: 'one row per known activity type (schema/activity-types.json)' });
   return { relation, materialized: 'table', rows: catalog.length, ms: Date.now() - started };
 }
@@ -423,7 +432,7 @@ async function buildModel(ctx: BuildContext, model: Model): Promise<RelationRepo
       const tmp = tmpPath(ctx, model.relation);
       await copyToParquet(ctx, sql, tmp);
       await ctx.connection.run(`create view ${model.relation} as ${readParquetSql([tmp])}`);
-      ctx.outputs.push({ tmp, final: finalPath(ctx.modelsDir, model.relation) });
+      ctx.outputs.add(finalPath(ctx.modelsDir, model.relation));
       ctx.warehouse.push({ relation: model.relation, sql: readParquetSql([finalPath(ctx.modelsDir, model.relation)]), comment: model.grain });
       return { relation: model.relation, materialized: 'table', rows: await parquetRows(ctx, [tmp]), ms: Date.now() - started };
     }
@@ -439,36 +448,21 @@ async function buildMonthly(ctx: BuildContext, model: Model, sql: string, column
   const relation = model.relation;
   const { months: rebuild, foldable } = await monthsToRebuild(ctx, model);
   const previousParts = ctx.previous?.parts?.[relation] ?? {};
-  const parts: Record<string, string[]> = {};
-  const files = new Map<string, string[]>();
-  const finals = new Map<string, string[]>();
+  const files = new Map<string, string[]>(); // final paths
   const written: string[] = [];
   const folded: string[] = [];
   for (const month of ctx.universe) {
     const base = finalPath(ctx.modelsDir, relation, month);
     const old = partPaths(ctx.modelsDir, relation, month, previousParts[month]);
-    const keep = () => {
-      if (previousParts[month]?.length) parts[month] = previousParts[month];
-      files.set(month, [base, ...old]);
-      finals.set(month, [base, ...old]);
-    };
-    if (!rebuild.includes(month)) {
-      keep();
-      continue;
-    }
+    files.set(month, [base, ...old]);
+    if (!rebuild.includes(month)) continue;
     const outcome = fold && foldable.has(month) ? await foldMonth(ctx, sql, columns, fold, month, [base, ...old]) : ({ kind: 'rebuild' } as const);
-    if (outcome.kind === 'unchanged') {
-      keep(); // every row of the new files was there already
-      continue;
-    }
+    if (outcome.kind === 'unchanged') continue; // every row of the new files was there already
     written.push(month);
     if (outcome.kind === 'part') {
       // the new rows as one more file of the month
-      const part = join(dirname(base), outcome.name);
-      ctx.outputs.push({ tmp: tmpFor(ctx, part), final: part });
-      parts[month] = [...(previousParts[month] ?? []), outcome.name];
-      files.set(month, [base, ...old, tmpFor(ctx, part)]);
-      finals.set(month, [base, ...old, part]);
+      ctx.outputs.add(outcome.path);
+      files.set(month, [base, ...old, outcome.path]);
       folded.push(month);
       continue;
     }
@@ -478,20 +472,18 @@ async function buildMonthly(ctx: BuildContext, model: Model, sql: string, column
       await copyToParquet(ctx, await narrowToMonth(ctx, monthSql, month), tmpFor(ctx, base));
     }
     // one file for the month: the last build's parts are emptied
-    ctx.outputs.push({ tmp: tmpFor(ctx, base), final: base });
+    ctx.outputs.add(base);
     for (const part of old) {
       await copyToParquet(ctx, `${readParquetSql([part])} limit 0`, tmpFor(ctx, part));
-      ctx.outputs.push({ tmp: tmpFor(ctx, part), final: part });
+      ctx.outputs.add(part);
       ctx.retired.push(part);
     }
-    files.set(month, [tmpFor(ctx, base)]);
-    finals.set(month, [base]);
+    files.set(month, [base]);
   }
-  const buildFiles = ctx.universe.flatMap((m) => files.get(m)!);
-  const finalFiles = ctx.universe.flatMap((m) => finals.get(m)!);
+  const finalFiles = ctx.universe.flatMap((m) => files.get(m)!);
+  const buildFiles = finalFiles.map((f) => asBuilt(ctx, f));
   ctx.rebuiltMonths.set(relation, written);
   ctx.monthFiles.set(relation, files);
-  if (Object.keys(parts).length) ctx.parts[relation] = parts;
   const empty = buildFiles.length === 0 ? await emptyRelation(ctx, sql) : null;
   await ctx.connection.run(`create view ${relation} as ${empty ?? readParquetSql(buildFiles)}`);
   ctx.warehouse.push({ relation, sql: empty ?? readParquetSql(finalFiles), comment: model.grain });
@@ -516,8 +508,8 @@ function inMonth(column: string, month: string): string {
 type FoldOutcome =
   /** no new row: the month's files stay */
   | { kind: 'unchanged' }
-  /** the new rows, sorted, written as one more file of the month (`name`, in the month's directory, under _build/) */
-  | { kind: 'part'; name: string }
+  /** the new rows, sorted, written as one more file of the month (`path`: its final path; written under _build/) */
+  | { kind: 'part'; path: string }
   /** the month's files and the new rows written as one data.parquet (under _build/) */
   | { kind: 'rewritten' }
   /** the last build's files do not have the model's columns: the caller recomputes the month */
@@ -533,8 +525,7 @@ type FoldOutcome =
 async function foldMonth(ctx: BuildContext, sql: string, columns: string[], key: string[], month: string, previousFiles: string[]): Promise<FoldOutcome> {
   const previous = readParquetSql(previousFiles);
   const newSql = await narrowToMonth(ctx, `select * from (${sql}) as model where ${inMonth(columns[0], month)}`, month, true);
-  const shape = async (relation: string) => (await describe(ctx, relation)).map((c) => `${c.column_name} ${c.column_type}`).join(', ');
-  if ((await shape(previous)) !== (await shape(newSql))) return { kind: 'rebuild' };
+  if ((await columnsOf(ctx, previous)) !== (await columnsOf(ctx, newSql))) return { kind: 'rebuild' };
   const sameKey = key.map((k) => `kept.${k} = model.${k}`).join(' and ');
   await ctx.connection.run(
     `create or replace temp table fold_rows as select * from (${newSql}) as model ` +
@@ -545,9 +536,9 @@ async function foldMonth(ctx: BuildContext, sql: string, columns: string[], key:
     if (Number(counted.getRowObjectsJS()[0].n) === 0) return { kind: 'unchanged' };
     const order = columns.join(', ');
     if (previousFiles.length <= ctx.maxFoldParts) {
-      const name = `fold-${ctx.lake.head.seq}.parquet`;
-      await copyToParquet(ctx, `select * from fold_rows order by ${order}`, tmpFor(ctx, join(dirname(previousFiles[0]), name)));
-      return { kind: 'part', name };
+      const path = join(dirname(previousFiles[0]), `fold-${ctx.lake.head.seq}.parquet`);
+      await copyToParquet(ctx, `select * from fold_rows order by ${order}`, tmpFor(ctx, path));
+      return { kind: 'part', path };
     }
     // one file again: in order if every file (and then the new rows) starts after the one before it ends
     type Bounds = { f: string; lo: bigint | null; hi: bigint | null };
@@ -624,14 +615,13 @@ async function buildIncremental(ctx: BuildContext, model: Model, sql: string, de
   const rendered = await renderLiterals(ctx, sql);
   const tmp = tmpPath(ctx, model.relation);
   await copyToParquet(ctx, rendered, tmp);
-  const want = await describe(ctx, declaredEmpty);
-  const got = await describe(ctx, readParquetSql([tmp]));
-  const shape = (cs: { column_name: string; column_type: string }[]) => cs.map((c) => `${c.column_name} ${c.column_type}`).join(', ');
-  if (shape(want) !== shape(got)) {
-    throw new ModelBuildError(`${relative(process.cwd(), model.path) || model.path}: the output's columns (${shape(got)}) are not the ones \`-- previous:\` declares (${shape(want)})`);
+  const want = await columnsOf(ctx, declaredEmpty);
+  const got = await columnsOf(ctx, readParquetSql([tmp]));
+  if (want !== got) {
+    throw new ModelBuildError(`${relative(process.cwd(), model.path) || model.path}: the output's columns (${got}) are not the ones \`-- previous:\` declares (${want})`);
   }
   await ctx.connection.run(`create view ${model.relation} as ${readParquetSql([tmp])}`);
-  ctx.outputs.push({ tmp, final });
+  ctx.outputs.add(final);
   ctx.warehouse.push({ relation: model.relation, sql: readParquetSql([final]), comment: model.grain });
   return { relation: model.relation, materialized: 'incremental', rows: await parquetRows(ctx, [tmp]), folded, ms: Date.now() - started };
 }
@@ -639,6 +629,11 @@ async function buildIncremental(ctx: BuildContext, model: Model, sql: string, de
 async function describe(ctx: BuildContext, sql: string): Promise<{ column_name: string; column_type: string }[]> {
   const reader = await ctx.connection.runAndReadAll(`describe select * from (${sql}) as relation`);
   return reader.getRowObjectsJS() as { column_name: string; column_type: string }[];
+}
+
+/** A relation's columns as `name TYPE, ...` (to compare two relations' shapes). */
+async function columnsOf(ctx: BuildContext, sql: string): Promise<string> {
+  return (await describe(ctx, sql)).map((c) => `${c.column_name} ${c.column_type}`).join(', ');
 }
 
 const LITERAL = /\{\{\s*literal\(([\s\S]*?)\)\s*\}\}/g;
@@ -723,7 +718,7 @@ async function runTests(ctx: BuildContext, tests: SqlTest[]): Promise<{ name: st
   const ordered = scoped.length ? [...tests.filter((t) => t.scope === 'rebuilt'), ...tests.filter((t) => t.scope === 'all')] : tests;
   const fullViews = new Map<string, string>();
   for (const relation of scoped) {
-    const files = (m: string) => ctx.monthFiles.get(relation)!.get(m)!;
+    const files = (m: string) => ctx.monthFiles.get(relation)!.get(m)!.map((f) => asBuilt(ctx, f));
     const all = ctx.months[relation].flatMap(files);
     const shown = ctx.months[relation].filter((m) => months.has(m)).flatMap(files);
     fullViews.set(relation, readParquetSql(all));
@@ -769,9 +764,9 @@ function formatFailure(f: TestFailure): string {
  */
 function publish(ctx: BuildContext): void {
   clearState(ctx.modelsDir);
-  for (const o of ctx.outputs) {
-    mkdirSync(dirname(o.final), { recursive: true });
-    renameSync(o.tmp, o.final);
+  for (const final of ctx.outputs) {
+    mkdirSync(dirname(final), { recursive: true });
+    renameSync(tmpFor(ctx, final), final);
   }
 }
 
@@ -780,11 +775,10 @@ function publish(ctx: BuildContext): void {
  * one, the part files the last build emptied (the warehouse before this one no longer lists them).
  */
 function removeUnused(ctx: BuildContext): void {
-  const written = new Set(ctx.outputs.map((o) => o.final));
-  if (ctx.mode === 'full') removeUnwritten(ctx.modelsDir, written);
+  if (ctx.mode === 'full') removeUnwritten(ctx.modelsDir, ctx.outputs);
   for (const file of ctx.previous?.retired ?? []) {
     const abs = join(ctx.modelsDir, file);
-    if (!written.has(abs)) rmSync(abs, { force: true });
+    if (!ctx.outputs.has(abs)) rmSync(abs, { force: true });
   }
 }
 
