@@ -1,6 +1,6 @@
 // The real ComplianceClient against the real simulator, in-process (`fetch: sim.fetch`) and over loopback HTTP:
 // a walk of every endpoint checked against the tenant, activity cursor walks, the rate budget on the simulator's
-// clock, every fault profile, the status → error class mapping, and the key never leaking (reference §1, §2, §6, §9).
+// clock, every fault profile, the status → error class mapping, and the key never leaking (compliance-api.md §1, §2, §6, §9).
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -920,7 +920,7 @@ describe.each(TRANSPORTS)('status → typed error against the simulator (%s)', (
   });
 
   // No 409 here: the simulator serves only GET and the client only reads, so nothing can produce the 409 of
-  // DELETE /apps/projects/{id} (reference §2.5). The 409 → ConflictError mapping is in api-errors.test.ts.
+  // DELETE /apps/projects/{id} (compliance-api.md §2.5). The 409 → ConflictError mapping is in api-errors.test.ts.
 
   test.each([
     ['with an Anthropic prefix', KEYS.full],

@@ -248,7 +248,7 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-describe('secrets stay secret (DESIGN invariant 6)', () => {
+describe('secrets stay secret (design.md invariant 6)', () => {
   test('after syncs that fail on purpose, no key is in any file under the data dir or in any log line', async () => {
     const sim = makeSim();
     const t = await connect(sim, 'in-process');

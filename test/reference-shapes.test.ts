@@ -1,5 +1,5 @@
 // Response shapes of the API reference (test/fixtures/reference/*.json) held against the simulator's raw wire
-// format field by field, against the client's normaliser, and against their own examples (reference §2–§4, §6).
+// format field by field, against the client's normaliser, and against their own examples (compliance-api.md §2–§4, §6).
 //
 // A fixture's `fields` describe the top-level object: per field its JSON `type`, `nullable`, `required`, and
 // optionally `prefix`, `format` (uuid, md5), `enum`, `timestamp`, nested `fields`/`items`, a discriminated

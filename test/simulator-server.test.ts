@@ -128,7 +128,7 @@ async function truthIds(sim: Simulator, query: string): Promise<string[]> {
   return res.json.ids;
 }
 
-// ---- authentication and scopes (reference §1.2, §1.3, §6.2; checklist 1–2) --------------------------
+// ---- authentication and scopes (compliance-api.md §1.2, §1.3, §6.2; checklist 1–2) --------------------------
 
 describe('authentication', () => {
   test('a missing key is 401 authentication_error with request_id null, no ratelimit headers and no quota', async () => {
@@ -252,7 +252,7 @@ describe('scopes', () => {
   });
 });
 
-// ---- headers, envelopes, routing (reference §6.1; checklist 15) -------------------------------------
+// ---- headers, envelopes, routing (compliance-api.md §6.1; checklist 15) -------------------------------------
 
 describe('headers and routing', () => {
   test('every response has a unique req_01… request-id, JSON content type and the simulated Date', async () => {
@@ -294,7 +294,7 @@ describe('headers and routing', () => {
   });
 });
 
-// ---- the shared budget (reference §6.3; checklist 3) ------------------------------------------------
+// ---- the shared budget (compliance-api.md §6.3; checklist 3) ------------------------------------------------
 
 describe('rate limit', () => {
   test('600 per window across all keys, then 429 with the documented message and retry-after', async () => {
@@ -346,7 +346,7 @@ describe('rate limit', () => {
   });
 });
 
-// ---- self-events (reference §2.1; checklist 4) ------------------------------------------------------
+// ---- self-events (compliance-api.md §2.1; checklist 4) ------------------------------------------------------
 
 describe('compliance_api_accessed', () => {
   test('every authenticated call, errors included, becomes an activity about a second later', async () => {
@@ -386,7 +386,7 @@ describe('compliance_api_accessed', () => {
   });
 });
 
-// ---- activities (reference §2.1; checklist 5–6) -----------------------------------------------------
+// ---- activities (compliance-api.md §2.1; checklist 5–6) -----------------------------------------------------
 
 describe('activities: validation', () => {
   let sim: Simulator;
@@ -595,7 +595,7 @@ describe('activities: filters, order and cursors', () => {
   });
 });
 
-// ---- directory (reference §2.2; checklist 7) --------------------------------------------------------
+// ---- directory (compliance-api.md §2.2; checklist 7) --------------------------------------------------------
 
 describe('directory', () => {
   let sim: Simulator;
@@ -682,7 +682,7 @@ describe('directory', () => {
   });
 });
 
-// ---- content (reference §2.3, §2.4; checklist 9, 10, 12) --------------------------------------------
+// ---- content (compliance-api.md §2.3, §2.4; checklist 9, 10, 12) --------------------------------------------
 
 describe('chats list', () => {
   let sim: Simulator;

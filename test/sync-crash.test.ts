@@ -1,4 +1,4 @@
-// Crash safety of `compliance-lake sync` (DESIGN invariant 2): the built CLI is killed with SIGKILL at 20
+// Crash safety of `compliance-lake sync` (design.md invariant 2): the built CLI is killed with SIGKILL at 20
 // seeded-random moments of a backfill (start-up, mid-page, mid-write, mid-commit) and resumed each time.
 // After every kill the lake must open, every committed file must be whole and readable with its manifest's
 // row count, no key may be stored twice, and whatever the kill left uncommitted must be quarantined by the

@@ -97,7 +97,7 @@ export type { PageQuery, GroupQuery };
 type Validator = (params: Record<string, unknown>) => void;
 type Style = 'cursor' | 'token';
 
-// Timestamp fields normalised on each endpoint's records (reference §2, §3.1).
+// Timestamp fields normalised on each endpoint's records (compliance-api.md §2, §3.1).
 const CREATED = ['created_at'] as const;
 const CREATED_UPDATED = ['created_at', 'updated_at'] as const;
 const CREATED_UPDATED_DELETED = ['created_at', 'updated_at', 'deleted_at'] as const;
@@ -356,7 +356,7 @@ function cursorFields(body: Record<string, unknown>) {
 function tokenFields(body: Record<string, unknown>) {
   const next = typeof body.next_page === 'string' && body.next_page.length > 0 ? body.next_page : null;
   return {
-    // Older responses had no has_more (reference §2.2); then a next page means more.
+    // Older responses had no has_more (compliance-api.md §2.2); then a next page means more.
     has_more: typeof body.has_more === 'boolean' ? body.has_more : next !== null,
     first_id: null,
     last_id: null,

@@ -2,7 +2,7 @@
 //
 // Secrets never reach an error: messages are built from safe parts only (method, path, status, the
 // API's own message), and every text taken from a response or a cause is scrubbed of the client's key
-// and of anything shaped like an Anthropic key (DESIGN invariant 6).
+// and of anything shaped like an Anthropic key (design.md invariant 6).
 
 const KEY_PATTERN = /sk-ant-[A-Za-z0-9_-]+/g;
 const REDACTED = '[redacted]';
@@ -91,7 +91,7 @@ export interface ScopeMessage {
 
 /**
  * Parse `Missing required scopes. Got: ['a', 'b'] Needed: ['c']` (also `Needed one of: [...]`),
- * Python-list formatting (reference §1.3). Null when the message has neither list.
+ * Python-list formatting (compliance-api.md §1.3). Null when the message has neither list.
  */
 export function parseScopeMessage(message: string | null | undefined): ScopeMessage | null {
   if (!message) return null;

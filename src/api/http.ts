@@ -150,7 +150,7 @@ export class HttpTransport {
       this.#report({ url: safeUrl, status: res.status, requestId, attempt, durationMs }, safePath);
       const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), o.now());
       if (canRetry && shouldRetryStatus(res.status, res.headers.get('x-should-retry'))) {
-        // retry-after is a floor; repeated short values still back off exponentially (reference §6.3).
+        // retry-after is a floor; repeated short values still back off exponentially (compliance-api.md §6.3).
         const waitMs = Math.max(retryAfterMs ?? 0, backoffDelay(attempt, o.backoff, o.random));
         await this.#retryWait(waitMs, res.status === 429, attempt, safePath, res.status, requestId, error.errorType ?? `HTTP ${res.status}`);
         continue;

@@ -1,37 +1,37 @@
-// Documented page sizes and limits of the Compliance API (reference §2.0 unless noted).
+// Documented page sizes and limits of the Compliance API (compliance-api.md §2.0 unless noted).
 
-/** GET /v1/compliance/activities: `limit` default 100, min 1, max 5000 (reference §2.1). */
+/** GET /v1/compliance/activities: `limit` default 100, min 1, max 5000 (compliance-api.md §2.1). */
 export const DEFAULT_ACTIVITY_PAGE = 100;
 export const MAX_ACTIVITY_PAGE = 5000;
 
-/** GET /v1/compliance/organizations: default and max 1000 (reference §2.2). */
+/** GET /v1/compliance/organizations: default and max 1000 (compliance-api.md §2.2). */
 export const DEFAULT_ORGANIZATION_PAGE = 1000;
 export const MAX_ORGANIZATION_PAGE = 1000;
 
-/** Users, roles, role permissions, groups, group members: default 500, max 1000 (reference §2.2). */
+/** Users, roles, role permissions, groups, group members: default 500, max 1000 (compliance-api.md §2.2). */
 export const DEFAULT_DIRECTORY_PAGE = 500;
 export const MAX_DIRECTORY_PAGE = 1000;
 
-/** GET /v1/compliance/apps/chats: default 100, max 1000 (reference §2.3). */
+/** GET /v1/compliance/apps/chats: default 100, max 1000 (compliance-api.md §2.3). */
 export const DEFAULT_CHAT_PAGE = 100;
 export const MAX_CHAT_PAGE = 1000;
 
-/** GET .../chats/{id}/messages: no default (omitted means the whole set), max 1000 (reference §2.3). */
+/** GET .../chats/{id}/messages: no default (omitted means the whole set), max 1000 (compliance-api.md §2.3). */
 export const MAX_MESSAGE_PAGE = 1000;
 
-/** `user_ids[]` on the chats list: 1 to 10 values (reference §2.3). */
+/** `user_ids[]` on the chats list: 1 to 10 values (compliance-api.md §2.3). */
 export const MAX_CHAT_USER_IDS = 10;
 
-/** Projects list and project attachments: default 20, max 100 (reference §2.4). */
+/** Projects list and project attachments: default 20, max 100 (compliance-api.md §2.4). */
 export const DEFAULT_PROJECT_PAGE = 20;
 export const MAX_PROJECT_PAGE = 100;
 
-/** Shared budget per parent organization: 600 requests per minute (reference §6.3). */
+/** Shared budget per parent organization: 600 requests per minute (compliance-api.md §6.3). */
 export const DEFAULT_REQUESTS_PER_MINUTE = 600;
 export const RATE_WINDOW_MS = 60_000;
 
-/** The version header every request carries (reference §1.1). */
+/** The version header every request carries (compliance-api.md §1.1). */
 export const ANTHROPIC_VERSION = '2023-06-01';
 
-/** Activities are queryable within one minute of occurring (reference §7.1). */
+/** Activities are queryable within one minute of occurring (compliance-api.md §7.1). */
 export const INDEXING_DELAY_MAX_MS = 60_000;

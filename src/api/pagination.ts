@@ -1,4 +1,4 @@
-// Pages and page walks for both pagination styles (reference §2): cursors (`after_id`/`before_id` ←
+// Pages and page walks for both pagination styles (compliance-api.md §2): cursors (`after_id`/`before_id` ←
 // `last_id`/`first_id`, until `has_more` is false) and page tokens (`page` ← `next_page`, until null).
 // Walks yield pages, not records, so a caller can commit a page and its provenance together.
 

@@ -1,5 +1,5 @@
 // Query-string encoding in the API's conventions: repeated `key[]=` for arrays, dotted time filters
-// as-is, timestamps as RFC 3339 UTC with `Z`, undefined parameters omitted (reference §1.1).
+// as-is, timestamps as RFC 3339 UTC with `Z`, undefined parameters omitted (compliance-api.md §1.1).
 
 import { ClientValidationError } from './errors.js';
 import { toQueryTimestamp } from './timestamps.js';

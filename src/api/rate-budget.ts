@@ -1,4 +1,4 @@
-// The one request budget every call shares (DESIGN invariant 4): a client-side sliding window plus
+// The one request budget every call shares (design.md invariant 4): a client-side sliding window plus
 // what the server says (`anthropic-ratelimit-*`, `retry-after`). Pass one instance to several clients
 // to make them share it, as the API's 600 requests per minute are per parent organization (§6.3).
 

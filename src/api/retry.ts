@@ -1,5 +1,5 @@
 // When to retry and how long to wait: status rules, `x-should-retry`, `retry-after`, backoff with jitter.
-// (reference §6.1–§6.3; the same policy as the Anthropic SDKs and dlt's retry helper.)
+// (compliance-api.md §6.1–§6.3; the same policy as the Anthropic SDKs and dlt's retry helper.)
 
 export interface BackoffOptions {
   /** First wait, in ms. */
@@ -15,7 +15,7 @@ const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504, 529]);
 
 /**
  * Whether a response status deserves a retry. `x-should-retry` overrides the status rule both ways
- * (the API sends `false` on deterministic failures, reference §6.1).
+ * (the API sends `false` on deterministic failures, compliance-api.md §6.1).
  */
 export function shouldRetryStatus(status: number, xShouldRetry: string | null): boolean {
   const header = xShouldRetry?.trim().toLowerCase();

@@ -1,7 +1,7 @@
 // Lenient timestamp parsing: whatever RFC 3339 / ISO 8601 variant the API returns becomes UTC with `Z`.
 //
 // The API mixes `Z`, `+00:00`, microseconds and (roles, groups, members examples) no offset at all
-// (reference §2.2, §4.2). Everything is normalised to `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, keeping
+// (compliance-api.md §2.2, §4.2). Everything is normalised to `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, keeping
 // every fractional digit, so that string order is time order and no precision is lost.
 
 // Already canonical: the hot path on every record, checked without allocating a Date.

@@ -1,5 +1,5 @@
 // Request parameters and response records of the Compliance API, spelled as the API spells them
-// (reference §2–§4). Records are open: unknown fields are kept, so every record type allows extras.
+// (compliance-api.md §2–§4). Records are open: unknown fields are kept, so every record type allows extras.
 
 export type Extra = { [field: string]: unknown };
 
@@ -32,7 +32,7 @@ export const KNOWN_ACTOR_TYPES: readonly KnownActorType[] = [
   'attested_device_actor',
 ];
 
-/** The actor union (reference §3.2); `type` stays a plain string so new actor kinds pass through. */
+/** The actor union (compliance-api.md §3.2); `type` stays a plain string so new actor kinds pass through. */
 export interface Actor extends Extra {
   type: KnownActorType | (string & {});
   user_id?: string;
@@ -49,7 +49,7 @@ export interface Actor extends Extra {
   service_account_id?: string;
 }
 
-/** One activity (reference §3.1). Type-specific fields sit flat next to `type`. */
+/** One activity (compliance-api.md §3.1). Type-specific fields sit flat next to `type`. */
 export interface Activity extends Extra {
   id: string;
   /** Normalised by the client to RFC 3339 UTC with `Z`. */
@@ -80,7 +80,7 @@ export interface ActivityQuery {
 
 // ---- pages ------------------------------------------------------------------------------------
 
-/** Cursor pagination: activities, chats, messages (reference §2). */
+/** Cursor pagination: activities, chats, messages (compliance-api.md §2). */
 export interface CursorPage<T> {
   data: T[];
   has_more: boolean;
@@ -88,7 +88,7 @@ export interface CursorPage<T> {
   last_id: string | null;
 }
 
-/** Page-token pagination: directory, projects, attachments (reference §2). */
+/** Page-token pagination: directory, projects, attachments (compliance-api.md §2). */
 export interface TokenPage<T> {
   data: T[];
   has_more: boolean;
@@ -348,7 +348,7 @@ export type ProjectAttachment = ProjectFileAttachment | ProjectDocAttachment | (
 
 // ---- errors -----------------------------------------------------------------------------------
 
-/** The error envelope (reference §6.1): `{"type":"error","error":{type,message},"request_id"}`. */
+/** The error envelope (compliance-api.md §6.1): `{"type":"error","error":{type,message},"request_id"}`. */
 export interface ErrorEnvelope {
   type: 'error';
   error: { type: string; message: string; details?: unknown };

@@ -1,5 +1,5 @@
 // Client-side checks of the rules the server enforces with a 400, so a bad call fails before it spends
-// rate budget (reference §2, §6.2). Messages name parameters, never echo caller-supplied strings.
+// rate budget (compliance-api.md §2, §6.2). Messages name parameters, never echo caller-supplied strings.
 
 import { ClientValidationError } from './errors.js';
 import {
@@ -14,7 +14,7 @@ type Params = Record<string, unknown>;
 
 const TIME_BOUNDS = ['gte', 'gt', 'lte', 'lt'] as const;
 
-/** `limit` is an integer in [1, max] (reference §2.0; 0 or max+1 → 400). */
+/** `limit` is an integer in [1, max] (compliance-api.md §2.0; 0 or max+1 → 400). */
 export function checkLimit(params: Params, max: number): void {
   const limit = params.limit;
   if (limit === undefined) return;
@@ -58,7 +58,7 @@ function hasTimeBound(params: Params, field: 'created_at' | 'updated_at'): boole
   return TIME_BOUNDS.some((b) => params[`${field}.${b}`] !== undefined);
 }
 
-/** GET /v1/compliance/activities (reference §2.1). */
+/** GET /v1/compliance/activities (compliance-api.md §2.1). */
 export function validateActivityQuery(params: Params): void {
   checkCommon(params, MAX_ACTIVITY_PAGE);
   checkOrder(params);
@@ -70,7 +70,7 @@ export function validateActivityQuery(params: Params): void {
   }
 }
 
-/** GET /v1/compliance/apps/chats: per-user vs org-wide rules (reference §2.3). */
+/** GET /v1/compliance/apps/chats: per-user vs org-wide rules (compliance-api.md §2.3). */
 export function validateChatQuery(params: Params): void {
   checkCommon(params, MAX_CHAT_PAGE);
   const userIds = params.user_ids;
@@ -111,7 +111,7 @@ export function validateChatQuery(params: Params): void {
   }
 }
 
-/** GET .../apps/chats/{id}/messages (reference §2.3). */
+/** GET .../apps/chats/{id}/messages (compliance-api.md §2.3). */
 export function validateMessageQuery(params: Params): void {
   checkCommon(params, MAX_MESSAGE_PAGE);
   checkOrder(params);

@@ -51,7 +51,7 @@ export function loadConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = 
   }
   const warnings: string[] = [];
   if (apiKey.startsWith('sk-ant-api03-')) {
-    // never echo the key; name only what is wrong with it (reference §1.2: Claude API keys are not accepted)
+    // never echo the key; name only what is wrong with it (compliance-api.md §1.2: Claude API keys are not accepted)
     throw new ConfigError(
       'the API key is a Claude API key (sk-ant-api03-...), which the Compliance API does not accept; use a Compliance Access Key (sk-ant-api01-...) or, for the activity feed only, an Admin key (sk-ant-admin01-...)',
     );

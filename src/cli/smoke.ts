@@ -55,7 +55,7 @@ export async function smokeWalk(opts: SmokeOptions): Promise<SmokeSummary> {
   for await (const page of opts.client.activities.pages(params)) {
     pages += 1;
     for (const a of page.data as Activity[]) {
-      // Delivery is at-least-once (reference §2): count a repeated id once.
+      // Delivery is at-least-once (compliance-api.md §2): count a repeated id once.
       if (seen.has(a.id)) {
         duplicates += 1;
         continue;
@@ -89,7 +89,7 @@ async function readDirectory(client: ComplianceClient): Promise<SmokeSummary['di
     for await (const page of client.groups.pages()) groups += page.data.length;
     return { organizations, users, groups };
   } catch (err) {
-    // An Admin key reads the activity feed only (reference §1.2); that is not a failure of the walk.
+    // An Admin key reads the activity feed only (compliance-api.md §1.2); that is not a failure of the walk.
     if (err instanceof PermissionError) return { skipped: `the key cannot read the directory (${err.apiMessage ?? 'permission denied'})` };
     throw err;
   }

@@ -1,7 +1,7 @@
 // The activity feed. Primary key `id`; partition: UTC day of `created_at`; cursor: `covered_until`, the end
 // of the last window read completely and committed.
 //
-// The incremental rule (DESIGN invariant 3): a run reads the window [covered_until - overlap, end), where
+// The incremental rule (design.md invariant 3): a run reads the window [covered_until - overlap, end), where
 // `end` is fixed when the run starts as one minute before the server's clock (its `date` header), or
 // --until. The window is cut at UTC midnights; each piece is walked to the end (newest first, the feed's
 // documented order) and committed with the cursor in one manifest entry, so a crash loses at most the piece
@@ -25,7 +25,7 @@ import {
 } from './stream.js';
 
 const DAY_MS = 86_400_000;
-/** The feed indexes an activity within about a minute (reference §7.1): never read closer to now. */
+/** The feed indexes an activity within about a minute (compliance-api.md §7.1): never read closer to now. */
 export const INDEXING_MARGIN_MS = 60_000;
 const ENDPOINT = '/v1/compliance/activities';
 
@@ -116,7 +116,7 @@ async function readWindow(ctx: SyncContext, stats: StreamStats, a: number, b: nu
   const existing = await committedKeys(ctx, TABLES.activities, fromIso, toIso);
   const params = { 'created_at.gte': fromIso, 'created_at.lt': toIso, limit: String(MAX_ACTIVITY_PAGE) };
   const writer = newWriter(ctx, TABLES.activities, ENDPOINT, params, `${a}`);
-  // The feed redelivers an activity across a page boundary (DESIGN invariant 1: at-least-once). The ids of
+  // The feed redelivers an activity across a page boundary (design.md invariant 1: at-least-once). The ids of
   // the last two pages catch that without holding a whole day's ids (a million a day, 100 MB of heap, for a
   // large organization); an activity redelivered further apart is removed by compaction and the models.
   let previousPage = new Set<string>();

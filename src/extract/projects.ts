@@ -1,4 +1,4 @@
-// Projects: project metadata, incremental by `updated_at` (reference §2.4: page tokens, sorted by
+// Projects: project metadata, incremental by `updated_at` (compliance-api.md §2.4: page tokens, sorted by
 // created_at, filterable by updated_at). Primary key (id, updated_at); partition: UTC day of updated_at.
 import { MAX_PROJECT_PAGE, type Project } from '../api/index.js';
 import { TABLES } from '../lake/tables.js';

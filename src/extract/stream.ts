@@ -51,7 +51,7 @@ export interface SyncContext {
 export interface Stream {
   name: string;
   table: TableSpec;
-  /** The scope the key needs (reference §1.3), named when it is missing. */
+  /** The scope the key needs (compliance-api.md §1.3), named when it is missing. */
   scope: string;
   run(ctx: SyncContext, stats: StreamStats): Promise<void>;
 }

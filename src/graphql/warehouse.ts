@@ -1,5 +1,5 @@
 // Read-only access to data/warehouse.duckdb for the GraphQL server. `models build` writes a new file and
-// renames it over the old one, so the file is opened READ_ONLY (never a write lock: DESIGN invariant 8) and
+// renames it over the old one, so the file is opened READ_ONLY (never a write lock: design.md invariant 8) and
 // re-opened when its inode, size or mtime changed; requests still running on the old file finish on it.
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { statSync } from 'node:fs';
@@ -205,7 +205,7 @@ export class Warehouse {
 
   async #connect(generation: Generation): Promise<DuckDBConnection> {
     const connection = await generation.instance.connect();
-    // DESIGN invariant 9; TimeZone is a per-connection setting, and the ICU extension that owns it loads
+    // design.md invariant 9; TimeZone is a per-connection setting, and the ICU extension that owns it loads
     // on first use, so it cannot go into the instance's config.
     await connection.run("SET TimeZone='UTC'");
     return connection;

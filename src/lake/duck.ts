@@ -1,5 +1,5 @@
 // One in-process DuckDB connection for the lake's own work (writing Parquet, reading stats, compaction).
-// Every connection runs in UTC (DESIGN invariant 9); memory is capped so a large backfill stays flat, and
+// Every connection runs in UTC (design.md invariant 9); memory is capped so a large backfill stays flat, and
 // what does not fit (the sort of a very large day) spills under the data dir, never into the cwd.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';

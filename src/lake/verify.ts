@@ -1,4 +1,4 @@
-// `verify`: recomputes everything the manifest claims (DESIGN invariant 7) and names every file that was
+// `verify`: recomputes everything the manifest claims (design.md invariant 7) and names every file that was
 // changed, added or removed, and every manifest entry that was edited, lost or unlinked. It only reads, takes
 // no lock, and works the same on a data dir and on an export (both hold `lake/` with `_manifests/`).
 import { existsSync, readdirSync, statSync } from 'node:fs';

@@ -1,8 +1,8 @@
 // The activity-type catalog (schema/activity-types.json): every known activity type with its family,
-// category, allowed actors and fields, built from ../shared/reference/activity-types.md by the rules below.
+// category, allowed actors and fields, built from schema/activity-types.md by the rules below.
 //
 // Regenerate after the reference changes (compile first):
-//   node dist/src/models/catalog.js --write [--reference ../shared/reference/activity-types.md]
+//   node dist/src/models/catalog.js --write [--reference schema/activity-types.md]
 // The committed JSON is self-sufficient: nothing at run time or in CI needs the reference.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,7 +31,7 @@ export interface CatalogEntry {
 
 export const CATALOG_PATH = 'schema/activity-types.json';
 /** Where the reference lives relative to the package root (it is not part of the repository). */
-export const DEFAULT_REFERENCE_PATH = '../shared/reference/activity-types.md';
+export const DEFAULT_REFERENCE_PATH = 'schema/activity-types.md';
 
 // ---- categories -------------------------------------------------------------------------------
 //

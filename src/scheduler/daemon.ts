@@ -15,7 +15,7 @@
 // Shutdown: the cron tasks stop, waiting jobs are dropped, and the running job gets shutdownTimeoutMs to
 // finish. After that its API requests are cut: the window being read is abandoned (its staged files are
 // never committed, and are quarantined by the next start), everything committed stays, cursors never pass
-// what was committed (DESIGN invariant 2), and runSync releases the lake lock as it unwinds. A model
+// what was committed (design.md invariant 2), and runSync releases the lake lock as it unwinds. A model
 // refresh due after a run that ends during shutdown is left to the next start, which always builds once.
 // The cron tasks are destroyed one by one rather than with node-cron's shutdown(), which would stop every
 // task in the process (a demo or a test may run more than one daemon).

@@ -1,6 +1,6 @@
 // The sync's state store: cursors, file catalog, coverage events and own request ids as a cache of the
 // lake's manifest (applied entry by entry, in chain order), plus the run ledger. SQLite in WAL mode, so
-// separate read-only readers (status, GraphQL) can open it while the writer runs (DESIGN invariant 8).
+// separate read-only readers (status, GraphQL) can open it while the writer runs (design.md invariant 8).
 import Database from 'better-sqlite3';
 import { and, asc, desc, eq, gte, inArray, isNull, lte, type SQL } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';

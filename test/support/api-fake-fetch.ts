@@ -55,7 +55,7 @@ export function json(body: unknown, status = 200, headers: Record<string, string
   });
 }
 
-/** The full platform error envelope (reference §6.1), with `x-should-retry: false` on 4xx as observed. */
+/** The full platform error envelope (compliance-api.md §6.1), with `x-should-retry: false` on 4xx as observed. */
 export function apiError(
   status: number,
   type: string,

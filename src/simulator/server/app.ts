@@ -51,7 +51,7 @@ export interface SimulatorOptions {
   /** Default: real time. Pass `new SimClock(startMs)` so the tenant's history is visible. */
   clock?: SimClock;
   compat?: Partial<CompatOptions>;
-  /** Added to every /v1/compliance response (the real API takes ~1–5 s, reference §1.1). */
+  /** Added to every /v1/compliance response (the real API takes ~1–5 s, compliance-api.md §1.1). */
   latencyMs?: number;
   /**
    * Delay before a call's `compliance_api_accessed` activity becomes visible. The tenant's feed sets its own
@@ -181,14 +181,14 @@ class SimulatorImpl implements Simulator {
     nowMs: number,
     match: ReturnType<typeof matchRoute>,
   ): SimResponse {
-    // 1. authentication: failures are rejected before the limiter, cost no quota and leave no activity (reference §6.3)
+    // 1. authentication: failures are rejected before the limiter, cost no quota and leave no activity (compliance-api.md §6.3)
     const auth = this.keys.authenticate(req.headers, nowMs, this.compat);
     if (!auth.ok) {
       if (auth.reason === 'missing' && this.compat.missingKey === 404) {
         return errorResponse(404, 'not_found_error', MESSAGES.notFound, requestId, nowMs, { shouldRetry: false });
       }
       if (auth.reason === 'expired') {
-        // observed without request-id and x-should-retry headers (reference §6.2, WIRE)
+        // observed without request-id and x-should-retry headers (compliance-api.md §6.2, WIRE)
         return errorResponse(401, 'authentication_error', MESSAGES.expiredKey, null, nowMs, { bodyRequestId: null });
       }
       return errorResponse(401, 'authentication_error', MESSAGES.invalidKey, requestId, nowMs, {
@@ -198,7 +198,7 @@ class SimulatorImpl implements Simulator {
     }
     const key = auth.key;
 
-    // 2. the shared budget: every authenticated request counts, including ones that then fail (reference §6.3)
+    // 2. the shared budget: every authenticated request counts, including ones that then fail (compliance-api.md §6.3)
     const admission = this.limiter.admit(nowMs);
     const rlHeaders = this.limiter.unlimited ? {} : rateLimitHeaders(admission);
     let res: SimResponse;
@@ -270,7 +270,7 @@ class SimulatorImpl implements Simulator {
     }
   }
 
-  /** Injected status faults; transient ones invite a retry, `500-deterministic` forbids it (reference §6.2). */
+  /** Injected status faults; transient ones invite a retry, `500-deterministic` forbids it (compliance-api.md §6.2). */
   private statusFault(fault: TransportFault, requestId: string, nowMs: number, rlHeaders: Record<string, string>): SimResponse | undefined {
     const table: Record<string, [number, ErrorType, string, boolean]> = {
       '429': [429, 'rate_limit_error', MESSAGES.rateLimited(this.limiter.limit || DEFAULT_REQUESTS_PER_MINUTE), true],
@@ -286,7 +286,7 @@ class SimulatorImpl implements Simulator {
     const [status, type, message, retry] = entry;
     const extra = { ...rlHeaders };
     // like the remote-session budget's 429: retry-after is a floor and the ratelimit headers describe the
-    // shared budget (reference §2.6, §6.3), so a client is not sent to sleep until the window resets
+    // shared budget (compliance-api.md §2.6, §6.3), so a client is not sent to sleep until the window resets
     if ('retryAfter' in fault && fault.retryAfter !== undefined) extra['retry-after'] = fault.retryAfter;
     return errorResponse(status, type, message, requestId, nowMs, { shouldRetry: retry, extraHeaders: extra });
   }

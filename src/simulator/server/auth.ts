@@ -1,4 +1,4 @@
-// The key registry: key kinds by prefix, scopes, expiry and revocation, and the scope check (reference §1.2, §1.3).
+// The key registry: key kinds by prefix, scopes, expiry and revocation, and the scope check (compliance-api.md §1.2, §1.3).
 import { ApiError, permissionDenied } from './errors.js';
 import { apiKeyIdFor } from './ids.js';
 
@@ -30,13 +30,13 @@ export interface RegisteredKey {
 }
 
 export interface CompatOptions {
-  /** WIRE saw a request without any key answered 404 not_found_error; the docs say 401 (reference §6.2 [X]). */
+  /** WIRE saw a request without any key answered 404 not_found_error; the docs say 401 (compliance-api.md §6.2 [X]). */
   missingKey: 401 | 404;
-  /** 403 now; 401 authentication_error in the PDF era (reference §1.3). */
+  /** 403 now; 401 authentication_error in the PDF era (compliance-api.md §1.3). */
   scopeErrorStatus: 403 | 401;
-  /** One MDX copy of the docs says `Needed one of: [...]` (reference §1.3 [X]). */
+  /** One MDX copy of the docs says `Needed one of: [...]` (compliance-api.md §1.3 [X]). */
   neededWording: 'Needed' | 'Needed one of';
-  /** The reference's curl snippets use `Authorization: Bearer`; only `x-api-key` is confirmed (reference §1.1 [X]). */
+  /** The reference's curl snippets use `Authorization: Bearer`; only `x-api-key` is confirmed (compliance-api.md §1.1 [X]). */
   acceptBearer: boolean;
 }
 
@@ -53,13 +53,13 @@ export const READ_SCOPES: readonly string[] = [
   'read:compliance_org_data',
 ];
 
-/** Newer Enterprise scope covering every Compliance API read (reference §1.3, G-adminkeys). */
+/** Newer Enterprise scope covering every Compliance API read (compliance-api.md §1.3, G-adminkeys). */
 export const ORG_AUDIT_SCOPE = 'read:org_audit';
 
 const PREFIX_KIND: [string, RegisteredKey['kind'] | 'rejected'][] = [
   ['sk-ant-api01-', 'compliance'],
   ['sk-ant-admin01-', 'admin'],
-  // Claude API keys are never accepted by the Compliance API (reference §1.2, G-faq).
+  // Claude API keys are never accepted by the Compliance API (compliance-api.md §1.2, G-faq).
   ['sk-ant-api03-', 'rejected'],
 ];
 
@@ -88,7 +88,7 @@ export class KeyRegistry {
     const key: RegisteredKey = {
       id: apiKeyIdFor(spec.key),
       kind: spec.kind,
-      // Admin keys reach the feed only, with a fixed scope (reference §1.2, G-access).
+      // Admin keys reach the feed only, with a fixed scope (compliance-api.md §1.2, G-access).
       scopes: spec.kind === 'admin' ? ['read:compliance_activities'] : [...(spec.scopes ?? READ_SCOPES)],
       isActive: spec.isActive ?? true,
       expiresAtMs,
@@ -119,7 +119,7 @@ const pyList = (items: readonly string[]) => `[${items.map((s) => `'${s}'`).join
 export function requireScope(key: RegisteredKey, needed: string, compat: CompatOptions): void {
   if (key.scopes.includes(needed) || key.scopes.includes(ORG_AUDIT_SCOPE)) return;
   if (compat.scopeErrorStatus === 401) {
-    // PDF-era wording (reference §1.3, historical).
+    // PDF-era wording (compliance-api.md §1.3, historical).
     throw new ApiError(401, 'authentication_error', `The API key provided does not have the \`${needed}\` scope required for this endpoint.`);
   }
   const neededText =

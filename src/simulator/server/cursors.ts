@@ -1,4 +1,4 @@
-// Opaque cursors and page tokens: what each one encodes and how a bad one is reported (reference §2.1–§2.4).
+// Opaque cursors and page tokens: what each one encodes and how a bad one is reported (compliance-api.md §2.1–§2.4).
 import { createHash } from 'node:crypto';
 import { invalidRequest } from './errors.js';
 
@@ -29,7 +29,7 @@ export function activityCursorId(value: string): string | undefined {
   return typeof obj?.id === 'string' ? obj.id : undefined;
 }
 
-// ---- chats: base64 JSON {"k": order_by, "t": timestamp, "id"} (reference §2.3) ----
+// ---- chats: base64 JSON {"k": order_by, "t": timestamp, "id"} (compliance-api.md §2.3) ----
 
 export interface ChatCursor {
   k: 'created_at' | 'updated_at';
@@ -48,7 +48,7 @@ export function decodeChatCursor(value: string): ChatCursor | undefined {
   return { k: obj.k, t: obj.t, id: obj.id };
 }
 
-// ---- messages: base64 JSON {"msg_uuid"} (reference §2.3) ----
+// ---- messages: base64 JSON {"msg_uuid"} (compliance-api.md §2.3) ----
 
 export function encodeMessageCursor(id: string): string {
   return encodeJson({ msg_uuid: id });
@@ -69,7 +69,7 @@ export function encodePageToken(offset: number, fingerprint: string): string {
 
 /**
  * The offset a token points at. A token is bound to the query that issued it (same path and filters;
- * `limit` may change between pages); anything else is the 400 of a bad page token (reference §6.2).
+ * `limit` may change between pages); anything else is the 400 of a bad page token (compliance-api.md §6.2).
  */
 export function decodePageToken(value: string, fingerprint: string): number {
   const obj = value.startsWith('page_') ? decodeJson(value.slice(5)) : undefined;

@@ -1,4 +1,4 @@
-// The error envelope and the error bodies the simulator sends (reference §6.1, §6.2).
+// The error envelope and the error bodies the simulator sends (compliance-api.md §6.1, §6.2).
 
 export type ErrorType =
   | 'invalid_request_error'
@@ -23,7 +23,7 @@ export class ApiError extends Error {
   }
 }
 
-/** Every observed 403 carries `details.error_visibility` (reference §6.1, WIRE). */
+/** Every observed 403 carries `details.error_visibility` (compliance-api.md §6.1, WIRE). */
 const PERMISSION_DETAILS = { error_visibility: 'user_facing' };
 
 export const invalidRequest = (message: string) => new ApiError(400, 'invalid_request_error', message);

@@ -8,7 +8,7 @@ function base58FromBytes(bytes: Uint8Array, width: number): string {
   return out;
 }
 
-/** `apikey_01` + 22 base58 chars derived from the key; the key itself is never echoed (DESIGN invariant 6). */
+/** `apikey_01` + 22 base58 chars derived from the key; the key itself is never echoed (design.md invariant 6). */
 export function apiKeyIdFor(key: string): string {
   const digest = createHash('sha256').update('apikey:').update(key).digest();
   return `apikey_01${base58FromBytes(digest, 22)}`;

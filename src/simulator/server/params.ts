@@ -1,4 +1,4 @@
-// Query-string parsing and the validation rules shared by every endpoint (reference §1.1, §2, §6.2).
+// Query-string parsing and the validation rules shared by every endpoint (compliance-api.md §1.1, §2, §6.2).
 import { MESSAGES, invalidRequest } from './errors.js';
 
 /** A parsed query string: names as sent (`activity_types[]`; URLSearchParams decodes `%5B%5D`), values in order. */
@@ -13,7 +13,7 @@ export class Query {
     }
   }
 
-  /** Unknown parameters are rejected, not ignored (reference §1.1, WIRE). */
+  /** Unknown parameters are rejected, not ignored (compliance-api.md §1.1, WIRE). */
   allowOnly(allowed: ReadonlySet<string>): this {
     for (const name of this.values.keys()) {
       if (!allowed.has(name)) throw invalidRequest(MESSAGES.unknownParameter(name));
@@ -41,7 +41,7 @@ export class Query {
     return parseLimit(raw, max);
   }
 
-  /** `limit` for endpoints where omitting it means "everything" (messages, reference §2.3). */
+  /** `limit` for endpoints where omitting it means "everything" (messages, compliance-api.md §2.3). */
   optionalLimit(max: number): number | undefined {
     const raw = this.one('limit');
     return raw === undefined ? undefined : parseLimit(raw, max);
@@ -109,7 +109,7 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,
 
 /**
  * RFC 3339 to microseconds since the epoch. The offset may be missing (read as UTC): the live server
- * accepted `created_at.gte` without one (reference §1.1, WIRE). `remainder` is set when digits below the
+ * accepted `created_at.gte` without one (compliance-api.md §1.1, WIRE). `remainder` is set when digits below the
  * microsecond were cut.
  */
 export function parseTimestamp(raw: string): { us: number; remainder: boolean } | undefined {

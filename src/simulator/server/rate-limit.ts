@@ -1,4 +1,4 @@
-// The shared request budget of the parent organization: fixed 60-s windows counted across every key (reference §6.3).
+// The shared request budget of the parent organization: fixed 60-s windows counted across every key (compliance-api.md §6.3).
 import { RATE_WINDOW_MS } from '../../api/limits.js';
 
 export interface WindowState {
@@ -91,7 +91,7 @@ export function rateLimitHeaders(w: WindowState): Record<string, string> {
   };
 }
 
-/** Seconds until the window resets, rounded up, plus one second of safety margin (reference §6.3). */
+/** Seconds until the window resets, rounded up, plus one second of safety margin (compliance-api.md §6.3). */
 export function retryAfterSeconds(w: WindowState, nowMs: number): number {
   return Math.max(1, Math.ceil((w.resetMs - nowMs) / 1000) + 1);
 }

@@ -1,11 +1,11 @@
-// Building SimResponses: the headers every response carries and the error responses (reference §6.1).
+// Building SimResponses: the headers every response carries and the error responses (compliance-api.md §6.1).
 import type { SimResponse } from './app.js';
 import { type ErrorType, errorBody } from './errors.js';
 
 export function baseHeaders(requestId: string | null, nowMs: number): Record<string, string> {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
-    // the connector anchors its windows at the server's Date header (DESIGN invariant 3), so it follows the sim clock
+    // the connector anchors its windows at the server's Date header (design.md invariant 3), so it follows the sim clock
     date: new Date(nowMs).toUTCString(),
   };
   if (requestId) headers['request-id'] = requestId;

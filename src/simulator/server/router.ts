@@ -36,7 +36,7 @@ export interface RouteResult {
 
 export interface Route {
   pattern: string;
-  /** Endpoint → scope matrix of reference §1.3. */
+  /** Endpoint → scope matrix of compliance-api.md §1.3. */
   scope: string;
   handler: (ctx: RouteContext) => RouteResult;
 }
@@ -47,7 +47,7 @@ const ORG_DATA = 'read:compliance_org_data';
 export const ROUTES: Route[] = [
   { pattern: '/v1/compliance/activities', scope: 'read:compliance_activities', handler: listActivities },
   { pattern: '/v1/compliance/organizations', scope: ORG_DATA, handler: listOrganizations },
-  // users and group members are user data, not org data (reference §1.3)
+  // users and group members are user data, not org data (compliance-api.md §1.3)
   { pattern: '/v1/compliance/organizations/{org_uuid}/users', scope: USER_DATA, handler: listUsers },
   { pattern: '/v1/compliance/organizations/{org_uuid}/roles', scope: ORG_DATA, handler: listRoles },
   { pattern: '/v1/compliance/organizations/{org_uuid}/roles/{role_id}', scope: ORG_DATA, handler: getRole },

@@ -1,4 +1,4 @@
-// Every activity type of ../shared/reference/activity-types.md with the actor kinds the reference allows
+// Every activity type of schema/activity-types.md with the actor kinds the reference allows
 // ("any" = all eleven). Generated from the reference; sections A (2026-08-14), B (2026-09-04), C (outside the enum).
 
 export const REFERENCE_ACTIVITY_TYPES: ReadonlyArray<readonly [type: string, actors: string]> = [

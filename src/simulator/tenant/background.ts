@@ -169,7 +169,7 @@ export class BackgroundGenerator {
           : userDraft({ claude_artifact_id: artifactId, claude_artifact_version_id: entityId('claude_artifact_version', rng) });
       }
       case 'auth':
-        // sign-in and sign-out are not tied to an organization (reference §3.1)
+        // sign-in and sign-out are not tied to an organization (compliance-api.md §3.1)
         return userDraft(
           type === 'social_login_succeeded' ? { provider: 'google', auth_method: 'social', mfa_method: null } : type === 'sso_login_succeeded' ? { auth_method: 'sso', mfa_method: null } : {},
           type,

@@ -89,7 +89,7 @@ export function exoticActor(rng: Rng, kind: number): Actor {
 
 /**
  * An actor kind the connector cannot know yet (the union has grown from six to eleven variants in a
- * few months, reference §3.2): it must pass through untouched.
+ * few months, compliance-api.md §3.2): it must pass through untouched.
  */
 export function futureActor(rng: Rng): Actor {
   return { type: 'workload_agent_actor', agent_id: `cagt_01${randomBase58(rng, 22)}`, runtime: { kind: 'managed_agent', region: 'us-east-1' }, ip_address: '198.51.100.77' };

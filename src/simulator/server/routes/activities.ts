@@ -1,4 +1,4 @@
-// GET /v1/compliance/activities: filters, validation, ordering and cursors of the Activity Feed (reference §2.1).
+// GET /v1/compliance/activities: filters, validation, ordering and cursors of the Activity Feed (compliance-api.md §2.1).
 import type { Activity, CursorPage } from '../../../api/types.js';
 import { DEFAULT_ACTIVITY_PAGE, MAX_ACTIVITY_PAGE } from '../../../api/limits.js';
 import type { FeedPosition, ScanOptions, SimActivity } from '../../model.js';
@@ -36,13 +36,13 @@ export function listActivities(ctx: RouteContext): RouteResult {
   if (types.length > 0 && excluded.length > 0) {
     throw invalidRequest('`activity_types[]` and `exclude_activity_types[]` cannot be used together.');
   }
-  // filter values are validated against the enum (reference §2.1, WIRE)
+  // filter values are validated against the enum (compliance-api.md §2.1, WIRE)
   for (const [param, values] of [['activity_types[]', types], ['exclude_activity_types[]', excluded]] as const) {
     for (const t of values) {
       if (!feed.knownTypes.has(t)) throw invalidRequest(`Invalid value for \`${param}\`: "${t}" is not a known activity type.`);
     }
   }
-  // `user_ids[]` is an alias of `actor_ids[]`; both lists are merged (reference §2.1)
+  // `user_ids[]` is an alias of `actor_ids[]`; both lists are merged (compliance-api.md §2.1)
   const actors = new Set([...query.list('actor_ids[]'), ...query.list('user_ids[]')]);
   const orgs = resolveOrganizations(ctx, query.list('organization_ids[]'));
   const range = query.timeRange('created_at');

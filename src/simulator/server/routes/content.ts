@@ -1,4 +1,4 @@
-// Content endpoints: chats list, chat messages, file metadata, projects and attachments (reference §2.3, §2.4).
+// Content endpoints: chats list, chat messages, file metadata, projects and attachments (compliance-api.md §2.3, §2.4).
 import type { ChatMessage, ContentBlock, CursorPage, Chat, Project, ProjectAttachment } from '../../../api/types.js';
 import {
   DEFAULT_CHAT_PAGE,
@@ -34,7 +34,7 @@ const CHAT_PARAMS: ReadonlySet<string> = new Set([
 type ChatOrder = 'created_at' | 'updated_at';
 
 /**
- * Two modes (reference §2.3): per-user (`user_ids[]`, 1–10, created_at order, both cursor directions, optional
+ * Two modes (compliance-api.md §2.3): per-user (`user_ids[]`, 1–10, created_at order, both cursor directions, optional
  * `project_ids[]`) and organization-wide (no `user_ids[]`, either order, forward cursors only, time filters on
  * the sort key only). Results ascend by the sort key, ties by id; `after_id` walks toward newer chats.
  */
@@ -56,7 +56,7 @@ export function listChats(ctx: RouteContext): RouteResult {
     if (orderBy === 'updated_at') {
       throw invalidRequest('`order_by=updated_at` is only supported for organization-wide queries (without `user_ids[]`).');
     }
-    // deprecated, rejected since 2026-09-22 (reference §2.3)
+    // deprecated, rejected since 2026-09-22 (compliance-api.md §2.3)
     if (query.hasAny('updated_at')) throw invalidRequest('`updated_at` filters cannot be combined with `user_ids[]`.');
   } else {
     const other: ChatOrder = orderBy === 'created_at' ? 'updated_at' : 'created_at';
@@ -83,7 +83,7 @@ export function listChats(ctx: RouteContext): RouteResult {
     const c = decodeChatCursor(cursorRaw);
     const us = c ? recordTimeUs(c.t) : NaN;
     if (!c || Number.isNaN(us)) throw invalidRequest(MESSAGES.invalidCursor(cursorParam, cursorRaw, 'chat'));
-    // a cursor is bound to the order it was issued under (reference §2.3)
+    // a cursor is bound to the order it was issued under (compliance-api.md §2.3)
     if (c.k !== orderBy) {
       throw invalidRequest(`The \`${cursorParam}\` cursor was issued for \`order_by=${c.k}\` and cannot be used with \`order_by=${orderBy}\`.`);
     }
@@ -167,7 +167,7 @@ const MESSAGE_PARAMS: ReadonlySet<string> = new Set([
   'tool_result_max_chars',
 ]);
 
-/** A character cap: -1 disables it, 0 is rejected (reference §2.3, §6.2); omitted = no cap. */
+/** A character cap: -1 disables it, 0 is rejected (compliance-api.md §2.3, §6.2); omitted = no cap. */
 function parseCap(ctx: RouteContext, name: string): number | undefined {
   const raw = ctx.query.one(name);
   if (raw === undefined) return undefined;
@@ -180,7 +180,7 @@ function parseCap(ctx: RouteContext, name: string): number | undefined {
 
 function truncateBlock(block: ContentBlock, toolUseMax: number | undefined, toolResultMax: number | undefined): ContentBlock {
   if (block.type === 'tool_use' && toolUseMax !== undefined && typeof block.input === 'string' && block.input.length > toolUseMax) {
-    // the input is a JSON-encoded string; cut, it is no longer valid JSON (reference §2.3)
+    // the input is a JSON-encoded string; cut, it is no longer valid JSON (compliance-api.md §2.3)
     return { ...block, input: block.input.slice(0, toolUseMax), truncated: true };
   }
   if (block.type === 'tool_result' && toolResultMax !== undefined && Array.isArray(block.content)) {
@@ -201,7 +201,7 @@ function truncateMessage(m: ChatMessage, toolUseMax: number | undefined, toolRes
   return content.some((b, i) => b !== m.content[i]) ? { ...m, content } : m;
 }
 
-/** Omitting `limit` returns the whole message set in one response (reference §2.3). */
+/** Omitting `limit` returns the whole message set in one response (compliance-api.md §2.3). */
 export function getChatMessages(ctx: RouteContext): RouteResult {
   const { query } = ctx;
   query.allowOnly(MESSAGE_PARAMS);
@@ -287,7 +287,7 @@ const byCreatedThenId = <T extends { id: string; created_at: string }>(items: re
     .sort((a, b) => a.us - b.us || compareIds(a.item.id, b.item.id))
     .map((x) => x.item);
 
-/** Sorted by created_at ascending (reference §2.4); ties by id so pages are stable. */
+/** Sorted by created_at ascending (compliance-api.md §2.4); ties by id so pages are stable. */
 export function listProjects(ctx: RouteContext): RouteResult {
   const { query } = ctx;
   query.allowOnly(PROJECT_PARAMS);
@@ -314,7 +314,7 @@ export function getProject(ctx: RouteContext): RouteResult {
   return { body: project };
 }
 
-/** Sorted by created_at ascending, ties by id (reference §2.4). */
+/** Sorted by created_at ascending, ties by id (compliance-api.md §2.4). */
 export function listProjectAttachments(ctx: RouteContext): RouteResult {
   ctx.query.allowOnly(PAGED);
   ctx.query.limit(DEFAULT_PROJECT_PAGE, MAX_PROJECT_PAGE);

@@ -1,4 +1,4 @@
-// Directory endpoints: organizations, users, roles and permissions, groups and members (reference §2.2).
+// Directory endpoints: organizations, users, roles and permissions, groups and members (compliance-api.md §2.2).
 import {
   DEFAULT_DIRECTORY_PAGE,
   DEFAULT_ORGANIZATION_PAGE,
@@ -23,7 +23,7 @@ export function listOrganizations(ctx: RouteContext): RouteResult {
   return { body: tokenPage(ctx, orgs, DEFAULT_ORGANIZATION_PAGE, MAX_ORGANIZATION_PAGE) };
 }
 
-/** Sorted by organization join date by the tenant (reference §2.2). */
+/** Sorted by organization join date by the tenant (compliance-api.md §2.2). */
 export function listUsers(ctx: RouteContext): RouteResult {
   ctx.query.allowOnly(PAGED);
   const users = ctx.tenant.directory.users(ctx.params.org_uuid, ctx.nowMs) ?? orgMissing(ctx);

@@ -20,7 +20,7 @@ export class ServerCache {
   private chats: { bucketMs: number; byCreated: IndexedChat[]; byUpdated?: IndexedChat[] } | undefined;
 
   /**
-   * Chats sorted ascending by `key`, ties by id (reference §2.3). The tenant's list is unsorted and can be
+   * Chats sorted ascending by `key`, ties by id (compliance-api.md §2.3). The tenant's list is unsorted and can be
    * ~50k long, so the sorted lists are kept per second of simulated time.
    */
   sortedChats(tenant: Tenant, nowMs: number, key: 'created_at' | 'updated_at'): IndexedChat[] {
@@ -52,7 +52,7 @@ export interface OrganizationFilter {
 }
 
 /**
- * `organization_ids[]` accepts the bare UUID or the `org_…` form (reference §1.4). A value that is not one of
+ * `organization_ids[]` accepts the bare UUID or the `org_…` form (compliance-api.md §1.4). A value that is not one of
  * the tenant's organizations is outside the key's scope: 403 (WIRE). Returns undefined when no filter is set.
  */
 export function resolveOrganizations(ctx: RouteContext, values: string[]): OrganizationFilter | undefined {
