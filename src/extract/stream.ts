@@ -67,15 +67,8 @@ export class BadRecordError extends Error {
   }
 }
 
-export function newWriter(
-  ctx: SyncContext,
-  table: TableSpec,
-  endpoint: string,
-  params: Record<string, string | string[]>,
-  part: string,
-  pageSelect?: (fileLiteral: string, maxBytes: number) => string,
-): StreamWriter {
-  return new StreamWriter({ dataDir: ctx.dataDir, spec: table, runId: ctx.runId, extractedAt: new Date().toISOString(), endpoint, params, part, pageSelect });
+export function newWriter(ctx: SyncContext, table: TableSpec, endpoint: string, params: Record<string, string | string[]>, part: string): StreamWriter {
+  return new StreamWriter({ dataDir: ctx.dataDir, spec: table, runId: ctx.runId, extractedAt: new Date().toISOString(), endpoint, params, part });
 }
 
 /**

@@ -2,8 +2,6 @@
 // `finish` turns each into a zstd Parquet file with DuckDB COPY (typed columns, sorted by time and id),
 // fsyncs it and measures it (SHA-256, rows, time range, first and last id). Nothing here touches the lake
 // itself: src/lake/commit.ts moves staged files into place and records them in the manifest.
-// A stream may also stage whole response bodies (`addPage`) with the SQL that splits them into columns
-// (`pageSelect`): the activity sync does, so DuckDB, not per-record JavaScript, builds its rows.
 import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, createReadStream, fsyncSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,12 +27,6 @@ export interface StagedFile extends ManifestFile {
 
 interface PartitionBuffer {
   ndjson: string;
-  /** Staged response bodies (`addPage`), one JSON document each; null until the first. */
-  pages: string | null;
-  /** Rows of this partition staged as NDJSON lines (the rest came as pages). */
-  lineRows: number;
-  /** Length of the longest staged page document (DuckDB's JSON reader sizes its buffer by it). */
-  maxPage: number;
   pending: string[];
   pendingChars: number;
   rows: number;
@@ -51,11 +43,6 @@ export interface StreamWriterOptions {
   params: Record<string, string | string[]>;
   /** Distinguishes several writers of one run and stream (file names stay unique). */
   part: string;
-  /**
-   * For `addPage`: a SELECT of every column but `_run_id`, `_extracted_at` and `_endpoint` (in any order)
-   * from a file of staged page documents, given as a SQL string literal, none longer than `maxBytes`.
-   */
-  pageSelect?: (fileLiteral: string, maxBytes: number) => string;
 }
 
 export class StreamWriter {
@@ -76,41 +63,20 @@ export class StreamWriter {
 
   /** Adds one row (typed columns by name) to the partition `date` (YYYY-MM-DD). */
   add(row: Record<string, unknown>, date: string, requestId: string | null): void {
-    const p = this.#partition(date);
+    let p = this.#partitions.get(date);
+    if (!p) {
+      p = { ndjson: join(this.#dir, `date=${date}.ndjson`), pending: [], pendingChars: 0, rows: 0, requestIds: new Set() };
+      this.#partitions.set(date, p);
+    }
     // run id, extraction time and endpoint are the same for the whole file: COPY adds them as constants
     row._request_id = requestId;
     const line = JSON.stringify(row);
     p.pending.push(line);
     p.pendingChars += line.length;
     p.rows++;
-    p.lineRows++;
     this.#rows++;
     if (requestId) p.requestIds.add(requestId);
     if (p.pendingChars >= FLUSH_CHARS) flush(p);
-  }
-
-  /**
-   * Stages one page document (whatever `pageSelect` reads) that yields `rows` rows of partition `date`.
-   * It goes to disk at once: a day of pages is never held in memory.
-   */
-  addPage(document: string, rows: number, date: string, requestId: string | null): void {
-    if (!this.#o.pageSelect) throw new Error(`the ${this.#o.spec.stream} writer was made without pageSelect`);
-    const p = this.#partition(date);
-    p.pages ??= join(this.#dir, `date=${date}.pages.json`);
-    appendFileSync(p.pages, document.endsWith('\n') ? document : `${document}\n`);
-    p.maxPage = Math.max(p.maxPage, Buffer.byteLength(document));
-    p.rows += rows;
-    this.#rows += rows;
-    if (requestId) p.requestIds.add(requestId);
-  }
-
-  #partition(date: string): PartitionBuffer {
-    let p = this.#partitions.get(date);
-    if (!p) {
-      p = { ndjson: join(this.#dir, `date=${date}.ndjson`), pages: null, lineRows: 0, maxPage: 0, pending: [], pendingChars: 0, rows: 0, requestIds: new Set() };
-      this.#partitions.set(date, p);
-    }
-    return p;
   }
 
   /** Converts every partition to Parquet in staging and describes each file. */
@@ -125,22 +91,15 @@ export class StreamWriter {
     };
     const read = Object.entries(columns).filter(([name]) => !(name in constant));
     const columnsSql = `{${read.map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`).join(', ')}}`;
-    const readNames = read.map(([name]) => name).join(', ');
     const selectSql = Object.keys(columns)
       .map((name) => (name in constant ? `${constant[name]} AS ${name}` : name))
       .join(', ');
-    const source = (p: PartitionBuffer) => {
-      const parts: string[] = [];
-      if (p.lineRows > 0) parts.push(`SELECT ${readNames} FROM read_json(${sqlString(p.ndjson)}, format='newline_delimited', columns=${columnsSql})`);
-      if (p.pages && this.#o.pageSelect) parts.push(`SELECT ${readNames} FROM (${this.#o.pageSelect(sqlString(p.pages), p.maxPage)})`);
-      return parts.length === 1 ? parts[0] : parts.map((q) => `(${q})`).join(' UNION ALL ');
-    };
     for (const [date, p] of [...this.#partitions].sort(([a], [b]) => a.localeCompare(b))) {
       flush(p);
       const name = `${runId}-${part}.parquet`;
       const staged = join(this.#dir, `date=${date}.parquet`);
       await duck.run(
-        `COPY (SELECT ${selectSql} FROM (${source(p)}) ` +
+        `COPY (SELECT ${selectSql} FROM read_json(${sqlString(p.ndjson)}, format='newline_delimited', columns=${columnsSql}) ` +
           `ORDER BY ${spec.timeColumn}, ${spec.idColumn}) TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 6, ROW_GROUP_SIZE ${PARQUET_ROW_GROUP_SIZE})`,
       );
       fsyncFile(staged);
