@@ -276,9 +276,7 @@ export class ComplianceClient {
     const body = res.body;
     const data = body.data as T[];
     if (timestampFields.length) for (const record of data) normalizeFields(record, timestampFields);
-    // the body as received: the activity sync hands it to DuckDB instead of re-serialising each record
-    const raw = res.text;
-    return style === 'cursor' ? { ...cursorFields(body), data, ...meta, raw } : { ...tokenFields(body), data, ...meta, raw };
+    return style === 'cursor' ? { ...cursorFields(body), data, ...meta } : { ...tokenFields(body), data, ...meta };
   }
 
   async #messagesPage(endpoint: string, params: MessageParams): Promise<MessagesPageOf> {

@@ -42,8 +42,6 @@ export type ResponseShape = 'list' | 'messages' | 'object';
 
 export interface JsonResponse {
   body: Record<string, unknown>;
-  /** The body as received, before parsing. */
-  text: string;
   status: number;
   requestId: string | null;
   attempts: number;
@@ -140,7 +138,6 @@ export class HttpTransport {
         const serverTimeMs = date ? Date.parse(date) : Number.NaN;
         return {
           body: parsed,
-          text,
           status: res.status,
           requestId: headerRequestId,
           attempts: attempt,

@@ -35,8 +35,6 @@ export interface PageOf<T> extends ResponseMeta {
   first_id: string | null;
   last_id: string | null;
   next_page: string | null;
-  /** The response body exactly as received (timestamps not normalised); absent on pages built otherwise. */
-  raw?: string;
 }
 
 /** A single-object response (one role, group, file, project). */

@@ -115,7 +115,7 @@ async function readWindow(ctx: SyncContext, stats: StreamStats, a: number, b: nu
   const toIso = isoMicros(b);
   const existing = await committedKeys(ctx, TABLES.activities, fromIso, toIso);
   const params = { 'created_at.gte': fromIso, 'created_at.lt': toIso, limit: String(MAX_ACTIVITY_PAGE) };
-  const writer = newWriter(ctx, TABLES.activities, ENDPOINT, params, `${a}`, activityPageSelect);
+  const writer = newWriter(ctx, TABLES.activities, ENDPOINT, params, `${a}`);
   // The feed redelivers an activity across a page boundary (design.md invariant 1: at-least-once). The ids of
   // the last two pages catch that without holding a whole day's ids (a million a day, 100 MB of heap, for a
   // large organization); an activity redelivered further apart is removed by compaction and the models.
@@ -131,31 +131,15 @@ async function readWindow(ctx: SyncContext, stats: StreamStats, a: number, b: nu
       const own = await ownRequestIds(ctx, page);
       previousPage = thisPage;
       thisPage = new Set();
-      // Which records of the page are not stored (`drop`), and which need the per-record path (`slow`);
-      // the others are split into columns by DuckDB from the page's raw text (activityPageSelect).
-      const drop: number[] = [];
-      const slow: number[] = [];
-      let date: string | null = null;
-      for (let i = 0; i < page.data.length; i++) {
-        const record = page.data[i];
+      for (const record of page.data) {
         checkRecord(record, page);
-        if (thisPage.has(record.id) || previousPage.has(record.id)) {
-          drop.push(i); // a duplicate across a page boundary
-          continue;
-        }
+        if (thisPage.has(record.id) || previousPage.has(record.id)) continue; // a duplicate across a page boundary
         thisPage.add(record.id);
-        if (existing.has(record.id)) {
-          drop.push(i);
-          continue;
-        }
+        if (existing.has(record.id)) continue;
+        const { row, createdMs } = activityRow(record, own);
+        writer.add(row, record.created_at.slice(0, 10), page.requestId);
         stats.newRecords++;
-        const day = record.created_at.slice(0, 10);
-        date ??= day;
-        if (page.raw === undefined || day !== date || !regular(record)) {
-          drop.push(i);
-          slow.push(i);
-        }
-        if (foundBy && Date.parse(record.created_at) < coveredBefore) {
+        if (foundBy && createdMs < coveredBefore) {
           events.push({
             stream: 'activities',
             record_id: record.id,
@@ -167,21 +151,6 @@ async function readWindow(ctx: SyncContext, stats: StreamStats, a: number, b: nu
           });
         }
       }
-      const fast = page.data.length - drop.length;
-      if (fast > 0 && drop.length <= MAX_DROPPED && page.raw !== undefined && date !== null) {
-        // one line per page: what SQL needs besides the page itself, then the body exactly as received
-        const doc = `{"request_id":${JSON.stringify(page.requestId)},"own":${JSON.stringify([...own])},"drop":${JSON.stringify(drop)},"page":${page.raw}}`;
-        writer.addPage(doc, fast, date, page.requestId);
-      } else if (fast > 0) {
-        // many records dropped (a re-read overlap): the per-record path for the rest keeps SQL's list checks short
-        const dropped = new Set(drop);
-        for (let i = 0; i < page.data.length; i++) if (!dropped.has(i)) slow.push(i);
-        slow.sort((x, y) => x - y);
-      }
-      for (const i of slow) {
-        const record = page.data[i];
-        writer.add(activityRow(record, own).row, record.created_at.slice(0, 10), page.requestId);
-      }
       ctx.onProgress('activities', pages, stats.recordsRead);
     }
   } catch (err) {
@@ -189,61 +158,6 @@ async function readWindow(ctx: SyncContext, stats: StreamStats, a: number, b: nu
     throw err;
   }
   return { writer, events };
-}
-
-/** Above this many records left out of a page, the rest take the per-record path (SQL checks the list per row). */
-const MAX_DROPPED = 64;
-
-/**
- * Whether activityPageSelect gives this record the same columns as activityRow: an object actor and a
- * `created_at` the client found canonical with at most six fractional digits (everything else, e.g. a
- * non-string `type` or actor field, both paths keep in `rest` / `actor_rest` alike).
- */
-function regular(record: Activity): boolean {
-  const actor = record.actor as unknown;
-  if (actor === null || typeof actor !== 'object' || Array.isArray(actor)) return false;
-  const m = CANONICAL_UTC.exec(record.created_at);
-  return m !== null && (m[2] === undefined || m[2].length <= 6);
-}
-
-const str = (json: string) => `CASE WHEN json_type(${json}) = 'VARCHAR' THEN ${json}->>'$' END`;
-/** A merge patch (RFC 7396) deleting each of `fields` of `list` (json_extract's list) that is a string. */
-const dropStrings = (list: string, fields: readonly string[], always: string[] = []) =>
-  `('{' || concat_ws(',', ${[...always.map((f) => `'"${f}":null'`), ...fields.map((f, i) => `CASE WHEN json_type(${list}[${i + 1}]) = 'VARCHAR' THEN '"${f}":null' END`)].join(', ')}) || '}')`;
-
-/**
- * The columns of the activities staged as pages (StreamWriter.addPage): one document per page,
- * {"request_id", "own": [request ids of ours], "drop": [indexes not to store], "page": the body as received}.
- * The same split as activityRow, in SQL over the raw text: string envelope and actor fields to typed
- * columns, the rest of each object (key order and values as sent) to `rest` / `actor_rest`.
- */
-export function activityPageSelect(file: string, maxBytes: number): string {
-  const actorPaths = ACTOR_FIELDS.map(([field]) => `'$.${field}'`).join(', ');
-  const envelopePaths = ENVELOPE.map((f) => `'$.${f}'`).join(', ');
-  const createdText = `replace(upper(created->>'$'), ',', '.')`;
-  return `WITH pages AS (
-      SELECT request_id, own, "drop", page.data AS data
-      FROM read_json(${file}, format = 'unstructured', maximum_object_size = ${Math.max(1 << 20, maxBytes + 1024)},
-        columns = {request_id: 'VARCHAR', own: 'VARCHAR[]', "drop": 'INTEGER[]', page: 'STRUCT(data JSON[])'})
-    ), records AS (
-      SELECT request_id, own, "drop", unnest(data) AS r, unnest(range(len(data))) AS i FROM pages
-    ), parts AS (
-      SELECT request_id, own, r, json_extract(r, [${envelopePaths}]) AS e, json_extract(r, '$.created_at') AS created, json_extract(r, '$.actor') AS actor
-      FROM records WHERE NOT list_contains("drop", i::INTEGER)
-    ), split AS (
-      SELECT *, json_extract(actor, [${actorPaths}]) AS a, length(regexp_extract(${createdText}, '^[^.]*\\.(\\d+)', 1)) AS digits FROM parts
-    )
-    SELECT
-      ${ENVELOPE.map((f, i) => `${str(`e[${i + 1}]`)} AS ${f}`).join(', ')},
-      ${createdText}::TIMESTAMPTZ AS created_at,
-      CASE WHEN digits < 6 THEN digits END::UTINYINT AS created_at_digits,
-      ${ACTOR_FIELDS.map(([, column], i) => `${str(`a[${i + 1}]`)} AS ${column}`).join(', ')},
-      json_merge_patch(actor, ${dropStrings('a', ACTOR_FIELDS.map(([f]) => f))}) AS actor_rest,
-      json_merge_patch(r, ${dropStrings('e', ENVELOPE, ['actor', 'created_at'])}) AS rest,
-      coalesce(${str('e[2]')} = 'compliance_api_accessed' AND json_type(r, '$.request_id') = 'VARCHAR'
-        AND list_contains(own, r->>'$.request_id'), false) AS is_own_request,
-      request_id AS _request_id
-    FROM split`;
 }
 
 function checkRecord(record: Activity, page: PageOf<Activity>): void {
