@@ -65,13 +65,21 @@ const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 const quote = (s: string) => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
 /** The record's own keys, whose place a field of the same name would take (the spread keeps the first position). */
 const RECORD_KEYS: ReadonlySet<string> = new Set(['id', 'created_at', 'organization_id', 'organization_uuid', 'actor', 'type']);
-/** Actors are shared per user: each is serialised once. */
-const actorJsonCache = new WeakMap<object, string>();
+/**
+ * Actors are shared per user: each is serialised once, its text kept on the object under a symbol that is
+ * neither enumerable nor a string key (JSON.stringify and spreads do not see it). A WeakMap did the same at
+ * three times the cost: the GC's ephemeron tables grew with every per-activity actor.
+ */
+const ACTOR_JSON = Symbol('actorJson');
 
 function actorJson(actor: Activity['actor']): string {
   if (actor === null || typeof actor !== 'object') return JSON.stringify(actor);
-  let json = actorJsonCache.get(actor);
-  if (json === undefined) actorJsonCache.set(actor, (json = JSON.stringify(actor)));
+  const holder = actor as unknown as { [ACTOR_JSON]?: string };
+  let json = holder[ACTOR_JSON];
+  if (json === undefined) {
+    json = JSON.stringify(actor);
+    Object.defineProperty(actor, ACTOR_JSON, { value: json, enumerable: false });
+  }
   return json;
 }
 
@@ -82,10 +90,14 @@ function actorJson(actor: Activity['actor']): string {
 function draftJson(id: string, createdAt: string, org: SimOrg | null, d: Draft): string | null {
   let fields = '';
   for (const k in d.fields) if (RECORD_KEYS.has(k) || /^\d+$/.test(k)) return null;
-  const json = JSON.stringify(d.fields);
-  if (json.length > 2) fields = `,${json.slice(1, -1)}`;
+  const fieldsJson = JSON.stringify(d.fields);
+  if (fieldsJson.length > 2) fields = `,${fieldsJson.slice(1, -1)}`;
   const orgJson = org ? `"organization_id":${quote(org.tagged)},"organization_uuid":${quote(org.uuid)}` : '"organization_id":null,"organization_uuid":null';
-  return `{"id":${quote(id)},"created_at":${quote(createdAt)},${orgJson},"actor":${actorJson(d.actor)},"type":${quote(d.type)}${fields}}`;
+  const json = `{"id":${quote(id)},"created_at":${quote(createdAt)},${orgJson},"actor":${actorJson(d.actor)},"type":${quote(d.type)}${fields}}`;
+  // Concatenation leaves a tree of string pieces; a number conversion makes V8 flatten it into one string,
+  // so the cache holds one object per activity, not a dozen.
+  void Number(json);
+  return json;
 }
 
 /** Activities kept materialised at most (about 1 KB each); older buckets are regenerated on demand. */
