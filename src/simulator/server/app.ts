@@ -250,7 +250,7 @@ class SimulatorImpl implements Simulator {
       };
       const result = match.route.handler(ctx);
       // one stringify of the whole page: the 5000-activity page budget is ~50 ms
-      const body = result.json ?? JSON.stringify(result.body);
+      const body = JSON.stringify(result.body);
       return jsonResponse(result.status ?? 200, body, { ...baseHeaders(requestId, nowMs), ...rlHeaders });
     } catch (err) {
       if (err instanceof ApiError) {

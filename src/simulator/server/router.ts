@@ -32,8 +32,6 @@ export interface RouteContext {
 export interface RouteResult {
   status?: number;
   body: unknown;
-  /** The body's JSON text when the route wrote it itself (then `body` is not serialised). */
-  json?: string;
 }
 
 export interface Route {

@@ -17,89 +17,6 @@ export function comparePosition(a: FeedPosition, b: FeedPosition): number {
 
 const bucketOf = (us: number) => Math.floor(us / 1000 / HOUR);
 
-/**
- * An everyday (background) activity kept as the JSON text a page serves, not as a record object: a 5000-item
- * page is then one string join (activityJson), and a cached bucket holds one string per activity instead of
- * an object graph the garbage collector promotes and later sweeps (BENCHMARKS.md, simulator page). The few
- * properties filters need stay at hand; `record` is parsed from the text when something needs the object.
- */
-export class GeneratedActivity implements SimActivity {
-  constructor(
-    readonly us: number,
-    readonly id: string,
-    readonly visibleAt: number,
-    readonly json: string,
-    readonly type: string,
-    readonly actor: Activity['actor'],
-    readonly org: SimOrg | null,
-  ) {}
-
-  get record(): Activity {
-    return JSON.parse(this.json) as Activity;
-  }
-}
-
-/** The activity's JSON text, exactly JSON.stringify(a.record). */
-export function activityJson(a: SimActivity): string {
-  return a instanceof GeneratedActivity ? a.json : JSON.stringify(a.record);
-}
-
-/** The activity's `type` (filters read it without building the record). */
-export function activityType(a: SimActivity): unknown {
-  return a instanceof GeneratedActivity ? a.type : a.record.type;
-}
-
-/** The actor's `user_id`, when the actor has one. */
-export function activityActorUserId(a: SimActivity): unknown {
-  return (a instanceof GeneratedActivity ? a.actor : a.record.actor)?.user_id;
-}
-
-/** `organization_id` and `organization_uuid`. */
-export function activityOrganization(a: SimActivity): [unknown, unknown] {
-  if (a instanceof GeneratedActivity) return a.org ? [a.org.tagged, a.org.uuid] : [null, null];
-  return [a.record.organization_id, a.record.organization_uuid];
-}
-
-// Text that JSON.stringify writes as is between quotes: printable ASCII without `"` and `\`.
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-const quote = (s: string) => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
-/** The record's own keys, whose place a field of the same name would take (the spread keeps the first position). */
-const RECORD_KEYS: ReadonlySet<string> = new Set(['id', 'created_at', 'organization_id', 'organization_uuid', 'actor', 'type']);
-/**
- * Actors are shared per user: each is serialised once, its text kept on the object under a symbol that is
- * neither enumerable nor a string key (JSON.stringify and spreads do not see it). A WeakMap did the same at
- * three times the cost: the GC's ephemeron tables grew with every per-activity actor.
- */
-const ACTOR_JSON = Symbol('actorJson');
-
-function actorJson(actor: Activity['actor']): string {
-  if (actor === null || typeof actor !== 'object') return JSON.stringify(actor);
-  const holder = actor as unknown as { [ACTOR_JSON]?: string };
-  let json = holder[ACTOR_JSON];
-  if (json === undefined) {
-    json = JSON.stringify(actor);
-    Object.defineProperty(actor, ACTOR_JSON, { value: json, enumerable: false });
-  }
-  return json;
-}
-
-/**
- * The text of {id, created_at, organization_id, organization_uuid, actor, type, ...fields} written directly;
- * null when the fields would move or replace a record key (integer-like keys sort first in an object).
- */
-function draftJson(id: string, createdAt: string, org: SimOrg | null, d: Draft): string | null {
-  let fields = '';
-  for (const k in d.fields) if (RECORD_KEYS.has(k) || /^\d+$/.test(k)) return null;
-  const fieldsJson = JSON.stringify(d.fields);
-  if (fieldsJson.length > 2) fields = `,${fieldsJson.slice(1, -1)}`;
-  const orgJson = org ? `"organization_id":${quote(org.tagged)},"organization_uuid":${quote(org.uuid)}` : '"organization_id":null,"organization_uuid":null';
-  const json = `{"id":${quote(id)},"created_at":${quote(createdAt)},${orgJson},"actor":${actorJson(d.actor)},"type":${quote(d.type)}${fields}}`;
-  // Concatenation leaves a tree of string pieces; a number conversion makes V8 flatten it into one string,
-  // so the cache holds one object per activity, not a dozen.
-  void Number(json);
-  return json;
-}
-
 /** Activities kept materialised at most (about 1 KB each); older buckets are regenerated on demand. */
 const CACHE_ACTIVITIES = 60_000;
 
@@ -134,11 +51,8 @@ export class Feed implements ActivityFeed {
     this.dynamicRng = new Rng(hash32(shape.seed, 60));
   }
 
-  /**
-   * Draft -> activity. Draws a fixed number of values so later activities do not shift. `asText`: kept as its
-   * JSON text (GeneratedActivity, the background buckets), else as a record (the timeline, held for good).
-   */
-  private materialise(rng: Rng, d: Draft, asText = false): SimActivity {
+  /** Draft -> record. Draws a fixed number of values so later activities do not shift. */
+  private materialise(rng: Rng, d: Draft): SimActivity {
     const id = activityId(d.us, rng);
     const createdMs = Math.floor(d.us / 1000);
     const late = rng.next() < this.shape.lateShare;
@@ -150,11 +64,6 @@ export class Feed implements ActivityFeed {
     const org = d.orgIndex === null ? null : this.orgs[d.orgIndex];
     let createdAt = isoMicros(d.us);
     if (plusOffset) createdAt = `${createdAt.slice(0, -1)}+00:00`;
-    const visibleAt = createdMs + Math.floor(delay);
-    if (asText) {
-      const json = draftJson(id, createdAt, org, d);
-      if (json !== null) return new GeneratedActivity(d.us, id, visibleAt, json, d.type, d.actor, org);
-    }
     const record: Activity = {
       id,
       created_at: createdAt,
@@ -164,7 +73,7 @@ export class Feed implements ActivityFeed {
       type: d.type,
       ...d.fields,
     };
-    return { us: d.us, id, visibleAt, record };
+    return { us: d.us, id, visibleAt: createdMs + Math.floor(delay), record };
   }
 
   private staticBucket(b: number): SimActivity[] {
@@ -175,7 +84,7 @@ export class Feed implements ActivityFeed {
       return hit;
     }
     const rng = new Rng(hash32(this.shape.seed, 101, b));
-    const items = this.background.bucket(b).map((d) => this.materialise(rng, d, true));
+    const items = this.background.bucket(b).map((d) => this.materialise(rng, d));
     const lo = lowerBound(this.timeline, b * HOUR * 1000);
     const hi = lowerBound(this.timeline, (b + 1) * HOUR * 1000);
     for (let i = lo; i < hi; i++) items.push(this.timeline[i]);

@@ -2,7 +2,6 @@
 import type { Activity, CursorPage } from '../../../api/types.js';
 import { DEFAULT_ACTIVITY_PAGE, MAX_ACTIVITY_PAGE } from '../../../api/limits.js';
 import type { FeedPosition, ScanOptions, SimActivity } from '../../model.js';
-import { activityActorUserId, activityJson, activityOrganization, activityType } from '../../tenant/feed.js';
 import { activityCursorId, encodeActivityCursor } from '../cursors.js';
 import { MESSAGES, invalidRequest } from '../errors.js';
 import { inRange } from '../params.js';
@@ -65,20 +64,16 @@ export function listActivities(ctx: RouteContext): RouteResult {
   const includeTypes = types.length > 0 ? new Set(types) : undefined;
   const excludeTypes = excluded.length > 0 ? new Set(excluded) : undefined;
   const filters: ((a: SimActivity) => boolean)[] = [];
-  if (includeTypes) filters.push((a) => includeTypes.has(activityType(a) as string));
-  if (excludeTypes) filters.push((a) => !excludeTypes.has(activityType(a) as string));
-  if (actors.size > 0) {
-    filters.push((a) => {
-      const userId = activityActorUserId(a);
-      return typeof userId === 'string' && actors.has(userId);
-    });
-  }
+  if (includeTypes) filters.push((a) => includeTypes.has(a.record.type));
+  if (excludeTypes) filters.push((a) => !excludeTypes.has(a.record.type));
+  if (actors.size > 0) filters.push((a) => typeof a.record.actor?.user_id === 'string' && actors.has(a.record.actor.user_id));
   if (orgs) {
     // activities not tied to an organization (sign-ins, Compliance API calls) stay in the result (WIRE)
-    filters.push((a) => {
-      const [id, uuid] = activityOrganization(a);
-      return (id == null && uuid == null) || matchesOrganization(orgs, id as Activity['organization_id'], uuid as Activity['organization_uuid']);
-    });
+    filters.push(
+      (a) =>
+        (a.record.organization_id == null && a.record.organization_uuid == null) ||
+        matchesOrganization(orgs, a.record.organization_id, a.record.organization_uuid),
+    );
   }
   const filter = filters.length === 0 ? undefined : filters.length === 1 ? filters[0] : (a: SimActivity) => filters.every((f) => f(a));
 
@@ -95,12 +90,12 @@ export function listActivities(ctx: RouteContext): RouteResult {
   let hasMore = scanned.length > limit;
   let page = hasMore ? scanned.slice(0, limit) : scanned;
   if (!towardResultEnd) page = page.reverse();
-  const data: SimActivity[] = page;
+  const data: Activity[] = page.map((a) => a.record);
 
   // fault: the item at the cursor is served again across the page boundary
   if (cursor && cursor.visibleAt <= nowMs && inRange(cursor.us, range) && (!filter || filter(cursor)) && ctx.pageFault('duplicate-boundary')) {
-    if (towardResultEnd) data.unshift(cursor);
-    else data.push(cursor);
+    if (towardResultEnd) data.unshift(cursor.record);
+    else data.push(cursor.record);
     if (data.length > limit) {
       if (towardResultEnd) data.pop();
       else data.shift();
@@ -109,15 +104,13 @@ export function listActivities(ctx: RouteContext): RouteResult {
   }
   if (!hasMore && data.length > 0 && ctx.pageFault('phantom-has-more')) hasMore = true;
 
-  const first = data[0]?.record;
-  const last = data[data.length - 1]?.record;
-  const firstId = first ? encodeActivityCursor(first.id, first.created_at) : null;
-  const lastId = last ? encodeActivityCursor(last.id, last.created_at) : null;
-  // The text of JSON.stringify({data, has_more, first_id, last_id}) built from each activity's own text
-  // (activityJson): no record objects and no stringify of the whole page (BENCHMARKS.md, simulator page).
-  const json =
-    `{"data":[${data.map(activityJson).join(',')}],"has_more":${hasMore},` +
-    `"first_id":${JSON.stringify(firstId)},"last_id":${JSON.stringify(lastId)}}`;
-  return { body: null, json };
+  const first = data[0];
+  const last = data[data.length - 1];
+  const body: CursorPage<Activity> = {
+    data,
+    has_more: hasMore,
+    first_id: first ? encodeActivityCursor(first.id, first.created_at) : null,
+    last_id: last ? encodeActivityCursor(last.id, last.created_at) : null,
+  };
+  return { body };
 }
-

@@ -3,7 +3,6 @@ import type { Chat, TokenPage } from '../../../api/types.js';
 import type { Tenant } from '../../model.js';
 import { decodePageToken, encodePageToken } from '../cursors.js';
 import { MESSAGES, permissionDenied } from '../errors.js';
-import { activityOrganization } from '../../tenant/feed.js';
 import { recordTimeUs } from '../params.js';
 import type { RouteContext } from '../router.js';
 
@@ -99,12 +98,9 @@ function taggedUuid(ctx: RouteContext, tagged: string, orgs: { uuid: string; [k:
     nowMs,
     minUs: (nowMs - TAGGED_LOOKBACK_MS) * 1000,
     limit: 1,
-    filter: (a) => {
-      const [id, uuid] = activityOrganization(a);
-      return id === tagged && uuid !== null;
-    },
+    filter: (a) => a.record.organization_id === tagged && a.record.organization_uuid !== null,
   });
-  if (hit) cache.learnOrganization(tagged, activityOrganization(hit)[1] as string | null);
+  if (hit) cache.learnOrganization(tagged, hit.record.organization_uuid);
   return cache.taggedToUuid.get(tagged);
 }
 
