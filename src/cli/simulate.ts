@@ -20,6 +20,9 @@ export interface SimulateFlags {
   timestampStyle?: string;
   now?: string;
   users?: string;
+  groups?: string;
+  chats?: string;
+  projects?: string;
 }
 
 /** Keys the simulator accepts when none are given: documented, local-only, never valid anywhere else. */
@@ -50,6 +53,9 @@ export function simulatorFromFlags(flags: SimulateFlags) {
     lateShare,
     timestampStyle: style,
     users: flags.users === undefined ? undefined : intOption('--users', flags.users, 0, 1),
+    groups: flags.groups === undefined ? undefined : intOption('--groups', flags.groups, 0, 1),
+    chats: flags.chats === undefined ? undefined : intOption('--chats', flags.chats, 0, 0),
+    projects: flags.projects === undefined ? undefined : intOption('--projects', flags.projects, 0, 0),
   });
   const keys: KeySpec[] = [
     { key: apiKey, kind: 'compliance', name: 'simulator compliance key' },
