@@ -29,7 +29,15 @@ export interface FullSyncLargeResult {
 }
 
 export async function benchFullSyncLarge(
-  o = { users: 20_000, groups: 500, chats: 200_000, projects: 20_000, horizonDays: Number(process.env.CL_BENCH_HORIZON_DAYS ?? 7), activitiesPerDay: 20_000 },
+  // the sizes can be lowered through the environment (CL_BENCH_CHATS=20000 ...) to check the bench quickly
+  o = {
+    users: env('CL_BENCH_USERS', 20_000),
+    groups: env('CL_BENCH_GROUPS', 500),
+    chats: env('CL_BENCH_CHATS', 200_000),
+    projects: env('CL_BENCH_PROJECTS', 20_000),
+    horizonDays: env('CL_BENCH_HORIZON_DAYS', 7),
+    activitiesPerDay: 20_000,
+  },
 ): Promise<FullSyncLargeResult> {
   const sim = await startSimulator([
     '--rpm', '0', '--now', NOW,
@@ -70,6 +78,11 @@ export async function benchFullSyncLarge(
     rmSync(root, { recursive: true, force: true });
     await sim.stop();
   }
+}
+
+function env(name: string, fallback: number): number {
+  const v = process.env[name];
+  return v === undefined ? fallback : Number(v);
 }
 
 /** The fewest requests that read what the lake now holds, by endpoint. */
