@@ -316,7 +316,8 @@ describe('rate limit', () => {
     });
     expect(res.headers['retry-after']).toBe('61'); // the window just began: 60 s, rounded up, plus 1 s margin
     expect(res.headers['anthropic-ratelimit-requests-remaining']).toBe('0');
-    expect(res.headers['x-should-retry']).toBe('true');
+    // as the real API: false on every 4xx, the 429 included (compliance-api.md §6.1)
+    expect(res.headers['x-should-retry']).toBe('false');
     // unauthenticated requests are still refused before the limiter
     expect((await call(sim, '/v1/compliance/organizations', { key: null })).status).toBe(401);
 
@@ -878,6 +879,30 @@ describe('messages, files, projects', () => {
 
 // ---- faults --------------------------------------------------------------------------------------
 
+describe('x-should-retry on 429s (rateLimitShouldRetry)', () => {
+  test.each([
+    [undefined, 'false'],
+    ['false', 'false'],
+    ['true', 'true'],
+    ['none', undefined],
+  ] as const)('option %s: the budget\'s 429 and an injected 429 both carry %s', async (mode, header) => {
+    const sim = makeSim({ rpm: 1, ...(mode ? { rateLimitShouldRetry: mode } : {}) });
+    expect((await call(sim, '/v1/compliance/organizations')).status).toBe(200);
+    const refused = await call(sim, '/v1/compliance/organizations');
+    expect(refused.status).toBe(429);
+    expect(refused.headers['x-should-retry']).toBe(header);
+    sim.setRateLimit(0);
+    sim.faults.setRules([{ kind: '429', count: 1 }]);
+    const injected = await call(sim, '/v1/compliance/organizations');
+    expect(injected.status).toBe(429);
+    expect(injected.headers['x-should-retry']).toBe(header);
+    // the other 4xx keep false whatever the option
+    const bad = await call(sim, '/v1/compliance/activities?limit=0');
+    expect(bad.status).toBe(400);
+    expect(bad.headers['x-should-retry']).toBe('false');
+  });
+});
+
 describe('faults', () => {
   const rules = async (sim: Simulator, body: unknown) => {
     const res = await control(sim, 'POST', '/_sim/faults', body);
@@ -886,7 +911,7 @@ describe('faults', () => {
   };
 
   test.each([
-    ['429', 429, 'rate_limit_error', 'true'],
+    ['429', 429, 'rate_limit_error', 'false'],
     ['500', 500, 'api_error', 'true'],
     ['502', 502, 'api_error', 'true'],
     ['503', 503, 'overloaded_error', 'true'],

@@ -56,6 +56,11 @@ import { defaultUserAgent } from './version.js';
 
 export const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 export const DEFAULT_MAX_RETRIES = 5;
+/**
+ * Retries of one request's 429s. A 429 is always waited out (design.md invariant 4); with retry-after as a
+ * floor and backoff doubling to 60 s, 20 retries wait about 15 minutes before the request is given up.
+ */
+export const DEFAULT_MAX_RATE_LIMIT_RETRIES = 20;
 export const DEFAULT_TIMEOUT_MS = 120_000;
 export const DEFAULT_CLIENT_REQUESTS_PER_MINUTE = 600;
 
@@ -69,8 +74,10 @@ export interface ComplianceClientOptions {
   rateBudget?: RateBudget;
   /** Used only when no rateBudget is given. Default 600; 0 disables client-side pacing. */
   requestsPerMinute?: number;
-  /** Retries after the first attempt. Default 5. */
+  /** Retries after the first attempt for 5xx, network failures and malformed bodies. Default 5. */
   maxRetries?: number;
+  /** Retries of 429s, counted apart from maxRetries (x-should-retry is ignored on a 429). Default 20. */
+  maxRateLimitRetries?: number;
   /** Per attempt, body included. Default 120 000 ms. */
   timeoutMs?: number;
   backoff?: Partial<BackoffOptions>;
@@ -124,9 +131,13 @@ export class ComplianceClient {
     const now = options.now ?? Date.now;
     const sleep = options.sleep ?? defaultSleep;
     const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+    const maxRateLimitRetries = options.maxRateLimitRetries ?? DEFAULT_MAX_RATE_LIMIT_RETRIES;
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new ClientValidationError('maxRetries must be an integer >= 0', 'maxRetries');
+    if (!Number.isInteger(maxRateLimitRetries) || maxRateLimitRetries < 0) {
+      throw new ClientValidationError('maxRateLimitRetries must be an integer >= 0', 'maxRateLimitRetries');
+    }
     if (!(timeoutMs > 0)) throw new ClientValidationError('timeoutMs must be > 0', 'timeoutMs');
     if (!(backoff.baseMs >= 0) || !(backoff.maxMs >= 0)) throw new ClientValidationError('backoff.baseMs and backoff.maxMs must be >= 0', 'backoff');
     const fetchFn = options.fetch ?? globalThis.fetch;
@@ -143,6 +154,7 @@ export class ComplianceClient {
       fetch: fetchFn,
       budget: this.rateBudget,
       maxRetries,
+      maxRateLimitRetries,
       timeoutMs,
       backoff,
       userAgent: options.userAgent ?? defaultUserAgent(),

@@ -39,6 +39,11 @@ function simulatorOptions(cmd: Command, defaultPort: number): Command {
     .option('--faults <profile>', 'fault profile: none, rate-limit-burst, server-errors, resets, slow, truncated, invalid-json, duplicate-boundary, phantom-has-more, chaos')
     .option('--rpm <n>', 'shared rate limit per parent organization (0 = unlimited)', String(SIM_DEFAULTS.rpm))
     .option('--latency-ms <n>', 'added to every API response', '0')
+    .addOption(
+      new Option('--rate-limit-should-retry <value>', 'x-should-retry header on 429s: false as the real API sends, true, or none (no header)')
+        .choices(['false', 'true', 'none'])
+        .default('false'),
+    )
     .addOption(new Option('--timestamp-style <style>', 'z: 2026-01-01T00:00:00Z; reference: +00:00 with microseconds').choices(['z', 'reference']))
     .option('--now <time>', "the tenant's present (RFC 3339); default the real time");
 }
