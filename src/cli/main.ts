@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
-import { ComplianceApiError, ComplianceClient, type Logger, packageVersion } from '../api/index.js';
+import { ComplianceApiError, ComplianceClient, ConnectionError, type Logger, packageVersion } from '../api/index.js';
 import { ConfigError, intOption, loadConnection, timeOption } from './config.js';
 import { SIM_DEFAULTS, listenOrExplain, runSimulate, simulatorFromFlags, type SimulateFlags } from './simulate.js';
 import { formatSummary, requestTracker, smokeWalk } from './smoke.js';
@@ -244,7 +244,7 @@ function clearProgress(): void {
 /** Exit codes: 1 an API or runtime failure, 2 a configuration or usage error. */
 function fail(err: unknown): never {
   clearProgress();
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || (err instanceof ConnectionError && err.configuration)) {
     process.stderr.write(`compliance-lake: ${err.message}\n`);
     process.exit(2);
   }
