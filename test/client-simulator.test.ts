@@ -631,6 +631,9 @@ const FAULT_CASES: Record<string, FaultCase> = {
   },
   'duplicate-boundary': { single: 'complete' },
   'phantom-has-more': { single: 'complete' },
+  // pages that lie are confirmed by one more request, retries or not (compliance-api.md §7.2)
+  'empty-has-more': { single: 'complete' },
+  'full-no-more': { single: 'complete' },
   // with seed 4 the first fault that fails a request is an unparseable body
   chaos: {
     // wider than `slow`'s: here an ordinary response timing out would change which error comes first

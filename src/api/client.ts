@@ -4,6 +4,11 @@
 import { ClientValidationError } from './errors.js';
 import { HttpTransport, type Logger, type RequestInfo, type ResponseShape } from './http.js';
 import {
+  DEFAULT_ACTIVITY_PAGE,
+  DEFAULT_CHAT_PAGE,
+  DEFAULT_DIRECTORY_PAGE,
+  DEFAULT_ORGANIZATION_PAGE,
+  DEFAULT_PROJECT_PAGE,
   MAX_DIRECTORY_PAGE,
   MAX_ORGANIZATION_PAGE,
   MAX_PROJECT_PAGE,
@@ -15,7 +20,9 @@ import {
   type CursorDirection,
   type CursorStart,
   type ItemOf,
+  type Checked,
   type MessagesPageOf,
+  type PageCheck,
   type PageOf,
   type ResponseMeta,
 } from './pagination.js';
@@ -85,6 +92,8 @@ export interface ComplianceClientOptions {
   userAgent?: string;
   logger?: Logger;
   onRequest?: (info: RequestInfo) => void;
+  /** Every confirming request a walk made after a page that may lie (compliance-api.md §7.2), and its outcome. */
+  onPageCheck?: (check: PageCheck) => void;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   /** Jitter source, for tests. */
@@ -123,6 +132,7 @@ export class ComplianceClient {
   readonly baseUrl: string;
   readonly #http: HttpTransport;
   readonly #logger: Logger | undefined;
+  readonly #onPageCheck: ((check: PageCheck) => void) | undefined;
 
   constructor(options: ComplianceClientOptions) {
     if (typeof options?.apiKey !== 'string' || options.apiKey.trim() === '') {
@@ -148,6 +158,7 @@ export class ComplianceClient {
       options.rateBudget ??
       new RateBudget({ requestsPerMinute: options.requestsPerMinute ?? DEFAULT_CLIENT_REQUESTS_PER_MINUTE, now, sleep });
     this.#logger = options.logger;
+    this.#onPageCheck = options.onPageCheck;
     this.#http = new HttpTransport({
       apiKey: options.apiKey,
       baseUrl: this.baseUrl,
@@ -172,32 +183,32 @@ export class ComplianceClient {
   readonly activities = {
     list: async (params: ActivityParams = {}): Promise<PageOf<Activity>> =>
       this.#page('cursor', `${V}/activities`, params, validateActivityQuery, CREATED),
-    pages: (params: ActivityParams = {}, options: CursorWalkOptions = {}): AsyncGenerator<PageOf<Activity>, void, undefined> =>
-      this.#cursorWalk(params, options, validateActivityQuery, (p) => this.activities.list(p)),
+    pages: (params: ActivityParams = {}, options: CursorWalkOptions = {}): AsyncGenerator<Checked<PageOf<Activity>>, void, undefined> =>
+      this.#cursorWalk(params, options, validateActivityQuery, DEFAULT_ACTIVITY_PAGE, (p) => this.activities.list(p)),
   };
 
   /** GET /v1/compliance/organizations — page tokens. */
   readonly organizations = {
     list: async (params: PageQuery = {}): Promise<PageOf<Organization>> =>
       this.#page('token', `${V}/organizations`, params, organizationPage, CREATED),
-    pages: (params: PageQuery = {}): AsyncGenerator<PageOf<Organization>, void, undefined> =>
-      this.#tokenWalk(params, organizationPage, (p) => this.organizations.list(p)),
+    pages: (params: PageQuery = {}): AsyncGenerator<Checked<PageOf<Organization>>, void, undefined> =>
+      this.#tokenWalk(params, organizationPage, DEFAULT_ORGANIZATION_PAGE, (p) => this.organizations.list(p)),
   };
 
   /** GET /v1/compliance/organizations/{org_uuid}/users — page tokens. */
   readonly users = {
     list: async (orgUuid: string, params: PageQuery = {}): Promise<PageOf<OrganizationUser>> =>
       this.#page('token', `${V}/organizations/${pathId('orgUuid', orgUuid)}/users`, params, directoryPage, CREATED),
-    pages: (orgUuid: string, params: PageQuery = {}): AsyncGenerator<PageOf<OrganizationUser>, void, undefined> =>
-      this.#tokenWalk(params, directoryPage, (p) => this.users.list(orgUuid, p), () => pathId('orgUuid', orgUuid)),
+    pages: (orgUuid: string, params: PageQuery = {}): AsyncGenerator<Checked<PageOf<OrganizationUser>>, void, undefined> =>
+      this.#tokenWalk(params, directoryPage, DEFAULT_DIRECTORY_PAGE, (p) => this.users.list(orgUuid, p), () => pathId('orgUuid', orgUuid)),
   };
 
   /** GET /v1/compliance/organizations/{org_uuid}/roles[/{role_id}] — page tokens; `get` is one role. */
   readonly roles = {
     list: async (orgUuid: string, params: PageQuery = {}): Promise<PageOf<Role>> =>
       this.#page('token', `${V}/organizations/${pathId('orgUuid', orgUuid)}/roles`, params, directoryPage, CREATED_UPDATED),
-    pages: (orgUuid: string, params: PageQuery = {}): AsyncGenerator<PageOf<Role>, void, undefined> =>
-      this.#tokenWalk(params, directoryPage, (p) => this.roles.list(orgUuid, p), () => pathId('orgUuid', orgUuid)),
+    pages: (orgUuid: string, params: PageQuery = {}): AsyncGenerator<Checked<PageOf<Role>>, void, undefined> =>
+      this.#tokenWalk(params, directoryPage, DEFAULT_DIRECTORY_PAGE, (p) => this.roles.list(orgUuid, p), () => pathId('orgUuid', orgUuid)),
     get: async (orgUuid: string, roleId: string): Promise<ItemOf<Role>> =>
       this.#item(`${V}/organizations/${pathId('orgUuid', orgUuid)}/roles/${pathId('roleId', roleId)}`, CREATED_UPDATED),
   };
@@ -212,8 +223,8 @@ export class ComplianceClient {
         directoryPage,
         NONE,
       ),
-    pages: (orgUuid: string, roleId: string, params: PageQuery = {}): AsyncGenerator<PageOf<RolePermission>, void, undefined> =>
-      this.#tokenWalk(params, directoryPage, (p) => this.rolePermissions.list(orgUuid, roleId, p), () => {
+    pages: (orgUuid: string, roleId: string, params: PageQuery = {}): AsyncGenerator<Checked<PageOf<RolePermission>>, void, undefined> =>
+      this.#tokenWalk(params, directoryPage, DEFAULT_DIRECTORY_PAGE, (p) => this.rolePermissions.list(orgUuid, roleId, p), () => {
         pathId('orgUuid', orgUuid);
         pathId('roleId', roleId);
       }),
@@ -223,8 +234,8 @@ export class ComplianceClient {
   readonly groups = {
     list: async (params: GroupQuery = {}): Promise<PageOf<Group>> =>
       this.#page('token', `${V}/groups`, params, directoryPage, CREATED_UPDATED),
-    pages: (params: GroupQuery = {}): AsyncGenerator<PageOf<Group>, void, undefined> =>
-      this.#tokenWalk(params, directoryPage, (p) => this.groups.list(p)),
+    pages: (params: GroupQuery = {}): AsyncGenerator<Checked<PageOf<Group>>, void, undefined> =>
+      this.#tokenWalk(params, directoryPage, DEFAULT_DIRECTORY_PAGE, (p) => this.groups.list(p)),
     get: async (groupId: string): Promise<ItemOf<Group>> => this.#item(`${V}/groups/${pathId('groupId', groupId)}`, CREATED_UPDATED),
   };
 
@@ -232,25 +243,25 @@ export class ComplianceClient {
   readonly groupMembers = {
     list: async (groupId: string, params: PageQuery = {}): Promise<PageOf<GroupMember>> =>
       this.#page('token', `${V}/groups/${pathId('groupId', groupId)}/members`, params, directoryPage, CREATED_UPDATED),
-    pages: (groupId: string, params: PageQuery = {}): AsyncGenerator<PageOf<GroupMember>, void, undefined> =>
-      this.#tokenWalk(params, directoryPage, (p) => this.groupMembers.list(groupId, p), () => pathId('groupId', groupId)),
+    pages: (groupId: string, params: PageQuery = {}): AsyncGenerator<Checked<PageOf<GroupMember>>, void, undefined> =>
+      this.#tokenWalk(params, directoryPage, DEFAULT_DIRECTORY_PAGE, (p) => this.groupMembers.list(groupId, p), () => pathId('groupId', groupId)),
   };
 
   /** GET /v1/compliance/apps/chats — cursor pages, oldest first by `order_by`. */
   readonly chats = {
     list: async (params: ChatParams = {}): Promise<PageOf<Chat>> =>
       this.#page('cursor', `${V}/apps/chats`, params, validateChatQuery, CREATED_UPDATED_DELETED),
-    pages: (params: ChatParams = {}, options: CursorWalkOptions = {}): AsyncGenerator<PageOf<Chat>, void, undefined> =>
-      this.#cursorWalk(params, options, validateChatQuery, (p) => this.chats.list(p)),
+    pages: (params: ChatParams = {}, options: CursorWalkOptions = {}): AsyncGenerator<Checked<PageOf<Chat>>, void, undefined> =>
+      this.#cursorWalk(params, options, validateChatQuery, DEFAULT_CHAT_PAGE, (p) => this.chats.list(p)),
   };
 
   /** GET /v1/compliance/apps/chats/{claude_chat_id}/messages — chat metadata plus cursor pages of messages. */
   readonly chatMessages = {
     list: async (chatId: string, params: MessageParams = {}): Promise<MessagesPageOf> =>
       this.#messagesPage(`${V}/apps/chats/${pathId('chatId', chatId)}/messages`, params),
-    pages: (chatId: string, params: MessageParams = {}, options: CursorWalkOptions = {}): AsyncGenerator<MessagesPageOf, void, undefined> => {
+    pages: (chatId: string, params: MessageParams = {}, options: CursorWalkOptions = {}): AsyncGenerator<Checked<MessagesPageOf>, void, undefined> => {
       pathId('chatId', chatId);
-      return this.#cursorWalk(params, options, validateMessageQuery, (p) => this.chatMessages.list(chatId, p));
+      return this.#cursorWalk(params, options, validateMessageQuery, null, (p) => this.chatMessages.list(chatId, p));
     },
   };
 
@@ -263,8 +274,8 @@ export class ComplianceClient {
   readonly projects = {
     list: async (params: ProjectParams = {}): Promise<PageOf<Project>> =>
       this.#page('token', `${V}/apps/projects`, params, validateProjectQuery, CREATED_UPDATED_DELETED),
-    pages: (params: ProjectParams = {}): AsyncGenerator<PageOf<Project>, void, undefined> =>
-      this.#tokenWalk(params, validateProjectQuery, (p) => this.projects.list(p)),
+    pages: (params: ProjectParams = {}): AsyncGenerator<Checked<PageOf<Project>>, void, undefined> =>
+      this.#tokenWalk(params, validateProjectQuery, DEFAULT_PROJECT_PAGE, (p) => this.projects.list(p)),
     get: async (projectId: string): Promise<ItemOf<ProjectDetail>> =>
       this.#item(`${V}/apps/projects/${pathId('projectId', projectId)}`, CREATED_UPDATED_DELETED),
   };
@@ -273,8 +284,8 @@ export class ComplianceClient {
   readonly projectAttachments = {
     list: async (projectId: string, params: PageQuery = {}): Promise<PageOf<ProjectAttachment>> =>
       this.#page('token', `${V}/apps/projects/${pathId('projectId', projectId)}/attachments`, params, projectPage, CREATED_UPDATED),
-    pages: (projectId: string, params: PageQuery = {}): AsyncGenerator<PageOf<ProjectAttachment>, void, undefined> =>
-      this.#tokenWalk(params, projectPage, (p) => this.projectAttachments.list(projectId, p), () => pathId('projectId', projectId)),
+    pages: (projectId: string, params: PageQuery = {}): AsyncGenerator<Checked<PageOf<ProjectAttachment>>, void, undefined> =>
+      this.#tokenWalk(params, projectPage, DEFAULT_PROJECT_PAGE, (p) => this.projectAttachments.list(projectId, p), () => pathId('projectId', projectId)),
   };
 
   async #page<T>(
@@ -334,25 +345,34 @@ export class ComplianceClient {
     params: Q,
     options: CursorWalkOptions,
     validate: Validator,
+    defaultLimit: number | null,
     list: (params: Q) => Promise<P>,
-  ): AsyncGenerator<P, void, undefined> {
+  ): AsyncGenerator<Checked<P>, void, undefined> {
     validate(params as unknown as Record<string, unknown>);
     const { after_id, before_id, ...rest } = params;
     const start: CursorStart = { after_id, before_id };
     const direction = resolveDirection(start, options.direction);
-    return walkCursorPages((cursor) => list({ ...rest, ...cursor } as Q), start, direction, this.#logger);
+    return walkCursorPages((cursor) => list({ ...rest, ...cursor } as Q), start, direction, this.#walkOptions(params, defaultLimit));
   }
 
   #tokenWalk<Q extends PageQuery, P extends PageOf<unknown>>(
     params: Q,
     validate: Validator,
+    defaultLimit: number,
     list: (params: Q) => Promise<P>,
     checkPath: () => void = () => {},
-  ): AsyncGenerator<P, void, undefined> {
+  ): AsyncGenerator<Checked<P>, void, undefined> {
     checkPath();
     validate(params as unknown as Record<string, unknown>);
     const { page, ...rest } = params;
-    return walkTokenPages((token) => list({ ...rest, ...(token === undefined ? {} : { page: token }) } as Q), page, this.#logger);
+    return walkTokenPages((token) => list({ ...rest, ...(token === undefined ? {} : { page: token }) } as Q), page, this.#walkOptions(params, defaultLimit));
+  }
+
+  /** The page size in force: the `limit` sent, else the endpoint's default (null: none, e.g. messages). */
+  #walkOptions(params: object, defaultLimit: number | null) {
+    const sent = (params as { limit?: unknown }).limit;
+    const limit = sent === undefined || sent === null ? defaultLimit : Number(sent);
+    return { limit: Number.isFinite(limit) ? limit : null, logger: this.#logger, onPageCheck: this.#onPageCheck };
   }
 }
 

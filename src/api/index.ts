@@ -36,7 +36,9 @@ export {
 export type { Logger, LogFn, RequestInfo } from './http.js';
 export {
   records,
+  type Checked,
   type CursorDirection,
+  type PageCheck,
   type ItemOf,
   type MessagesPageOf,
   type PageOf,
