@@ -36,7 +36,7 @@ function simulatorOptions(cmd: Command, defaultPort: number): Command {
     .option('--users <n>', 'organization size (default scales with volume)')
     .option('--live', 'the clock follows real time and new activities keep arriving')
     .option('--late-share <fraction>', 'share of activities indexed late (default 0.01 live, 0 otherwise)')
-    .option('--faults <profile>', 'fault profile: none, rate-limit-burst, server-errors, resets, slow, truncated, invalid-json, duplicate-boundary, phantom-has-more, chaos')
+    .option('--faults <profile>', 'fault profile: none, rate-limit-burst, server-errors, resets, slow, truncated, invalid-json, duplicate-boundary, phantom-has-more, empty-has-more, full-no-more, chaos')
     .option('--rpm <n>', 'shared rate limit per parent organization (0 = unlimited)', String(SIM_DEFAULTS.rpm))
     .option('--latency-ms <n>', 'added to every API response', '0')
     .addOption(

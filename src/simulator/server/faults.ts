@@ -68,9 +68,10 @@ export const FAULT_PROFILES: Record<string, FaultRule[]> = {
   'invalid-json': [p('invalid-json', 0.1)],
   'duplicate-boundary': [p('duplicate-boundary', 0.5)],
   'phantom-has-more': [p('phantom-has-more', 0.5)],
-  // every 4th page: never twice in a row, so the client's one confirming request meets the truth
+  // never twice in a row, so the client's one confirming request meets the truth (a full page that has more
+  // behind it is rarer than a page, hence every 2nd of those)
   'empty-has-more': [{ kind: 'empty-has-more', every: 4 }],
-  'full-no-more': [{ kind: 'full-no-more', every: 4 }],
+  'full-no-more': [{ kind: 'full-no-more', every: 2 }],
   chaos: [
     { kind: '429', every: 50, burst: 2, retryAfter: '1' },
     p('500', 0.01),
