@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Activity, Chat, ChatMessagesPage, CursorPage, TokenPage } from '../src/api/types.js';
 import { type Simulator, type SimulatorOptions, SimClock, createSimulator } from '../src/simulator/server/app.js';
 import { createTenant } from '../src/simulator/tenant/index.js';
+import { FUTURE_TYPES } from '../src/simulator/tenant/background.js';
+import { loadCatalog } from '../src/models/catalog.js';
 
 const START = Date.parse('2026-11-01T00:00:00Z');
 const HOUR = 3_600_000;
@@ -1223,5 +1225,18 @@ describe('latency', () => {
     const started = Date.now();
     await call(sim, '/v1/compliance/organizations');
     expect(Date.now() - started).toBeGreaterThanOrEqual(110);
+  });
+});
+
+describe('activity types come from schema/activity-types.json', () => {
+  test('the feed accepts exactly the catalog types (plus the simulated future ones) as activity_types[]', async () => {
+    const sim = makeSim();
+    const catalog = loadCatalog().map((e) => e.type);
+    expect(catalog.length).toBeGreaterThan(400);
+    expect([...sim.tenant.feed.knownTypes].sort()).toEqual([...new Set([...catalog, ...FUTURE_TYPES])].sort());
+    const last = catalog[catalog.length - 1];
+    expect((await call(sim, `/v1/compliance/activities?activity_types[]=${last}&limit=1`)).status).toBe(200);
+    const bogus = await call(sim, '/v1/compliance/activities?activity_types[]=not_in_the_catalog&limit=1');
+    expect(bogus.status).toBe(400);
   });
 });
