@@ -99,6 +99,12 @@ export interface Content {
   projects(nowMs: number): Project[];
   project(projectId: string, nowMs: number): ProjectDetail | undefined;
   projectAttachments(projectId: string, nowMs: number): ProjectAttachment[] | undefined;
+  /**
+   * How many changes the `chats()` (or `projects()`) list has seen by nowMs. Two moments with the same revision
+   * get the same records, so the server can keep a sorted list until the revision moves (a tenant that is not
+   * live never moves after its start).
+   */
+  revision(list: 'chats' | 'projects', nowMs: number): number;
 }
 
 export interface Tenant {

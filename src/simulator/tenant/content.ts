@@ -325,8 +325,34 @@ export class ContentTimeline {
     };
   }
 
+  private changeMoments: { chats: Float64Array; projects: Float64Array } | undefined;
+
+  /**
+   * Every moment at which some chat's (or project's) record changes, ascending. A record is a function of
+   * predicates `x <= now` over these moments only (see chatAt, projectAt: creation, messages, deletion, the
+   * project appearing, the creator joining and leaving), so the number of moments <= now names the list's state.
+   */
+  private moments(): { chats: Float64Array; projects: Float64Array } {
+    if (this.changeMoments) return this.changeMoments;
+    const chats: number[] = [];
+    for (const c of this.chats) {
+      chats.push(c.createdMs, ...c.messageTimes, c.deletedMs, c.creator.joinedMs, c.creator.leftMs);
+      if (c.project) chats.push(c.project.createdMs);
+    }
+    const projects: number[] = [];
+    for (const p of this.projects) {
+      projects.push(p.createdMs, p.deletedMs, p.creator.joinedMs, p.creator.leftMs);
+      for (const a of p.attachments) projects.push(a.createdMs);
+    }
+    // typed arrays sort numerically; Infinity (never deleted, never left) is no change
+    const sorted = (xs: number[]) => Float64Array.from(xs.filter(Number.isFinite)).sort();
+    this.changeMoments = { chats: sorted(chats), projects: sorted(projects) };
+    return this.changeMoments;
+  }
+
   view(clamp: (nowMs: number) => number): Content {
     return {
+      revision: (list, now) => upperBound(this.moments()[list], clamp(now), (x) => x),
       chats: (now) => {
         const t = clamp(now);
         const n = upperBound(this.chats, t, (c) => c.createdMs);
@@ -400,7 +426,7 @@ export class ContentTimeline {
 }
 
 /** Number of items whose key is <= value, in an array sorted by key. */
-export function upperBound<T>(items: readonly T[], value: number, key: (t: T) => number): number {
+export function upperBound<T>(items: ArrayLike<T>, value: number, key: (t: T) => number): number {
   let lo = 0;
   let hi = items.length;
   while (lo < hi) {

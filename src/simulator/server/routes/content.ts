@@ -12,7 +12,7 @@ import { decodeChatCursor, decodeMessageCursor, encodeChatCursor, encodeMessageC
 import { MESSAGES, invalidRequest, notFound } from '../errors.js';
 import { inRange, recordTimeUs } from '../params.js';
 import type { RouteContext, RouteResult } from '../router.js';
-import { type IndexedChat, compareIds, matchesOrganization, resolveOrganizations, tokenPage } from './shared.js';
+import { type IndexedChat, byCreatedThenId, compareIds, matchesOrganization, resolveOrganizations, tokenPage } from './shared.js';
 
 const TIME_PARAMS = ['created_at', 'updated_at'].flatMap((f) => ['gte', 'gt', 'lte', 'lt'].map((op) => `${f}.${op}`));
 const NONE: ReadonlySet<string> = new Set();
@@ -287,12 +287,6 @@ export function getFile(ctx: RouteContext): RouteResult {
 
 const PROJECT_PARAMS: ReadonlySet<string> = new Set(['organization_ids[]', 'user_ids[]', ...TIME_PARAMS, 'limit', 'page']);
 
-const byCreatedThenId = <T extends { id: string; created_at: string }>(items: readonly T[]): T[] =>
-  items
-    .map((item) => ({ item, us: recordTimeUs(item.created_at) }))
-    .sort((a, b) => a.us - b.us || compareIds(a.item.id, b.item.id))
-    .map((x) => x.item);
-
 /** Sorted by created_at ascending (compliance-api.md §2.4); ties by id so pages are stable. */
 export function listProjects(ctx: RouteContext): RouteResult {
   const { query } = ctx;
@@ -303,14 +297,15 @@ export function listProjects(ctx: RouteContext): RouteResult {
   const updatedRange = query.timeRange('updated_at');
   const orgs = resolveOrganizations(ctx, query.list('organization_ids[]'));
   const users = new Set(query.list('user_ids[]'));
-  const projects = ctx.tenant.content.projects(ctx.nowMs).filter(
+  // filtering the sorted list keeps its order: the same pages as sorting the filtered list (ids are unique)
+  const projects = ctx.cache.sortedProjects(ctx.tenant, ctx.nowMs).filter(
     (p: Project) =>
       (!orgs || matchesOrganization(orgs, p.organization_id, p.organization_uuid)) &&
       (users.size === 0 || (p.user !== null && users.has(p.user.id))) &&
       inRange(recordTimeUs(p.created_at), createdRange) &&
       inRange(recordTimeUs(p.updated_at), updatedRange),
   );
-  return { body: tokenPage(ctx, byCreatedThenId(projects), DEFAULT_PROJECT_PAGE, MAX_PROJECT_PAGE) };
+  return { body: tokenPage(ctx, projects, DEFAULT_PROJECT_PAGE, MAX_PROJECT_PAGE) };
 }
 
 export function getProject(ctx: RouteContext): RouteResult {

@@ -1,5 +1,5 @@
 // Helpers shared by the routes: organization resolution, page-token pages, and per-moment caches.
-import type { Chat, TokenPage } from '../../../api/types.js';
+import type { Chat, Project, TokenPage } from '../../../api/types.js';
 import type { Tenant } from '../../model.js';
 import { decodePageToken, encodePageToken } from '../cursors.js';
 import { MESSAGES, permissionDenied } from '../errors.js';
@@ -13,30 +13,42 @@ export interface IndexedChat {
   updatedUs: number;
 }
 
-/** Lists that are expensive to rebuild per request, keyed by the moment they describe. */
+/** Lists that are expensive to rebuild per request, kept until the tenant says they changed. */
 export class ServerCache {
   /** Organization `org_…` tagged form → bare UUID, learned from records that carry both. */
   readonly taggedToUuid = new Map<string, string>();
-  private chats: { bucketMs: number; byCreated: IndexedChat[]; byUpdated?: IndexedChat[] } | undefined;
+  private chats: { revision: number; byCreated: IndexedChat[]; byUpdated?: IndexedChat[] } | undefined;
+  private projects: { revision: number; byCreated: Project[] } | undefined;
 
   /**
-   * Chats sorted ascending by `key`, ties by id (compliance-api.md §2.3). The tenant's list is unsorted and can be
-   * ~50k long, so the sorted lists are kept per second of simulated time.
+   * Chats sorted ascending by `key`, ties by id (compliance-api.md §2.3), as of the second of `nowMs`. The
+   * tenant's list is unsorted and can be 200k long, so it is built and sorted once per content revision (not per
+   * simulated second: a full walk's pages each land in a new second while the chats rarely change).
    */
   sortedChats(tenant: Tenant, nowMs: number, key: 'created_at' | 'updated_at'): IndexedChat[] {
     const bucketMs = Math.floor(nowMs / 1000) * 1000;
-    if (!this.chats || this.chats.bucketMs !== bucketMs) {
+    const revision = tenant.content.revision('chats', bucketMs);
+    if (!this.chats || this.chats.revision !== revision) {
       const indexed = tenant.content.chats(bucketMs).map((chat) => ({
         chat,
         createdUs: recordTimeUs(chat.created_at),
         updatedUs: recordTimeUs(chat.updated_at),
       }));
       for (const c of indexed) this.learnOrganization(c.chat.organization_id, c.chat.organization_uuid);
-      this.chats = { bucketMs, byCreated: indexed.sort((a, b) => a.createdUs - b.createdUs || compareIds(a.chat.id, b.chat.id)) };
+      this.chats = { revision, byCreated: indexed.sort((a, b) => a.createdUs - b.createdUs || compareIds(a.chat.id, b.chat.id)) };
     }
     if (key === 'created_at') return this.chats.byCreated;
     this.chats.byUpdated ??= [...this.chats.byCreated].sort((a, b) => a.updatedUs - b.updatedUs || compareIds(a.chat.id, b.chat.id));
     return this.chats.byUpdated;
+  }
+
+  /** Projects at `nowMs` sorted by created_at ascending, ties by id (compliance-api.md §2.4); kept per revision. */
+  sortedProjects(tenant: Tenant, nowMs: number): readonly Project[] {
+    const revision = tenant.content.revision('projects', nowMs);
+    if (!this.projects || this.projects.revision !== revision) {
+      this.projects = { revision, byCreated: byCreatedThenId(tenant.content.projects(nowMs)) };
+    }
+    return this.projects.byCreated;
   }
 
   learnOrganization(tagged: unknown, uuid: unknown): void {
@@ -45,6 +57,12 @@ export class ServerCache {
 }
 
 export const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export const byCreatedThenId = <T extends { id: string; created_at: string }>(items: readonly T[]): T[] =>
+  items
+    .map((item) => ({ item, us: recordTimeUs(item.created_at) }))
+    .sort((a, b) => a.us - b.us || compareIds(a.item.id, b.item.id))
+    .map((x) => x.item);
 
 export interface OrganizationFilter {
   uuids: Set<string>;
