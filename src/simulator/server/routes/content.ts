@@ -298,13 +298,17 @@ export function listProjects(ctx: RouteContext): RouteResult {
   const orgs = resolveOrganizations(ctx, query.list('organization_ids[]'));
   const users = new Set(query.list('user_ids[]'));
   // filtering the sorted list keeps its order: the same pages as sorting the filtered list (ids are unique)
-  const projects = ctx.cache.sortedProjects(ctx.tenant, ctx.nowMs).filter(
-    (p: Project) =>
+  const projects: Project[] = [];
+  for (const { project: p, createdUs, updatedUs } of ctx.cache.sortedProjects(ctx.tenant, ctx.nowMs)) {
+    if (
       (!orgs || matchesOrganization(orgs, p.organization_id, p.organization_uuid)) &&
       (users.size === 0 || (p.user !== null && users.has(p.user.id))) &&
-      inRange(recordTimeUs(p.created_at), createdRange) &&
-      inRange(recordTimeUs(p.updated_at), updatedRange),
-  );
+      inRange(createdUs, createdRange) &&
+      inRange(updatedUs, updatedRange)
+    ) {
+      projects.push(p);
+    }
+  }
   return { body: tokenPage(ctx, projects, DEFAULT_PROJECT_PAGE, MAX_PROJECT_PAGE) };
 }
 

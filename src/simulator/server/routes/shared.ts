@@ -13,12 +13,19 @@ export interface IndexedChat {
   updatedUs: number;
 }
 
+/** A project with its time filters' keys read once. */
+export interface IndexedProject {
+  project: Project;
+  createdUs: number;
+  updatedUs: number;
+}
+
 /** Lists that are expensive to rebuild per request, kept until the tenant says they changed. */
 export class ServerCache {
   /** Organization `org_…` tagged form → bare UUID, learned from records that carry both. */
   readonly taggedToUuid = new Map<string, string>();
   private chats: { revision: number; byCreated: IndexedChat[]; byUpdated?: IndexedChat[] } | undefined;
-  private projects: { revision: number; byCreated: Project[] } | undefined;
+  private projects: { revision: number; byCreated: IndexedProject[] } | undefined;
 
   /**
    * Chats sorted ascending by `key`, ties by id (compliance-api.md §2.3), as of the second of `nowMs`. The
@@ -43,10 +50,15 @@ export class ServerCache {
   }
 
   /** Projects at `nowMs` sorted by created_at ascending, ties by id (compliance-api.md §2.4); kept per revision. */
-  sortedProjects(tenant: Tenant, nowMs: number): readonly Project[] {
+  sortedProjects(tenant: Tenant, nowMs: number): readonly IndexedProject[] {
     const revision = tenant.content.revision('projects', nowMs);
     if (!this.projects || this.projects.revision !== revision) {
-      this.projects = { revision, byCreated: byCreatedThenId(tenant.content.projects(nowMs)) };
+      const byCreated = byCreatedThenId(tenant.content.projects(nowMs)).map((project) => ({
+        project,
+        createdUs: recordTimeUs(project.created_at),
+        updatedUs: recordTimeUs(project.updated_at),
+      }));
+      this.projects = { revision, byCreated };
     }
     return this.projects.byCreated;
   }
