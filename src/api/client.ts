@@ -35,6 +35,7 @@ import type {
   GroupQuery,
   MessageQuery,
   Organization,
+  OrganizationSettings,
   OrganizationUser,
   PageQuery,
   Project,
@@ -102,6 +103,7 @@ const CREATED = ['created_at'] as const;
 const CREATED_UPDATED = ['created_at', 'updated_at'] as const;
 const CREATED_UPDATED_DELETED = ['created_at', 'updated_at', 'deleted_at'] as const;
 const NONE = [] as const;
+const API_KEY_TIMES = ['created_at', 'expires_at'] as const;
 
 const V = '/v1/compliance';
 const enc = encodeURIComponent;
@@ -178,6 +180,19 @@ export class ComplianceClient {
       this.#page('token', `${V}/organizations/${pathId('orgUuid', orgUuid)}/users`, params, directoryPage, CREATED),
     pages: (orgUuid: string, params: PageQuery = {}): AsyncGenerator<PageOf<OrganizationUser>, void, undefined> =>
       this.#tokenWalk(params, directoryPage, (p) => this.users.list(orgUuid, p), () => pathId('orgUuid', orgUuid)),
+  };
+
+  /**
+   * GET /v1/compliance/organizations/{organization_id}/settings — one object. The id is a linked
+   * organization's bare UUID; the parent, an unknown id or a parent without the endpoint enabled all give
+   * 404 (compliance-api.md §2.2 item 7).
+   */
+  readonly organizationSettings = {
+    get: async (orgUuid: string): Promise<ItemOf<OrganizationSettings>> => {
+      const settings = await this.#item<OrganizationSettings>(`${V}/organizations/${pathId('orgUuid', orgUuid)}/settings`, NONE);
+      for (const key of Array.isArray(settings.data.api_keys) ? settings.data.api_keys : []) normalizeFields(key, API_KEY_TIMES);
+      return settings;
+    },
   };
 
   /** GET /v1/compliance/organizations/{org_uuid}/roles[/{role_id}] — page tokens; `get` is one role. */

@@ -2,6 +2,7 @@
 // whole list and commits it as one snapshot stamped `snapshot_at` (the server's clock when the snapshot
 // began). A snapshot is all or nothing: if any page fails, nothing of it is committed.
 import type { PageOf } from '../api/index.js';
+import type { CoverageEvent } from '../lake/manifest.js';
 import type { TableSpec } from '../lake/tables.js';
 import { BadRecordError, type StreamStats, type SyncContext, commitBatch, isoMicros, newWriter } from './stream.js';
 
@@ -27,6 +28,8 @@ export async function commitSnapshot<T>(
   requiredField: string,
   /** The stream's cursor after this snapshot; default `{snapshot_at, rows}`. */
   nextCursor?: unknown,
+  /** Coverage events the parts recorded while they were read (committed with the snapshot). */
+  coverage?: CoverageEvent[],
 ): Promise<void> {
   // The server's `date` header has whole seconds, so a run restarted within one (after a crash) could stamp its
   // snapshot with the same instant as the last one, or an earlier one: stamps stay unique and ordered.
@@ -56,7 +59,7 @@ export async function commitSnapshot<T>(
     throw err;
   }
   const cursor = nextCursor ?? ({ snapshot_at: snapshotAt, rows: writer.rows } satisfies SnapshotCursor);
-  await commitBatch(ctx, table.stream, writer, { cursor }, stats);
+  await commitBatch(ctx, table.stream, writer, { cursor, coverage }, stats);
 }
 
 /** Reads a whole list once per run and shares its pages between streams (users and roles need the organizations). */

@@ -22,6 +22,7 @@ import { activitiesStream } from './activities.js';
 import { chatsStream } from './chats.js';
 import { groupMembersStream } from './group-members.js';
 import { groupsStream } from './groups.js';
+import { organizationSettingsStream } from './organization-settings.js';
 import { organizationsStream } from './organizations.js';
 import { projectAttachmentsStream } from './project-attachments.js';
 import { projectsStream } from './projects.js';
@@ -34,6 +35,7 @@ import { usersStream } from './users.js';
 export const ALL_STREAMS: readonly Stream[] = [
   activitiesStream,
   organizationsStream,
+  organizationSettingsStream,
   usersStream,
   rolesStream,
   rolePermissionsStream,

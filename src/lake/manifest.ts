@@ -39,8 +39,12 @@ export interface CoverageEvent {
   stream: string;
   record_id: string;
   record_time: string;
-  /** `overlap`: re-read window of an incremental run; `reconciliation`: the daily re-read of closed days. */
-  found_by: 'overlap' | 'reconciliation';
+  /**
+   * `overlap`: re-read window of an incremental run; `reconciliation`: the daily re-read of closed days;
+   * `unavailable`: the API would not serve the record this run (an organization's settings, `reason` says why).
+   */
+  found_by: 'overlap' | 'reconciliation' | 'unavailable';
+  reason?: string;
   found_at: string;
   run_id: string;
   /** For reconciliation: the day that was re-read. */

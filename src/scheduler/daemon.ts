@@ -46,7 +46,7 @@ export type JobName = ScheduledJobName | typeof STARTUP_JOB;
 export const JOB_STREAMS: Readonly<Record<JobName, readonly string[]>> = {
   startup: STREAM_NAMES,
   activities: ['activities'],
-  directory: ['organizations', 'users', 'roles', 'role_permissions', 'groups', 'group_members'],
+  directory: ['organizations', 'organization_settings', 'users', 'roles', 'role_permissions', 'groups', 'group_members'],
   content: ['chats', 'projects', 'project_attachments'],
   reconcile: ['activities'],
 };

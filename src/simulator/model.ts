@@ -7,6 +7,7 @@ import type {
   Group,
   GroupMember,
   Organization,
+  OrganizationSettings,
   OrganizationUser,
   Project,
   ProjectAttachment,
@@ -85,6 +86,8 @@ export interface Directory {
   users(orgUuid: string, nowMs: number): OrganizationUser[] | undefined;
   roles(orgUuid: string, nowMs: number): Role[] | undefined;
   rolePermissions(orgUuid: string, roleId: string, nowMs: number): RolePermission[] | undefined;
+  /** A linked organization's effective settings; undefined for the parent, unknown ids, or when not enabled. */
+  organizationSettings(orgUuid: string, nowMs: number): OrganizationSettings | undefined;
   groups(nowMs: number): Group[];
   groupMembers(groupId: string, nowMs: number): GroupMember[] | undefined;
   /** Ground truth: every membership interval that started at or before nowMs. */

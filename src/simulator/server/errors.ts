@@ -53,6 +53,7 @@ export const MESSAGES = {
   unknownParameter: (name: string) => `Unknown query parameter: '${name}'.`,
   organizationNotFound: (uuid: string) =>
     `The "${uuid}" organization does not exist or the requester is not authorized to access it.`,
+  settingsOrganizationNotFound: (value: string) => `organization \`${value}\` not found in this organization's hierarchy`,
   roleNotFound: 'Role not found.',
   groupNotFound: 'Group not found.',
   chatNotFound: (id: string) => `Chat ${id} not found.`,

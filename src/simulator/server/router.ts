@@ -7,6 +7,7 @@ import { listActivities } from './routes/activities.js';
 import { getChatMessages, getFile, getProject, listChats, listProjectAttachments, listProjects } from './routes/content.js';
 import {
   getGroup,
+  getOrganizationSettings,
   getRole,
   listGroupMembers,
   listGroups,
@@ -49,6 +50,7 @@ export const ROUTES: Route[] = [
   { pattern: '/v1/compliance/organizations', scope: ORG_DATA, handler: listOrganizations },
   // users and group members are user data, not org data (compliance-api.md §1.3)
   { pattern: '/v1/compliance/organizations/{org_uuid}/users', scope: USER_DATA, handler: listUsers },
+  { pattern: '/v1/compliance/organizations/{organization_id}/settings', scope: ORG_DATA, handler: getOrganizationSettings },
   { pattern: '/v1/compliance/organizations/{org_uuid}/roles', scope: ORG_DATA, handler: listRoles },
   { pattern: '/v1/compliance/organizations/{org_uuid}/roles/{role_id}', scope: ORG_DATA, handler: getRole },
   { pattern: '/v1/compliance/organizations/{org_uuid}/roles/{role_id}/permissions', scope: ORG_DATA, handler: listRolePermissions },

@@ -586,7 +586,7 @@ export class DirectoryTimeline {
 }
 
 /** Adapter: the model's Directory interface over the timeline. */
-export function directoryView(t: DirectoryTimeline, clamp: (nowMs: number) => number): Directory {
+export function directoryView(t: DirectoryTimeline, clamp: (nowMs: number) => number): Omit<Directory, 'organizationSettings'> {
   return {
     parentOrganizationUuid: t.parentOrganizationUuid,
     organizations: (now) => t.organizations(clamp(now)),
