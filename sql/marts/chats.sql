@@ -13,13 +13,13 @@ latest as (
         arg_max(organization_uuid, updated_at) as organization_uuid,
         arg_max(organization_id, updated_at) as organization_id,
         arg_max(project_id, updated_at) as project_id,
-        arg_max(user_id, updated_at) as user_id,
-        arg_max(user_email, updated_at) as user_email,
+        -- null once the creator's account is gone (compliance-api.md §2.3): keep the last creator known
+        arg_max(user_id, updated_at) filter (where user_id is not null) as user_id,
+        arg_max(user_email, updated_at) filter (where user_id is not null) as user_email,
         min(created_at) as created_at,
         max(updated_at) as updated_at,
         max(deleted_at) as deleted_at,
-        count(*) as versions_seen,
-        min(_extracted_at) as first_extracted_at
+        count(*) as versions_seen
     from versions
     group by chat_id
 ),
@@ -59,8 +59,7 @@ select
     u.email as creator_email_at_creation,
     u.full_name as creator_full_name_at_creation,
     u.organization_role as creator_role_at_creation,
-    u.valid_from as creator_user_valid_from,
-    c.first_extracted_at
+    u.valid_from as creator_user_valid_from
 from latest as c
 left join creators as u on u.chat_id = c.chat_id
 order by c.created_at, c.chat_id
