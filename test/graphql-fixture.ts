@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGraphqlServer, type GraphqlServer } from '../src/graphql/server.js';
 import type { Logger } from '../src/api/index.js';
+import { writeContentMarts } from './graphql-content-fixture.js';
 
 export const DAY_US = 86_400_000_000n;
 export const BASE_US = BigInt(Date.UTC(2026, 0, 1)) * 1000n;
@@ -332,6 +333,7 @@ export async function writeWarehouse(dataDir: string, fixture: Fixture): Promise
              s.first_seen, s.last_seen, coalesce(s.activity_count, 0) as activity_count
       from marts.activity_types_catalog c full outer join seen s on s.type = c.type`);
     await c.run(`create view marts.admin_actions as select * from marts.activities where category = 'admin'`);
+    await writeContentMarts(c);
     await c.run('checkpoint');
   } finally {
     c.closeSync();
