@@ -664,9 +664,9 @@ describe('the warehouse for analysts', () => {
       `select schema_name, count(*) filter (where not internal) as n from duckdb_views() where schema_name in ('staging', 'intermediate', 'marts') group by all order by 1`,
     );
     expect(rows).toEqual([
-      { schema_name: 'intermediate', n: 11 },
-      { schema_name: 'marts', n: 6 },
-      { schema_name: 'staging', n: 11 },
+      { schema_name: 'intermediate', n: 13 },
+      { schema_name: 'marts', n: 10 },
+      { schema_name: 'staging', n: 12 },
     ]);
     const tables = await warehouseRows(dir, `select schema_name, table_name from duckdb_tables() where schema_name = 'seeds'`);
     expect(tables).toEqual([{ schema_name: 'seeds', table_name: 'activity_types' }]);

@@ -386,6 +386,7 @@ describe.each(['reference', 'z'] as const)('simulator responses match the refere
     let roles = 0;
     for (const org of orgs.data) {
       checker.check(await ok(t, `${V}/organizations/${org.uuid}/users`), fixture('users-page.json'));
+      checker.check(await ok(t, `${V}/organizations/${org.uuid}/settings`), fixture('organization-settings.json'));
       const page = await ok(t, `${V}/organizations/${org.uuid}/roles`);
       checker.check(page, fixture('roles-page.json'));
       for (const role of page.data.slice(0, 3)) {
@@ -608,6 +609,7 @@ const ORG = 'ffaf4903-6a2d-4af0-ae66-174dc2a5f81a';
 const NORMALISED: Record<string, (fx: Fixture, body: any) => Promise<Records[]>> = {
   'activities-page.json': async (fx, body) => page(fx, body, (c) => c.activities.list()),
   'organizations-page.json': async (fx, body) => page(fx, body, (c) => c.organizations.list()),
+  'organization-settings.json': async (fx, body) => item(fx, body, (c) => c.organizationSettings.get(body.organization_id)),
   'users-page.json': async (fx, body) => page(fx, body, (c) => c.users.list(ORG)),
   'roles-page.json': async (fx, body) => page(fx, body, (c) => c.roles.list(ORG)),
   'role.json': async (fx, body) => item(fx, body, (c) => c.roles.get(ORG, body.id)),
