@@ -28,7 +28,7 @@ interface RunFlags extends Omit<SyncFlags, 'until' | 'quiet'> {
 /** Each schedule flag and the job it drives. */
 const SCHEDULE_FLAGS: readonly { flag: string; key: keyof RunFlags; job: ScheduledJobName; what: string }[] = [
   { flag: '--activities-every', key: 'activitiesEvery', job: 'activities', what: 'sync the activity feed' },
-  { flag: '--directory-every', key: 'directoryEvery', job: 'directory', what: 'snapshot organizations, users, roles, role_permissions, groups, group_members' },
+  { flag: '--directory-every', key: 'directoryEvery', job: 'directory', what: 'snapshot organizations, organization_settings, users, roles, role_permissions, groups, group_members' },
   { flag: '--chats-every', key: 'chatsEvery', job: 'content', what: 'sync chats, projects and project_attachments' },
   { flag: '--reconcile-at', key: 'reconcileAt', job: 'reconcile', what: 're-read the last --reconcile-days closed days (once per UTC day)' },
 ];

@@ -6,7 +6,7 @@
 // committed files):
 //   startup    every stream, once at start, with reconciliation (a no-op if today's was done already)
 //   activities the activity feed, without reconciliation (reconcileDays 0)
-//   directory  organizations, users, roles, role_permissions, groups, group_members
+//   directory  organizations, organization_settings, users, roles, role_permissions, groups, group_members
 //   content    chats, projects, project_attachments
 //   reconcile  the activity feed with reconcileDays: the stream re-reads the last closed days once per UTC
 //              day (its cursor remembers the last day done), so this schedule decides *when* that happens;
