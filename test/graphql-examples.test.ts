@@ -112,7 +112,7 @@ const VARIABLES: Record<string, () => Record<string, unknown>> = {
   ChatsByGroupMembersAtCreation: () => ({ groupId: 'grp_security', since: iso(us(0)) }),
   UserChats: () => ({ userId: user() }),
   GroupContentCounts: () => ({ groupId: 'grp_engineering', since: iso(us(0)) }),
-  ProjectsWithAttachments: () => ({}),
+  Projects: () => ({}),
   ProjectDetail: () => ({ projectId: firstProjectId() }),
   OrganizationSettingsAsOf: () => ({ asOf: iso(us(50)) }),
   OrganizationSettingsChanges: () => ({ since: iso(us(0)), until: iso(us(120)) }),
