@@ -53,6 +53,8 @@ interface OrgSettings {
   changes: Change[];
   /** Settings this organization's admins cannot change: never listed. */
   omitted: Set<string>;
+  /** The value of each changed setting after the last change applied so far (while building). */
+  latest: Map<string, Value>;
 }
 
 export class SettingsTimeline {
@@ -116,12 +118,12 @@ export class SettingsTimeline {
 
   private current(index: number, name: string): Value {
     const org = this.byOrg[index];
-    for (let i = org.changes.length - 1; i >= 0; i--) if (org.changes[i].name === name) return org.changes[i].value;
-    return org.initial.get(name) ?? null;
+    return org.latest.has(name) ? org.latest.get(name)! : (org.initial.get(name) ?? null);
   }
 
   private set(index: number, ms: number, name: string, value: Value): void {
     this.byOrg[index].changes.push({ ms, name, value });
+    this.byOrg[index].latest.set(name, value);
   }
 
   /**
@@ -233,7 +235,7 @@ function initialSettings(rng: Rng, orgIndex: number): OrgSettings {
   // e.g. HIPAA mode is set by Anthropic, not by the org's admins: omitted, which is not the same as off
   const omitted = new Set(['hipaa_compliance_enabled']);
   if (rng.chance(0.5)) omitted.add('code_execution_network_egress_enabled');
-  return { initial, changes: [], omitted };
+  return { initial, changes: [], omitted, latest: new Map() };
 }
 
 function typeOf(name: string): OrganizationSetting['type'] {
