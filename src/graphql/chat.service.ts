@@ -101,22 +101,27 @@ export async function listChats(db: Db, filter: ChatFilter | null | undefined, p
 }
 
 /**
- * Chats (or projects) created by members of the group while they were members: the creator's membership
- * held at the creation time. A member's chats from before they joined or after they left are not counted.
+ * Chats (or projects) created by members of each group while they were members: the creator's membership held at
+ * the creation time (a member's chats from before they joined or after they left are not counted). Every group
+ * at once, so that a page of groups asking for the count costs one query, not one per group.
  */
-export async function countByMembersWhileMembers(
+export async function countsByMembersWhileMembers(
   db: Db,
   relation: 'chats' | 'projects',
-  groupId: string,
   since: Date | null | undefined,
   until: Date | null | undefined,
-): Promise<number> {
+): Promise<Map<string, number>> {
   checkTimeRange(since, until);
   const params = new SqlParams();
-  const conditions = [`c.user_id in (select m.user_id from marts.group_memberships m where m.group_id = ${params.add(groupId)})`];
-  conditions.push(creatorInGroup('c', params.add(groupId), true));
+  const key = relation === 'chats' ? 'c.chat_id' : 'c.project_id';
+  const conditions: string[] = [];
   if (since) conditions.push(`c.created_at >= ${params.time(since)}`);
   if (until) conditions.push(`c.created_at < ${params.time(until)}`);
-  const rows = await db.query(`select count(*) as n from marts.${relation} c ${where(conditions)}`, params.values);
-  return toInt(rows[0]?.n);
+  const rows = await db.query(
+    `select m.group_id, count(distinct ${key}) as n from marts.${relation} c join marts.group_memberships m on m.user_id = c.user_id ` +
+      `and coalesce(m.valid_from, '-infinity'::timestamptz) <= c.created_at and (m.valid_to is null or c.created_at < m.valid_to) ` +
+      `${where(conditions)} group by m.group_id`,
+    params.values,
+  );
+  return new Map(rows.map((r) => [String(r.group_id), toInt(r.n)]));
 }
