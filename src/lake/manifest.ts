@@ -41,9 +41,11 @@ export interface CoverageEvent {
   record_time: string;
   /**
    * `overlap`: re-read window of an incremental run; `reconciliation`: the daily re-read of closed days;
-   * `unavailable`: the API would not serve the record this run (an organization's settings, `reason` says why).
+   * `page-check`: the confirming request after a page that lied (an empty page claiming more, a full page
+   * claiming the end: compliance-api.md §7.2) returned it; `unavailable`: the API would not serve the record
+   * this run (an organization's settings, `reason` says why).
    */
-  found_by: 'overlap' | 'reconciliation' | 'unavailable';
+  found_by: 'overlap' | 'reconciliation' | 'page-check' | 'unavailable';
   reason?: string;
   found_at: string;
   run_id: string;
