@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { newRunId } from '../extract/sync.js';
+import { newRunId } from '../pipeline/run.js';
 import { CompactError, compactLake, formatCompactReport } from '../lake/compact.js';
 import { openDuck } from '../lake/duck.js';
 import { ExportError, exportLake, formatExportReport, parseWindowBound } from '../lake/export.js';

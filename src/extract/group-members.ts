@@ -8,7 +8,11 @@ import type { Stream, SyncContext } from './stream.js';
 export const groupMembersStream: Stream = {
   name: 'group_members',
   table: TABLES.group_members,
-  scope: 'read:compliance_user_data',
+  // the groups are listed first (org data), then each one's members (user data)
+  scopes: ['read:compliance_org_data', 'read:compliance_user_data'],
+  dependsOn: ['groups'],
+  cursor: { kind: 'snapshot', timeKey: 'snapshot_at' },
+  job: 'directory',
   async run(ctx, stats) {
     await commitSnapshot(ctx, stats, TABLES.group_members, '/v1/compliance/groups/{group_id}/members', parts(ctx), 'user_id');
   },

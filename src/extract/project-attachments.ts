@@ -10,7 +10,10 @@ import { type UpdatedWindow, updatedWindow } from './updated-window.js';
 export const projectAttachmentsStream: Stream = {
   name: 'project_attachments',
   table: TABLES.project_attachments,
-  scope: 'read:compliance_user_data',
+  scopes: ['read:compliance_user_data'],
+  dependsOn: [],
+  cursor: { kind: 'updated', timeKey: 'updated_until' },
+  job: 'content',
   async run(ctx, stats) {
     const w = updatedWindow(ctx, 'project_attachments');
     await commitSnapshot(ctx, stats, TABLES.project_attachments, '/v1/compliance/apps/projects/{project_id}/attachments', parts(ctx, w), 'id', w.next);

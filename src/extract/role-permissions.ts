@@ -8,7 +8,10 @@ import type { Stream, SyncContext } from './stream.js';
 export const rolePermissionsStream: Stream = {
   name: 'role_permissions',
   table: TABLES.role_permissions,
-  scope: 'read:compliance_org_data',
+  scopes: ['read:compliance_org_data'],
+  dependsOn: ['organizations', 'roles'],
+  cursor: { kind: 'snapshot', timeKey: 'snapshot_at' },
+  job: 'directory',
   async run(ctx, stats) {
     await commitSnapshot(ctx, stats, TABLES.role_permissions, '/v1/compliance/organizations/{org_uuid}/roles/{role_id}/permissions', parts(ctx), 'action');
   },
