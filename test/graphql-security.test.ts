@@ -31,7 +31,7 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}) 
 describe('authentication', () => {
   test('no token or a wrong one: 401 UNAUTHENTICATED; the right one: 200', async () => {
     const query = { query: '{ activities(first: 1) { totalCount } }' };
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       {},
       { authorization: 'Bearer wrong-token' },
       { authorization: `Bearer ${t.token}x` },

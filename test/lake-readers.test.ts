@@ -11,7 +11,7 @@ import { compressors } from 'hyparquet-compressors';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ComplianceClient } from '../src/api/index.js';
 import { reassembleActivity } from '../src/extract/activities.js';
-import { STREAM_NAMES, type SyncResult } from '../src/extract/sync.js';
+import { STREAM_NAMES, type SyncResult } from '../src/pipeline/run.js';
 import { type Duck, openDuck, sqlString } from '../src/lake/duck.js';
 import { Lake } from '../src/lake/lake.js';
 import { TABLES } from '../src/lake/tables.js';

@@ -1,7 +1,7 @@
 // One contract, every stream: it reads its endpoint to the end, a second run resumes without storing any
 // record twice, 429 storms change nothing, and unknown fields are kept in the record (one contract suite for every stream).
 import { afterEach, describe, expect, test } from 'vitest';
-import { STREAM_NAMES } from '../src/extract/sync.js';
+import { STREAM_NAMES } from '../src/pipeline/run.js';
 import { TABLES } from '../src/lake/tables.js';
 import { connect, control, makeSim, makeTenant, simTime } from './support/sim-harness.js';
 import { lakeQuery, syncWith, tempDataDir } from './support/lake-harness.js';
