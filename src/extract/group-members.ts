@@ -22,6 +22,7 @@ async function* parts(ctx: SyncContext): AsyncGenerator<SnapshotPart<GroupMember
   for (const group of await groupList(ctx)) {
     yield {
       pages: ctx.client.groupMembers.pages(group.id, { limit: 1000 }),
+      parent: { kind: 'group', id: group.id, endpoint: `/v1/compliance/groups/${group.id}/members` },
       row: (m) => ({
         group_id: group.id,
         user_id: m.user_id,

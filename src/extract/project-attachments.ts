@@ -27,6 +27,7 @@ async function* parts(ctx: SyncContext, w: UpdatedWindow): AsyncGenerator<Snapsh
   for (const projectId of ids) {
     yield {
       pages: ctx.client.projectAttachments.pages(projectId, { limit: MAX_PROJECT_PAGE }),
+      parent: { kind: 'project', id: projectId, endpoint: `/v1/compliance/apps/projects/${projectId}/attachments` },
       row: (a) => ({
         project_id: projectId,
         id: a.id,

@@ -22,6 +22,7 @@ async function* parts(ctx: SyncContext): AsyncGenerator<SnapshotPart<RolePermiss
     for (const role of await roleList(ctx, org.uuid)) {
       yield {
         pages: ctx.client.rolePermissions.pages(org.uuid, role.id, { limit: 1000 }),
+        parent: { kind: 'role', id: role.id, endpoint: `/v1/compliance/organizations/${org.uuid}/roles/${role.id}/permissions` },
         row: (p) => ({
           organization_uuid: org.uuid,
           role_id: role.id,

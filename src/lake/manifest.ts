@@ -34,13 +34,24 @@ export interface ManifestFile {
   request_ids: string[];
 }
 
-/** A record the sync found that an earlier commit should have held (a late arrival), and how it was found. */
+/**
+ * Where a sync's coverage differs from a plain read: a record an earlier commit should have held (a late
+ * arrival), or an entity deleted between its list and its child call, whose children a snapshot lacks.
+ */
 export interface CoverageEvent {
   stream: string;
+  /** The late record's id, or the vanished entity's id. */
   record_id: string;
+  /** The late record's time, or the snapshot_at of the snapshot that lacks the vanished entity's children. */
   record_time: string;
-  /** `overlap`: re-read window of an incremental run; `reconciliation`: the daily re-read of closed days. */
-  found_by: 'overlap' | 'reconciliation';
+  /**
+   * `overlap`: re-read window of an incremental run; `reconciliation`: the daily re-read of closed days;
+   * `vanished`: the entity was listed, then its child call answered 404 (deleted in between).
+   */
+  found_by: 'overlap' | 'reconciliation' | 'vanished';
+  /** For `vanished`: what the entity was (group, role, project) and the child endpoint that answered 404. */
+  entity?: string;
+  endpoint?: string;
   found_at: string;
   run_id: string;
   /** For reconciliation: the day that was re-read. */
