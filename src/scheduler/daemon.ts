@@ -166,7 +166,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     requestsPerMinute: options.requestsPerMinute,
     maxRetries: options.maxRetries,
     fetch: stoppableFetch(options.fetch ?? globalThis.fetch, stop.signal),
-    clientOptions: { ...options.clientOptions, sleep: stoppableSleep(stop.signal) },
+    clientOptions: { ...options.clientOptions, sleep: stoppableSleep(stop.signal, options.clientOptions?.sleep) },
     logger: stoppingLogger(log, stop.signal),
   });
   let plan: ReturnType<typeof planStreams>;
@@ -470,20 +470,23 @@ function stoppableFetch(baseFetch: typeof fetch, stopped: AbortSignal): typeof f
   };
 }
 
-/** The client's sleep (backoff, rate budget), cut short when the daemon stops. */
-function stoppableSleep(stopped: AbortSignal): (ms: number) => Promise<void> {
+/** The client's sleep (backoff, rate budget), cut short when the daemon stops; `inner` is a test's simulated sleep. */
+function stoppableSleep(stopped: AbortSignal, inner?: (ms: number) => Promise<void>): (ms: number) => Promise<void> {
   return (ms) =>
     new Promise<void>((resolve, reject) => {
       if (stopped.aborted) return reject(new DaemonStoppingError());
+      let timer: NodeJS.Timeout | undefined;
       const onAbort = () => {
         clearTimeout(timer);
         reject(new DaemonStoppingError());
       };
-      const timer = setTimeout(() => {
+      const done = () => {
         stopped.removeEventListener('abort', onAbort);
         resolve();
-      }, ms);
+      };
       stopped.addEventListener('abort', onAbort, { once: true });
+      if (inner) inner(ms).then(done, reject);
+      else timer = setTimeout(done, ms);
     });
 }
 
