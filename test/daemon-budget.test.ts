@@ -1,8 +1,9 @@
 // One rate budget per process (design.md invariant 4): every job the daemon runs draws from one client and one
-// budget, so the client-side window carries from one job to the next instead of starting over. Against a
-// simulator that enforces a small per-minute limit (fixed windows, as the API), several jobs back to back
-// never exceed it: no window holds more requests than the limit, and the server never answers 429. With a
-// budget per job, the second job would start a fresh window and overrun the server's.
+// budget, so the client-side window carries from one job to the next instead of starting over. The simulator
+// counts requests per minute of its clock but sends no rate-limit headers (rpm 0), so the client's own window
+// is all that paces it: several jobs back to back never put more than the limit into any minute. With a
+// budget per job (as before), each job starts a fresh window and a minute holds the tail of one job and the
+// head of the next, over the limit (checked by hand: 19 in one minute).
 import { afterEach, expect, test } from 'vitest';
 import { type Daemon, startDaemon } from '../src/scheduler/daemon.js';
 import { tempDataDir } from './support/lake-harness.js';
@@ -18,7 +19,7 @@ afterEach(async () => {
 });
 
 test('several jobs in a row share one budget and never exceed the server limit', async () => {
-  const sim = makeSim({ sim: { rpm: LIMIT } });
+  const sim = makeSim({ sim: { rpm: 0 } });
   const time = simTime(sim);
   const logs = captureLogger();
   daemon = await startDaemon({
