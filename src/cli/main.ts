@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { ComplianceApiError, ComplianceClient, type Logger, packageVersion } from '../api/index.js';
-import { ConfigError, intOption, loadConnection, timeOption } from './config.js';
+import { ConfigError, DEFAULTS, intOption, loadConnection, timeOption } from './config.js';
 import { SIM_DEFAULTS, listenOrExplain, runSimulate, simulatorFromFlags, type SimulateFlags } from './simulate.js';
 import { formatSummary, requestTracker, smokeWalk } from './smoke.js';
 import { runSyncCommand, type SyncFlags } from './sync.js';
@@ -191,7 +191,7 @@ program
   .description('the state store (data/state.sqlite)')
   .command('rebuild')
   .description('rebuild the state store from the manifests (the old one is kept as a backup)')
-  .option('--data-dir <dir>', 'data dir', './data')
+  .option('--data-dir <dir>', 'data dir', DEFAULTS.dataDir)
   .action((flags: { dataDir: string }) => {
     const lock = acquireLock(flags.dataDir, 'state rebuild');
     try {
