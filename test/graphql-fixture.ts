@@ -2,7 +2,7 @@
 // users, group_memberships, groups, activity_types), written to a DuckDB file the way `models build` does
 // (a temp file renamed over warehouse.duckdb), plus brute-force answers computed from the same rows in TS,
 // a server on loopback and a fetch helper.
-import { DuckDBInstance } from '@duckdb/node-api';
+import { connectUtc, createDuck } from '../src/lake/duck.js';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -281,10 +281,9 @@ const tsOrNull = (t: bigint | null) => (t === null ? null : iso(t).replace('Z', 
 export async function writeWarehouse(dataDir: string, fixture: Fixture): Promise<void> {
   const tmp = join(dataDir, `warehouse.duckdb.tmp-${process.pid}-${Date.now()}`);
   const jsonDir = mkdtempSync(join(tmpdir(), 'gql-fixture-json-'));
-  const instance = await DuckDBInstance.create(tmp);
-  const c = await instance.connect();
+  const instance = await createDuck({ path: tmp });
+  const c = await connectUtc(instance);
   try {
-    await c.run("SET TimeZone='UTC'");
     await c.run('create schema marts');
     const load = async (name: string, rows: object[], columns: Record<string, string>, select: string) => {
       const file = join(jsonDir, `${name}.json`);

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { connectUtc, createDuck } from '../src/lake/duck.js';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { getIntrospectionQuery } from '../src/graphql/graphql-js.js';
@@ -337,8 +337,8 @@ describe('errors are masked; long queries are stopped', () => {
   beforeAll(async () => {
     broken = await startTestServer({ token: 'another-test-token-0123456789', queryTimeoutMs: 300 });
     // a warehouse whose activities lack columns the API reads, and whose users are a slow generated view
-    const instance = await DuckDBInstance.create(join(broken.dataDir, 'warehouse.duckdb'));
-    const c = await instance.connect();
+    const instance = await createDuck({ path: join(broken.dataDir, 'warehouse.duckdb') });
+    const c = await connectUtc(instance);
     await c.run(`create schema marts;
       create table marts.activities (id varchar, created_at timestamptz);
       insert into marts.activities values ('a1', '2026-01-01T00:00:00Z');

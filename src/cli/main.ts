@@ -3,7 +3,7 @@
 // message that says what went wrong and what to do (never a secret, never a bare stack trace).
 import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { pino } from 'pino';
+import { stderrLogger } from './log.js';
 import { ComplianceApiError, ComplianceClient, type Logger, packageVersion } from '../api/index.js';
 import { ConfigError, DEFAULTS, intOption, loadConnection, timeOption } from './config.js';
 import { SIM_DEFAULTS, listenOrExplain, runSimulate, simulatorFromFlags, type SimulateFlags } from './simulate.js';
@@ -62,7 +62,6 @@ simulatorOptions(program.command('demo'), 0)
     out(`Compliance API simulator (live) on ${server.url} (seed ${flags.seed}, history from ${iso(tenant.epochStartMs)})`);
     const token = process.env.COMPLIANCE_LAKE_GRAPHQL_TOKEN ?? randomBytes(18).toString('hex');
     out(`Starting the daemon: sync every stream into ${flags.dataDir}, build the models, serve GraphQL ...`);
-    const log = pino({ level: 'warn' }, pino.destination(2));
     const daemon = await startDaemon({
       dataDir: flags.dataDir,
       apiKey,
@@ -72,7 +71,7 @@ simulatorOptions(program.command('demo'), 0)
       schedules: { activities: '*/20 * * * * *', content: '0 * * * * *', directory: '30 */5 * * * *' },
       graphql: { port: intOption('--graphql-port', flags.graphqlPort, 4000), host: '127.0.0.1', token },
       health: { port: intOption('--metrics-port', flags.metricsPort, 0), host: '127.0.0.1' },
-      logger: { debug: () => {}, info: () => {}, warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
+      logger: stderrLogger('warn').logger,
     });
     const stop = async () => {
       await daemon.close();

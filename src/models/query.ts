@@ -4,7 +4,6 @@
 import { existsSync } from 'node:fs';
 import {
   type DuckDBConnection,
-  DuckDBInstance,
   type DuckDBPreparedStatement,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
@@ -14,6 +13,7 @@ import {
   JsonDuckDBValueConverter,
   StatementType,
 } from '@duckdb/node-api';
+import { connectUtc, createDuck } from '../lake/duck.js';
 import { namesMissingLakeFile } from './lake-source.js';
 import { warehousePath } from './warehouse.js';
 
@@ -90,9 +90,8 @@ export interface QueryOutput {
 export async function openWarehouse(dataDir: string): Promise<{ connection: DuckDBConnection; close(): void }> {
   const path = warehousePath(dataDir);
   if (!existsSync(path)) throw new WarehouseMissingError(path);
-  const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY', threads: '4' });
-  const connection = await instance.connect();
-  await connection.run("SET TimeZone='UTC'");
+  const instance = await createDuck({ path, readOnly: true, threads: 4 });
+  const connection = await connectUtc(instance);
   return {
     connection,
     close() {

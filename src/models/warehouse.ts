@@ -4,7 +4,7 @@
 // reader that opened the old file keeps reading it until it reconnects (invariant 8).
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { connectUtc, createDuck } from '../lake/duck.js';
 import { fsyncDir } from '../lake/manifest.js';
 
 export const WAREHOUSE_FILE = 'warehouse.duckdb';
@@ -27,11 +27,10 @@ export async function writeWarehouse(dataDir: string, objects: readonly Warehous
   const tmp = `${final}.tmp`;
   rmSync(tmp, { force: true });
   rmSync(`${tmp}.wal`, { force: true });
-  const instance = await DuckDBInstance.create(tmp, { threads: '2' });
+  const instance = await createDuck({ path: tmp, threads: 2 });
   try {
-    const connection = await instance.connect();
+    const connection = await connectUtc(instance);
     try {
-      await connection.run("SET TimeZone='UTC'");
       const schemas = [...new Set(objects.map((o) => o.relation.split('.')[0]))];
       for (const schema of schemas) await connection.run(`create schema if not exists ${schema}`);
       for (const o of objects) {
