@@ -402,8 +402,9 @@ describe('the commands', () => {
       expect(p.err.join('\n')).toMatch(/read-only/);
       expect(process.exitCode).toBe(1);
       process.exitCode = undefined;
+      // a lake (an empty one) without a warehouse; a dir without a lake is refused earlier (test/cli.test.ts)
       const missing = tempDir('cl-no-warehouse-');
-      mkdirSync(missing, { recursive: true });
+      mkdirSync(join(missing, 'lake', '_manifests'), { recursive: true });
       const q = program();
       await q.program.parseAsync(['node', 'cl', 'sql', 'select 1', '--data-dir', missing]);
       expect(q.err.join('\n')).toMatch(/run `compliance-lake models build` first/);
