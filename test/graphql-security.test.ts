@@ -2,7 +2,7 @@
 // (and the refusal to serve without one beyond loopback), depth and complexity limits, page caps, injection
 // attempts in every string argument (the data stays unchanged), masked internal errors, a query timeout.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectUtc, createDuck } from '../src/lake/duck.js';
@@ -111,6 +111,7 @@ describe('authentication', () => {
       const saved = process.env.COMPLIANCE_LAKE_GRAPHQL_TOKEN;
       delete process.env.COMPLIANCE_LAKE_GRAPHQL_TOKEN;
       try {
+        mkdirSync(join(dir, 'lake', '_manifests'), { recursive: true }); // serve refuses a dir without a lake first
         const program = registerServeCommands(new Command().exitOverride());
         const serve = program.commands.find((c) => c.name() === 'serve')!;
         expect(serve.options.map((o) => o.long)).toEqual(expect.arrayContaining(['--port', '--host', '--data-dir', '--token-file']));

@@ -14,7 +14,7 @@ import { registerModelsCommands } from './models-commands.js';
 import { registerServeCommands } from './serve-commands.js';
 import { startDaemon } from '../scheduler/daemon.js';
 import { registerRunCommands } from './run-commands.js';
-import { STREAM_NAMES } from '../pipeline/run.js';
+import { STREAM_NAMES } from '../extract/registry.js';
 import { acquireLock, LockedError } from '../lake/lock.js';
 import { LakeCorruptError } from '../lake/lake.js';
 import { rebuildState, StateRebuildRefused } from '../state/index.js';

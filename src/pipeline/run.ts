@@ -5,7 +5,6 @@
 // stops alone; what it had committed stays, its cursor does not move, and the other streams continue.
 import { randomBytes } from 'node:crypto';
 import { AuthenticationError, DEFAULT_REQUESTS_PER_MINUTE, type ComplianceClientOptions, type Logger, type RequestInfo } from '../api/index.js';
-import { ALL_STREAMS, STREAM_NAMES } from '../extract/registry.js';
 import { type StreamStats, type SyncContext, type SyncSettings, emptyStats } from '../extract/stream.js';
 import { compactLake } from '../lake/compact.js';
 import { openDuck } from '../lake/duck.js';
@@ -15,8 +14,6 @@ import { StateStore } from '../state/index.js';
 import { describeFailure } from './failure.js';
 import { planStreams } from './keys.js';
 import { type ApiSession, openSession } from './session.js';
-
-export { ALL_STREAMS, STREAM_NAMES };
 
 export interface SyncOptions {
   dataDir: string;
