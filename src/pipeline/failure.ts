@@ -28,6 +28,8 @@ export function describeFailure(ctx: SyncContext, stream: Stream, err: unknown):
  * list organizations and groups first, which takes read:compliance_org_data (compliance-api.md §1.3).
  */
 function missingScope(stream: Stream, err: PermissionError): string {
+  // a 403 that names no scopes (an organization outside the key's reach): the client's message says it all
+  if (!err.scopesHeld.length && !err.scopesNeeded.length) return err.message;
   const held = err.scopesHeld;
   const lacking = err.scopesNeeded.length ? err.scopesNeeded : stream.scopes.filter((s) => !held.includes(s));
   const missing = lacking.length ? lacking.join(err.anyOfNeeded ? ' or ' : ' and ') : stream.scopes.join(' and ');
