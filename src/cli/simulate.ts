@@ -1,5 +1,5 @@
 // `compliance-lake simulate`: a local Compliance API on loopback, for tests, demos and benchmarks.
-import { FAULT_PROFILES, SimClock, createSimulator } from '../simulator/server/app.js';
+import { FAULT_PROFILES, RATE_LIMIT_SHOULD_RETRY, type RateLimitShouldRetry, SimClock, createSimulator } from '../simulator/server/app.js';
 import type { KeySpec } from '../simulator/server/app.js';
 import { createTenant } from '../simulator/tenant/index.js';
 import { ConfigError, intOption, timeOption } from './config.js';
@@ -20,6 +20,11 @@ export interface SimulateFlags {
   timestampStyle?: string;
   now?: string;
   users?: string;
+  groups?: string;
+  chats?: string;
+  projects?: string;
+  /** `x-should-retry` on 429s: false (as the real API), true, or none. */
+  rateLimitShouldRetry?: string;
 }
 
 /** Keys the simulator accepts when none are given: documented, local-only, never valid anywhere else. */
@@ -40,6 +45,10 @@ export function simulatorFromFlags(flags: SimulateFlags) {
   if (flags.faults !== undefined && !(flags.faults in FAULT_PROFILES)) {
     throw new ConfigError(`--faults: unknown profile "${flags.faults}"; known: ${Object.keys(FAULT_PROFILES).join(', ')}`);
   }
+  const shouldRetry = flags.rateLimitShouldRetry ?? 'false';
+  if (!(RATE_LIMIT_SHOULD_RETRY as readonly string[]).includes(shouldRetry)) {
+    throw new ConfigError(`--rate-limit-should-retry must be one of ${RATE_LIMIT_SHOULD_RETRY.join(', ')}; got "${shouldRetry}"`);
+  }
   const startMs = timeOption('--now', flags.now) ?? Math.floor(Date.now() / 1000) * 1000;
   const tenant = createTenant({
     seed: intOption('--seed', flags.seed, SIM_DEFAULTS.seed),
@@ -50,6 +59,9 @@ export function simulatorFromFlags(flags: SimulateFlags) {
     lateShare,
     timestampStyle: style,
     users: flags.users === undefined ? undefined : intOption('--users', flags.users, 0, 1),
+    groups: flags.groups === undefined ? undefined : intOption('--groups', flags.groups, 0, 1),
+    chats: flags.chats === undefined ? undefined : intOption('--chats', flags.chats, 0, 0),
+    projects: flags.projects === undefined ? undefined : intOption('--projects', flags.projects, 0, 0),
   });
   const keys: KeySpec[] = [
     { key: apiKey, kind: 'compliance', name: 'simulator compliance key' },
@@ -61,6 +73,7 @@ export function simulatorFromFlags(flags: SimulateFlags) {
     rpm: intOption('--rpm', flags.rpm, SIM_DEFAULTS.rpm),
     faults: flags.faults,
     latencyMs: intOption('--latency-ms', flags.latencyMs, 0),
+    rateLimitShouldRetry: shouldRetry as RateLimitShouldRetry,
     // The clock starts at the tenant's "now", so --now in the past serves that moment's history.
     clock: new SimClock(startMs),
   });

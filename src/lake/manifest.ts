@@ -46,9 +46,11 @@ export interface CoverageEvent {
   record_time: string;
   /**
    * `overlap`: re-read window of an incremental run; `reconciliation`: the daily re-read of closed days;
+   * `page-check`: the confirming request after a page that lied (an empty page claiming more, a full page
+   * claiming the end: compliance-api.md §7.2) returned it;
    * `vanished`: the entity was listed, then its child call answered 404 (deleted in between).
    */
-  found_by: 'overlap' | 'reconciliation' | 'vanished';
+  found_by: 'overlap' | 'reconciliation' | 'page-check' | 'vanished';
   /** For `vanished`: what the entity was (group, role, project) and the child endpoint that answered 404. */
   entity?: string;
   endpoint?: string;

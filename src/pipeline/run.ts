@@ -4,7 +4,7 @@
 // the run in the ledger, then compact. A stream that fails (missing scope, malformed response, bad record)
 // stops alone; what it had committed stays, its cursor does not move, and the other streams continue.
 import { randomBytes } from 'node:crypto';
-import { AuthenticationError, DEFAULT_REQUESTS_PER_MINUTE, type ComplianceClientOptions, type Logger, type RequestInfo } from '../api/index.js';
+import { AuthenticationError, ConnectionError, DEFAULT_REQUESTS_PER_MINUTE, type ComplianceClientOptions, type Logger, type RequestInfo } from '../api/index.js';
 import { type StreamStats, type SyncContext, type SyncSettings, emptyStats } from '../extract/stream.js';
 import { compactLake } from '../lake/compact.js';
 import { openDuck } from '../lake/duck.js';
@@ -47,6 +47,8 @@ export interface StreamSummary extends StreamStats {
   error?: string;
   /** Where the unusable response or page was saved. */
   quarantined?: string;
+  /** The failure is a setting to fix (a base URL that never answered: wrong host, port, scheme or TLS trust). */
+  configuration?: true;
   cursorBefore: unknown;
   cursorAfter: unknown;
   requests: number;
@@ -130,6 +132,7 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
       let status: StreamStatus = 'committed';
       let error: string | undefined;
       let quarantined: string | undefined;
+      let configuration = false;
       options.onStream?.(stream.name, 'start');
       if (stopAll) {
         status = 'skipped';
@@ -142,6 +145,10 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
           ({ error, quarantined } = describeFailure(ctx, stream, err));
           options.logger?.error({ stream: stream.name, error, quarantined }, 'sync: stream failed');
           if (err instanceof AuthenticationError) stopAll = `not attempted: the key was rejected (${err.apiMessage ?? 'authentication_error'})`;
+          if (err instanceof ConnectionError && err.configuration) {
+            configuration = true;
+            stopAll = `not attempted: ${err.baseUrl} never answered (${err.reason})`;
+          }
         }
       }
       const c = counts.get(stream.name) ?? { requests: 0, retries: 0, rateLimited: 0 };
@@ -150,6 +157,7 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
         status,
         ...(error ? { error } : {}),
         ...(quarantined ? { quarantined } : {}),
+        ...(configuration ? { configuration: true as const } : {}),
         ...stats,
         cursorBefore,
         cursorAfter: state.cursor(stream.name),
