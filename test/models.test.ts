@@ -57,6 +57,7 @@ interface UserRow {
   valid_from: number | null;
   valid_to: number | null;
   valid_from_source: string;
+  valid_from_earliest: number | null;
   removed_at: number | null;
   removed_at_earliest: number | null;
   removed_at_latest: number | null;
@@ -113,7 +114,7 @@ async function capture(build: BuildReport): Promise<Phase> {
   const users = (await warehouseRows(
     dir,
     `select user_id, organization_uuid, email, full_name, organization_role, epoch_us(valid_from) as valid_from,
-            epoch_us(valid_to) as valid_to, valid_from_source, epoch_us(removed_at) as removed_at,
+            epoch_us(valid_to) as valid_to, valid_from_source, epoch_us(valid_from_earliest) as valid_from_earliest, epoch_us(removed_at) as removed_at,
             epoch_us(removed_at_earliest) as removed_at_earliest, epoch_us(removed_at_latest) as removed_at_latest, removed_at_source
      from marts.users`,
   )) as unknown as UserRow[];
@@ -305,8 +306,8 @@ describe('user history against the tenant timeline', () => {
       const u = byId.get(v.user_id)!;
       expect(u, v.user_id).toBeDefined();
       expect(v.organization_uuid).toBe(tenant.timeline.orgs[u.orgIndex].uuid);
-      // just after the version starts (or just before it ends, when it starts before the history), the truth agrees
-      const probeMs = v.valid_from !== null ? Math.floor(v.valid_from / 1000) + 1 : Math.floor(v.valid_to! / 1000) - 1;
+      // just after the version starts (or, when it starts before the history, when the history starts), the truth agrees
+      const probeMs = v.valid_from !== null ? Math.floor(v.valid_from / 1000) + 1 : Math.min(tenant.epochStartMs + 1, v.valid_to === null ? Infinity : Math.floor(v.valid_to / 1000) - 1);
       expect(u.joinedMs <= probeMs && probeMs < u.leftMs, `${v.user_id} is not a member at ${new Date(probeMs).toISOString()}`).toBe(true);
       if (v.organization_role === null || v.email === null) {
         // only a removal event without details (scim_user_deleted) says this member existed
@@ -357,6 +358,46 @@ describe('user history against the tenant timeline', () => {
     }
     expect(exact).toBeGreaterThan(3);
     expect(bounded).toBeGreaterThan(0);
+  });
+
+  test("a user's history starts at the join evidence, never at the account's creation (users.created_at)", () => {
+    // the simulator creates many accounts long before they join (compliance-api.md §2.2: created_at is the account's)
+    const early = tenant.timeline.users.filter((u) => u.joinedMs - u.accountCreatedMs > DAY);
+    expect(early.length).toBeGreaterThan(50);
+    const tally = { event: 0, snapshot: 0, unknown: 0 };
+    for (const phase of [snapshotOnly, caughtUp]) {
+      const coveredUs = phase.coveredUntilMs * 1000;
+      for (const u of tenant.timeline.users) {
+        const versions = phase.users.filter((v) => v.user_id === u.id);
+        if (versions.length === 0) continue;
+        // nothing before joining is attributed as a member
+        for (const v of versions) if (v.valid_from !== null) expect(Math.floor(v.valid_from / 1000), JSON.stringify(v)).toBeGreaterThanOrEqual(u.joinedMs);
+        const firstVersion = versions.reduce((a, b) => ((a.valid_from ?? -Infinity) <= (b.valid_from ?? -Infinity) ? a : b));
+        const what = `${u.id} account ${new Date(u.accountCreatedMs).toISOString()} joined ${new Date(u.joinedMs).toISOString()}: ${JSON.stringify(firstVersion)}`;
+        if (u.joinedMs >= tenant.epochStartMs && u.joinedMs * 1000 < coveredUs) {
+          // the join event (scim_user_created / org_user_invite_accepted) is in the lake
+          expect(firstVersion.valid_from_source, what).toBe('event');
+          expect(sameInstant(firstVersion.valid_from, u.joinedMs * 1000), what).toBe(true);
+          tally.event++;
+        } else if (u.joinedMs >= tenant.epochStartMs) {
+          // joined after the feed's end: the first snapshot that listed them, after the one before it
+          expect(firstVersion.valid_from_source, what).toBe('snapshot');
+          expect(firstVersion.valid_from!, what).toBeGreaterThanOrEqual(u.joinedMs * 1000);
+          expect(firstVersion.valid_from_earliest!, what).toBeLessThan(u.joinedMs * 1000);
+          expect(firstVersion.valid_from_earliest!, what).toBeGreaterThanOrEqual(u.accountCreatedMs * 1000);
+          tally.snapshot++;
+        } else {
+          // a member before the lake's history: start unknown, after the account was created when a snapshot says when that was
+          expect(firstVersion.valid_from_source, what).toBe('unknown');
+          expect(firstVersion.valid_from, what).toBeNull();
+          if (firstVersion.valid_from_earliest !== null) expect(firstVersion.valid_from_earliest, what).toBe(u.accountCreatedMs * 1000);
+          tally.unknown++;
+        }
+      }
+    }
+    expect(tally.event).toBeGreaterThan(10);
+    expect(tally.snapshot).toBeGreaterThan(0);
+    expect(tally.unknown).toBeGreaterThan(50);
   });
 
   test('a claude_user_role_updated event gives the new version its exact valid_from', () => {

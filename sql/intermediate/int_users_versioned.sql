@@ -7,7 +7,7 @@
 with facts as (
     select
         *,
-        case source when 'unknown' then 0 when 'created_at' then 1 when 'event' then 2 else 3 end as source_rank
+        case source when 'unknown' then 0 when 'event' then 2 else 3 end as source_rank
     from intermediate.int_user_facts_unioned
 ),
 
@@ -92,9 +92,12 @@ timed as (
 bounded as (
     select
         *,
+        -- earliest_at: a first listing cannot precede the account's creation or the snapshot that missed them
         case
+            when change_source = 'unknown' then earliest_at
             when change_source <> 'snapshot' then change_at
-            when evidence_until is not null then least(evidence_until, change_at)
+            when evidence_until is not null then greatest(least(evidence_until, change_at), earliest_at)
+            else earliest_at
         end as change_earliest
     from timed
 ),

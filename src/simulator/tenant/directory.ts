@@ -30,6 +30,13 @@ export interface SimUser {
   email: string;
   fullName: string;
   orgIndex: number;
+  /**
+   * When the account was created: the users endpoint's created_at (compliance-api.md §2.2). An account often
+   * predates joining this organization (by minutes for an invite, by years for someone who used Claude
+   * elsewhere first), so it is no evidence of membership.
+   */
+  accountCreatedMs: number;
+  /** Joined the organization (the scim_user_created / org_user_invite_accepted event's time). */
   joinedMs: number;
   /** Removed from the organization at this time (Infinity while a member). */
   leftMs: number;
@@ -182,7 +189,7 @@ export class DirectoryTimeline {
   usersOf(orgUuid: string, nowMs: number): OrganizationUser[] | undefined {
     return this.users_(orgUuid, nowMs)?.map((u) => ({
       id: u.id,
-      created_at: iso(u.joinedMs),
+      created_at: iso(u.accountCreatedMs),
       email: u.email,
       full_name: u.fullName,
       organization_role: this.roleAt(u, nowMs),
@@ -312,6 +319,7 @@ export class DirectoryTimeline {
         email,
         fullName,
         orgIndex,
+        accountCreatedMs: accountCreatedAt(seed, i, joinedMs),
         joinedMs,
         leftMs: Infinity,
         roles: [{ fromMs: joinedMs, role }],
@@ -583,6 +591,16 @@ export class DirectoryTimeline {
         return {};
     }
   }
+}
+
+/**
+ * An account's creation time: half are created minutes before joining (accepting an invite creates it), half
+ * days to four years before (people who used Claude elsewhere first). Drawn from its own generator so the
+ * rest of the tenant stays as it was.
+ */
+function accountCreatedAt(seed: number, index: number, joinedMs: number): number {
+  const rng = new Rng(hash32(seed, 8, index));
+  return rng.chance(0.5) ? joinedMs - Math.round(rng.between(1, 30) * MINUTE) : joinedMs - Math.round(rng.between(1, 4 * 365) * DAY) - rng.int(DAY);
 }
 
 /** Adapter: the model's Directory interface over the timeline. */
