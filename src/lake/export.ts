@@ -536,6 +536,7 @@ export function formatExportReport(r: ExportReport): string {
   for (const s of r.streams) {
     lines.push(`  ${s.stream}: ${s.files} files, ${s.rows} rows${s.firstDate ? `, ${s.firstDate} to ${s.lastDate}` : ''}`);
   }
+  for (const h of r.history) lines.push(`  marts.${h.relation}: ${h.rows} rows in force during the window (lake/${h.path})`);
   lines.push(`  export manifest head: entry ${r.head.seq}, hash ${r.head.hash} (record it with the legal hold)`);
   lines.push(`  verified: ${r.verify.files.ok} of ${r.verify.files.committed} files ok; README.md says how to check it by hand`);
   return lines.join('\n');
