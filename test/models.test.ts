@@ -25,7 +25,7 @@ import type { Simulator } from '../src/simulator/server/app.js';
 
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-const DIRECTORY_STREAMS = ['organizations', 'users', 'groups', 'group_members'];
+const DIRECTORY_STREAMS = ['organizations', 'users', 'roles', 'role_permissions', 'groups', 'group_members'];
 /** What the models read (content streams stay empty: their staging views are then empty relations). */
 const MODEL_STREAMS = ['activities', ...DIRECTORY_STREAMS];
 const run = promisify(execFile);
@@ -474,18 +474,18 @@ describe('incremental builds', () => {
     const admin = report.relations.find((r) => r.relation === 'marts.admin_actions')!;
     expect(admin.rebuiltMonths).toEqual(touched);
     // the directory history was folded forward from the last build's output, not recomputed from every snapshot
-    for (const relation of ['intermediate.int_directory_snapshots_numbered', 'intermediate.int_user_snapshots_collapsed', 'intermediate.int_group_member_snapshots_collapsed']) {
+    for (const relation of ['intermediate.int_directory_snapshots_numbered', 'intermediate.int_directory_snapshots_collapsed']) {
       const r = report.relations.find((x) => x.relation === relation)!;
       expect(r.materialized).toBe('incremental');
       expect(r.folded).toBe(true);
     }
-    for (const relation of ['intermediate.int_user_events_extracted', 'intermediate.int_group_member_events_unnested', 'intermediate.int_group_events_extracted']) {
+    for (const relation of ['intermediate.int_directory_events_extracted', 'intermediate.int_group_events_extracted']) {
       expect(report.relations.find((x) => x.relation === relation)!.rebuiltMonths).toEqual(touched);
     }
 
     const relations = [
-      ...['activities', 'users', 'group_memberships', 'admin_actions', 'groups', 'activity_types'].map((m) => `marts.${m}`),
-      ...['int_directory_snapshots_numbered', 'int_user_snapshots_collapsed', 'int_group_member_snapshots_collapsed', 'int_users_versioned', 'int_group_memberships_reconciled'].map((m) => `intermediate.${m}`),
+      ...['activities', 'users', 'group_memberships', 'admin_actions', 'groups', 'activity_types', 'roles', 'role_permissions', 'role_assignments', 'organizations'].map((m) => `marts.${m}`),
+      ...['int_directory_snapshots_numbered', 'int_directory_snapshots_collapsed', 'int_directory_versioned'].map((m) => `intermediate.${m}`),
     ];
     const dump = async () => Object.fromEntries(await Promise.all(relations.map(async (m) => [m, await warehouseRows(dir, `select * from ${m} order by all`)])));
     const incremental = await dump();
@@ -495,7 +495,7 @@ describe('incremental builds', () => {
     expect(await dump()).toEqual(incremental);
     // the sync took new directory snapshots, so the folding had something to fold
     expect(incremental['intermediate.int_directory_snapshots_numbered'].length).toBeGreaterThan(snapshotsBefore);
-    expect(full.relations.find((r) => r.relation === 'intermediate.int_user_snapshots_collapsed')!.folded).toBe(false);
+    expect(full.relations.find((r) => r.relation === 'intermediate.int_directory_snapshots_collapsed')!.folded).toBe(false);
   });
 
   test('a folded month equals a rebuilt one: redeliveries add nothing, late activities are sorted in, compacted files count once', async () => {
@@ -577,23 +577,23 @@ describe('incremental builds', () => {
     // a file may end with: same rows)
     const sqlDir = join(dir, 'sql-edited');
     cpSync(join(process.cwd(), 'sql'), sqlDir, { recursive: true });
-    const edited = join(sqlDir, 'intermediate', 'int_user_events_extracted.sql');
+    const edited = join(sqlDir, 'intermediate', 'int_directory_events_extracted.sql');
     writeFileSync(edited, readFileSync(edited, 'utf8') + '\n-- edited after the last build\n');
-    const relations = ['marts.activities', 'marts.users', 'marts.admin_actions', 'intermediate.int_user_snapshots_collapsed', 'intermediate.int_users_versioned'];
+    const relations = ['marts.activities', 'marts.users', 'marts.admin_actions', 'intermediate.int_directory_snapshots_collapsed', 'intermediate.int_directory_versioned'];
     const dump = async () => Object.fromEntries(await Promise.all(relations.map(async (m) => [m, await warehouseRows(dir, `select * from ${m} order by all`)])));
     const before = await dump();
     const months = [...new Set(Lake.open(dir).files('activities').map((f) => monthOf(f.date)))].sort();
 
     const report = await buildModels(dir, { sqlDir });
     expect(report.mode).toBe('incremental');
-    expect(report.reason).toMatch(/new or changed SQL of intermediate\.int_user_events_extracted: rebuilt in full with \d+ relations downstream/);
+    expect(report.reason).toMatch(/new or changed SQL of intermediate\.int_directory_events_extracted: rebuilt in full with \d+ relations downstream/);
     const of = (relation: string) => report.relations.find((r) => r.relation === relation)!;
     // the changed model and everything that reads it, directly or not: every month, nothing folded
-    expect(of('intermediate.int_user_events_extracted').rebuiltMonths).toEqual(months);
+    expect(of('intermediate.int_directory_events_extracted').rebuiltMonths).toEqual(months);
     expect(of('marts.admin_actions').rebuiltMonths).toEqual(months); // joins marts.users as of the event time
     // the rest: nothing new in the lake, so nothing rewritten
     expect(of('marts.activities').rebuiltMonths).toEqual([]);
-    expect(of('intermediate.int_user_snapshots_collapsed').folded).toBe(true);
+    expect(of('intermediate.int_directory_snapshots_collapsed').folded).toBe(true);
     expect(await dump()).toEqual(before);
 
     // built with that SQL, the next build has nothing to redo
@@ -704,11 +704,9 @@ describe('the warehouse for analysts', () => {
       dir,
       `select schema_name, count(*) filter (where not internal) as n from duckdb_views() where schema_name in ('staging', 'intermediate', 'marts') group by all order by 1`,
     );
-    expect(rows).toEqual([
-      { schema_name: 'intermediate', n: 11 },
-      { schema_name: 'marts', n: 6 },
-      { schema_name: 'staging', n: 11 },
-    ]);
+    // one view per file of sql/<layer>
+    const files = (layer: string) => readdirSync(join(process.cwd(), 'sql', layer)).filter((f) => f.endsWith('.sql')).length;
+    expect(rows).toEqual(['intermediate', 'marts', 'staging'].map((schema_name) => ({ schema_name, n: files(schema_name) })));
     const tables = await warehouseRows(dir, `select schema_name, table_name from duckdb_tables() where schema_name = 'seeds'`);
     expect(tables).toEqual([{ schema_name: 'seeds', table_name: 'activity_types' }]);
     const zone = await warehouseRows(dir, `select current_setting('TimeZone') as tz`);
