@@ -447,6 +447,98 @@ describe('admin actions', () => {
   });
 });
 
+describe('roles, permissions and organizations against the tenant timeline', () => {
+  /** Instants every 6 h over the history the feed covers (the caught-up phase: every RBAC change has its event). */
+  const probes = () => {
+    const out: number[] = [];
+    for (let ms = tenant.epochStartMs + 17 * MINUTE + 123; ms < caughtUp.coveredUntilMs; ms += 6 * HOUR) out.push(ms);
+    return out;
+  };
+  const inForce = (r: { valid_from: number | null; valid_to: number | null }, ms: number) =>
+    (r.valid_from === null || r.valid_from <= ms * 1000) && (r.valid_to === null || ms * 1000 < r.valid_to);
+  const holds = (g: { fromMs: number; toMs: number }, ms: number) => g.fromMs <= ms && ms < g.toMs;
+
+  test('marts.role_permissions: the permissions each role granted at every instant are the truth; events time the changes', async () => {
+    const rows = (await warehouseRows(
+      dir,
+      `select role_id, organization_uuid, action, resource_type, resource_id, epoch_us(valid_from) as valid_from, epoch_us(valid_to) as valid_to, valid_from_source, valid_to_source
+       from marts.role_permissions`,
+    )) as any[];
+    const key = (roleId: string, p: { action: string; resource_type: string; resource_id: string }) => `${roleId} ${p.action} ${p.resource_type} ${p.resource_id}`;
+    let compared = 0;
+    for (const ms of probes()) {
+      const got = rows.filter((r) => inForce(r, ms)).map((r) => key(r.role_id, r)).sort();
+      const want = tenant.timeline.roles.flatMap((r) => r.permissionGrants.filter((g) => r.createdMs <= ms && holds(g, ms)).map((g) => key(r.id, g.value))).sort();
+      expect(got, new Date(ms).toISOString()).toEqual(want);
+      compared += want.length;
+    }
+    expect(compared).toBeGreaterThan(100);
+    const orgOf = new Map(tenant.timeline.roles.map((r) => [r.id, tenant.timeline.orgs[r.orgIndex].uuid]));
+    for (const r of rows) expect(r.organization_uuid).toBe(orgOf.get(r.role_id));
+    // rbac_role_permission_added / _removed in the feed give exact times
+    const changed = tenant.timeline.roles.flatMap((r) => r.permissionGrants.filter((g) => g.fromMs > tenant.epochStartMs && g.fromMs < caughtUp.coveredUntilMs));
+    expect(changed.length).toBeGreaterThan(0);
+    expect(rows.filter((r) => r.valid_from_source === 'event').length).toBe(changed.length);
+  });
+
+  test('marts.role_assignments: the roles each group held and each member\'s built-in role at every instant are the truth', async () => {
+    const rows = (await warehouseRows(
+      dir,
+      `select principal_type, principal_id, role_id, role_kind, organization_uuid, epoch_us(valid_from) as valid_from, epoch_us(valid_to) as valid_to,
+              valid_from_source, epoch_us(valid_from_earliest) as valid_from_earliest
+       from marts.role_assignments`,
+    )) as any[];
+    const rbac = rows.filter((r) => r.role_kind === 'rbac');
+    const builtin = rows.filter((r) => r.role_kind === 'builtin');
+    let groupRoles = 0;
+    let builtinRoles = 0;
+    let skipped = 0;
+    const byId = usersById();
+    for (const ms of probes()) {
+      // a group holds a role no earlier than it exists: before that the lake cannot place a grant it first saw listed
+      const existing = tenant.timeline.groups.filter((g) => g.createdMs <= ms);
+      const exists = new Set(existing.map((g) => g.id));
+      // a grant only snapshots saw begin (a group created with it between two snapshots): it began in (valid_from_earliest, valid_from]
+      const doubt = new Set(
+        rbac.filter((r) => r.valid_from_source === 'snapshot' && (r.valid_from_earliest ?? -Infinity) <= ms * 1000 && ms * 1000 < r.valid_from).map((r) => `${r.principal_id} ${r.role_id}`),
+      );
+      const got = rbac.filter((r) => inForce(r, ms) && exists.has(r.principal_id)).map((r) => `${r.principal_id} ${r.role_id}`).filter((k) => !doubt.has(k)).sort();
+      const want = existing.flatMap((g) => g.roleGrants.filter((x) => holds(x, ms)).map((x) => `${g.id} ${x.value}`)).filter((k) => !doubt.has(k)).sort();
+      skipped += doubt.size;
+      expect(got, new Date(ms).toISOString()).toEqual(want);
+      groupRoles += want.length;
+      for (const r of builtin.filter((x) => inForce(x, ms))) {
+        const u = byId.get(r.principal_id)!;
+        expect(u.joinedMs <= ms && ms < u.leftMs, `${r.principal_id} at ${new Date(ms).toISOString()}`).toBe(true);
+        expect(r.role_id, `${r.principal_id} at ${new Date(ms).toISOString()}`).toBe(tenant.timeline.roleAt(u, ms));
+        builtinRoles++;
+      }
+    }
+    expect(groupRoles).toBeGreaterThan(100);
+    expect(skipped).toBeLessThan(groupRoles / 10);
+    expect(builtinRoles).toBeGreaterThan(1000);
+    expect(rbac.some((r) => r.valid_from_source === 'event')).toBe(true);
+    expect(rbac.every((r) => r.principal_type === 'group')).toBe(true);
+    // one built-in interval per run of versions with the same role: a promoted member has two
+    const promoted = tenant.timeline.users.find((u) => u.roles.length === 2 && u.roles[1].fromMs > tenant.epochStartMs && u.roles[1].fromMs < caughtUp.coveredUntilMs && u.leftMs > caughtUp.clockMs)!;
+    const intervals = builtin.filter((r) => r.principal_id === promoted.id).sort((a, b) => (a.valid_from ?? -Infinity) - (b.valid_from ?? -Infinity));
+    expect(intervals.map((r) => r.role_id)).toEqual(promoted.roles.map((r) => r.role));
+  });
+
+  test('marts.roles and marts.organizations: every role and organization once per version, named as the truth', async () => {
+    const roles = (await warehouseRows(dir, `select role_id, organization_uuid, name, description, valid_from_source, is_current from marts.roles`)) as any[];
+    expect(roles.map((r) => r.role_id).sort()).toEqual(tenant.timeline.roles.map((r) => r.id).sort());
+    for (const r of roles) {
+      const truth = tenant.timeline.roles.find((x) => x.id === r.role_id)!;
+      expect(r).toMatchObject({ organization_uuid: tenant.timeline.orgs[truth.orgIndex].uuid, name: truth.name, description: truth.description, valid_from_source: 'created_at', is_current: true });
+    }
+    const orgs = (await warehouseRows(dir, `select organization_uuid, name, names, is_current from marts.organizations order by organization_uuid`)) as any[];
+    expect(orgs).toEqual(
+      tenant.timeline.orgs.map((o) => ({ organization_uuid: o.uuid, name: o.name, names: [o.name], is_current: true })).sort((a, b) => a.organization_uuid.localeCompare(b.organization_uuid)),
+    );
+  });
+});
+
 describe('incremental builds', () => {
   test('after one more sync only the touched months are rebuilt, and the result equals a --full build', async () => {
     const before = Lake.open(dir).head.seq;

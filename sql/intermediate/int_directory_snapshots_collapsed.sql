@@ -9,7 +9,8 @@
 --   role_permission  role_id, ["action","resource_type","resource_id"] as JSON   (none)
 --   role_grant       group_id, role_id (a role in the group's `roles`) (none)
 -- created_at is the record's own start when the API gives one (a membership's, a role's); a user's created_at
--- is the account's creation, not the join (compliance-api.md §2.2), so it is only a lower bound (lower_bound_at).
+-- is the account's creation, not the join (compliance-api.md §2.2), so it is only a lower bound (lower_bound_at),
+-- as a group's created_at is for the roles it holds.
 -- Incremental: the runs of the last build are kept, and only the snapshots taken since (numbered on from its
 -- last one, see int_directory_snapshots_numbered) are read and collapsed; a kept run that reached the last
 -- build's latest snapshot and a new run of the same record from the next snapshot on are one run.
@@ -108,7 +109,8 @@ records as (
         cast(null as varchar) as role,
         cast(null as varchar) as description,
         cast(null as timestamptz) as created_at,
-        cast(null as timestamptz) as lower_bound_at,
+        -- a group holds a role no earlier than it exists
+        created_at as lower_bound_at,
         snapshot_at
     from staging.stg_compliance__groups
     where roles is not null

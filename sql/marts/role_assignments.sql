@@ -28,6 +28,7 @@ rbac as (
         g.valid_from,
         g.valid_to,
         g.valid_from_source,
+        g.valid_from_earliest,
         g.valid_to_source,
         g.valid_to_earliest,
         g.valid_to_latest
@@ -71,6 +72,7 @@ builtin as (
         arg_min(valid_from, coalesce(valid_from, '-infinity'::timestamptz)) as valid_from,
         arg_max(valid_to, coalesce(valid_from, '-infinity'::timestamptz)) as valid_to,
         arg_min(valid_from_source, coalesce(valid_from, '-infinity'::timestamptz)) as valid_from_source,
+        arg_min(valid_from_earliest, coalesce(valid_from, '-infinity'::timestamptz)) as valid_from_earliest,
         arg_max(valid_to_source, coalesce(valid_from, '-infinity'::timestamptz)) as valid_to_source,
         arg_max(
             case when valid_to = removed_at then removed_at_earliest else coalesce(next_earliest, valid_to) end,
