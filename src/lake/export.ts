@@ -48,6 +48,7 @@ const HISTORY_MARTS: readonly { relation: string; overlaps: string }[] = [
   { relation: 'organizations', overlaps: `coalesce(first_seen, '-infinity') < $until` },
   { relation: 'roles', overlaps: `coalesce(valid_from, '-infinity') < $until and coalesce(valid_to, 'infinity') > $since` },
   { relation: 'role_permissions', overlaps: `coalesce(valid_from, '-infinity') < $until and coalesce(valid_to, 'infinity') > $since` },
+  { relation: 'role_assignments', overlaps: `coalesce(valid_from, '-infinity') < $until and coalesce(valid_to, 'infinity') > $since` },
 ];
 
 export class ExportError extends Error {
