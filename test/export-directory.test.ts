@@ -116,4 +116,13 @@ describe('an export of a window without a directory snapshot', () => {
     }
     expect(named).toBeGreaterThan(200);
   });
+
+  test('the export alone builds the models: a user of the window is known from the snapshot it carries', async () => {
+    const report = await buildModels(out);
+    expect(report.mode).toBe('full');
+    const [row] = await warehouseRows(out, `select count(distinct user_id) as n from marts.users where valid_to is null or valid_to > '${SINCE}'::timestamptz`);
+    const [cut] = await duck.all(`select count(distinct user_id) as n from read_parquet(${sqlString(join(out, 'lake', HISTORY_DIR, 'users.parquet'))})`);
+    expect(Number(row.n)).toBeGreaterThan(0);
+    expect(Number(row.n)).toBeLessThanOrEqual(Number(cut.n));
+  });
 });
