@@ -13,9 +13,32 @@
 -- as a group's created_at is for the roles it holds.
 -- Incremental: the runs of the last build are kept, and only the snapshots taken since (numbered on from its
 -- last one, see int_directory_snapshots_numbered) are read and collapsed; a kept run that reached the last
--- build's latest snapshot and a new run of the same record from the next snapshot on are one run.
+-- build's latest snapshot and a new run of the same record from the next snapshot on are one run. Only those
+-- kept runs are regrouped with the new ones (the others are copied), which keeps a refresh's cost near the
+-- size of one snapshot rather than of the whole history.
 with kept as (
     select * from previous.int_directory_snapshots_collapsed
+),
+
+last_numbers as (
+    select stream, max(last_snapshot_number) as last_snapshot_number
+    from kept
+    group by stream
+),
+
+kept_closed as (
+    -- a run that ended before the last build's latest snapshot cannot be extended: kept as it is, not regrouped
+    select k.*
+    from kept as k
+    inner join last_numbers as l on l.stream = k.stream
+    where k.last_snapshot_number < l.last_snapshot_number
+),
+
+kept_open as (
+    select k.*
+    from kept as k
+    inner join last_numbers as l on l.stream = k.stream
+    where k.last_snapshot_number = l.last_snapshot_number
 ),
 
 records as (
@@ -160,7 +183,7 @@ new_runs as (
 ),
 
 runs as (
-    select * from kept
+    select * from kept_open
     union all
     select * from new_runs
 ),
@@ -190,6 +213,10 @@ numbered as (
         ) as run_number
     from joined
 )
+
+select * from kept_closed
+
+union all
 
 select
     stream,
