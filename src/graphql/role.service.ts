@@ -76,12 +76,14 @@ export async function rolesOfUser(db: Db, userId: string, asOf: Date | null): Pr
        from marts.users u where u.user_id = ${user} and ${heldAt('u', at)} and u.organization_role is not null
      ),
      held as (
-       select distinct a.role_id, a.organization_uuid
+       select a.role_id, a.organization_uuid
        from marts.role_assignments a
-       left join marts.group_memberships m
-         on a.principal_type = 'group' and m.group_id = a.principal_id and m.user_id = ${user} and ${heldAt('m', at)}
-       where a.role_kind = 'rbac' and ${heldAt('a', at)}
-         and ((a.principal_type = 'group' and m.user_id is not null) or (a.principal_type = 'user' and a.principal_id = ${user}))
+       inner join marts.group_memberships m on m.group_id = a.principal_id
+       where a.role_kind = 'rbac' and a.principal_type = 'group' and ${heldAt('a', at)} and m.user_id = ${user} and ${heldAt('m', at)}
+       union
+       select a.role_id, a.organization_uuid
+       from marts.role_assignments a
+       where a.role_kind = 'rbac' and a.principal_type = 'user' and a.principal_id = ${user} and ${heldAt('a', at)}
      ),
      rbac as (
        select h.role_id as id, 'rbac' as kind, coalesce(r.organization_uuid, h.organization_uuid) as organization_uuid, r.name, r.description
