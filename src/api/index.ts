@@ -3,6 +3,7 @@
 export {
   ComplianceClient,
   DEFAULT_BASE_URL,
+  DEFAULT_MAX_RATE_LIMIT_RETRIES,
   DEFAULT_MAX_RETRIES,
   DEFAULT_TIMEOUT_MS,
   normalizeBaseUrl,
@@ -18,6 +19,7 @@ export {
   ClientValidationError,
   ComplianceApiError,
   ConflictError,
+  ConnectionError,
   InvalidRequestError,
   MalformedResponseError,
   NetworkError,
@@ -34,7 +36,9 @@ export {
 export type { Logger, LogFn, RequestInfo } from './http.js';
 export {
   records,
+  type Checked,
   type CursorDirection,
+  type PageCheck,
   type ItemOf,
   type MessagesPageOf,
   type PageOf,
@@ -42,6 +46,7 @@ export {
 } from './pagination.js';
 export { encodeQuery, toWireParams, encodeWireParams, type WireParams, type WithDates } from './query.js';
 export { RateBudget, type RateBudgetOptions, type RateBudgetSnapshot } from './rate-budget.js';
+export { classifyConnectionFailure, type ConnectionFailure, type ConnectionFailureKind } from './connection.js';
 export { backoffDelay, parseRetryAfter, shouldRetryStatus, DEFAULT_BACKOFF, type BackoffOptions } from './retry.js';
 export { normalizeTimestamp, toEpochMicros, parseTimestampMs, toQueryTimestamp } from './timestamps.js';
 export { packageVersion } from './version.js';
