@@ -27,7 +27,7 @@ describe('schema/schema.graphql', () => {
       const query = schema.getQueryType()!.getFields();
       expect(Object.keys(query).sort()).toEqual(
         [
-          'activities', 'activityCounts', 'activityTypes', 'adminActionsByRecentGroupMembers', 'group', 'groups', 'syncStatus', 'user', 'users',
+          'activities', 'activityCounts', 'activityTypes', 'adminActionsByRecentGroupMembers', 'group', 'groups', 'roles', 'syncStatus', 'user', 'users',
           'chats', 'project', 'projects', 'organizationSettings', 'organizationSettingsChanges',
         ].sort(),
       );

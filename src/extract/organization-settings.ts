@@ -15,7 +15,10 @@ const ENDPOINT = '/v1/compliance/organizations/{organization_id}/settings';
 export const organizationSettingsStream: Stream = {
   name: 'organization_settings',
   table: TABLES.organization_settings,
-  scope: 'read:compliance_org_data',
+  scopes: ['read:compliance_org_data'],
+  dependsOn: ['organizations'],
+  cursor: { kind: 'snapshot', timeKey: 'snapshot_at' },
+  job: 'directory',
   async run(ctx, stats) {
     const orgs = await organizationList(ctx);
     const coverage: CoverageEvent[] = [];

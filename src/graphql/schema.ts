@@ -10,12 +10,13 @@ import { GroupResolver } from './group.resolver.js';
 import { MembershipResolver } from './membership.resolver.js';
 import { OrganizationSettingsResolver } from './organization-settings.resolver.js';
 import { ProjectResolver } from './project.resolver.js';
+import { RoleResolver, UserRolesResolver } from './role.resolver.js';
 import { SyncStatusResolver } from './sync-status.resolver.js';
 import { UserResolver } from './user.resolver.js';
 
 export function buildGraphqlSchema(): GraphQLSchema {
   return buildSchemaSync({
-    resolvers: [ActivityResolver, AdminActionResolver, UserResolver, GroupResolver, MembershipResolver, ActivityTypeResolver, SyncStatusResolver,
+    resolvers: [ActivityResolver, AdminActionResolver, UserResolver, GroupResolver, MembershipResolver, RoleResolver, UserRolesResolver, ActivityTypeResolver, SyncStatusResolver,
       ChatResolver, UserChatsResolver, GroupContentResolver, ProjectResolver, OrganizationSettingsResolver],
     // Arguments are checked by the services (type-graphql's class-validator integration is not used).
     validate: false,
