@@ -27,13 +27,12 @@ export interface ArtifactMetadata extends Extra {
 
 /**
  * GET .../apps/artifacts/{artifact_version_id}/content (#20). The newest docs return this JSON object; older
- * servers return the raw text, which the client wraps as `{content}` with `format: 'raw'`.
+ * servers return the raw text, which the client wraps as `{content, title: null, artifact_type: null}`.
  */
-export interface ArtifactContent {
+export interface ArtifactContent extends Extra {
   content: string;
   title: string | null;
   artifact_type: string | null;
-  format: 'json' | 'raw';
 }
 
 export type CollaboratorRole = 'admin' | 'editor' | 'owner' | 'viewer' | (string & {});

@@ -350,11 +350,11 @@ export class ComplianceClient {
   readonly artifacts = {
     get: async (versionId: string): Promise<ItemOf<ArtifactMetadata>> =>
       this.#item(`${V}/apps/artifacts/${pathId('versionId', versionId)}`, CREATED),
-    content: async (versionId: string): Promise<ItemOf<ArtifactContent>> => {
+    content: async (versionId: string): Promise<ItemOf<ArtifactContent> & { format: 'json' | 'raw' }> => {
       const endpoint = `${V}/apps/artifacts/${pathId('versionId', versionId)}/content`;
       const res = await this.#downloader.getText(endpoint);
       const meta: ResponseMeta = { requestId: res.requestId, status: 200, endpoint, params: {}, query: '', attempts: res.attempts, serverTimeMs: null };
-      return { data: artifactContent(res.text, res.contentType, endpoint, res.requestId), ...meta };
+      return { ...artifactContent(res.text, res.contentType, endpoint, res.requestId), ...meta };
     },
   };
 
@@ -432,8 +432,11 @@ export class ComplianceClient {
    * still uploading answers 503 (retried); one rotated out answers 404.
    */
   readonly codeArtifacts = {
-    list: async (params: CodeArtifactParams = {}): Promise<PageOf<CodeArtifact>> =>
-      this.#nextPage(`${V}/apps/code/artifacts`, params, validateCodeArtifactQuery, VERSIONS),
+    list: async (params: CodeArtifactParams = {}): Promise<PageOf<CodeArtifact>> => {
+      const page = await this.#nextPage<CodeArtifact>(`${V}/apps/code/artifacts`, params, validateCodeArtifactQuery, VERSIONS);
+      for (const a of page.data) if (Array.isArray(a?.versions)) for (const v of a.versions) normalizeFields(v, CREATED);
+      return page;
+    },
     pages: (params: CodeArtifactParams = {}): AsyncGenerator<PageOf<CodeArtifact>, void, undefined> =>
       this.#nextPageWalk(params, validateCodeArtifactQuery, (p) => this.codeArtifacts.list(p)),
     downloadVersion: async (artifactId: string, versionId: string, destPath: string, options: DownloadOptions = {}): Promise<DownloadResult> =>
@@ -573,7 +576,12 @@ function tokenFields(body: Record<string, unknown>) {
 }
 
 /** The newest JSON form, or the raw text older servers send (compliance-api.md §2.3 [X]). */
-function artifactContent(text: string, contentType: string | null, endpoint: string, requestId: string | null): ArtifactContent {
+function artifactContent(
+  text: string,
+  contentType: string | null,
+  endpoint: string,
+  requestId: string | null,
+): { data: ArtifactContent; format: 'json' | 'raw' } {
   const json = contentType === null || /\bjson\b/i.test(contentType);
   if (json) {
     let body: unknown;
@@ -584,18 +592,15 @@ function artifactContent(text: string, contentType: string | null, endpoint: str
     }
     const b = body as Record<string, unknown> | undefined;
     if (b && typeof b === 'object' && typeof b.content === 'string') {
-      return {
-        content: b.content,
-        title: typeof b.title === 'string' ? b.title : null,
-        artifact_type: typeof b.artifact_type === 'string' ? b.artifact_type : null,
-        format: 'json',
-      };
+      // unknown fields are kept, like on every record
+      const data = { ...b, content: b.content, title: typeof b.title === 'string' ? b.title : null, artifact_type: typeof b.artifact_type === 'string' ? b.artifact_type : null };
+      return { data, format: 'json' };
     }
     if (contentType !== null) {
       throw new MalformedResponseError({ status: 200, requestId, endpoint, rawBody: text, apiMessage: 'artifact content is JSON without a `content` string' });
     }
   }
-  return { content: text, title: null, artifact_type: null, format: 'raw' };
+  return { data: { content: text, title: null, artifact_type: null }, format: 'raw' };
 }
 
 function pathId(name: string, value: string): string {

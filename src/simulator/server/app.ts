@@ -359,29 +359,12 @@ function applyTransportFault(res: SimResponse, fault: TransportFault): SimRespon
       return { ...res, fault: 'truncate' };
     case 'slow':
       return { ...res, fault: { delayMs: fault.delayMs } };
-    case 'corrupt':
-      // one flipped byte in the middle of the first chunk of a download; the headers still describe the true bytes
-      return res.stream ? { ...res, stream: corrupted(res.stream) } : res;
     case 'invalid-json':
       // a trailing comma before the closing brace: looks complete, does not parse (error bodies stay intact)
       return res.status === 200 && !res.stream ? { ...res, body: `${res.body.slice(0, -1)},}` } : res;
     default:
       return res;
   }
-}
-
-function corrupted(stream: NonNullable<SimResponse['stream']>): NonNullable<SimResponse['stream']> {
-  return async function* () {
-    let first = true;
-    for await (const chunk of stream()) {
-      if (first && chunk.length > 0) {
-        first = false;
-        const copy = Buffer.from(chunk);
-        copy[copy.length >> 1] ^= 0xff;
-        yield copy;
-      } else yield chunk;
-    }
-  };
 }
 
 export function createSimulator(opts: SimulatorOptions): Simulator {

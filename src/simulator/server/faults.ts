@@ -13,9 +13,9 @@ export const TRANSPORT_FAULT_KINDS = [
   'slow',
   'truncate',
   'invalid-json',
-  'corrupt',
 ] as const;
-export const PAGE_FAULT_KINDS = ['duplicate-boundary', 'phantom-has-more'] as const;
+/** Asked by routes; `corrupt-bytes` flips one byte of a download's body while its headers describe the true bytes. */
+export const PAGE_FAULT_KINDS = ['duplicate-boundary', 'phantom-has-more', 'corrupt-bytes'] as const;
 
 export type TransportFaultKind = (typeof TRANSPORT_FAULT_KINDS)[number];
 export type PageFaultKind = (typeof PAGE_FAULT_KINDS)[number];
@@ -47,7 +47,7 @@ export interface FaultConfig {
 /** What the app must do to one response. */
 export type TransportFault =
   | { kind: '429' | '500' | '502' | '503' | '504' | '529' | '500-deterministic'; retryAfter?: string }
-  | { kind: 'reset' | 'truncate' | 'invalid-json' | 'corrupt' }
+  | { kind: 'reset' | 'truncate' | 'invalid-json' }
   | { kind: 'slow'; delayMs: number };
 
 const p = (kind: FaultKind, probability: number): FaultRule => ({ kind, probability });
@@ -62,8 +62,6 @@ export const FAULT_PROFILES: Record<string, FaultRule[]> = {
   slow: [p('slow', 0.1)],
   truncated: [p('truncate', 0.1)],
   'invalid-json': [p('invalid-json', 0.1)],
-  // downloads only: one byte of the served content flipped (the client must catch it by its md5)
-  'corrupt-downloads': [p('corrupt', 0.5)],
   'duplicate-boundary': [p('duplicate-boundary', 0.5)],
   'phantom-has-more': [p('phantom-has-more', 0.5)],
   chaos: [
@@ -230,7 +228,6 @@ export class FaultInjector {
       case 'reset':
       case 'truncate':
       case 'invalid-json':
-      case 'corrupt':
         return { kind: rule.kind };
       case '429':
         return { kind: '429', retryAfter: rule.retryAfter ?? '1' };

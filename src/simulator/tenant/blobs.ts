@@ -33,7 +33,7 @@ export function* blobChunks(blob: Blob): Generator<Buffer, void, undefined> {
     const chunk = Buffer.from(base.subarray(0, n));
     const stamp = blob.text ? `${k}`.padStart(8, '0') : undefined;
     if (stamp) chunk.write(stamp.slice(0, n), 0, 'latin1');
-    else if (n >= 4) chunk.writeUInt32LE(k ^ chunk.readUInt32LE(0), 0);
+    else if (n >= 4) chunk.writeUInt32LE((k ^ chunk.readUInt32LE(0)) >>> 0, 0);
     yield chunk;
   }
 }

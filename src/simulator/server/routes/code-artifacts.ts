@@ -65,5 +65,5 @@ export function getCodeArtifactVersion(ctx: RouteContext): RouteResult {
   const found = ctx.tenant.content.codeArtifactVersion(artifactId, versionId, ctx.nowMs);
   if (!found) throw notFound(MESSAGES.codeArtifactVersionNotFound);
   if (found.state === 'uploading') throw new ApiError(503, 'overloaded_error', MESSAGES.codeArtifactUploading);
-  return streamStored(found.stored);
+  return streamStored(ctx, found.stored);
 }

@@ -17,21 +17,34 @@ export function contentDisposition(filename: string): string {
  * The stored bytes, streamed chunked with Content-Disposition, the recorded Content-Type and, for content stored
  * as-is, the base64 Content-MD5 of the served bytes (RFC 1864; compliance-api.md §2.3, §2.7).
  */
-export function streamStored(stored: StoredFile): RouteResult {
+export function streamStored(ctx: RouteContext, stored: StoredFile): RouteResult {
   const headers: Record<string, string> = {
     'content-type': stored.mimeType,
     'content-disposition': contentDisposition(stored.filename),
     'transfer-encoding': 'chunked',
   };
   if (stored.identity) headers['content-md5'] = Buffer.from(stored.md5, 'hex').toString('base64');
-  return { headers, stream: () => blobChunks(stored.blob) };
+  // fault: one flipped byte in the first chunk, headers unchanged (what a client's md5 check must catch)
+  const corrupt = ctx.pageFault('corrupt-bytes');
+  return { headers, stream: () => (corrupt ? corrupted(blobChunks(stored.blob)) : blobChunks(stored.blob)) };
+}
+
+function* corrupted(chunks: Iterable<Buffer>): Generator<Buffer, void, undefined> {
+  let first = true;
+  for (const chunk of chunks) {
+    if (first && chunk.length > 0) {
+      first = false;
+      chunk[chunk.length >> 1] ^= 0xff;
+    }
+    yield chunk;
+  }
 }
 
 export function getFileContent(ctx: RouteContext): RouteResult {
   ctx.query.allowOnly(NONE);
   const stored = ctx.tenant.content.fileContent(ctx.params.claude_file_id, ctx.nowMs);
   if (!stored) throw notFound(MESSAGES.fileNotFound);
-  return streamStored(stored);
+  return streamStored(ctx, stored);
 }
 
 export function getGeneratedFile(ctx: RouteContext): RouteResult {
@@ -45,7 +58,7 @@ export function getGeneratedFileContent(ctx: RouteContext): RouteResult {
   ctx.query.allowOnly(NONE);
   const found = ctx.tenant.content.generatedFile(ctx.params.claude_gen_file_id, ctx.nowMs);
   if (!found) throw notFound(MESSAGES.generatedFileNotFound);
-  return streamStored(found.stored);
+  return streamStored(ctx, found.stored);
 }
 
 export function getArtifact(ctx: RouteContext): RouteResult {
