@@ -80,6 +80,8 @@ interface Opened {
   /** Re-arms the idle timeout; called per chunk while the body streams. */
   touch(): void;
   done(): void;
+  /** True once the idle timeout fired. */
+  timedOut(): boolean;
 }
 
 /** Raw GETs with the client's key, budget and retry rules; the JSON path lives in http.ts. */
@@ -103,6 +105,7 @@ export class Downloader {
     const headers = { 'x-api-key': this.#apiKey, 'anthropic-version': ANTHROPIC_VERSION, 'user-agent': o.userAgent, accept };
     for (let attempt = firstAttempt; ; attempt++) {
       await o.budget.acquire();
+      const started = o.now();
       const controller = new AbortController();
       // an idle timeout, not a total one: a large download may take longer than timeoutMs as long as bytes flow
       let timer = setTimeout(() => controller.abort(new Error(`no data within ${o.timeoutMs} ms`)), o.timeoutMs);
@@ -121,8 +124,8 @@ export class Downloader {
       }
       o.budget.observe(res.headers);
       const requestId = res.headers.get('request-id') || res.headers.get('x-request-id') || null;
-      o.onRequest?.({ method: 'GET', url: redact(o.baseUrl + endpoint, [this.#apiKey]), status: res.status, requestId, attempt, durationMs: 0 });
-      if (res.ok) return { res, requestId, attempts: attempt, touch, done };
+      o.onRequest?.({ method: 'GET', url: redact(o.baseUrl + endpoint, [this.#apiKey]), status: res.status, requestId, attempt, durationMs: o.now() - started });
+      if (res.ok) return { res, requestId, attempts: attempt, touch, done, timedOut: () => controller.signal.aborted };
       let text = '';
       try {
         text = await res.text();
@@ -175,7 +178,7 @@ export class Downloader {
         return { text, contentType: opened.res.headers.get('content-type'), requestId: opened.requestId, attempts: opened.attempts };
       } catch (err) {
         opened.done();
-        await this.#networkRetry(err, false, endpoint, opened.attempts, opened.requestId);
+        await this.#networkRetry(err, opened.timedOut(), endpoint, opened.attempts, opened.requestId);
         attempt = opened.attempts + 1;
       }
     }
@@ -202,8 +205,9 @@ export class Downloader {
         opened.done();
         await rm(temp, { force: true });
         if (err instanceof ComplianceApiError) throw err;
-        if ((err as NodeJS.ErrnoException)?.code && !isTransientNetworkError(err)) throw err; // a disk error: not ours to retry
-        await this.#networkRetry(err, false, endpoint, opened.attempts, opened.requestId);
+        const timedOut = opened.timedOut();
+        if (!timedOut && (err as NodeJS.ErrnoException)?.code && !isTransientNetworkError(err)) throw err; // a disk error: not ours to retry
+        await this.#networkRetry(err, timedOut, endpoint, opened.attempts, opened.requestId);
         attempt = opened.attempts + 1;
       }
     }
