@@ -135,7 +135,8 @@ export class Downloader {
       done();
       const error = parseErrorBody(text);
       const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), o.now());
-      if (attempt <= o.maxRetries && shouldRetryStatus(res.status, res.headers.get('x-should-retry'))) {
+      // a 429 is always waited out, whatever x-should-retry says (design.md invariant 4)
+      if (attempt <= o.maxRetries && (res.status === 429 || shouldRetryStatus(res.status, res.headers.get('x-should-retry')))) {
         const waitMs = Math.max(retryAfterMs ?? 0, backoffDelay(attempt, o.backoff, o.random));
         o.logger?.warn({ method: 'GET', path: endpoint, status: res.status, requestId, attempt, waitMs }, 'compliance api: retrying download');
         if (res.status === 429) o.budget.pauseFor(waitMs);
