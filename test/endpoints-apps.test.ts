@@ -136,6 +136,12 @@ describe.each(TRANSPORTS)('content endpoints of issue 11 (%s)', (kind) => {
     const older = await allPages(client.localSessions.pages({ 'created_at.lt': mid, limit: 500 }));
     expect(idsOf(older)).toEqual(truth.filter((s) => Date.parse(s.created_at) < Date.parse(mid)).map((s) => s.id));
 
+    // updated_at.gte: the last inference call (newest docs)
+    const recent = [...truth].sort((x, y) => Date.parse(x.updated_at!) - Date.parse(y.updated_at!))[Math.floor(truth.length / 2)].updated_at!;
+    const active = await allPages(client.localSessions.pages({ 'updated_at.gte': recent, limit: 500 }));
+    expect(idsOf(active)).toEqual(truth.filter((s) => Date.parse(s.updated_at!) >= Date.parse(recent)).map((s) => s.id));
+    expect(idsOf(active).length).toBeGreaterThan(0);
+
     const one = truth[0];
     expect((await client.localSessions.get(one.id)).data).toEqual(one);
   });
@@ -214,6 +220,10 @@ describe.each(TRANSPORTS)('content endpoints of issue 11 (%s)', (kind) => {
     const userId = truth.find((s) => s.user)!.user!.id;
     const mine = idsOf(await allPages(client.remoteSessions.pages({ user_ids: [userId] })));
     expect(mine).toEqual(truth.filter((s) => s.user?.id === userId).map((s) => s.id));
+
+    const mid = truth[Math.floor(truth.length / 2)].created_at;
+    const newer = idsOf(await allPages(client.remoteSessions.pages({ 'created_at.gte': mid })));
+    expect(newer).toEqual(truth.filter((s) => Date.parse(s.created_at) >= Date.parse(mid)).map((s) => s.id));
 
     const active = truth.find((s) => s.status !== 'pending')!;
     const page = await client.remoteSessionMessages.list(active.id, { limit: 1000, tool_use_input_max_bytes: -1, tool_result_max_bytes: -1 });
