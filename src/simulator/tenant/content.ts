@@ -62,13 +62,13 @@ const MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'claud
 /** Stored files stay small so their md5 is cheap; `largeFileBytes` makes the first chat file big (compliance-api.md §2.3). */
 const MAX_STORED_BYTES = 100_000;
 
-export const isTextMime = (mime: string) => mime.startsWith('text/');
+const isTextMime = (mime: string) => mime.startsWith('text/');
 
-export function blobFor(seed: number, id: string, size: number, mime: string): Blob {
+function blobFor(seed: number, id: string, size: number, mime: string): Blob {
   return { key: hash32(seed, hashString(id)), size, text: isTextMime(mime) };
 }
 
-export const FILES: [string, string][] = [
+const FILES: [string, string][] = [
   ['report.pdf', 'application/pdf'],
   ['notes.txt', 'text/plain'],
   ['data.csv', 'text/csv'],
