@@ -50,11 +50,13 @@ describe('cursor walks', () => {
   });
 
   it('direction before follows first_id as before_id (catch-up toward the present)', async () => {
-    const pages = [cursorPage(acts('n2', 'n1'), true), cursorPage(acts('n4', 'n3'), false)];
+    // the last page is full: one more request confirms the end (compliance-api.md §7.2)
+    const pages = [cursorPage(acts('n2', 'n1'), true), cursorPage(acts('n4', 'n3'), false), cursorPage([], false)];
     const { client, calls } = clientWith((_req, n) => json(pages[n - 1]));
     const got = await collect(client.activities.pages({ before_id: 'stored', limit: 2 }));
-    expect(got).toHaveLength(2);
-    expect(calls.map((c) => c.url.searchParams.get('before_id'))).toEqual(['stored', 'n2']);
+    expect(got).toHaveLength(3);
+    expect(got[2].check).toMatchObject({ claim: 'full-no-more', outcome: 'end' });
+    expect(calls.map((c) => c.url.searchParams.get('before_id'))).toEqual(['stored', 'n2', 'n4']);
     expect(calls.every((c) => !c.url.searchParams.has('after_id'))).toBe(true);
   });
 
@@ -64,14 +66,41 @@ describe('cursor walks', () => {
     expect(calls[0].url.search).toBe('?order=asc&created_at.gte=2026-09-17T00:00:00Z&after_id=c0');
   });
 
-  it('treats an empty page that claims has_more as the end', async () => {
+  it('asks again once after an empty page that claims has_more; empty twice ends the walk (no loop)', async () => {
     const { client, calls, warnings } = clientWith((_req, n) =>
       json(n === 1 ? cursorPage(acts('a'), true) : { data: [], has_more: true, first_id: null, last_id: null }),
     );
     const got = await collect(client.activities.pages());
-    expect(got.map((p) => p.data.length)).toEqual([1, 0]);
-    expect(calls).toHaveLength(2);
-    expect(warnings.join()).toMatch(/empty page/);
+    expect(got.map((p) => p.data.length)).toEqual([1, 0, 0]);
+    expect(calls).toHaveLength(3);
+    expect(calls[2].url.search).toBe(calls[1].url.search);
+    expect(got[2].check).toMatchObject({ claim: 'empty-has-more', outcome: 'unconfirmed' });
+    expect(warnings.join()).toMatch(/empty page claimed more, twice/);
+  });
+
+  it('an empty page that claims has_more, asked again, gives the records it hid', async () => {
+    const pages = [cursorPage(acts('a2', 'a1'), true), { data: [], has_more: true, first_id: null, last_id: null }, cursorPage(acts('a0'), false)];
+    const checks: unknown[] = [];
+    const fake = fakeFetch((_r, n) => json(pages[n - 1]));
+    const client = new ComplianceClient({ apiKey: KEY, fetch: fake.fetch, requestsPerMinute: 0, onPageCheck: (c) => checks.push(c) });
+    const got = await collect(client.activities.pages({ limit: 2 }));
+    expect(got.flatMap((p) => p.data.map((a) => a.id))).toEqual(['a2', 'a1', 'a0']);
+    expect(checks).toEqual([expect.objectContaining({ claim: 'empty-has-more', outcome: 'more', endpoint: '/v1/compliance/activities' })]);
+    expect(fake.calls[2].url.search).toBe(fake.calls[1].url.search);
+  });
+
+  it('a full page that claims the end is followed once: records behind it are not lost', async () => {
+    const pages = [cursorPage(acts('a3', 'a2'), false), cursorPage(acts('a1'), false)];
+    const { client, calls, warnings } = clientWith((_req, n) => json(pages[n - 1]));
+    const got = await collect(client.activities.pages({ limit: 2 }));
+    expect(got.flatMap((p) => p.data.map((a) => a.id))).toEqual(['a3', 'a2', 'a1']);
+    expect(calls.map((c) => c.url.searchParams.get('after_id'))).toEqual([null, 'a2']);
+    expect(got[1].check).toMatchObject({ claim: 'full-no-more', outcome: 'more' });
+    expect(warnings.join()).toMatch(/full page claimed the end/);
+    // a short last page needs no confirmation
+    const short = clientWith(() => json(cursorPage(acts('b'), false)));
+    expect(await collect(short.client.activities.pages({ limit: 2 }))).toHaveLength(1);
+    expect(short.calls).toHaveLength(1);
   });
 
   it('stops when the cursor does not advance or repeats', async () => {
@@ -138,11 +167,13 @@ describe('page-token walks', () => {
       { data: [org('o1')], has_more: true, next_page: 'page_AAA=' },
       { data: [org('o2')], has_more: true, next_page: 'page_BBB=' },
       { data: [org('o3')], has_more: false, next_page: null },
+      // the last page was full: asked again, it confirms the end and is not yielded twice
+      { data: [org('o3')], has_more: false, next_page: null },
     ];
     const { client, calls } = clientWith((_req, n) => json(pages[n - 1]));
     const got = await collect(client.organizations.pages({ limit: 1 }));
     expect(got.map((p) => p.data[0].uuid)).toEqual(['o1', 'o2', 'o3']);
-    expect(calls.map((c) => c.url.search)).toEqual(['?limit=1', '?limit=1&page=page_AAA%3D', '?limit=1&page=page_BBB%3D']);
+    expect(calls.map((c) => c.url.search)).toEqual(['?limit=1', '?limit=1&page=page_AAA%3D', '?limit=1&page=page_BBB%3D', '?limit=1&page=page_BBB%3D']);
     expect(got[0]).toMatchObject({ next_page: 'page_AAA=', first_id: null, last_id: null });
     expect(got[0].data[0].created_at).toBe('2026-01-01T00:00:00.000001Z');
   });
@@ -162,9 +193,25 @@ describe('page-token walks', () => {
     expect(await collect(repeat.client.organizations.pages())).toHaveLength(2);
     expect(repeat.warnings.join()).toMatch(/repeats/);
 
+    // an empty page with a next_page is followed once (compliance-api.md §2.7); empty again, the walk ends
     let n = 0;
     const empty = clientWith(() => json({ data: n++ === 0 ? [org('o1')] : [], has_more: true, next_page: `page_${n}` }));
-    expect(await collect(empty.client.organizations.pages())).toHaveLength(2);
+    const got = await collect(empty.client.organizations.pages());
+    expect(got).toHaveLength(3);
+    expect(empty.calls.map((c) => c.url.searchParams.get('page'))).toEqual([null, 'page_1', 'page_2']);
+    expect(got[2].check).toMatchObject({ claim: 'empty-has-more', outcome: 'unconfirmed' });
+  });
+
+  it('a full page that claims the end is asked again, and its next_page then followed', async () => {
+    const pages = [
+      { data: [org('o1'), org('o2')], has_more: false, next_page: null },
+      { data: [org('o1'), org('o2')], has_more: true, next_page: 'page_2' },
+      { data: [org('o3')], has_more: false, next_page: null },
+    ];
+    const { client, calls } = clientWith((_req, n) => json(pages[n - 1]));
+    const got = await collect(client.organizations.pages({ limit: 2 }));
+    expect(got.flatMap((p) => p.data.map((o) => o.uuid))).toEqual(['o1', 'o2', 'o3']);
+    expect(calls.map((c) => c.url.searchParams.get('page'))).toEqual([null, null, 'page_2']);
   });
 
   it('encode path ids and keep parameters on every page', async () => {

@@ -59,7 +59,11 @@ describe('shouldRetryStatus', () => {
     for (const s of [408, 429, 500, 502, 503, 504, 529]) expect(shouldRetryStatus(s, null)).toBe(true);
     for (const s of [400, 401, 403, 404, 409, 422, 501]) expect(shouldRetryStatus(s, null)).toBe(false);
   });
-  it('lets x-should-retry override both ways', () => {
+  it('always retries a 429, whatever x-should-retry says (the API sends false on every 4xx)', () => {
+    expect(shouldRetryStatus(429, 'false')).toBe(true);
+    expect(shouldRetryStatus(429, null)).toBe(true);
+  });
+  it('lets x-should-retry override both ways for every other status', () => {
     expect(shouldRetryStatus(500, 'false')).toBe(false);
     expect(shouldRetryStatus(400, 'true')).toBe(true);
     expect(shouldRetryStatus(503, 'TRUE')).toBe(true);
@@ -163,12 +167,35 @@ describe('retries in the client', () => {
   it('a 429 that persists becomes RateLimitedError carrying retryAfterMs', async () => {
     const { client } = clientWith(
       () => apiError(429, 'rate_limit_error', 'Compliance API rate limit of 600 requests per minute per parent organization has been exceeded.', { 'retry-after': '3' }),
-      { maxRetries: 1 },
+      { maxRateLimitRetries: 1 },
     );
     const err = await client.activities.list().catch((e) => e);
     expect(err).toBeInstanceOf(RateLimitedError);
     expect(err.retryAfterMs).toBe(3_000);
     expect(err.attempts).toBe(2);
+  });
+
+  it('waits out a 429 sent with x-should-retry: false, even with maxRetries 0', async () => {
+    const limited = () =>
+      apiError(429, 'rate_limit_error', 'Compliance API rate limit of 600 requests per minute per parent organization has been exceeded.', {
+        'retry-after': '5',
+        'x-should-retry': 'false',
+      });
+    const { client, calls, waits } = clientWith(sequence(limited, limited, limited, okPage), { maxRetries: 0 });
+    const page = await client.activities.list();
+    expect(calls).toHaveLength(4);
+    expect(page.attempts).toBe(4);
+    // retry-after is the floor; the exponential backoff takes over once it is longer
+    expect(waits).toEqual([5_000, 5_000, 5_000]);
+  });
+
+  it('counts 429s apart from other failures: a storm does not spend the retries of a 5xx', async () => {
+    const limited = () => apiError(429, 'rate_limit_error', 'rate limited', { 'retry-after': '1', 'x-should-retry': 'false' });
+    const overloaded = () => apiError(503, 'overloaded_error', 'Overloaded');
+    const { client, calls } = clientWith(sequence(limited, limited, limited, limited, overloaded, limited, okPage), { maxRetries: 1 });
+    const page = await client.activities.list();
+    expect(calls).toHaveLength(7);
+    expect(page.attempts).toBe(7);
   });
 
   it('retries connection errors and reports NetworkError when they persist', async () => {

@@ -268,10 +268,10 @@ describe('the remote-session budget (compliance-api.md §6.3)', () => {
     expect(((await limited.json()) as any).error.type).toBe('rate_limit_error');
     expect((await raw(`${V}/apps/sessions/local`)).status).toBe(200);
 
-    const strict = makeClient(sim, t, { maxRetries: 0 });
+    const strict = makeClient(sim, t, { maxRetries: 0, maxRateLimitRetries: 0 });
     await expect(strict.client.remoteSessions.list()).rejects.toBeInstanceOf(RateLimitedError);
     // retry-after: 1 is a floor, not the reset: a retrying client backs off exponentially until the window turns
-    const h = makeClient(sim, t, { maxRetries: 8 });
+    const h = makeClient(sim, t, { maxRetries: 0, maxRateLimitRetries: 8 });
     const page = await h.client.remoteSessions.list();
     expect(page.data.length).toBeGreaterThan(0);
     expect(h.time.slept.length).toBeGreaterThan(0);

@@ -145,6 +145,20 @@ describe.each(TRANSPORTS)('downloads (%s)', (kind) => {
     }
   });
 
+  test('a 429 before the body is waited out even with maxRetries 0 (design.md invariant 4)', async () => {
+    const h = makeClient(sim, t, { maxRetries: 0 });
+    const [id, ref] = [...referenced().files][4];
+    sim.faults.setRules([{ kind: '429', count: 1 }]);
+    try {
+      const result = await h.client.files.download(id, join(dir, 'after-429.bin'), { expect: ref });
+      expect(result.attempts).toBe(2);
+      expect(result.md5).toBe(ref.md5);
+      expect(h.requests.map((r) => r.status)).toEqual([429, 200]);
+    } finally {
+      sim.faults.clear();
+    }
+  });
+
   test('unknown and deleted files are 404s with the reference message', async () => {
     const { client } = makeClient(sim, t);
     const err = await failure(() => client.files.download('claude_file_01NoSuchFileNoSuchFile1234', join(dir, 'none')));

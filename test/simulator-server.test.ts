@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Activity, Chat, ChatMessagesPage, CursorPage, TokenPage } from '../src/api/types.js';
 import { type Simulator, type SimulatorOptions, SimClock, createSimulator } from '../src/simulator/server/app.js';
 import { createTenant } from '../src/simulator/tenant/index.js';
+import { FUTURE_TYPES } from '../src/simulator/tenant/background.js';
+import { loadCatalog } from '../src/models/catalog.js';
 
 const START = Date.parse('2026-11-01T00:00:00Z');
 const HOUR = 3_600_000;
@@ -316,7 +318,8 @@ describe('rate limit', () => {
     });
     expect(res.headers['retry-after']).toBe('61'); // the window just began: 60 s, rounded up, plus 1 s margin
     expect(res.headers['anthropic-ratelimit-requests-remaining']).toBe('0');
-    expect(res.headers['x-should-retry']).toBe('true');
+    // as the real API: false on every 4xx, the 429 included (compliance-api.md §6.1)
+    expect(res.headers['x-should-retry']).toBe('false');
     // unauthenticated requests are still refused before the limiter
     expect((await call(sim, '/v1/compliance/organizations', { key: null })).status).toBe(401);
 
@@ -878,6 +881,30 @@ describe('messages, files, projects', () => {
 
 // ---- faults --------------------------------------------------------------------------------------
 
+describe('x-should-retry on 429s (rateLimitShouldRetry)', () => {
+  test.each([
+    [undefined, 'false'],
+    ['false', 'false'],
+    ['true', 'true'],
+    ['none', undefined],
+  ] as const)('option %s: the budget\'s 429 and an injected 429 both carry %s', async (mode, header) => {
+    const sim = makeSim({ rpm: 1, ...(mode ? { rateLimitShouldRetry: mode } : {}) });
+    expect((await call(sim, '/v1/compliance/organizations')).status).toBe(200);
+    const refused = await call(sim, '/v1/compliance/organizations');
+    expect(refused.status).toBe(429);
+    expect(refused.headers['x-should-retry']).toBe(header);
+    sim.setRateLimit(0);
+    sim.faults.setRules([{ kind: '429', count: 1 }]);
+    const injected = await call(sim, '/v1/compliance/organizations');
+    expect(injected.status).toBe(429);
+    expect(injected.headers['x-should-retry']).toBe(header);
+    // the other 4xx keep false whatever the option
+    const bad = await call(sim, '/v1/compliance/activities?limit=0');
+    expect(bad.status).toBe(400);
+    expect(bad.headers['x-should-retry']).toBe('false');
+  });
+});
+
 describe('faults', () => {
   const rules = async (sim: Simulator, body: unknown) => {
     const res = await control(sim, 'POST', '/_sim/faults', body);
@@ -886,7 +913,7 @@ describe('faults', () => {
   };
 
   test.each([
-    ['429', 429, 'rate_limit_error', 'true'],
+    ['429', 429, 'rate_limit_error', 'false'],
     ['500', 500, 'api_error', 'true'],
     ['502', 502, 'api_error', 'true'],
     ['503', 503, 'overloaded_error', 'true'],
@@ -1198,5 +1225,18 @@ describe('latency', () => {
     const started = Date.now();
     await call(sim, '/v1/compliance/organizations');
     expect(Date.now() - started).toBeGreaterThanOrEqual(110);
+  });
+});
+
+describe('activity types come from schema/activity-types.json', () => {
+  test('the feed accepts exactly the catalog types (plus the simulated future ones) as activity_types[]', async () => {
+    const sim = makeSim();
+    const catalog = loadCatalog().map((e) => e.type);
+    expect(catalog.length).toBeGreaterThan(400);
+    expect([...sim.tenant.feed.knownTypes].sort()).toEqual([...new Set([...catalog, ...FUTURE_TYPES])].sort());
+    const last = catalog[catalog.length - 1];
+    expect((await call(sim, `/v1/compliance/activities?activity_types[]=${last}&limit=1`)).status).toBe(200);
+    const bogus = await call(sim, '/v1/compliance/activities?activity_types[]=not_in_the_catalog&limit=1');
+    expect(bogus.status).toBe(400);
   });
 });

@@ -22,6 +22,12 @@ import { Downloader, type DownloadOptions, type DownloadResult } from './downloa
 import { ClientValidationError, MalformedResponseError } from './errors.js';
 import { HttpTransport, type Logger, type RequestInfo, type ResponseShape, type TransportOptions } from './http.js';
 import {
+  DEFAULT_ACTIVITY_PAGE,
+  DEFAULT_CHAT_PAGE,
+  DEFAULT_COLLABORATOR_PAGE,
+  DEFAULT_DIRECTORY_PAGE,
+  DEFAULT_ORGANIZATION_PAGE,
+  DEFAULT_PROJECT_PAGE,
   MAX_COLLABORATOR_PAGE,
   MAX_DIRECTORY_PAGE,
   MAX_ORGANIZATION_PAGE,
@@ -35,7 +41,9 @@ import {
   type CursorDirection,
   type CursorStart,
   type ItemOf,
+  type Checked,
   type MessagesPageOf,
+  type PageCheck,
   type PageOf,
   type ResponseMeta,
 } from './pagination.js';
@@ -82,6 +90,11 @@ import { defaultUserAgent } from './version.js';
 
 export const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 export const DEFAULT_MAX_RETRIES = 5;
+/**
+ * Retries of one request's 429s. A 429 is always waited out (design.md invariant 4); with retry-after as a
+ * floor and backoff doubling to 60 s, 20 retries wait about 15 minutes before the request is given up.
+ */
+export const DEFAULT_MAX_RATE_LIMIT_RETRIES = 20;
 export const DEFAULT_TIMEOUT_MS = 120_000;
 export const DEFAULT_CLIENT_REQUESTS_PER_MINUTE = 600;
 
@@ -95,8 +108,10 @@ export interface ComplianceClientOptions {
   rateBudget?: RateBudget;
   /** Used only when no rateBudget is given. Default 600; 0 disables client-side pacing. */
   requestsPerMinute?: number;
-  /** Retries after the first attempt. Default 5. */
+  /** Retries after the first attempt for 5xx, network failures and malformed bodies. Default 5. */
   maxRetries?: number;
+  /** Retries of 429s, counted apart from maxRetries (x-should-retry is ignored on a 429). Default 20. */
+  maxRateLimitRetries?: number;
   /** Per attempt, body included. Default 120 000 ms. */
   timeoutMs?: number;
   backoff?: Partial<BackoffOptions>;
@@ -104,6 +119,8 @@ export interface ComplianceClientOptions {
   userAgent?: string;
   logger?: Logger;
   onRequest?: (info: RequestInfo) => void;
+  /** Every confirming request a walk made after a page that may lie (compliance-api.md §7.2), and its outcome. */
+  onPageCheck?: (check: PageCheck) => void;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   /** Jitter source, for tests. */
@@ -192,6 +209,7 @@ export class ComplianceClient {
   readonly #http: HttpTransport;
   readonly #downloader: Downloader;
   readonly #logger: Logger | undefined;
+  readonly #onPageCheck: ((check: PageCheck) => void) | undefined;
 
   constructor(options: ComplianceClientOptions) {
     if (typeof options?.apiKey !== 'string' || options.apiKey.trim() === '') {
@@ -200,9 +218,13 @@ export class ComplianceClient {
     const now = options.now ?? Date.now;
     const sleep = options.sleep ?? defaultSleep;
     const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+    const maxRateLimitRetries = options.maxRateLimitRetries ?? DEFAULT_MAX_RATE_LIMIT_RETRIES;
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new ClientValidationError('maxRetries must be an integer >= 0', 'maxRetries');
+    if (!Number.isInteger(maxRateLimitRetries) || maxRateLimitRetries < 0) {
+      throw new ClientValidationError('maxRateLimitRetries must be an integer >= 0', 'maxRateLimitRetries');
+    }
     if (!(timeoutMs > 0)) throw new ClientValidationError('timeoutMs must be > 0', 'timeoutMs');
     if (!(backoff.baseMs >= 0) || !(backoff.maxMs >= 0)) throw new ClientValidationError('backoff.baseMs and backoff.maxMs must be >= 0', 'backoff');
     const fetchFn = options.fetch ?? globalThis.fetch;
@@ -213,12 +235,14 @@ export class ComplianceClient {
       options.rateBudget ??
       new RateBudget({ requestsPerMinute: options.requestsPerMinute ?? DEFAULT_CLIENT_REQUESTS_PER_MINUTE, now, sleep });
     this.#logger = options.logger;
+    this.#onPageCheck = options.onPageCheck;
     const transport: TransportOptions = {
       apiKey: options.apiKey,
       baseUrl: this.baseUrl,
       fetch: fetchFn,
       budget: this.rateBudget,
       maxRetries,
+      maxRateLimitRetries,
       timeoutMs,
       backoff,
       userAgent: options.userAgent ?? defaultUserAgent(),
@@ -238,32 +262,32 @@ export class ComplianceClient {
   readonly activities = {
     list: async (params: ActivityParams = {}): Promise<PageOf<Activity>> =>
       this.#page('cursor', `${V}/activities`, params, validateActivityQuery, CREATED),
-    pages: (params: ActivityParams = {}, options: CursorWalkOptions = {}): AsyncGenerator<PageOf<Activity>, void, undefined> =>
-      this.#cursorWalk(params, options, validateActivityQuery, (p) => this.activities.list(p)),
+    pages: (params: ActivityParams = {}, options: CursorWalkOptions = {}): AsyncGenerator<Checked<PageOf<Activity>>, void, undefined> =>
+      this.#cursorWalk(params, options, validateActivityQuery, DEFAULT_ACTIVITY_PAGE, (p) => this.activities.list(p)),
   };
 
   /** GET /v1/compliance/organizations — page tokens. */
   readonly organizations = {
     list: async (params: PageQuery = {}): Promise<PageOf<Organization>> =>
       this.#page('token', `${V}/organizations`, params, organizationPage, CREATED),
-    pages: (params: PageQuery = {}): AsyncGenerator<PageOf<Organization>, void, undefined> =>
-      this.#tokenWalk(params, organizationPage, (p) => this.organizations.list(p)),
+    pages: (params: PageQuery = {}): AsyncGenerator<Checked<PageOf<Organization>>, void, undefined> =>
+      this.#tokenWalk(params, organizationPage, DEFAULT_ORGANIZATION_PAGE, (p) => this.organizations.list(p)),
   };
 
   /** GET /v1/compliance/organizations/{org_uuid}/users — page tokens. */
   readonly users = {
     list: async (orgUuid: string, params: PageQuery = {}): Promise<PageOf<OrganizationUser>> =>
       this.#page('token', `${V}/organizations/${pathId('orgUuid', orgUuid)}/users`, params, directoryPage, CREATED),
-    pages: (orgUuid: string, params: PageQuery = {}): AsyncGenerator<PageOf<OrganizationUser>, void, undefined> =>
-      this.#tokenWalk(params, directoryPage, (p) => this.users.list(orgUuid, p), () => pathId('orgUuid', orgUuid)),
+    pages: (orgUuid: string, params: PageQuery = {}): AsyncGenerator<Checked<PageOf<OrganizationUser>>, void, undefined> =>
+      this.#tokenWalk(params, directoryPage, DEFAULT_DIRECTORY_PAGE, (p) => this.users.list(orgUuid, p), () => pathId('orgUuid', orgUuid)),
   };
 
   /** GET /v1/compliance/organizations/{org_uuid}/roles[/{role_id}] — page tokens; `get` is one role. */
   readonly roles = {
     list: async (orgUuid: string, params: PageQuery = {}): Promise<PageOf<Role>> =>
       this.#page('token', `${V}/organizations/${pathId('orgUuid', orgUuid)}/roles`, params, directoryPage, CREATED_UPDATED),
-    pages: (orgUuid: string, params: PageQuery = {}): AsyncGenerator<PageOf<Role>, void, undefined> =>
-      this.#tokenWalk(params, directoryPage, (p) => this.roles.list(orgUuid, p), () => pathId('orgUuid', orgUuid)),
+    pages: (orgUuid: string, params: PageQuery = {}): AsyncGenerator<Checked<PageOf<Role>>, void, undefined> =>
+      this.#tokenWalk(params, directoryPage, DEFAULT_DIRECTORY_PAGE, (p) => this.roles.list(orgUuid, p), () => pathId('orgUuid', orgUuid)),
     get: async (orgUuid: string, roleId: string): Promise<ItemOf<Role>> =>
       this.#item(`${V}/organizations/${pathId('orgUuid', orgUuid)}/roles/${pathId('roleId', roleId)}`, CREATED_UPDATED),
   };
@@ -278,8 +302,8 @@ export class ComplianceClient {
         directoryPage,
         NONE,
       ),
-    pages: (orgUuid: string, roleId: string, params: PageQuery = {}): AsyncGenerator<PageOf<RolePermission>, void, undefined> =>
-      this.#tokenWalk(params, directoryPage, (p) => this.rolePermissions.list(orgUuid, roleId, p), () => {
+    pages: (orgUuid: string, roleId: string, params: PageQuery = {}): AsyncGenerator<Checked<PageOf<RolePermission>>, void, undefined> =>
+      this.#tokenWalk(params, directoryPage, DEFAULT_DIRECTORY_PAGE, (p) => this.rolePermissions.list(orgUuid, roleId, p), () => {
         pathId('orgUuid', orgUuid);
         pathId('roleId', roleId);
       }),
@@ -289,8 +313,8 @@ export class ComplianceClient {
   readonly groups = {
     list: async (params: GroupQuery = {}): Promise<PageOf<Group>> =>
       this.#page('token', `${V}/groups`, params, directoryPage, CREATED_UPDATED),
-    pages: (params: GroupQuery = {}): AsyncGenerator<PageOf<Group>, void, undefined> =>
-      this.#tokenWalk(params, directoryPage, (p) => this.groups.list(p)),
+    pages: (params: GroupQuery = {}): AsyncGenerator<Checked<PageOf<Group>>, void, undefined> =>
+      this.#tokenWalk(params, directoryPage, DEFAULT_DIRECTORY_PAGE, (p) => this.groups.list(p)),
     get: async (groupId: string): Promise<ItemOf<Group>> => this.#item(`${V}/groups/${pathId('groupId', groupId)}`, CREATED_UPDATED),
   };
 
@@ -298,25 +322,25 @@ export class ComplianceClient {
   readonly groupMembers = {
     list: async (groupId: string, params: PageQuery = {}): Promise<PageOf<GroupMember>> =>
       this.#page('token', `${V}/groups/${pathId('groupId', groupId)}/members`, params, directoryPage, CREATED_UPDATED),
-    pages: (groupId: string, params: PageQuery = {}): AsyncGenerator<PageOf<GroupMember>, void, undefined> =>
-      this.#tokenWalk(params, directoryPage, (p) => this.groupMembers.list(groupId, p), () => pathId('groupId', groupId)),
+    pages: (groupId: string, params: PageQuery = {}): AsyncGenerator<Checked<PageOf<GroupMember>>, void, undefined> =>
+      this.#tokenWalk(params, directoryPage, DEFAULT_DIRECTORY_PAGE, (p) => this.groupMembers.list(groupId, p), () => pathId('groupId', groupId)),
   };
 
   /** GET /v1/compliance/apps/chats — cursor pages, oldest first by `order_by`. */
   readonly chats = {
     list: async (params: ChatParams = {}): Promise<PageOf<Chat>> =>
       this.#page('cursor', `${V}/apps/chats`, params, validateChatQuery, CREATED_UPDATED_DELETED),
-    pages: (params: ChatParams = {}, options: CursorWalkOptions = {}): AsyncGenerator<PageOf<Chat>, void, undefined> =>
-      this.#cursorWalk(params, options, validateChatQuery, (p) => this.chats.list(p)),
+    pages: (params: ChatParams = {}, options: CursorWalkOptions = {}): AsyncGenerator<Checked<PageOf<Chat>>, void, undefined> =>
+      this.#cursorWalk(params, options, validateChatQuery, DEFAULT_CHAT_PAGE, (p) => this.chats.list(p)),
   };
 
   /** GET /v1/compliance/apps/chats/{claude_chat_id}/messages — chat metadata plus cursor pages of messages. */
   readonly chatMessages = {
     list: async (chatId: string, params: MessageParams = {}): Promise<MessagesPageOf> =>
       this.#messagesPage(`${V}/apps/chats/${pathId('chatId', chatId)}/messages`, params),
-    pages: (chatId: string, params: MessageParams = {}, options: CursorWalkOptions = {}): AsyncGenerator<MessagesPageOf, void, undefined> => {
+    pages: (chatId: string, params: MessageParams = {}, options: CursorWalkOptions = {}): AsyncGenerator<Checked<MessagesPageOf>, void, undefined> => {
       pathId('chatId', chatId);
-      return this.#cursorWalk(params, options, validateMessageQuery, (p) => this.chatMessages.list(chatId, p));
+      return this.#cursorWalk(params, options, validateMessageQuery, null, (p) => this.chatMessages.list(chatId, p));
     },
   };
 
@@ -362,8 +386,8 @@ export class ComplianceClient {
   readonly projects = {
     list: async (params: ProjectParams = {}): Promise<PageOf<Project>> =>
       this.#page('token', `${V}/apps/projects`, params, validateProjectQuery, CREATED_UPDATED_DELETED),
-    pages: (params: ProjectParams = {}): AsyncGenerator<PageOf<Project>, void, undefined> =>
-      this.#tokenWalk(params, validateProjectQuery, (p) => this.projects.list(p)),
+    pages: (params: ProjectParams = {}): AsyncGenerator<Checked<PageOf<Project>>, void, undefined> =>
+      this.#tokenWalk(params, validateProjectQuery, DEFAULT_PROJECT_PAGE, (p) => this.projects.list(p)),
     get: async (projectId: string): Promise<ItemOf<ProjectDetail>> =>
       this.#item(`${V}/apps/projects/${pathId('projectId', projectId)}`, CREATED_UPDATED_DELETED),
   };
@@ -372,16 +396,18 @@ export class ComplianceClient {
   readonly projectAttachments = {
     list: async (projectId: string, params: PageQuery = {}): Promise<PageOf<ProjectAttachment>> =>
       this.#page('token', `${V}/apps/projects/${pathId('projectId', projectId)}/attachments`, params, projectPage, CREATED_UPDATED),
-    pages: (projectId: string, params: PageQuery = {}): AsyncGenerator<PageOf<ProjectAttachment>, void, undefined> =>
-      this.#tokenWalk(params, projectPage, (p) => this.projectAttachments.list(projectId, p), () => pathId('projectId', projectId)),
+    pages: (projectId: string, params: PageQuery = {}): AsyncGenerator<Checked<PageOf<ProjectAttachment>>, void, undefined> =>
+      this.#tokenWalk(params, projectPage, DEFAULT_PROJECT_PAGE, (p) => this.projectAttachments.list(projectId, p), () => pathId('projectId', projectId)),
   };
 
   /** GET /v1/compliance/apps/projects/{project_id}/collaborators — page tokens, items discriminated by `type`. */
   readonly projectCollaborators = {
     list: async (projectId: string, params: PageQuery = {}): Promise<PageOf<ProjectCollaborator>> =>
       this.#page('token', `${V}/apps/projects/${pathId('projectId', projectId)}/collaborators`, params, collaboratorPage, GRANTED),
-    pages: (projectId: string, params: PageQuery = {}): AsyncGenerator<PageOf<ProjectCollaborator>, void, undefined> =>
-      this.#tokenWalk(params, collaboratorPage, (p) => this.projectCollaborators.list(projectId, p), () => pathId('projectId', projectId)),
+    pages: (projectId: string, params: PageQuery = {}): AsyncGenerator<Checked<PageOf<ProjectCollaborator>>, void, undefined> =>
+      this.#tokenWalk(params, collaboratorPage, DEFAULT_COLLABORATOR_PAGE, (p) => this.projectCollaborators.list(projectId, p), () =>
+        pathId('projectId', projectId),
+      ),
   };
 
   /** GET /v1/compliance/apps/projects/documents/{document_id}[/metadata] — the text, or its md5/size/project. */
@@ -533,25 +559,34 @@ export class ComplianceClient {
     params: Q,
     options: CursorWalkOptions,
     validate: Validator,
+    defaultLimit: number | null,
     list: (params: Q) => Promise<P>,
-  ): AsyncGenerator<P, void, undefined> {
+  ): AsyncGenerator<Checked<P>, void, undefined> {
     validate(params as unknown as Record<string, unknown>);
     const { after_id, before_id, ...rest } = params;
     const start: CursorStart = { after_id, before_id };
     const direction = resolveDirection(start, options.direction);
-    return walkCursorPages((cursor) => list({ ...rest, ...cursor } as Q), start, direction, this.#logger);
+    return walkCursorPages((cursor) => list({ ...rest, ...cursor } as Q), start, direction, this.#walkOptions(params, defaultLimit));
   }
 
   #tokenWalk<Q extends PageQuery, P extends PageOf<unknown>>(
     params: Q,
     validate: Validator,
+    defaultLimit: number,
     list: (params: Q) => Promise<P>,
     checkPath: () => void = () => {},
-  ): AsyncGenerator<P, void, undefined> {
+  ): AsyncGenerator<Checked<P>, void, undefined> {
     checkPath();
     validate(params as unknown as Record<string, unknown>);
     const { page, ...rest } = params;
-    return walkTokenPages((token) => list({ ...rest, ...(token === undefined ? {} : { page: token }) } as Q), page, this.#logger);
+    return walkTokenPages((token) => list({ ...rest, ...(token === undefined ? {} : { page: token }) } as Q), page, this.#walkOptions(params, defaultLimit));
+  }
+
+  /** The page size in force: the `limit` sent, else the endpoint's default (null: none, e.g. messages). */
+  #walkOptions(params: object, defaultLimit: number | null) {
+    const sent = (params as { limit?: unknown }).limit;
+    const limit = sent === undefined || sent === null ? defaultLimit : Number(sent);
+    return { limit: Number.isFinite(limit) ? limit : null, logger: this.#logger, onPageCheck: this.#onPageCheck };
   }
 }
 

@@ -73,6 +73,13 @@ export function dispositionFilename(header: string | null): string | null {
 
 const base64ToHex = (b64: string) => Buffer.from(b64.trim(), 'base64').toString('hex');
 
+/** Attempts of one download: 429s and other failures spend separate allowances, as in http.ts. */
+interface Tries {
+  attempt: number;
+  failures: number;
+  rateLimited: number;
+}
+
 interface Opened {
   res: Response;
   requestId: string | null;
@@ -100,10 +107,11 @@ export class Downloader {
   }
 
   /** A 2xx response whose body is still unread, after retrying 429/5xx and connection failures. */
-  async #open(endpoint: string, accept: string, firstAttempt = 1): Promise<Opened> {
+  async #open(endpoint: string, accept: string, tries: Tries): Promise<Opened> {
     const o = this.#o;
     const headers = { 'x-api-key': this.#apiKey, 'anthropic-version': ANTHROPIC_VERSION, 'user-agent': o.userAgent, accept };
-    for (let attempt = firstAttempt; ; attempt++) {
+    for (;;) {
+      const attempt = ++tries.attempt;
       await o.budget.acquire();
       const started = o.now();
       const controller = new AbortController();
@@ -119,7 +127,7 @@ export class Downloader {
         res = await o.fetch(o.baseUrl + endpoint, { method: 'GET', headers, signal: controller.signal });
       } catch (err) {
         done();
-        await this.#networkRetry(err, controller.signal.aborted, endpoint, attempt, null);
+        await this.#networkRetry(err, controller.signal.aborted, endpoint, tries, null);
         continue;
       }
       o.budget.observe(res.headers);
@@ -136,8 +144,11 @@ export class Downloader {
       const error = parseErrorBody(text);
       const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), o.now());
       // a 429 is always waited out, whatever x-should-retry says (design.md invariant 4)
-      if (attempt <= o.maxRetries && (res.status === 429 || shouldRetryStatus(res.status, res.headers.get('x-should-retry')))) {
-        const waitMs = Math.max(retryAfterMs ?? 0, backoffDelay(attempt, o.backoff, o.random));
+      const isRateLimit = res.status === 429;
+      const allowed = isRateLimit ? tries.rateLimited < o.maxRateLimitRetries : tries.failures < o.maxRetries;
+      if (allowed && (isRateLimit || shouldRetryStatus(res.status, res.headers.get('x-should-retry')))) {
+        const retry = isRateLimit ? ++tries.rateLimited : ++tries.failures;
+        const waitMs = Math.max(retryAfterMs ?? 0, backoffDelay(retry, o.backoff, o.random));
         o.logger?.warn({ method: 'GET', path: endpoint, status: res.status, requestId, attempt, waitMs }, 'compliance api: retrying download');
         if (res.status === 429) o.budget.pauseFor(waitMs);
         else await o.sleep(waitMs);
@@ -153,9 +164,10 @@ export class Downloader {
     }
   }
 
-  async #networkRetry(err: unknown, timedOut: boolean, endpoint: string, attempt: number, requestId: string | null): Promise<void> {
+  async #networkRetry(err: unknown, timedOut: boolean, endpoint: string, tries: Tries, requestId: string | null): Promise<void> {
     const o = this.#o;
-    if (attempt > o.maxRetries || !(timedOut || isTransientNetworkError(err))) {
+    const attempt = tries.attempt;
+    if (tries.failures >= o.maxRetries || !(timedOut || isTransientNetworkError(err))) {
       throw new NetworkError({
         ...this.#context(endpoint, attempt),
         requestId,
@@ -164,23 +176,23 @@ export class Downloader {
         cause: err,
       });
     }
-    const waitMs = backoffDelay(attempt, o.backoff, o.random);
+    const waitMs = backoffDelay(++tries.failures, o.backoff, o.random);
     o.logger?.warn({ method: 'GET', path: endpoint, attempt, waitMs, reason: timedOut ? 'timeout' : 'network' }, 'compliance api: retrying download');
     await o.sleep(waitMs);
   }
 
   /** The body as text (small bodies only: legacy raw artifact content). */
   async getText(endpoint: string): Promise<{ text: string; contentType: string | null; requestId: string | null; attempts: number }> {
-    for (let attempt = 1; ; ) {
-      const opened = await this.#open(endpoint, 'application/json, text/plain;q=0.9, */*;q=0.8', attempt);
+    const tries: Tries = { attempt: 0, failures: 0, rateLimited: 0 };
+    for (;;) {
+      const opened = await this.#open(endpoint, 'application/json, text/plain;q=0.9, */*;q=0.8', tries);
       try {
         const text = await opened.res.text();
         opened.done();
         return { text, contentType: opened.res.headers.get('content-type'), requestId: opened.requestId, attempts: opened.attempts };
       } catch (err) {
         opened.done();
-        await this.#networkRetry(err, opened.timedOut(), endpoint, opened.attempts, opened.requestId);
-        attempt = opened.attempts + 1;
+        await this.#networkRetry(err, opened.timedOut(), endpoint, tries, opened.requestId);
       }
     }
   }
@@ -192,8 +204,9 @@ export class Downloader {
   async toFile(endpoint: string, resourceId: string, destPath: string, options: DownloadOptions = {}): Promise<DownloadResult> {
     const dir = dirname(destPath);
     await mkdir(dir, { recursive: true });
-    for (let attempt = 1; ; ) {
-      const opened = await this.#open(endpoint, '*/*', attempt);
+    const tries: Tries = { attempt: 0, failures: 0, rateLimited: 0 };
+    for (;;) {
+      const opened = await this.#open(endpoint, '*/*', tries);
       const temp = join(dir, `.${basename(destPath)}.${randomBytes(6).toString('hex')}.part`);
       try {
         const written = await this.#write(opened, temp);
@@ -208,8 +221,7 @@ export class Downloader {
         if (err instanceof ComplianceApiError) throw err;
         const timedOut = opened.timedOut();
         if (!timedOut && (err as NodeJS.ErrnoException)?.code && !isTransientNetworkError(err)) throw err; // a disk error: not ours to retry
-        await this.#networkRetry(err, timedOut, endpoint, opened.attempts, opened.requestId);
-        attempt = opened.attempts + 1;
+        await this.#networkRetry(err, timedOut, endpoint, tries, opened.requestId);
       }
     }
   }

@@ -190,14 +190,45 @@ export class ServerError extends ComplianceApiError {
 export class NetworkError extends ComplianceApiError {
   readonly timedOut: boolean;
 
-  constructor(ctx: ErrorContext & { timedOut: boolean }) {
+  constructor(ctx: ErrorContext & { timedOut: boolean }, hint?: string) {
     super(
       ctx,
-      ctx.timedOut
-        ? 'the request timed out; the API can take seconds per page, raise timeoutMs or lower limit.'
-        : 'could not reach the API; check the base URL, network, proxy and TLS settings.',
+      hint ??
+        (ctx.timedOut
+          ? 'the request timed out; the API can take seconds per page, raise timeoutMs or lower limit.'
+          : 'could not reach the API; check the base URL, network, proxy and TLS settings.'),
     );
     this.timedOut = ctx.timedOut;
+  }
+}
+
+/**
+ * The client could not connect at all: refused, host not resolved, TLS/certificate rejected, connect timeout.
+ * `configuration` is true when this server never answered this client: the base URL (host, port, scheme) or
+ * the TLS trust is wrong, so it is reported at once instead of retried for minutes. A server that answered
+ * before and then stops is retried first, and only then reported with `configuration` false.
+ */
+export class ConnectionError extends NetworkError {
+  readonly configuration: boolean;
+  /** What kind of failure: `refused`, `dns`, `tls`, `connect-timeout`, `unreachable`, `reset`, `other`. */
+  readonly reason: string;
+  /** The system or TLS code behind it (`ECONNREFUSED`, `ENOTFOUND`, `DEPTH_ZERO_SELF_SIGNED_CERT`). */
+  readonly code: string | null;
+  /** The base URL the client was configured with (never carries a key: credentials are refused there). */
+  readonly baseUrl: string;
+
+  constructor(ctx: ErrorContext & { configuration: boolean; reason: string; code: string | null; baseUrl: string; description: string }) {
+    const baseUrl = redact(ctx.baseUrl, ctx.secrets);
+    super(
+      { ...ctx, timedOut: false, apiMessage: `cannot connect to ${baseUrl}: ${ctx.description}` },
+      ctx.configuration
+        ? 'this server never answered: check --base-url / COMPLIANCE_API_BASE_URL (host, port, http or https), DNS, proxy and TLS trust (NODE_EXTRA_CA_CERTS); nothing was read and no cursor moved.'
+        : 'the server answered earlier and then stopped answering, and every retry failed; nothing was lost and the cursor did not move: run the sync again when the server is back.',
+    );
+    this.configuration = ctx.configuration;
+    this.reason = ctx.reason;
+    this.code = ctx.code;
+    this.baseUrl = baseUrl;
   }
 }
 

@@ -1,7 +1,9 @@
 // Executes one GET against the API: headers, the shared rate budget, timeouts, retries, one body read
 // and one JSON.parse per attempt, and the typed error when it finally fails.
 
+import { classifyConnectionFailure } from './connection.js';
 import {
+  ConnectionError,
   MalformedResponseError,
   NetworkError,
   errorForStatus,
@@ -56,6 +58,8 @@ export interface TransportOptions {
   fetch: typeof fetch;
   budget: RateBudget;
   maxRetries: number;
+  /** Retries of 429s, counted apart from maxRetries: a 429 is always waited out (design.md invariant 4). */
+  maxRateLimitRetries: number;
   timeoutMs: number;
   backoff: BackoffOptions;
   userAgent: string;
@@ -70,6 +74,8 @@ export class HttpTransport {
   readonly #apiKey: string;
   readonly #headers: Record<string, string>;
   readonly #options: Omit<TransportOptions, 'apiKey'>;
+  /** Whether this server ever sent an HTTP response (any status) to this client. */
+  #answered = false;
 
   constructor(options: TransportOptions) {
     const { apiKey, ...rest } = options;
@@ -93,25 +99,30 @@ export class HttpTransport {
     const safeUrl = redact(url, secrets);
     const context = (attempt: number) => ({ method: 'GET', path: safePath, attempts: attempt, secrets });
 
+    // 429s and other failures spend separate allowances: a rate-limit storm must not use up the retries a
+    // flaky network needs, nor the other way round.
+    let failures = 0;
+    let rateLimited = 0;
     for (let attempt = 1; ; attempt++) {
       await o.budget.acquire();
       const started = o.now();
-      const canRetry = attempt <= o.maxRetries;
+      const canRetry = failures < o.maxRetries;
       const signal = AbortSignal.timeout(o.timeoutMs);
       let res: Response;
       let text: string;
       try {
         res = await o.fetch(url, { method: 'GET', headers: this.#headers, signal });
       } catch (err) {
-        await this.#networkFailure(err, signal, attempt, started, null, null, safeUrl, context);
+        await this.#networkFailure(err, signal, attempt, failures++, started, null, null, safeUrl, context);
         continue;
       }
+      this.#answered = true;
       o.budget.observe(res.headers);
       const headerRequestId = res.headers.get('request-id') || res.headers.get('x-request-id') || null;
       try {
         text = await res.text();
       } catch (err) {
-        await this.#networkFailure(err, signal, attempt, started, res.status, headerRequestId, safeUrl, context);
+        await this.#networkFailure(err, signal, attempt, failures++, started, res.status, headerRequestId, safeUrl, context);
         continue;
       }
       const durationMs = o.now() - started;
@@ -121,7 +132,8 @@ export class HttpTransport {
         if (typeof parsed === 'string') {
           this.#report({ url: safeUrl, status: res.status, requestId: headerRequestId, attempt, durationMs, failure: 'malformed' }, safePath);
           if (canRetry) {
-            await this.#retryWait(backoffDelay(attempt, o.backoff, o.random), false, attempt, safePath, res.status, headerRequestId, parsed);
+            failures++;
+            await this.#retryWait(backoffDelay(failures, o.backoff, o.random), false, attempt, safePath, res.status, headerRequestId, parsed);
             continue;
           }
           throw new MalformedResponseError({
@@ -149,10 +161,13 @@ export class HttpTransport {
       const requestId = headerRequestId ?? error.requestId;
       this.#report({ url: safeUrl, status: res.status, requestId, attempt, durationMs }, safePath);
       const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), o.now());
-      if (canRetry && shouldRetryStatus(res.status, res.headers.get('x-should-retry'))) {
+      const isRateLimit = res.status === 429;
+      const allowed = isRateLimit ? rateLimited < o.maxRateLimitRetries : canRetry;
+      if (allowed && shouldRetryStatus(res.status, res.headers.get('x-should-retry'))) {
+        const retry = isRateLimit ? ++rateLimited : ++failures;
         // retry-after is a floor; repeated short values still back off exponentially (compliance-api.md §6.3).
-        const waitMs = Math.max(retryAfterMs ?? 0, backoffDelay(attempt, o.backoff, o.random));
-        await this.#retryWait(waitMs, res.status === 429, attempt, safePath, res.status, requestId, error.errorType ?? `HTTP ${res.status}`);
+        const waitMs = Math.max(retryAfterMs ?? 0, backoffDelay(retry, o.backoff, o.random));
+        await this.#retryWait(waitMs, isRateLimit, attempt, safePath, res.status, requestId, error.errorType ?? `HTTP ${res.status}`);
         continue;
       }
       throw errorForStatus(res.status, {
@@ -169,6 +184,7 @@ export class HttpTransport {
     err: unknown,
     signal: AbortSignal,
     attempt: number,
+    failuresBefore: number,
     started: number,
     status: number | null,
     requestId: string | null,
@@ -182,7 +198,25 @@ export class HttpTransport {
       { url: safeUrl, status, requestId, attempt, durationMs: o.now() - started, failure: timedOut ? 'timeout' : 'network' },
       ctx.path,
     );
-    if (attempt > o.maxRetries || !(timedOut || isTransientNetworkError(err))) {
+    const failure = timedOut ? null : classifyConnectionFailure(err);
+    if (failure?.connectPhase) {
+      // A server that never answered is a wrong base URL, host, port or certificate: retrying for minutes
+      // would only hide that. One that answered before is an outage: retried like any network failure.
+      const configuration = !this.#answered;
+      if (configuration || failuresBefore >= o.maxRetries) {
+        throw new ConnectionError({
+          ...ctx,
+          status,
+          requestId,
+          configuration,
+          reason: failure.kind,
+          code: failure.code,
+          baseUrl: o.baseUrl,
+          description: failure.description,
+          cause: err,
+        });
+      }
+    } else if (failuresBefore >= o.maxRetries || !(timedOut || isTransientNetworkError(err))) {
       throw new NetworkError({
         ...ctx,
         status,
@@ -192,8 +226,9 @@ export class HttpTransport {
         cause: err,
       });
     }
-    const reason = timedOut ? 'timeout' : redact(err instanceof Error ? err.message : String(err), ctx.secrets);
-    await this.#retryWait(backoffDelay(attempt, o.backoff, o.random), false, attempt, ctx.path, status, requestId, reason);
+    const message = redact(err instanceof Error ? err.message : String(err), ctx.secrets);
+    const reason = timedOut ? 'timeout' : failure && failure.kind !== 'other' ? `${failure.description} (${message})` : message;
+    await this.#retryWait(backoffDelay(failuresBefore + 1, o.backoff, o.random), false, attempt, ctx.path, status, requestId, reason);
   }
 
   // A 429 pauses the shared budget, so every caller waits, and the retry waits in acquire();

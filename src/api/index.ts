@@ -4,6 +4,7 @@ export {
   CLIENT_ENDPOINTS,
   ComplianceClient,
   DEFAULT_BASE_URL,
+  DEFAULT_MAX_RATE_LIMIT_RETRIES,
   DEFAULT_MAX_RETRIES,
   DEFAULT_TIMEOUT_MS,
   normalizeBaseUrl,
@@ -24,6 +25,7 @@ export {
   ClientValidationError,
   ComplianceApiError,
   ConflictError,
+  ConnectionError,
   InvalidRequestError,
   MalformedResponseError,
   NetworkError,
@@ -40,7 +42,9 @@ export {
 export type { Logger, LogFn, RequestInfo } from './http.js';
 export {
   records,
+  type Checked,
   type CursorDirection,
+  type PageCheck,
   type ItemOf,
   type MessagesPageOf,
   type PageOf,
@@ -48,6 +52,7 @@ export {
 } from './pagination.js';
 export { encodeQuery, toWireParams, encodeWireParams, type WireParams, type WithDates } from './query.js';
 export { RateBudget, type RateBudgetOptions, type RateBudgetSnapshot } from './rate-budget.js';
+export { classifyConnectionFailure, type ConnectionFailure, type ConnectionFailureKind } from './connection.js';
 export { backoffDelay, parseRetryAfter, shouldRetryStatus, DEFAULT_BACKOFF, type BackoffOptions } from './retry.js';
 export { normalizeTimestamp, toEpochMicros, parseTimestampMs, toQueryTimestamp } from './timestamps.js';
 export { packageVersion } from './version.js';

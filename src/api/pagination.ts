@@ -69,62 +69,166 @@ export function resolveDirection(start: CursorStart, direction?: CursorDirection
 }
 
 /**
- * Walk cursor pages until `has_more` is false. Also ends, with a warning, on an empty page (a server
- * may claim `has_more` and return nothing) and on a cursor that does not advance or repeats.
+ * A page that may lie, and what one confirming request showed (compliance-api.md §7.2, §2.7). A walk never
+ * ends on an empty page that claims more, nor on a full page (size == limit) that claims the end, before one
+ * more request: the same page again for the empty one, the next page for the full one (with page tokens the
+ * same page again: there is no next token to follow).
+ */
+export interface PageCheck {
+  /** `empty-has-more`: an empty page claimed more. `full-no-more`: a full page claimed the end. */
+  claim: 'empty-has-more' | 'full-no-more';
+  /**
+   * `more`: the claim was false and the walk went on (records the claim would have lost); `end`: the
+   * confirming request agreed the walk is over; `unconfirmed`: it was empty and claimed more again, and the
+   * walk ended there rather than loop.
+   */
+  outcome: 'more' | 'end' | 'unconfirmed';
+  endpoint: string;
+  /** The query of the page that made the claim. */
+  query: string;
+  requestId: string | null;
+  confirmRequestId: string | null;
+}
+
+export interface WalkOptions {
+  /** The page size in force (the `limit` sent, else the endpoint's default); null when unknown or unbounded. */
+  limit: number | null;
+  logger?: Logger;
+  onPageCheck?: (check: PageCheck) => void;
+}
+
+/** A page a walk yields: a confirming request's page says what it confirmed. */
+export type Checked<P> = P & { check?: PageCheck };
+
+/**
+ * Walk cursor pages until `has_more` is false, confirming a page that may lie (see PageCheck). Also ends,
+ * with a warning, on a cursor that does not advance or repeats.
  */
 export async function* walkCursorPages<P extends PageOf<unknown>>(
   fetchPage: (cursor: CursorStart) => Promise<P>,
   start: CursorStart,
   direction: CursorDirection,
-  logger?: Logger,
-): AsyncGenerator<P, void, undefined> {
+  options: WalkOptions,
+): AsyncGenerator<Checked<P>, void, undefined> {
+  const { logger } = options;
   const key = direction === 'after' ? 'after_id' : 'before_id';
   let cursor = start[key];
   const seen = new Set<string>();
   if (cursor !== undefined) seen.add(cursor);
+  let pending: { claim: PageCheck['claim']; page: P } | null = null;
   for (;;) {
-    const page = await fetchPage(cursor === undefined ? {} : { [key]: cursor });
-    yield page;
-    if (!page.has_more) return;
+    const page: Checked<P> = await fetchPage(cursor === undefined ? {} : { [key]: cursor });
+    if (pending) {
+      // After a full page, an empty page claiming more is a claim of its own, asked again once more; two
+      // empty pages in a row end the walk (it must not loop).
+      const again = page.data.length === 0 && page.has_more && pending.claim === 'full-no-more';
+      const outcome: PageCheck['outcome'] = page.data.length > 0 || again ? 'more' : page.has_more ? 'unconfirmed' : 'end';
+      page.check = reportCheck(options, pending.claim, outcome, pending.page, page);
+      pending = null;
+      yield page;
+      if (outcome !== 'more') return;
+    } else {
+      yield page;
+    }
     if (page.data.length === 0) {
-      warn(logger, page, 'empty page claims has_more; treating it as the end');
-      return;
+      if (!page.has_more) return;
+      // the same request again: an empty page has no cursor to follow
+      pending = { claim: 'empty-has-more', page };
+      continue;
     }
     const next = direction === 'after' ? page.last_id : page.first_id;
-    if (next === null || seen.has(next)) {
+    if (!page.has_more) {
+      if (options.limit === null || page.data.length < options.limit || next === null) return;
+      pending = { claim: 'full-no-more', page };
+    } else if (next === null || seen.has(next)) {
       warn(logger, page, next === null ? 'has_more without a cursor; stopping' : 'cursor did not advance; stopping');
       return;
     }
-    seen.add(next);
-    cursor = next;
+    seen.add(next!);
+    cursor = next!;
   }
 }
 
-/** Walk page-token pages until `next_page` is absent or `has_more` is false; ends on a repeated token. */
+/**
+ * Walk page-token pages until `next_page` is absent or `has_more` is false, confirming a page that may lie
+ * (see PageCheck); ends on a repeated token. A repeat of a full page confirms without being yielded again;
+ * only when that repeat itself lies (an empty page leading back to the same offset) are its records
+ * delivered twice: at least once, as the API's own delivery (design.md invariant 1).
+ */
 export async function* walkTokenPages<P extends PageOf<unknown>>(
   fetchPage: (page: string | undefined) => Promise<P>,
   start: string | undefined,
-  logger?: Logger,
-): AsyncGenerator<P, void, undefined> {
+  options: WalkOptions,
+): AsyncGenerator<Checked<P>, void, undefined> {
+  const { logger } = options;
   let token = start;
   const seen = new Set<string>();
   if (token !== undefined) seen.add(token);
+  let pending: { claim: PageCheck['claim']; page: P } | null = null;
   for (;;) {
-    const page = await fetchPage(token);
-    yield page;
-    const next = page.next_page;
-    if (!next || !page.has_more) return;
-    if (page.data.length === 0) {
-      warn(logger, page, 'empty page with a next_page; treating it as the end');
-      return;
+    const page: Checked<P> = await fetchPage(token);
+    const more = page.next_page !== null && page.has_more;
+    if (pending) {
+      const { claim } = pending;
+      const outcome: PageCheck['outcome'] =
+        claim === 'full-no-more' ? (more ? 'more' : 'end') : page.data.length > 0 ? 'more' : more ? 'unconfirmed' : 'end';
+      const check = reportCheck(options, claim, outcome, pending.page, page);
+      pending = null;
+      // a full page asked again holds the records already yielded; only its answer about what follows is new
+      if (claim === 'empty-has-more') {
+        page.check = check;
+        yield page;
+      }
+      if (outcome !== 'more') return;
+    } else {
+      yield page;
     }
-    if (seen.has(next)) {
+    const next = page.next_page;
+    if (page.data.length === 0) {
+      if (!more && !(page.has_more && next === null)) return;
+      pending = { claim: 'empty-has-more', page };
+      // follow next_page (compliance-api.md §2.7: pages may be empty while next_page is set), else ask again
+      token = next ?? token;
+      if (next !== null) seen.add(next);
+      continue;
+    }
+    if (!more) {
+      if (options.limit === null || page.data.length < options.limit) return;
+      pending = { claim: 'full-no-more', page };
+      continue;
+    }
+    if (seen.has(next!)) {
       warn(logger, page, 'next_page repeats an earlier token; stopping');
       return;
     }
-    seen.add(next);
-    token = next;
+    seen.add(next!);
+    token = next!;
   }
+}
+
+function reportCheck(options: WalkOptions, claim: PageCheck['claim'], outcome: PageCheck['outcome'], claimed: PageOf<unknown>, confirm: PageOf<unknown>): PageCheck {
+  const check: PageCheck = {
+    claim,
+    outcome,
+    endpoint: claimed.endpoint,
+    query: claimed.query,
+    requestId: claimed.requestId,
+    confirmRequestId: confirm.requestId,
+  };
+  const text =
+    outcome === 'more'
+      ? `${claim === 'empty-has-more' ? 'an empty page claimed more' : 'a full page claimed the end'}; the confirming request found more, the walk goes on`
+      : outcome === 'end'
+        ? `${claim === 'empty-has-more' ? 'an empty page claimed more' : 'a full page claimed the end'}; the confirming request agreed it is the end`
+        : 'an empty page claimed more, twice; ending the walk there';
+  const log = outcome === 'end' ? options.logger?.info : options.logger?.warn;
+  log?.({ ...check }, `compliance api: ${text}`);
+  try {
+    options.onPageCheck?.(check);
+  } catch (err) {
+    options.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'compliance api: onPageCheck hook threw');
+  }
+  return check;
 }
 
 /** Flatten a walk of pages into its records, for callers that do not need page boundaries. */

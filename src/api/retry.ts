@@ -14,10 +14,13 @@ export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 60_000 };
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504, 529]);
 
 /**
- * Whether a response status deserves a retry. `x-should-retry` overrides the status rule both ways
- * (the API sends `false` on deterministic failures, compliance-api.md §6.1).
+ * Whether a response status deserves a retry. A 429 always does: the API sends `x-should-retry: false` on
+ * every 4xx, its 429 included, while the 429's own message says to retry after `retry-after`
+ * (compliance-api.md §6.1, §6.2; design.md invariant 4). For every other status `x-should-retry` overrides
+ * the status rule both ways (the API sends `false` on deterministic failures).
  */
 export function shouldRetryStatus(status: number, xShouldRetry: string | null): boolean {
+  if (status === 429) return true;
   const header = xShouldRetry?.trim().toLowerCase();
   if (header === 'true') return true;
   if (header === 'false') return false;

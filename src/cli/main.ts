@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
-import { ComplianceApiError, ComplianceClient, type Logger, packageVersion } from '../api/index.js';
+import { ComplianceApiError, ComplianceClient, ConnectionError, type Logger, packageVersion } from '../api/index.js';
 import { ConfigError, intOption, loadConnection, timeOption } from './config.js';
 import { SIM_DEFAULTS, listenOrExplain, runSimulate, simulatorFromFlags, type SimulateFlags } from './simulate.js';
 import { formatSummary, requestTracker, smokeWalk } from './smoke.js';
@@ -36,9 +36,14 @@ function simulatorOptions(cmd: Command, defaultPort: number): Command {
     .option('--users <n>', 'organization size (default scales with volume)')
     .option('--live', 'the clock follows real time and new activities keep arriving')
     .option('--late-share <fraction>', 'share of activities indexed late (default 0.01 live, 0 otherwise)')
-    .option('--faults <profile>', 'fault profile: none, rate-limit-burst, server-errors, resets, slow, truncated, invalid-json, duplicate-boundary, phantom-has-more, chaos')
+    .option('--faults <profile>', 'fault profile: none, rate-limit-burst, server-errors, resets, slow, truncated, invalid-json, duplicate-boundary, phantom-has-more, empty-has-more, full-no-more, chaos')
     .option('--rpm <n>', 'shared rate limit per parent organization (0 = unlimited)', String(SIM_DEFAULTS.rpm))
     .option('--latency-ms <n>', 'added to every API response', '0')
+    .addOption(
+      new Option('--rate-limit-should-retry <value>', 'x-should-retry header on 429s: false as the real API sends, true, or none (no header)')
+        .choices(['false', 'true', 'none'])
+        .default('false'),
+    )
     .addOption(new Option('--timestamp-style <style>', 'z: 2026-01-01T00:00:00Z; reference: +00:00 with microseconds').choices(['z', 'reference']))
     .option('--now <time>', "the tenant's present (RFC 3339); default the real time");
 }
@@ -239,7 +244,7 @@ function clearProgress(): void {
 /** Exit codes: 1 an API or runtime failure, 2 a configuration or usage error. */
 function fail(err: unknown): never {
   clearProgress();
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || (err instanceof ConnectionError && err.configuration)) {
     process.stderr.write(`compliance-lake: ${err.message}\n`);
     process.exit(2);
   }

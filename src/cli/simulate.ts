@@ -1,5 +1,5 @@
 // `compliance-lake simulate`: a local Compliance API on loopback, for tests, demos and benchmarks.
-import { FAULT_PROFILES, SimClock, createSimulator } from '../simulator/server/app.js';
+import { FAULT_PROFILES, RATE_LIMIT_SHOULD_RETRY, type RateLimitShouldRetry, SimClock, createSimulator } from '../simulator/server/app.js';
 import type { KeySpec } from '../simulator/server/app.js';
 import { createTenant } from '../simulator/tenant/index.js';
 import { ConfigError, intOption, timeOption } from './config.js';
@@ -20,6 +20,8 @@ export interface SimulateFlags {
   timestampStyle?: string;
   now?: string;
   users?: string;
+  /** `x-should-retry` on 429s: false (as the real API), true, or none. */
+  rateLimitShouldRetry?: string;
 }
 
 /** Keys the simulator accepts when none are given: documented, local-only, never valid anywhere else. */
@@ -39,6 +41,10 @@ export function simulatorFromFlags(flags: SimulateFlags) {
   if (!(lateShare >= 0 && lateShare <= 1)) throw new ConfigError(`--late-share must be between 0 and 1; got "${flags.lateShare}"`);
   if (flags.faults !== undefined && !(flags.faults in FAULT_PROFILES)) {
     throw new ConfigError(`--faults: unknown profile "${flags.faults}"; known: ${Object.keys(FAULT_PROFILES).join(', ')}`);
+  }
+  const shouldRetry = flags.rateLimitShouldRetry ?? 'false';
+  if (!(RATE_LIMIT_SHOULD_RETRY as readonly string[]).includes(shouldRetry)) {
+    throw new ConfigError(`--rate-limit-should-retry must be one of ${RATE_LIMIT_SHOULD_RETRY.join(', ')}; got "${shouldRetry}"`);
   }
   const startMs = timeOption('--now', flags.now) ?? Math.floor(Date.now() / 1000) * 1000;
   const tenant = createTenant({
@@ -61,6 +67,7 @@ export function simulatorFromFlags(flags: SimulateFlags) {
     rpm: intOption('--rpm', flags.rpm, SIM_DEFAULTS.rpm),
     faults: flags.faults,
     latencyMs: intOption('--latency-ms', flags.latencyMs, 0),
+    rateLimitShouldRetry: shouldRetry as RateLimitShouldRetry,
     // The clock starts at the tenant's "now", so --now in the past serves that moment's history.
     clock: new SimClock(startMs),
   });

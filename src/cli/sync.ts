@@ -158,6 +158,12 @@ export async function runSyncCommand(flags: SyncFlags): Promise<number> {
   if (!flags.quiet) process.stdout.write(formatSyncSummary(result) + '\n');
   // on a terminal, the failures again in plain words; otherwise they were logged as JSON lines already
   if (tty || flags.quiet) for (const s of result.streams) if (s.status !== 'committed') process.stderr.write(`${s.stream}: ${s.error}\n`);
+  // a base URL that never answered is a setting to fix, like a bad flag: exit 2 with the cause in words
+  const misconfigured = result.streams.find((s) => s.configuration);
+  if (misconfigured) {
+    process.stderr.write(`compliance-lake: ${misconfigured.error}\n`);
+    return 2;
+  }
   return result.ok ? 0 : 1;
 }
 

@@ -131,6 +131,8 @@ async function readWindow(ctx: SyncContext, stats: StreamStats, a: number, b: nu
       const own = await ownRequestIds(ctx, page);
       previousPage = thisPage;
       thisPage = new Set();
+      // records a page that lied would have lost (compliance-api.md §7.2) are recorded as found by the check
+      const pageFoundBy: FoundBy = page.check?.outcome === 'more' ? 'page-check' : foundBy;
       for (const record of page.data) {
         checkRecord(record, page);
         if (thisPage.has(record.id) || previousPage.has(record.id)) continue; // a duplicate across a page boundary
@@ -139,15 +141,15 @@ async function readWindow(ctx: SyncContext, stats: StreamStats, a: number, b: nu
         const { row, createdMs } = activityRow(record, own);
         writer.add(row, record.created_at.slice(0, 10), page.requestId);
         stats.newRecords++;
-        if (foundBy && createdMs < coveredBefore) {
+        if (pageFoundBy === 'page-check' || (pageFoundBy && createdMs < coveredBefore)) {
           events.push({
             stream: 'activities',
             record_id: record.id,
             record_time: record.created_at,
-            found_by: foundBy,
+            found_by: pageFoundBy,
             found_at: foundAt,
             run_id: ctx.runId,
-            ...(foundBy === 'reconciliation' ? { window_start: fromIso, window_end: toIso } : {}),
+            ...(pageFoundBy !== 'overlap' ? { window_start: fromIso, window_end: toIso } : {}),
           });
         }
       }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   AuthenticationError,
+  ConnectionError,
   ComplianceApiError,
   ComplianceClient,
   type ComplianceClientOptions,
@@ -74,6 +75,8 @@ export interface StreamSummary extends StreamStats {
   error?: string;
   /** Where the unusable response or page was saved. */
   quarantined?: string;
+  /** The failure is a setting to fix (a base URL that never answered: wrong host, port, scheme or TLS trust). */
+  configuration?: true;
   cursorBefore: unknown;
   cursorAfter: unknown;
   requests: number;
@@ -174,6 +177,7 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
       let status: StreamStatus = 'committed';
       let error: string | undefined;
       let quarantined: string | undefined;
+      let configuration = false;
       options.onStream?.(stream.name, 'start');
       if (stopAll) {
         status = 'skipped';
@@ -186,6 +190,10 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
           ({ error, quarantined } = describeFailure(ctx, stream, err));
           options.logger?.error({ stream: stream.name, error, quarantined }, 'sync: stream failed');
           if (err instanceof AuthenticationError) stopAll = `not attempted: the key was rejected (${err.apiMessage ?? 'authentication_error'})`;
+          if (err instanceof ConnectionError && err.configuration) {
+            configuration = true;
+            stopAll = `not attempted: ${err.baseUrl} never answered (${err.reason})`;
+          }
         }
       }
       const c = counts.get(stream.name) ?? { requests: 0, retries: 0, rateLimited: 0 };
@@ -194,6 +202,7 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
         status,
         ...(error ? { error } : {}),
         ...(quarantined ? { quarantined } : {}),
+        ...(configuration ? { configuration: true as const } : {}),
         ...stats,
         cursorBefore,
         cursorAfter: state.cursor(stream.name),

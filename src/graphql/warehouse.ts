@@ -4,6 +4,7 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { relocateWarehouse } from '../models/warehouse.js';
 
 export const WAREHOUSE_FILE = 'warehouse.duckdb';
 export const DEFAULT_QUERY_TIMEOUT_MS = 15_000;
@@ -65,6 +66,7 @@ interface Generation {
 
 export class Warehouse {
   readonly path: string;
+  readonly #dataDir: string;
   readonly #options: { memoryLimit: string; threads: number | undefined; queryTimeoutMs: number };
   #current: Generation | null = null;
   #opening: Promise<Generation> | null = null;
@@ -72,6 +74,7 @@ export class Warehouse {
 
   constructor(dataDir: string, options: WarehouseOptions = {}) {
     this.path = join(dataDir, WAREHOUSE_FILE);
+    this.#dataDir = dataDir;
     this.#options = {
       memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
       threads: options.threads,
@@ -152,6 +155,12 @@ export class Warehouse {
 
   async #open(id: FileId): Promise<Generation> {
     let instance: DuckDBInstance;
+    try {
+      // a data directory moved or restored from a copy: its views are pointed at its own files first
+      if ((await relocateWarehouse(this.#dataDir)).moved) id = this.#stat() ?? id;
+    } catch (err) {
+      throw new WarehouseUnavailableError('the data directory moved and the warehouse could not be rewritten for it; see the server log', (err as Error).message);
+    }
     try {
       instance = await DuckDBInstance.create(this.path, {
         access_mode: 'READ_ONLY',

@@ -39,8 +39,12 @@ export interface CoverageEvent {
   stream: string;
   record_id: string;
   record_time: string;
-  /** `overlap`: re-read window of an incremental run; `reconciliation`: the daily re-read of closed days. */
-  found_by: 'overlap' | 'reconciliation';
+  /**
+   * `overlap`: re-read window of an incremental run; `reconciliation`: the daily re-read of closed days;
+   * `page-check`: the confirming request after a page that lied (an empty page claiming more, a full page
+   * claiming the end: compliance-api.md §7.2) returned it.
+   */
+  found_by: 'overlap' | 'reconciliation' | 'page-check';
   found_at: string;
   run_id: string;
   /** For reconciliation: the day that was re-read. */

@@ -21,7 +21,7 @@ import { lakeStreams, namesMissingLakeFile, renderLakeSources, writeManifestTabl
 import type { ManifestFile } from '../lake/manifest.js';
 import { type Model, type PreviousColumn, type SqlProject, type SqlTest, readSqlProject } from './sql-files.js';
 import { type ModelsState, STATE_VERSION, clearState, monthOf, readState, touchedMonths, writeState } from './state.js';
-import { type WarehouseObject, writeWarehouse } from './warehouse.js';
+import { type WarehouseObject, canonicalDataDir, writeWarehouse } from './warehouse.js';
 
 /** Bumped when the runner lays out or computes outputs differently: the next build is then full. */
 export const RUNNER_VERSION = 1;
@@ -143,7 +143,9 @@ interface BuildContext {
   horizons: Map<string, Horizon>;
 }
 
-export async function buildModels(dataDir: string, options: BuildOptions = {}): Promise<BuildReport> {
+export async function buildModels(dataDirGiven: string, options: BuildOptions = {}): Promise<BuildReport> {
+  // every path the warehouse's views name is absolute, under the canonical directory (models/warehouse.ts)
+  const dataDir = canonicalDataDir(dataDirGiven);
   const project = readSqlProject(options.sqlDir ?? join(packageRoot(), 'sql'));
   const catalogFile = options.catalogPath ?? catalogPath();
   if (!existsSync(catalogFile)) throw new ModelBuildError(`the activity-type catalog ${catalogFile} is missing`);

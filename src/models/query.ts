@@ -15,7 +15,7 @@ import {
   StatementType,
 } from '@duckdb/node-api';
 import { namesMissingLakeFile } from './lake-source.js';
-import { warehousePath } from './warehouse.js';
+import { relocateWarehouse, warehousePath } from './warehouse.js';
 
 export const OUTPUT_FORMATS = ['table', 'json', 'csv'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -90,6 +90,8 @@ export interface QueryOutput {
 export async function openWarehouse(dataDir: string): Promise<{ connection: DuckDBConnection; close(): void }> {
   const path = warehousePath(dataDir);
   if (!existsSync(path)) throw new WarehouseMissingError(path);
+  // a data directory moved or restored from a copy: point the views at its own files first
+  await relocateWarehouse(dataDir);
   const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY', threads: '4' });
   const connection = await instance.connect();
   await connection.run("SET TimeZone='UTC'");

@@ -56,6 +56,12 @@ export interface SimulatorOptions {
   /** Added to every /v1/compliance response (the real API takes ~1–5 s, compliance-api.md §1.1). */
   latencyMs?: number;
   /**
+   * `x-should-retry` on 429s. Default `'false'`: the real API sends it on every 4xx, its 429 included, while the
+   * 429's message says to retry after `retry-after` (compliance-api.md §6.1, §6.2). `'true'` sends true,
+   * `'none'` sends no header.
+   */
+  rateLimitShouldRetry?: RateLimitShouldRetry;
+  /**
    * Delay before a call's `compliance_api_accessed` activity becomes visible. The tenant's feed sets its own
    * (default 1000 ms); when given here it overrides the feed's value.
    */
@@ -63,6 +69,9 @@ export interface SimulatorOptions {
   /** The remote-session endpoints' own budget per minute, on top of the shared one (compliance-api.md §6.3); default 300, 0 = none. */
   remoteSessionRpm?: number;
 }
+
+export type RateLimitShouldRetry = 'false' | 'true' | 'none';
+export const RATE_LIMIT_SHOULD_RETRY: readonly RateLimitShouldRetry[] = ['false', 'true', 'none'];
 
 export interface SimulatorStats {
   /** Requests to /v1/compliance (control requests are not counted). */
@@ -214,7 +223,7 @@ class SimulatorImpl implements Simulator {
     if (!admission.allowed) {
       this.counts.rateLimited++;
       res = errorResponse(429, 'rate_limit_error', MESSAGES.rateLimited(this.limiter.limit), requestId, nowMs, {
-        shouldRetry: true,
+        shouldRetry: this.rateLimitShouldRetry(),
         extraHeaders: { ...rlHeaders, 'retry-after': String(retryAfterSeconds(admission, nowMs)) },
       });
     } else if (match?.route.pattern.startsWith(REMOTE_SESSIONS) && !this.remoteLimiter.unlimited && !this.remoteLimiter.admit(nowMs).allowed) {
@@ -305,12 +314,18 @@ class SimulatorImpl implements Simulator {
     };
     const entry = table[fault.kind];
     if (!entry) return undefined;
-    const [status, type, message, retry] = entry;
+    const [status, type, message, transient] = entry;
+    const retry = status === 429 ? this.rateLimitShouldRetry() : transient;
     const extra = { ...rlHeaders };
     // like the remote-session budget's 429: retry-after is a floor and the ratelimit headers describe the
     // shared budget (compliance-api.md §2.6, §6.3), so a client is not sent to sleep until the window resets
     if ('retryAfter' in fault && fault.retryAfter !== undefined) extra['retry-after'] = fault.retryAfter;
     return errorResponse(status, type, message, requestId, nowMs, { shouldRetry: retry, extraHeaders: extra });
+  }
+
+  private rateLimitShouldRetry(): boolean | undefined {
+    const mode = this.opts.rateLimitShouldRetry ?? 'false';
+    return mode === 'none' ? undefined : mode === 'true';
   }
 
   private recordSelfEvent(req: SimRequest, path: string, search: string, requestId: string, nowMs: number, key: RegisteredKey, status: number): void {

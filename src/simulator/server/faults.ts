@@ -14,8 +14,13 @@ export const TRANSPORT_FAULT_KINDS = [
   'truncate',
   'invalid-json',
 ] as const;
-/** Asked by routes; `corrupt-bytes` flips one byte of a download's body while its headers describe the true bytes. */
-export const PAGE_FAULT_KINDS = ['duplicate-boundary', 'phantom-has-more', 'corrupt-bytes'] as const;
+/**
+ * Page faults (compliance-api.md §7.2, §2.7): `duplicate-boundary` repeats the cursor's item; `phantom-has-more`
+ * makes a terminal page claim more; `empty-has-more` serves an empty page claiming more in place of a real one;
+ * `full-no-more` makes a full page claim the end while more follow; `corrupt-bytes` flips one byte of a download's
+ * body while its headers describe the true bytes.
+ */
+export const PAGE_FAULT_KINDS = ['duplicate-boundary', 'phantom-has-more', 'empty-has-more', 'full-no-more', 'corrupt-bytes'] as const;
 
 export type TransportFaultKind = (typeof TRANSPORT_FAULT_KINDS)[number];
 export type PageFaultKind = (typeof PAGE_FAULT_KINDS)[number];
@@ -64,6 +69,10 @@ export const FAULT_PROFILES: Record<string, FaultRule[]> = {
   'invalid-json': [p('invalid-json', 0.1)],
   'duplicate-boundary': [p('duplicate-boundary', 0.5)],
   'phantom-has-more': [p('phantom-has-more', 0.5)],
+  // never twice in a row, so the client's one confirming request meets the truth (a full page that has more
+  // behind it is rarer than a page, hence every 2nd of those)
+  'empty-has-more': [{ kind: 'empty-has-more', every: 4 }],
+  'full-no-more': [{ kind: 'full-no-more', every: 2 }],
   chaos: [
     { kind: '429', every: 50, burst: 2, retryAfter: '1' },
     p('500', 0.01),

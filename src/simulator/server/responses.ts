@@ -18,7 +18,7 @@ export function jsonResponse(status: number, body: string, headers: Record<strin
 
 export interface ErrorOptions {
   details?: Record<string, unknown>;
-  /** `false` on every 4xx and deterministic 500; `true` on 429 and transient 5xx; omitted when undefined. */
+  /** `false` on every 4xx (429 included by default) and deterministic 500; `true` on transient 5xx; omitted when undefined. */
   shouldRetry?: boolean;
   /** The body's `request_id`; auth failures answer null (WIRE). */
   bodyRequestId?: string | null;

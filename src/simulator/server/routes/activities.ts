@@ -103,6 +103,12 @@ export function listActivities(ctx: RouteContext): RouteResult {
     }
   }
   if (!hasMore && data.length > 0 && ctx.pageFault('phantom-has-more')) hasMore = true;
+  // faults: a full page that claims the end while more follow; an empty page that claims more (§7.2)
+  if (hasMore && data.length >= limit && ctx.pageFault('full-no-more')) hasMore = false;
+  if (data.length > 0 && ctx.pageFault('empty-has-more')) {
+    data.length = 0;
+    hasMore = true;
+  }
 
   const first = data[0];
   const last = data[data.length - 1];

@@ -144,6 +144,12 @@ export function listChats(ctx: RouteContext): RouteResult {
     }
   }
   if (!hasMore && data.length > 0 && ctx.pageFault('phantom-has-more')) hasMore = true;
+  // faults: a full page that claims the end while more follow; an empty page that claims more (§7.2)
+  if (hasMore && data.length >= limit && ctx.pageFault('full-no-more')) hasMore = false;
+  if (data.length > 0 && ctx.pageFault('empty-has-more')) {
+    data.length = 0;
+    hasMore = true;
+  }
 
   const cursorOf = (c: Chat) => encodeChatCursor({ k: orderBy, t: c[orderBy], id: c.id });
   const body: CursorPage<Chat> = {

@@ -122,6 +122,10 @@ export function tokenPage<T>(ctx: RouteContext, items: readonly T[], defaultLimi
   const offset = token === undefined ? 0 : decodePageToken(token, fingerprint);
   const data = items.slice(offset, offset + limit);
   const end = offset + data.length;
+  // faults (compliance-api.md §2.7, §7.2): an empty page whose next_page leads back to this offset, and a
+  // full page that claims the end while more follow
+  if (data.length > 0 && ctx.pageFault('empty-has-more')) return { data: [], has_more: true, next_page: encodePageToken(offset, fingerprint) };
+  if (end < items.length && data.length >= limit && ctx.pageFault('full-no-more')) return { data, has_more: false, next_page: null };
   if (end < items.length) return { data, has_more: true, next_page: encodePageToken(end, fingerprint) };
   // fault: a terminal page that claims more; the token it hands out leads to an empty last page
   if (data.length > 0 && ctx.pageFault('phantom-has-more')) return { data, has_more: true, next_page: encodePageToken(end, fingerprint) };
