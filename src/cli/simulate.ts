@@ -20,6 +20,9 @@ export interface SimulateFlags {
   timestampStyle?: string;
   now?: string;
   users?: string;
+  groups?: string;
+  chats?: string;
+  projects?: string;
   /** `x-should-retry` on 429s: false (as the real API), true, or none. */
   rateLimitShouldRetry?: string;
 }
@@ -56,6 +59,9 @@ export function simulatorFromFlags(flags: SimulateFlags) {
     lateShare,
     timestampStyle: style,
     users: flags.users === undefined ? undefined : intOption('--users', flags.users, 0, 1),
+    groups: flags.groups === undefined ? undefined : intOption('--groups', flags.groups, 0, 1),
+    chats: flags.chats === undefined ? undefined : intOption('--chats', flags.chats, 0, 0),
+    projects: flags.projects === undefined ? undefined : intOption('--projects', flags.projects, 0, 0),
   });
   const keys: KeySpec[] = [
     { key: apiKey, kind: 'compliance', name: 'simulator compliance key' },
