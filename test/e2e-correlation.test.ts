@@ -873,6 +873,7 @@ describe('schema/examples.graphql against the real warehouse', () => {
       MonthlyAdminActivity: { since: epochIso },
       UnknownActivityTypes: {},
       SyncStatus: {},
+      AdminRoleHoldersAt: { at: iso(START) },
     };
   }
 
@@ -939,6 +940,14 @@ describe('schema/examples.graphql against the real warehouse', () => {
     const at = START * 1000;
     const membersGroup = String(vars.GroupMembersAndChanges.groupId);
     expect(membersData.totalCount).toBe(truth.filter((m) => m.groupId === membersGroup && holdsAt(m, at)).length);
+    // who held an owner or admin role at START, as the tenant's timeline says
+    const holders = (await run('AdminRoleHoldersAt')).roles as any[];
+    const got = holders.flatMap((r) => r.members.map((m: any) => `${r.organizationUuid} ${r.id} ${m.userId} ${m.user.email}`)).sort();
+    const want = tenant.timeline.users
+      .filter((u) => ['primary_owner', 'owner', 'admin'].includes(userAt(tenant, u, START)?.role ?? ''))
+      .map((u) => `${tenant.timeline.orgs[u.orgIndex].uuid} ${tenant.timeline.roleAt(u, START)} ${u.id} ${u.email}`)
+      .sort();
+    expect(got).toEqual(want);
     // the sync status: the real cursor
     const status = (await run('SyncStatus')).syncStatus;
     expect(usOrNull(status.streams.find((s: any) => s.stream === 'activities').cursorTime)).toBe(coveredUs);

@@ -8,7 +8,7 @@ import { GENESIS, type ManifestEntry, type ManifestFile } from '../src/lake/mani
 import { StateStore } from '../src/state/index.js';
 import { Kind, parse, type OperationDefinitionNode } from '../src/graphql/graphql-js.js';
 import { repoRoot } from '../src/graphql/emit.js';
-import { type Fixture, type TestServer, buildFixture, iso, us } from './graphql-fixture.js';
+import { FIXTURE_DAYS, type Fixture, type TestServer, buildFixture, iso, us } from './graphql-fixture.js';
 import { startTestServer } from './graphql-fixture.js';
 
 const fx: Fixture = buildFixture();
@@ -109,6 +109,7 @@ const VARIABLES: Record<string, () => Record<string, unknown>> = {
   MonthlyAdminActivity: () => ({ since: iso(us(0)) }),
   UnknownActivityTypes: () => ({}),
   SyncStatus: () => ({}),
+  AdminRoleHoldersAt: () => ({ at: iso(us(FIXTURE_DAYS - 1)) }),
 };
 
 describe('schema/examples.graphql', () => {

@@ -26,7 +26,7 @@ describe('schema/schema.graphql', () => {
       const schema = buildSchema(readFileSync(path, 'utf8'));
       const query = schema.getQueryType()!.getFields();
       expect(Object.keys(query).sort()).toEqual(
-        ['activities', 'activityCounts', 'activityTypes', 'adminActionsByRecentGroupMembers', 'group', 'groups', 'syncStatus', 'user', 'users'].sort(),
+        ['activities', 'activityCounts', 'activityTypes', 'adminActionsByRecentGroupMembers', 'group', 'groups', 'roles', 'syncStatus', 'user', 'users'].sort(),
       );
       for (const connection of ['ActivityConnection', 'UserConnection', 'GroupConnection', 'GroupMemberConnection', 'MembershipChangeConnection', 'RecentGroupMemberActionConnection']) {
         const fields = (schema.getType(connection) as { getFields(): Record<string, unknown> }).getFields();

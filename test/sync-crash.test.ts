@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { STREAM_NAMES } from '../src/extract/sync.js';
+import { STREAM_NAMES } from '../src/extract/registry.js';
 import { type Duck, openDuck, sqlString } from '../src/lake/duck.js';
 import { Lake } from '../src/lake/lake.js';
 import { TABLES } from '../src/lake/tables.js';

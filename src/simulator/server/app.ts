@@ -6,6 +6,7 @@ import { SimClock } from './clock.js';
 import { handleControl, isLoopback } from './control.js';
 import { ApiError, type ErrorType, MESSAGES, notFound } from './errors.js';
 import { FaultInjector, type TransportFault } from './faults.js';
+import { Vanisher } from './vanish.js';
 import { requestIdFor } from './ids.js';
 import { type ListeningServer, listenNode } from './node-adapter.js';
 import { Query } from './params.js';
@@ -114,6 +115,7 @@ export interface SimulatorInternals {
   keys: KeyRegistry;
   limiter: RateLimiter;
   faults: FaultInjector;
+  vanish: Vanisher;
   stats(): SimulatorStats;
 }
 
@@ -121,6 +123,8 @@ class SimulatorImpl implements Simulator {
   readonly clock: SimClock;
   readonly tenant: Tenant;
   readonly faults: FaultInjector;
+  /** Entities deleted between a list and its child call (vanish.ts). */
+  readonly vanish = new Vanisher();
   readonly fetch: typeof fetch;
   private readonly keys: KeyRegistry;
   private readonly limiter: RateLimiter;
@@ -264,6 +268,7 @@ class SimulatorImpl implements Simulator {
         throw new ApiError(405, 'invalid_request_error', `Method ${req.method} is not allowed on this endpoint; use GET.`);
       }
       requireScope(key, match.route.scope, this.compat);
+      this.vanish.check(match.route.pattern, match.params);
       const ctx: RouteContext = {
         tenant: this.tenant,
         nowMs,
@@ -279,6 +284,7 @@ class SimulatorImpl implements Simulator {
         const headers = { ...baseHeaders(requestId, nowMs), ...rlHeaders, ...result.headers };
         return { status: result.status ?? 200, headers, body: result.text ?? '', stream: result.stream };
       }
+      result.body = this.vanish.afterList(match.route.pattern, result.body);
       // one stringify of the whole page: the 5000-activity page budget is ~50 ms
       const body = JSON.stringify(result.body);
       return jsonResponse(result.status ?? 200, body, { ...baseHeaders(requestId, nowMs), ...rlHeaders });
@@ -345,7 +351,7 @@ class SimulatorImpl implements Simulator {
   }
 
   private internals(): SimulatorInternals {
-    return { tenant: this.tenant, clock: this.clock, keys: this.keys, limiter: this.limiter, faults: this.faults, stats: () => this.stats() };
+    return { tenant: this.tenant, clock: this.clock, keys: this.keys, limiter: this.limiter, faults: this.faults, vanish: this.vanish, stats: () => this.stats() };
   }
 
   stats(): SimulatorStats {
