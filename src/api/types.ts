@@ -197,6 +197,8 @@ export interface GroupQuery extends PageQuery {
 
 // ---- content ----------------------------------------------------------------------------------
 
+export type * from './app-types.js';
+
 export interface ContentUser extends Extra {
   id: string;
   email_address: string;

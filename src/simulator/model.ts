@@ -15,6 +15,19 @@ import type {
   Role,
   RolePermission,
 } from '../api/types.js';
+import type {
+  ArtifactMetadata,
+  CodeArtifact,
+  GeneratedFileMetadata,
+  LocalSession,
+  LocalSessionMessage,
+  ProjectCollaborator,
+  ProjectDocument,
+  ProjectDocumentMetadata,
+  RemoteSession,
+  RemoteSessionMessage,
+} from '../api/app-types.js';
+import type { Blob } from './tenant/blobs.js';
 
 /** A position in the feed's total order: created_at in microseconds since the epoch, then id. */
 export interface FeedPosition {
@@ -102,6 +115,34 @@ export interface Content {
   projects(nowMs: number): Project[];
   project(projectId: string, nowMs: number): ProjectDetail | undefined;
   projectAttachments(projectId: string, nowMs: number): ProjectAttachment[] | undefined;
+  /** The stored bytes of a chat or project file (compliance-api.md §2.3 #15). */
+  fileContent(fileId: string, nowMs: number): StoredFile | undefined;
+  generatedFile(id: string, nowMs: number): { metadata: GeneratedFileMetadata; stored: StoredFile } | undefined;
+  artifact(versionId: string, nowMs: number): { metadata: ArtifactMetadata; content: string } | undefined;
+  /** Sorted by granted_at, ties by the role assignment (compliance-api.md §2.4 #25). */
+  projectCollaborators(projectId: string, nowMs: number): ProjectCollaborator[] | undefined;
+  projectDocument(documentId: string, nowMs: number): { document: ProjectDocument; metadata: ProjectDocumentMetadata } | undefined;
+  /** Newest first, ties by id descending (compliance-api.md §2.6). */
+  localSessions(nowMs: number): LocalSession[];
+  localSession(id: string, nowMs: number): { session: LocalSession; messages: LocalSessionMessage[] } | undefined;
+  /** Newest first; pending sessions are listed but their messages 404 (compliance-api.md §2.6). */
+  remoteSessions(nowMs: number): RemoteSession[];
+  remoteSession(id: string, nowMs: number): { session: RemoteSession; messages: RemoteSessionMessage[] } | undefined;
+  /** Sorted by artifact id (compliance-api.md §2.7). */
+  codeArtifacts(nowMs: number): CodeArtifact[];
+  /** `uploading`: the version's upload is in flight (503); undefined: unknown or rotated out (404). */
+  codeArtifactVersion(artifactId: string, versionId: string, nowMs: number): { state: 'ready' | 'uploading'; stored: StoredFile } | undefined;
+}
+
+/** A downloadable body: its name, its recorded type, and the seed of its bytes. */
+export interface StoredFile {
+  filename: string;
+  mimeType: string;
+  blob: Blob;
+  /** Lowercase hex md5 of exactly the bytes served. */
+  md5: string;
+  /** False when the content is not stored as-is (no Content-MD5 then, compliance-api.md §2.7). */
+  identity: boolean;
 }
 
 export interface Tenant {
