@@ -175,6 +175,7 @@ export const CLIENT_ENDPOINTS = {
   'GET /v1/compliance/activities': 'activities.list',
   'GET /v1/compliance/organizations': 'organizations.list',
   'GET /v1/compliance/organizations/{org_uuid}/users': 'users.list',
+  'GET /v1/compliance/organizations/{organization_id}/settings': 'organizationSettings.get',
   'GET /v1/compliance/organizations/{org_uuid}/roles': 'roles.list',
   'GET /v1/compliance/organizations/{org_uuid}/roles/{role_id}': 'roles.get',
   'GET /v1/compliance/organizations/{org_uuid}/roles/{role_id}/permissions': 'rolePermissions.list',
