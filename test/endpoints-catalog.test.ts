@@ -14,11 +14,6 @@ const NOT_IMPLEMENTED: Record<string, string> = {
   'DELETE /v1/compliance/apps/code/artifacts/{}': 'a write (deletion); the connector is read-only',
 };
 
-/** Read endpoints another part of issue 11 owns; each entry leaves this list when its method lands. */
-const PENDING: Record<string, string> = {
-  'GET /v1/compliance/organizations/{}/settings': 'organization settings (#7) are added by the settings work of issue 11',
-};
-
 /** Path parameters are compared by position, not name: the table says {org_uuid} where a route may say {organization_id}. */
 const normalise = (endpoint: string) => endpoint.replace(/\{[^}]+\}/g, '{}');
 
@@ -47,15 +42,13 @@ describe('endpoint catalogue (compliance-api.md §2.0)', () => {
   test('every GET row has a client method, every DELETE row is an explicit exclusion, and nothing else', () => {
     const gets = table.filter((r) => r.endpoint.startsWith('GET ')).map((r) => r.endpoint);
     const deletes = table.filter((r) => r.endpoint.startsWith('DELETE ')).map((r) => r.endpoint);
-    const pending = Object.keys(PENDING).filter((e) => !client.includes(e));
-    expect([...client, ...pending].sort()).toEqual([...gets].sort());
+    expect([...client].sort()).toEqual([...gets].sort());
     expect(deletes.sort()).toEqual(Object.keys(NOT_IMPLEMENTED).sort());
     expect(new Set(client).size).toBe(client.length);
   });
 
   test("the simulator serves exactly the client's endpoints", () => {
-    const pending = Object.keys(PENDING).filter((e) => !client.includes(e) && !routes.includes(e));
-    expect([...routes].sort()).toEqual(client.filter((e) => !pending.includes(e)).sort());
+    expect([...routes].sort()).toEqual([...client].sort());
   });
 
   test('each declared method exists on a client', () => {
