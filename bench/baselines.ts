@@ -62,7 +62,7 @@
 //
 // Knobs: CL_BENCH_LAKE_DIR, CL_BENCH_BASELINE_DIR, CL_BENCH_BASELINE_ACTIVITIES, CL_BENCH_BASELINE_RUNS
 // (rounds for the long questions, default 7; the 30-day question gets twice as many), CL_BENCH_PG_BIN.
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBInstance, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { appendFileSync, chownSync, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -71,7 +71,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reassembleActivity } from '../src/extract/activities.js';
-import { sqlString } from '../src/lake/duck.js';
+import { connectUtc, createDuck, sqlString } from '../src/lake/duck.js';
 import { Lake } from '../src/lake/lake.js';
 import { loadCatalog } from '../src/models/catalog.js';
 import { COUNTS_QUERY, HEADLINE_QUERY, countsSql, headlineSql, lakeSummary, openWarehouseDirect, requireLake, type Timing } from './graphql-query.js';
@@ -249,11 +249,10 @@ async function exportBaseline(dataDir: string, baseDir: string, identity: Omit<E
     lakeFiles++;
   }
   const days = [...byDay.keys()].sort();
-  const duckInstance = await DuckDBInstance.create(':memory:', { memory_limit: '1GB' });
-  const duck = await duckInstance.connect();
+  const duckInstance = await createDuck({ memoryLimit: '1GB' });
+  const duck = await connectUtc(duckInstance);
   let activities = 0;
   try {
-    await duck.run("SET TimeZone='UTC'");
     for (const [i, day] of days.entries()) {
       const files = byDay.get(day)!.sort();
       // created_at as the six-digit text reassembleActivity expects (it cuts it back to the served digits);
@@ -881,9 +880,8 @@ export async function benchBaselines(): Promise<BaselinesResult> {
     }
 
     // ---- the NDJSON side: DuckDB in memory, set as the server sets its warehouse
-    ndjsonInstance = await DuckDBInstance.create(':memory:', { memory_limit: '1GB' });
-    ndjson = await ndjsonInstance.connect();
-    await ndjson.run("SET TimeZone='UTC'");
+    ndjsonInstance = await createDuck({ memoryLimit: '1GB' });
+    ndjson = await connectUtc(ndjsonInstance);
     const ndjsonConn = ndjson;
     const pg = psql;
     const allFiles = ndjsonActivities(join(baseDir, 'activities', '*.ndjson'));

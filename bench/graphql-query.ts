@@ -15,7 +15,8 @@
 // answers are not empty); the same over the whole lake (no since/until); activityCounts(by: MONTH) over the
 // whole lake, plain and restricted to members of a group as of the event time. Slow statements get an
 // EXPLAIN ANALYZE, written to bench/results/graphql-query-explain.txt.
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { connectUtc, createDuck } from '../src/lake/duck.js';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,9 +90,8 @@ export async function countsSql(filter: Record<string, unknown> | null): Promise
 
 /** The warehouse opened as the server opens it. */
 export async function openWarehouseDirect(dataDir: string): Promise<{ connection: DuckDBConnection; close(): void }> {
-  const instance = await DuckDBInstance.create(join(dataDir, 'warehouse.duckdb'), { access_mode: 'READ_ONLY', memory_limit: '1GB' });
-  const connection = await instance.connect();
-  await connection.run("SET TimeZone='UTC'");
+  const instance = await createDuck({ path: join(dataDir, 'warehouse.duckdb'), readOnly: true, memoryLimit: '1GB' });
+  const connection = await connectUtc(instance);
   return {
     connection,
     close() {

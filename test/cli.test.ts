@@ -1,7 +1,7 @@
 // The built CLI as a user runs it: demo, simulate and smoke over loopback, with their failure messages.
 // `npm test` builds dist/ first; these tests spawn dist/src/cli/main.js.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -169,4 +169,33 @@ describe('configuration errors fail before any request, with exit 2', () => {
       await new Promise((r) => first.child.once('exit', r));
     }
   });
+});
+
+describe('commands that read a lake refuse a directory without one', () => {
+  const COMMANDS: { name: string; args: string[] }[] = [
+    { name: 'models build', args: ['models', 'build'] },
+    { name: 'sql', args: ['sql', 'SELECT 1'] },
+    { name: 'serve', args: ['serve', '--port', '0'] },
+    { name: 'verify', args: ['verify'] },
+    { name: 'export', args: ['export', '--since', '2026-01-01', '--until', '2026-02-01', '--out', join(tmpdir(), `cl-export-never-${process.pid}`)] },
+    { name: 'compact', args: ['compact'] },
+  ];
+  for (const c of COMMANDS) {
+    test(`${c.name}: a missing or empty --data-dir is exit 2, names the path and says to sync first, creates nothing`, async () => {
+      const parent = mkdtempSync(join(tmpdir(), 'cl-nolake-'));
+      const missing = join(parent, 'nonexistent');
+      const r = await run([...c.args, '--data-dir', missing]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`compliance-lake: ${c.name}: ${missing} does not exist`);
+      expect(r.stderr).toMatch(/Run `compliance-lake sync --data-dir .*` \(or `compliance-lake run`\) first/);
+      expect(existsSync(missing), 'nothing created').toBe(false);
+
+      const empty = join(parent, 'empty');
+      mkdirSync(empty);
+      const e = await run([...c.args, '--data-dir', empty]);
+      expect(e.code, e.stderr).toBe(2);
+      expect(e.stderr).toContain(`${empty} holds no lake`);
+      expect(readdirSync(empty)).toEqual([]);
+    });
+  }
 });

@@ -76,7 +76,9 @@ import {
 
 const TOKEN = `e2e-${randomBytes(16).toString('hex')}`;
 const DIRECTORY_STREAMS = ['organizations', 'users', 'groups', 'group_members'];
-const MODEL_STREAMS = ['activities', ...DIRECTORY_STREAMS];
+/** Synced with the feed (not in the directory-only sync): what the content and settings examples read. */
+const CONTENT_STREAMS = ['organization_settings', 'chats', 'projects', 'project_attachments'];
+const MODEL_STREAMS = ['activities', ...DIRECTORY_STREAMS, ...CONTENT_STREAMS];
 /** Clock steps between syncs (the first sync runs at NOW): full syncs, then one of the directory alone. */
 const FULL_SYNC_STEPS = [0, 6 * HOUR_MS, DAY_MS, 3 * DAY_MS, 4 * DAY_MS];
 const DIRECTORY_ONLY_STEP = 2 * DAY_MS;
@@ -331,7 +333,7 @@ async function headline(c: RecentMemberQuery, first = 25) {
 }
 
 /** JSON scalars: their content is the feed's, not a list the query asked for. */
-const JSON_FIELDS = new Set(['details', 'roles', 'cursor']);
+const JSON_FIELDS = new Set(['details', 'roles', 'cursor', 'value', 'previousValue']);
 
 /** Where `data` is empty: a null top-level field, an empty list, a zero totalCount (JSON scalars aside). */
 function emptySpots(value: unknown, path = 'data', depth = 0): string[] {
@@ -873,6 +875,29 @@ describe('schema/examples.graphql against the real warehouse', () => {
       MonthlyAdminActivity: { since: epochIso },
       UnknownActivityTypes: {},
       SyncStatus: {},
+      AdminRoleHoldersAt: { at: iso(START) },
+      ...contentVariables(epochIso),
+    };
+  }
+
+  /** The content examples' variables, chosen from the simulator's truth so that each has an answer. */
+  function contentVariables(epochIso: string): Record<string, Record<string, unknown>> {
+    // what the last full sync saw (the directory-only sync after it reads no content)
+    const at = coveredUs / 1000 - 10 * 60_000;
+    const chats = tenant.content.chats(at).filter((c) => c.user && Date.parse(c.created_at) >= tenant.epochStartMs);
+    const memberGroups = chats.flatMap((c) => truth.filter((m) => m.userId === c.user!.id && holdsAt(m, Date.parse(c.created_at) * 1000)).map((m) => m.groupId));
+    const project = tenant.content
+      .projects(at)
+      .find((p) => (tenant.content.projectAttachments(p.id, at)?.length ?? 0) > 0 && chats.some((c) => c.project_id === p.id));
+    expect(project, 'a project with attachments and chats').toBeDefined();
+    return {
+      ChatsByGroupMembersAtCreation: { groupId: busiest(memberGroups), since: epochIso },
+      UserChats: { userId: busiest(chats.map((c) => c.user!.id)) },
+      GroupContentCounts: { groupId: busiest(memberGroups), since: epochIso },
+      Projects: {},
+      ProjectDetail: { projectId: project!.id },
+      OrganizationSettingsAsOf: { asOf: isoOf(coveredUs) },
+      OrganizationSettingsChanges: { since: epochIso, until: iso(finalMs) },
     };
   }
 
@@ -939,6 +964,14 @@ describe('schema/examples.graphql against the real warehouse', () => {
     const at = START * 1000;
     const membersGroup = String(vars.GroupMembersAndChanges.groupId);
     expect(membersData.totalCount).toBe(truth.filter((m) => m.groupId === membersGroup && holdsAt(m, at)).length);
+    // who held an owner or admin role at START, as the tenant's timeline says
+    const holders = (await run('AdminRoleHoldersAt')).roles as any[];
+    const got = holders.flatMap((r) => r.members.map((m: any) => `${r.organizationUuid} ${r.id} ${m.userId} ${m.user.email}`)).sort();
+    const want = tenant.timeline.users
+      .filter((u) => ['primary_owner', 'owner', 'admin'].includes(userAt(tenant, u, START)?.role ?? ''))
+      .map((u) => `${tenant.timeline.orgs[u.orgIndex].uuid} ${tenant.timeline.roleAt(u, START)} ${u.id} ${u.email}`)
+      .sort();
+    expect(got).toEqual(want);
     // the sync status: the real cursor
     const status = (await run('SyncStatus')).syncStatus;
     expect(usOrNull(status.streams.find((s: any) => s.stream === 'activities').cursorTime)).toBe(coveredUs);

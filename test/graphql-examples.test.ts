@@ -8,7 +8,7 @@ import { GENESIS, type ManifestEntry, type ManifestFile } from '../src/lake/mani
 import { StateStore } from '../src/state/index.js';
 import { Kind, parse, type OperationDefinitionNode } from '../src/graphql/graphql-js.js';
 import { repoRoot } from '../src/graphql/emit.js';
-import { type Fixture, type TestServer, buildFixture, iso, us } from './graphql-fixture.js';
+import { FIXTURE_DAYS, type Fixture, type TestServer, buildFixture, iso, us } from './graphql-fixture.js';
 import { startTestServer } from './graphql-fixture.js';
 
 const fx: Fixture = buildFixture();
@@ -109,12 +109,30 @@ const VARIABLES: Record<string, () => Record<string, unknown>> = {
   MonthlyAdminActivity: () => ({ since: iso(us(0)) }),
   UnknownActivityTypes: () => ({}),
   SyncStatus: () => ({}),
+  AdminRoleHoldersAt: () => ({ at: iso(us(FIXTURE_DAYS - 1)) }),
+  ChatsByGroupMembersAtCreation: () => ({ groupId: 'grp_security', since: iso(us(0)) }),
+  UserChats: () => ({ userId: user() }),
+  GroupContentCounts: () => ({ groupId: 'grp_engineering', since: iso(us(0)) }),
+  Projects: () => ({}),
+  ProjectDetail: () => ({ projectId: firstProjectId() }),
+  OrganizationSettingsAsOf: () => ({ asOf: iso(us(50)) }),
+  OrganizationSettingsChanges: () => ({ since: iso(us(0)), until: iso(us(120)) }),
 };
+
+/** The fixture's first project (test/graphql-content-fixture.ts): made from the first claude_file_uploaded by a user in an organization. */
+function firstProjectId(): string {
+  const first = fx.activities
+    .filter((a) => a.type === 'claude_file_uploaded' && a.actor_user_id !== null && a.organization_uuid !== null)
+    .sort((a, b) => (a.us < b.us ? -1 : a.us > b.us ? 1 : a.id < b.id ? -1 : 1))[0];
+  return `claude_proj_${first.id}`;
+}
 
 describe('schema/examples.graphql', () => {
   test('names the operations the brief asks for, each with variables in this test', () => {
     const names = operations.map((o) => o.name?.value);
-    expect(names).toEqual(expect.arrayContaining(['AdminActionsByRecentGroupMembers', 'UserActivitiesByCategory', 'UserMembershipsAsOf', 'MonthlyAdminActivity', 'SyncStatus']));
+    expect(names).toEqual(
+      expect.arrayContaining(['AdminActionsByRecentGroupMembers', 'UserActivitiesByCategory', 'UserMembershipsAsOf', 'MonthlyAdminActivity', 'SyncStatus', 'ChatsByGroupMembersAtCreation']),
+    );
     expect(names.every((n) => n !== undefined)).toBe(true);
     expect(Object.keys(VARIABLES).sort()).toEqual([...names].sort());
   });

@@ -2,12 +2,13 @@
 // users, group_memberships, groups, activity_types), written to a DuckDB file the way `models build` does
 // (a temp file renamed over warehouse.duckdb), plus brute-force answers computed from the same rows in TS,
 // a server on loopback and a fetch helper.
-import { DuckDBInstance } from '@duckdb/node-api';
+import { connectUtc, createDuck } from '../src/lake/duck.js';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGraphqlServer, type GraphqlServer } from '../src/graphql/server.js';
 import type { Logger } from '../src/api/index.js';
+import { writeContentMarts } from './graphql-content-fixture.js';
 
 export const DAY_US = 86_400_000_000n;
 export const BASE_US = BigInt(Date.UTC(2026, 0, 1)) * 1000n;
@@ -275,16 +276,16 @@ export function appendActivities(fixture: Fixture, count: number, lateCount: num
   return { ...fixture, activities: [...fixture.activities, ...extra] };
 }
 
+const sqlText = (v: string) => `'${v.replaceAll("'", "''")}'`;
 const tsOrNull = (t: bigint | null) => (t === null ? null : iso(t).replace('Z', '') + String(t % 1000n).padStart(3, '0') + 'Z');
 
 /** Writes the fixture as a warehouse: a temp DuckDB file renamed over `<dataDir>/warehouse.duckdb`. */
 export async function writeWarehouse(dataDir: string, fixture: Fixture): Promise<void> {
   const tmp = join(dataDir, `warehouse.duckdb.tmp-${process.pid}-${Date.now()}`);
   const jsonDir = mkdtempSync(join(tmpdir(), 'gql-fixture-json-'));
-  const instance = await DuckDBInstance.create(tmp);
-  const c = await instance.connect();
+  const instance = await createDuck({ path: tmp });
+  const c = await connectUtc(instance);
   try {
-    await c.run("SET TimeZone='UTC'");
     await c.run('create schema marts');
     const load = async (name: string, rows: object[], columns: Record<string, string>, select: string) => {
       const file = join(jsonDir, `${name}.json`);
@@ -325,6 +326,23 @@ export async function writeWarehouse(dataDir: string, fixture: Fixture): Promise
       { group_id: 'VARCHAR', name: 'VARCHAR', description: 'VARCHAR', source_type: 'VARCHAR', roles: 'VARCHAR', first_seen: 'VARCHAR', last_seen: 'VARCHAR', is_current: 'BOOLEAN' },
       `group_id, name, description, source_type, roles::json as roles, first_seen::timestamptz as first_seen, last_seen::timestamptz as last_seen, is_current`,
     );
+    // roles: one RBAC role held by the security group from the start, and the built-in roles of the users' versions
+    const t0 = `'${tsOrNull(us(0))}'::timestamptz`;
+    const org = sqlText(ORGS[0].uuid);
+    await c.run(`create table marts.roles as select 'role_admin' as role_id, ${org} as organization_uuid, 'Admins' as name, 'Administrators' as description,
+      ${t0} as valid_from, null::timestamptz as valid_to, 'created_at' as valid_from_source, ${t0} as valid_from_earliest, null::varchar as valid_to_source,
+      null::timestamptz as valid_to_earliest, null::timestamptz as valid_to_latest, true as is_current`);
+    await c.run(`create table marts.role_permissions as select 'role_admin' as role_id, ${org} as organization_uuid, 'manage_settings' as action,
+      'organization' as resource_type, ${org} as resource_id, ${t0} as valid_from, null::timestamptz as valid_to, 'unknown' as valid_from_source,
+      null::timestamptz as valid_from_earliest, null::varchar as valid_to_source, null::timestamptz as valid_to_earliest, null::timestamptz as valid_to_latest, true as is_current`);
+    await c.run(`create table marts.role_assignments as
+      select 'group' as principal_type, 'grp_security' as principal_id, 'role_admin' as role_id, 'rbac' as role_kind, ${org} as organization_uuid,
+        ${t0} as valid_from, null::timestamptz as valid_to, 'snapshot' as valid_from_source, null::timestamptz as valid_from_earliest, null::varchar as valid_to_source,
+        null::timestamptz as valid_to_earliest, null::timestamptz as valid_to_latest, true as is_current
+      union all
+      select 'user', user_id, organization_role, 'builtin', organization_uuid, valid_from, valid_to, 'event', valid_from, case when valid_to is not null then 'event' end,
+        valid_to, valid_to, valid_to is null
+      from marts.users`);
     await load('activity_types_catalog', fixture.activityTypes.filter((x) => x.known), { type: 'VARCHAR', family: 'VARCHAR', category: 'VARCHAR', description: 'VARCHAR', known: 'BOOLEAN' }, '*');
     await c.run(`create view marts.activity_types as
       with seen as (select type, min(created_at) as first_seen, max(created_at) as last_seen, count(*) as activity_count from marts.activities group by type)
@@ -332,6 +350,7 @@ export async function writeWarehouse(dataDir: string, fixture: Fixture): Promise
              s.first_seen, s.last_seen, coalesce(s.activity_count, 0) as activity_count
       from marts.activity_types_catalog c full outer join seen s on s.type = c.type`);
     await c.run(`create view marts.admin_actions as select * from marts.activities where category = 'admin'`);
+    await writeContentMarts(c);
     await c.run('checkpoint');
   } finally {
     c.closeSync();

@@ -26,9 +26,12 @@ describe('schema/schema.graphql', () => {
       const schema = buildSchema(readFileSync(path, 'utf8'));
       const query = schema.getQueryType()!.getFields();
       expect(Object.keys(query).sort()).toEqual(
-        ['activities', 'activityCounts', 'activityTypes', 'adminActionsByRecentGroupMembers', 'group', 'groups', 'syncStatus', 'user', 'users'].sort(),
+        [
+          'activities', 'activityCounts', 'activityTypes', 'adminActionsByRecentGroupMembers', 'group', 'groups', 'roles', 'syncStatus', 'user', 'users',
+          'chats', 'project', 'projects', 'organizationSettings', 'organizationSettingsChanges',
+        ].sort(),
       );
-      for (const connection of ['ActivityConnection', 'UserConnection', 'GroupConnection', 'GroupMemberConnection', 'MembershipChangeConnection', 'RecentGroupMemberActionConnection']) {
+      for (const connection of ['ActivityConnection', 'UserConnection', 'GroupConnection', 'GroupMemberConnection', 'MembershipChangeConnection', 'RecentGroupMemberActionConnection', 'ChatConnection', 'ProjectConnection', 'OrganizationSettingConnection']) {
         const fields = (schema.getType(connection) as { getFields(): Record<string, unknown> }).getFields();
         expect(Object.keys(fields), connection).toEqual(['edges', 'pageInfo', 'totalCount']);
       }

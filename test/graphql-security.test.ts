@@ -2,10 +2,10 @@
 // (and the refusal to serve without one beyond loopback), depth and complexity limits, page caps, injection
 // attempts in every string argument (the data stays unchanged), masked internal errors, a query timeout.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { connectUtc, createDuck } from '../src/lake/duck.js';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { getIntrospectionQuery } from '../src/graphql/graphql-js.js';
@@ -31,7 +31,7 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}) 
 describe('authentication', () => {
   test('no token or a wrong one: 401 UNAUTHENTICATED; the right one: 200', async () => {
     const query = { query: '{ activities(first: 1) { totalCount } }' };
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       {},
       { authorization: 'Bearer wrong-token' },
       { authorization: `Bearer ${t.token}x` },
@@ -111,6 +111,7 @@ describe('authentication', () => {
       const saved = process.env.COMPLIANCE_LAKE_GRAPHQL_TOKEN;
       delete process.env.COMPLIANCE_LAKE_GRAPHQL_TOKEN;
       try {
+        mkdirSync(join(dir, 'lake', '_manifests'), { recursive: true }); // serve refuses a dir without a lake first
         const program = registerServeCommands(new Command().exitOverride());
         const serve = program.commands.find((c) => c.name() === 'serve')!;
         expect(serve.options.map((o) => o.long)).toEqual(expect.arrayContaining(['--port', '--host', '--data-dir', '--token-file']));
@@ -337,8 +338,8 @@ describe('errors are masked; long queries are stopped', () => {
   beforeAll(async () => {
     broken = await startTestServer({ token: 'another-test-token-0123456789', queryTimeoutMs: 300 });
     // a warehouse whose activities lack columns the API reads, and whose users are a slow generated view
-    const instance = await DuckDBInstance.create(join(broken.dataDir, 'warehouse.duckdb'));
-    const c = await instance.connect();
+    const instance = await createDuck({ path: join(broken.dataDir, 'warehouse.duckdb') });
+    const c = await connectUtc(instance);
     await c.run(`create schema marts;
       create table marts.activities (id varchar, created_at timestamptz);
       insert into marts.activities values ('a1', '2026-01-01T00:00:00Z');

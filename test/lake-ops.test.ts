@@ -285,6 +285,25 @@ describe('export', () => {
     expect(readme).toContain(entries[1].hash);
   });
 
+  test('a window with no directory snapshot carries the last one before it; without built models the README says how to derive the history', async () => {
+    const dir = freshLake();
+    const out = join(root, `export-${++n}`);
+    const report = await exportLake(dir, { since: '2026-03-03', until: '2026-03-04', out, duck });
+    const users = partitionFiles(dir, 'users', '2026-03-02');
+    expect(users).toHaveLength(1);
+    expect(parquetOnDisk(join(out, 'lake'))).toEqual([...partitionFiles(dir, 'activities', '2026-03-03'), ...users].sort());
+    expect(report.streams.find((s) => s.stream === 'users')).toMatchObject({ files: 1, snapshotBefore: '2026-03-02T12:00:00.000000Z' });
+    expect(report.streams.find((s) => s.stream === 'activities')!.snapshotBefore).toBeNull();
+    expect(report.history).toEqual([]);
+    expect(report.verify.ok).toBe(true);
+    const readme = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(readme).toContain('2026-03-02T12:00:00.000000Z');
+    expect(readme).toContain('compliance-lake models build --data-dir <this directory>');
+    // a window before every snapshot has none to carry
+    const early = await exportLake(dir, { since: '2026-03-01', until: '2026-03-02', out: join(root, `export-${++n}`), duck });
+    expect(early.streams.find((s) => s.stream === 'users')).toMatchObject({ files: 0, snapshotBefore: null });
+  });
+
   test('a timestamp window takes every day partition it overlaps, of the streams asked for', async () => {
     const dir = freshLake();
     const out = join(root, `export-${++n}`);

@@ -11,7 +11,8 @@ import { compressors } from 'hyparquet-compressors';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ComplianceClient } from '../src/api/index.js';
 import { reassembleActivity } from '../src/extract/activities.js';
-import { STREAM_NAMES, type SyncResult } from '../src/extract/sync.js';
+import { STREAM_NAMES } from '../src/extract/registry.js';
+import type { SyncResult } from '../src/pipeline/run.js';
 import { type Duck, openDuck, sqlString } from '../src/lake/duck.js';
 import { Lake } from '../src/lake/lake.js';
 import { TABLES } from '../src/lake/tables.js';
@@ -278,10 +279,13 @@ describe('secrets stay secret (design.md invariant 6)', () => {
     expect(results[2].ok).toBe(false);
     expect(results[2].streams[0].error).toMatch(/authentication|invalid/i);
 
-    // 4. the admin key: the feed only; the directory streams fail on their scope
-    results.push(await syncWith(t, dir, { apiKey: KEYS.admin, logger: logs.logger }));
-    expect(results[3].streams.find((s) => s.stream === 'activities')!.status).toBe('committed');
-    expect(results[3].streams.find((s) => s.stream === 'users')!.status).toBe('failed');
+    // 4. the admin key: a default run syncs the feed only and skips the rest; asking for more is refused
+    results.push(await syncWith(t, dir, { apiKey: KEYS.admin, logger: logs.logger, streams: undefined }));
+    expect(results[3].streams.map((s) => [s.stream, s.status])).toEqual([['activities', 'committed']]);
+    expect(results[3].skipped.map((s) => s.stream)).toContain('users');
+    const refusal = await syncWith(t, dir, { apiKey: KEYS.admin, logger: logs.logger }).catch((err: Error) => err);
+    expect(refusal).toBeInstanceOf(Error);
+    logs.lines.push((refusal as Error).message); // scanned with the log lines below
 
     const files = filesUnder(dir);
     expect(files.some((f) => f.startsWith('quarantine/responses/'))).toBe(true);

@@ -12,10 +12,9 @@ import { registerModelsCommands } from '../src/cli/models-commands.js';
 import { ModelTestError, buildModels } from '../src/models/build.js';
 import { packageRoot } from '../src/models/catalog.js';
 import { ReadOnlyWarehouseError, WarehouseMissingError, queryWarehouse, warehouseRows } from '../src/models/query.js';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { asOfHorizon } from '../src/models/horizon.js';
 import { compactLake } from '../src/lake/compact.js';
-import { openDuck } from '../src/lake/duck.js';
+import { connectUtc, createDuck, openDuck } from '../src/lake/duck.js';
 import { SqlProjectError, readSqlProject } from '../src/models/sql-files.js';
 import { statePath, touchedMonths } from '../src/models/state.js';
 import type { ManifestEntry } from '../src/lake/manifest.js';
@@ -202,10 +201,9 @@ describe('incremental rules', () => {
   });
 
   test('the as-of horizon is the earliest moment a join over the new history can differ from the old', async () => {
-    const instance = await DuckDBInstance.create(':memory:');
-    const c = await instance.connect();
+    const instance = await createDuck();
+    const c = await connectUtc(instance);
     try {
-      await c.run("SET TimeZone='UTC'");
       await c.run('create schema marts');
       const previous = join(tempDir('cl-horizon-'), 'old.parquet');
       const row = (group: string, from: string | null, to: string | null) =>
@@ -404,8 +402,9 @@ describe('the commands', () => {
       expect(p.err.join('\n')).toMatch(/read-only/);
       expect(process.exitCode).toBe(1);
       process.exitCode = undefined;
+      // a lake (an empty one) without a warehouse; a dir without a lake is refused earlier (test/cli.test.ts)
       const missing = tempDir('cl-no-warehouse-');
-      mkdirSync(missing, { recursive: true });
+      mkdirSync(join(missing, 'lake', '_manifests'), { recursive: true });
       const q = program();
       await q.program.parseAsync(['node', 'cl', 'sql', 'select 1', '--data-dir', missing]);
       expect(q.err.join('\n')).toMatch(/run `compliance-lake models build` first/);

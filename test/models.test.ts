@@ -25,7 +25,7 @@ import type { Simulator } from '../src/simulator/server/app.js';
 
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-const DIRECTORY_STREAMS = ['organizations', 'users', 'groups', 'group_members'];
+const DIRECTORY_STREAMS = ['organizations', 'users', 'roles', 'role_permissions', 'groups', 'group_members'];
 /** What the models read (content streams stay empty: their staging views are then empty relations). */
 const MODEL_STREAMS = ['activities', ...DIRECTORY_STREAMS];
 const run = promisify(execFile);
@@ -57,6 +57,7 @@ interface UserRow {
   valid_from: number | null;
   valid_to: number | null;
   valid_from_source: string;
+  valid_from_earliest: number | null;
   removed_at: number | null;
   removed_at_earliest: number | null;
   removed_at_latest: number | null;
@@ -113,7 +114,7 @@ async function capture(build: BuildReport): Promise<Phase> {
   const users = (await warehouseRows(
     dir,
     `select user_id, organization_uuid, email, full_name, organization_role, epoch_us(valid_from) as valid_from,
-            epoch_us(valid_to) as valid_to, valid_from_source, epoch_us(removed_at) as removed_at,
+            epoch_us(valid_to) as valid_to, valid_from_source, epoch_us(valid_from_earliest) as valid_from_earliest, epoch_us(removed_at) as removed_at,
             epoch_us(removed_at_earliest) as removed_at_earliest, epoch_us(removed_at_latest) as removed_at_latest, removed_at_source
      from marts.users`,
   )) as unknown as UserRow[];
@@ -305,8 +306,8 @@ describe('user history against the tenant timeline', () => {
       const u = byId.get(v.user_id)!;
       expect(u, v.user_id).toBeDefined();
       expect(v.organization_uuid).toBe(tenant.timeline.orgs[u.orgIndex].uuid);
-      // just after the version starts (or just before it ends, when it starts before the history), the truth agrees
-      const probeMs = v.valid_from !== null ? Math.floor(v.valid_from / 1000) + 1 : Math.floor(v.valid_to! / 1000) - 1;
+      // just after the version starts (or, when it starts before the history, when the history starts), the truth agrees
+      const probeMs = v.valid_from !== null ? Math.floor(v.valid_from / 1000) + 1 : Math.min(tenant.epochStartMs + 1, v.valid_to === null ? Infinity : Math.floor(v.valid_to / 1000) - 1);
       expect(u.joinedMs <= probeMs && probeMs < u.leftMs, `${v.user_id} is not a member at ${new Date(probeMs).toISOString()}`).toBe(true);
       if (v.organization_role === null || v.email === null) {
         // only a removal event without details (scim_user_deleted) says this member existed
@@ -359,6 +360,46 @@ describe('user history against the tenant timeline', () => {
     expect(bounded).toBeGreaterThan(0);
   });
 
+  test("a user's history starts at the join evidence, never at the account's creation (users.created_at)", () => {
+    // the simulator creates many accounts long before they join (compliance-api.md §2.2: created_at is the account's)
+    const early = tenant.timeline.users.filter((u) => u.joinedMs - u.accountCreatedMs > DAY);
+    expect(early.length).toBeGreaterThan(50);
+    const tally = { event: 0, snapshot: 0, unknown: 0 };
+    for (const phase of [snapshotOnly, caughtUp]) {
+      const coveredUs = phase.coveredUntilMs * 1000;
+      for (const u of tenant.timeline.users) {
+        const versions = phase.users.filter((v) => v.user_id === u.id);
+        if (versions.length === 0) continue;
+        // nothing before joining is attributed as a member
+        for (const v of versions) if (v.valid_from !== null) expect(Math.floor(v.valid_from / 1000), JSON.stringify(v)).toBeGreaterThanOrEqual(u.joinedMs);
+        const firstVersion = versions.reduce((a, b) => ((a.valid_from ?? -Infinity) <= (b.valid_from ?? -Infinity) ? a : b));
+        const what = `${u.id} account ${new Date(u.accountCreatedMs).toISOString()} joined ${new Date(u.joinedMs).toISOString()}: ${JSON.stringify(firstVersion)}`;
+        if (u.joinedMs >= tenant.epochStartMs && u.joinedMs * 1000 < coveredUs) {
+          // the join event (scim_user_created / org_user_invite_accepted) is in the lake
+          expect(firstVersion.valid_from_source, what).toBe('event');
+          expect(sameInstant(firstVersion.valid_from, u.joinedMs * 1000), what).toBe(true);
+          tally.event++;
+        } else if (u.joinedMs >= tenant.epochStartMs) {
+          // joined after the feed's end: the first snapshot that listed them, after the one before it
+          expect(firstVersion.valid_from_source, what).toBe('snapshot');
+          expect(firstVersion.valid_from!, what).toBeGreaterThanOrEqual(u.joinedMs * 1000);
+          expect(firstVersion.valid_from_earliest!, what).toBeLessThan(u.joinedMs * 1000);
+          expect(firstVersion.valid_from_earliest!, what).toBeGreaterThanOrEqual(u.accountCreatedMs * 1000);
+          tally.snapshot++;
+        } else {
+          // a member before the lake's history: start unknown, after the account was created when a snapshot says when that was
+          expect(firstVersion.valid_from_source, what).toBe('unknown');
+          expect(firstVersion.valid_from, what).toBeNull();
+          if (firstVersion.valid_from_earliest !== null) expect(firstVersion.valid_from_earliest, what).toBe(u.accountCreatedMs * 1000);
+          tally.unknown++;
+        }
+      }
+    }
+    expect(tally.event).toBeGreaterThan(10);
+    expect(tally.snapshot).toBeGreaterThan(0);
+    expect(tally.unknown).toBeGreaterThan(50);
+  });
+
   test('a claude_user_role_updated event gives the new version its exact valid_from', () => {
     const phase = caughtUp;
     let refined = 0;
@@ -406,6 +447,98 @@ describe('admin actions', () => {
   });
 });
 
+describe('roles, permissions and organizations against the tenant timeline', () => {
+  /** Instants every 6 h over the history the feed covers (the caught-up phase: every RBAC change has its event). */
+  const probes = () => {
+    const out: number[] = [];
+    for (let ms = tenant.epochStartMs + 17 * MINUTE + 123; ms < caughtUp.coveredUntilMs; ms += 6 * HOUR) out.push(ms);
+    return out;
+  };
+  const inForce = (r: { valid_from: number | null; valid_to: number | null }, ms: number) =>
+    (r.valid_from === null || r.valid_from <= ms * 1000) && (r.valid_to === null || ms * 1000 < r.valid_to);
+  const holds = (g: { fromMs: number; toMs: number }, ms: number) => g.fromMs <= ms && ms < g.toMs;
+
+  test('marts.role_permissions: the permissions each role granted at every instant are the truth; events time the changes', async () => {
+    const rows = (await warehouseRows(
+      dir,
+      `select role_id, organization_uuid, action, resource_type, resource_id, epoch_us(valid_from) as valid_from, epoch_us(valid_to) as valid_to, valid_from_source, valid_to_source
+       from marts.role_permissions`,
+    )) as any[];
+    const key = (roleId: string, p: { action: string; resource_type: string; resource_id: string }) => `${roleId} ${p.action} ${p.resource_type} ${p.resource_id}`;
+    let compared = 0;
+    for (const ms of probes()) {
+      const got = rows.filter((r) => inForce(r, ms)).map((r) => key(r.role_id, r)).sort();
+      const want = tenant.timeline.roles.flatMap((r) => r.permissionGrants.filter((g) => r.createdMs <= ms && holds(g, ms)).map((g) => key(r.id, g.value))).sort();
+      expect(got, new Date(ms).toISOString()).toEqual(want);
+      compared += want.length;
+    }
+    expect(compared).toBeGreaterThan(100);
+    const orgOf = new Map(tenant.timeline.roles.map((r) => [r.id, tenant.timeline.orgs[r.orgIndex].uuid]));
+    for (const r of rows) expect(r.organization_uuid).toBe(orgOf.get(r.role_id));
+    // rbac_role_permission_added / _removed in the feed give exact times
+    const changed = tenant.timeline.roles.flatMap((r) => r.permissionGrants.filter((g) => g.fromMs > tenant.epochStartMs && g.fromMs < caughtUp.coveredUntilMs));
+    expect(changed.length).toBeGreaterThan(0);
+    expect(rows.filter((r) => r.valid_from_source === 'event').length).toBe(changed.length);
+  });
+
+  test('marts.role_assignments: the roles each group held and each member\'s built-in role at every instant are the truth', async () => {
+    const rows = (await warehouseRows(
+      dir,
+      `select principal_type, principal_id, role_id, role_kind, organization_uuid, epoch_us(valid_from) as valid_from, epoch_us(valid_to) as valid_to,
+              valid_from_source, epoch_us(valid_from_earliest) as valid_from_earliest
+       from marts.role_assignments`,
+    )) as any[];
+    const rbac = rows.filter((r) => r.role_kind === 'rbac');
+    const builtin = rows.filter((r) => r.role_kind === 'builtin');
+    let groupRoles = 0;
+    let builtinRoles = 0;
+    let skipped = 0;
+    const byId = usersById();
+    for (const ms of probes()) {
+      // a group holds a role no earlier than it exists: before that the lake cannot place a grant it first saw listed
+      const existing = tenant.timeline.groups.filter((g) => g.createdMs <= ms);
+      const exists = new Set(existing.map((g) => g.id));
+      // a grant only snapshots saw begin (a group created with it between two snapshots): it began in (valid_from_earliest, valid_from]
+      const doubt = new Set(
+        rbac.filter((r) => r.valid_from_source === 'snapshot' && (r.valid_from_earliest ?? -Infinity) <= ms * 1000 && ms * 1000 < r.valid_from).map((r) => `${r.principal_id} ${r.role_id}`),
+      );
+      const got = rbac.filter((r) => inForce(r, ms) && exists.has(r.principal_id)).map((r) => `${r.principal_id} ${r.role_id}`).filter((k) => !doubt.has(k)).sort();
+      const want = existing.flatMap((g) => g.roleGrants.filter((x) => holds(x, ms)).map((x) => `${g.id} ${x.value}`)).filter((k) => !doubt.has(k)).sort();
+      skipped += doubt.size;
+      expect(got, new Date(ms).toISOString()).toEqual(want);
+      groupRoles += want.length;
+      for (const r of builtin.filter((x) => inForce(x, ms))) {
+        const u = byId.get(r.principal_id)!;
+        expect(u.joinedMs <= ms && ms < u.leftMs, `${r.principal_id} at ${new Date(ms).toISOString()}`).toBe(true);
+        expect(r.role_id, `${r.principal_id} at ${new Date(ms).toISOString()}`).toBe(tenant.timeline.roleAt(u, ms));
+        builtinRoles++;
+      }
+    }
+    expect(groupRoles).toBeGreaterThan(100);
+    expect(skipped).toBeLessThan(groupRoles / 10);
+    expect(builtinRoles).toBeGreaterThan(1000);
+    expect(rbac.some((r) => r.valid_from_source === 'event')).toBe(true);
+    expect(rbac.every((r) => r.principal_type === 'group')).toBe(true);
+    // one built-in interval per run of versions with the same role: a promoted member has two
+    const promoted = tenant.timeline.users.find((u) => u.roles.length === 2 && u.roles[1].fromMs > tenant.epochStartMs && u.roles[1].fromMs < caughtUp.coveredUntilMs && u.leftMs > caughtUp.clockMs)!;
+    const intervals = builtin.filter((r) => r.principal_id === promoted.id).sort((a, b) => (a.valid_from ?? -Infinity) - (b.valid_from ?? -Infinity));
+    expect(intervals.map((r) => r.role_id)).toEqual(promoted.roles.map((r) => r.role));
+  });
+
+  test('marts.roles and marts.organizations: every role and organization once per version, named as the truth', async () => {
+    const roles = (await warehouseRows(dir, `select role_id, organization_uuid, name, description, valid_from_source, is_current from marts.roles`)) as any[];
+    expect(roles.map((r) => r.role_id).sort()).toEqual(tenant.timeline.roles.map((r) => r.id).sort());
+    for (const r of roles) {
+      const truth = tenant.timeline.roles.find((x) => x.id === r.role_id)!;
+      expect(r).toMatchObject({ organization_uuid: tenant.timeline.orgs[truth.orgIndex].uuid, name: truth.name, description: truth.description, valid_from_source: 'created_at', is_current: true });
+    }
+    const orgs = (await warehouseRows(dir, `select organization_uuid, name, names, is_current from marts.organizations order by organization_uuid`)) as any[];
+    expect(orgs).toEqual(
+      tenant.timeline.orgs.map((o) => ({ organization_uuid: o.uuid, name: o.name, names: [o.name], is_current: true })).sort((a, b) => a.organization_uuid.localeCompare(b.organization_uuid)),
+    );
+  });
+});
+
 describe('incremental builds', () => {
   test('after one more sync only the touched months are rebuilt, and the result equals a --full build', async () => {
     const before = Lake.open(dir).head.seq;
@@ -433,18 +566,18 @@ describe('incremental builds', () => {
     const admin = report.relations.find((r) => r.relation === 'marts.admin_actions')!;
     expect(admin.rebuiltMonths).toEqual(touched);
     // the directory history was folded forward from the last build's output, not recomputed from every snapshot
-    for (const relation of ['intermediate.int_directory_snapshots_numbered', 'intermediate.int_user_snapshots_collapsed', 'intermediate.int_group_member_snapshots_collapsed']) {
+    for (const relation of ['intermediate.int_directory_snapshots_numbered', 'intermediate.int_directory_snapshots_collapsed']) {
       const r = report.relations.find((x) => x.relation === relation)!;
       expect(r.materialized).toBe('incremental');
       expect(r.folded).toBe(true);
     }
-    for (const relation of ['intermediate.int_user_events_extracted', 'intermediate.int_group_member_events_unnested', 'intermediate.int_group_events_extracted']) {
+    for (const relation of ['intermediate.int_directory_events_extracted', 'intermediate.int_group_events_extracted']) {
       expect(report.relations.find((x) => x.relation === relation)!.rebuiltMonths).toEqual(touched);
     }
 
     const relations = [
-      ...['activities', 'users', 'group_memberships', 'admin_actions', 'groups', 'activity_types'].map((m) => `marts.${m}`),
-      ...['int_directory_snapshots_numbered', 'int_user_snapshots_collapsed', 'int_group_member_snapshots_collapsed', 'int_users_versioned', 'int_group_memberships_reconciled'].map((m) => `intermediate.${m}`),
+      ...['activities', 'users', 'group_memberships', 'admin_actions', 'groups', 'activity_types', 'roles', 'role_permissions', 'role_assignments', 'organizations'].map((m) => `marts.${m}`),
+      ...['int_directory_snapshots_numbered', 'int_directory_snapshots_collapsed', 'int_directory_versioned'].map((m) => `intermediate.${m}`),
     ];
     const dump = async () => Object.fromEntries(await Promise.all(relations.map(async (m) => [m, await warehouseRows(dir, `select * from ${m} order by all`)])));
     const incremental = await dump();
@@ -454,7 +587,7 @@ describe('incremental builds', () => {
     expect(await dump()).toEqual(incremental);
     // the sync took new directory snapshots, so the folding had something to fold
     expect(incremental['intermediate.int_directory_snapshots_numbered'].length).toBeGreaterThan(snapshotsBefore);
-    expect(full.relations.find((r) => r.relation === 'intermediate.int_user_snapshots_collapsed')!.folded).toBe(false);
+    expect(full.relations.find((r) => r.relation === 'intermediate.int_directory_snapshots_collapsed')!.folded).toBe(false);
   });
 
   test('a folded month equals a rebuilt one: redeliveries add nothing, late activities are sorted in, compacted files count once', async () => {
@@ -536,23 +669,23 @@ describe('incremental builds', () => {
     // a file may end with: same rows)
     const sqlDir = join(dir, 'sql-edited');
     cpSync(join(process.cwd(), 'sql'), sqlDir, { recursive: true });
-    const edited = join(sqlDir, 'intermediate', 'int_user_events_extracted.sql');
+    const edited = join(sqlDir, 'intermediate', 'int_directory_events_extracted.sql');
     writeFileSync(edited, readFileSync(edited, 'utf8') + '\n-- edited after the last build\n');
-    const relations = ['marts.activities', 'marts.users', 'marts.admin_actions', 'intermediate.int_user_snapshots_collapsed', 'intermediate.int_users_versioned'];
+    const relations = ['marts.activities', 'marts.users', 'marts.admin_actions', 'intermediate.int_directory_snapshots_collapsed', 'intermediate.int_directory_versioned'];
     const dump = async () => Object.fromEntries(await Promise.all(relations.map(async (m) => [m, await warehouseRows(dir, `select * from ${m} order by all`)])));
     const before = await dump();
     const months = [...new Set(Lake.open(dir).files('activities').map((f) => monthOf(f.date)))].sort();
 
     const report = await buildModels(dir, { sqlDir });
     expect(report.mode).toBe('incremental');
-    expect(report.reason).toMatch(/new or changed SQL of intermediate\.int_user_events_extracted: rebuilt in full with \d+ relations downstream/);
+    expect(report.reason).toMatch(/new or changed SQL of intermediate\.int_directory_events_extracted: rebuilt in full with \d+ relations downstream/);
     const of = (relation: string) => report.relations.find((r) => r.relation === relation)!;
     // the changed model and everything that reads it, directly or not: every month, nothing folded
-    expect(of('intermediate.int_user_events_extracted').rebuiltMonths).toEqual(months);
+    expect(of('intermediate.int_directory_events_extracted').rebuiltMonths).toEqual(months);
     expect(of('marts.admin_actions').rebuiltMonths).toEqual(months); // joins marts.users as of the event time
     // the rest: nothing new in the lake, so nothing rewritten
     expect(of('marts.activities').rebuiltMonths).toEqual([]);
-    expect(of('intermediate.int_user_snapshots_collapsed').folded).toBe(true);
+    expect(of('intermediate.int_directory_snapshots_collapsed').folded).toBe(true);
     expect(await dump()).toEqual(before);
 
     // built with that SQL, the next build has nothing to redo
@@ -663,11 +796,9 @@ describe('the warehouse for analysts', () => {
       dir,
       `select schema_name, count(*) filter (where not internal) as n from duckdb_views() where schema_name in ('staging', 'intermediate', 'marts') group by all order by 1`,
     );
-    expect(rows).toEqual([
-      { schema_name: 'intermediate', n: 11 },
-      { schema_name: 'marts', n: 6 },
-      { schema_name: 'staging', n: 11 },
-    ]);
+    // one view per file of sql/<layer>
+    const files = (layer: string) => readdirSync(join(process.cwd(), 'sql', layer)).filter((f) => f.endsWith('.sql')).length;
+    expect(rows).toEqual(['intermediate', 'marts', 'staging'].map((schema_name) => ({ schema_name, n: files(schema_name) })));
     const tables = await warehouseRows(dir, `select schema_name, table_name from duckdb_tables() where schema_name = 'seeds'`);
     expect(tables).toEqual([{ schema_name: 'seeds', table_name: 'activity_types' }]);
     const zone = await warehouseRows(dir, `select current_setting('TimeZone') as tz`);

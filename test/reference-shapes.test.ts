@@ -386,6 +386,7 @@ describe.each(['reference', 'z'] as const)('simulator responses match the refere
     let roles = 0;
     for (const org of orgs.data) {
       checker.check(await ok(t, `${V}/organizations/${org.uuid}/users`), fixture('users-page.json'));
+      checker.check(await ok(t, `${V}/organizations/${org.uuid}/settings`), fixture('organization-settings.json'));
       const page = await ok(t, `${V}/organizations/${org.uuid}/roles`);
       checker.check(page, fixture('roles-page.json'));
       for (const role of page.data.slice(0, 3)) {
@@ -450,6 +451,83 @@ describe.each(['reference', 'z'] as const)('simulator responses match the refere
     expect(checker.seen(blocks)).toEqual(['text', 'tool_result', 'tool_use']);
     const attachmentUnion = fixture('project-attachments-page.json').fields?.data.items?.union as UnionSpec;
     expect(checker.seen(attachmentUnion)).toEqual(['project_doc', 'project_file']);
+  });
+
+  test('content added in issue 11: generated files, artifacts, collaborators, documents, sessions, code artifacts, downloads', async () => {
+    const checker = new ShapeChecker();
+    const chats = await ok(t, `${V}/apps/chats?limit=1000`);
+    const generated = new Set<string>();
+    const versions = new Set<string>();
+    for (const chat of chats.data) {
+      const page = await ok(t, `${V}/apps/chats/${enc(chat.id)}/messages`);
+      for (const m of page.chat_messages) {
+        for (const g of m.generated_files ?? []) generated.add(g.id);
+        for (const a of m.artifacts ?? []) versions.add(a.version_id);
+      }
+    }
+    expect(generated.size).toBeGreaterThan(0);
+    expect(versions.size).toBeGreaterThan(0);
+    for (const id of [...generated].slice(0, 10)) checker.check(await ok(t, `${V}/apps/chats/generated-files/${enc(id)}`), fixture('generated-file.json'));
+    for (const id of [...versions].slice(0, 10)) {
+      checker.check(await ok(t, `${V}/apps/artifacts/${enc(id)}`), fixture('artifact.json'));
+      checker.check(await ok(t, `${V}/apps/artifacts/${enc(id)}/content`), fixture('artifact-content.json'));
+    }
+
+    const projects = await ok(t, `${V}/apps/projects?limit=100`);
+    const docs: string[] = [];
+    for (const project of projects.data) {
+      checker.check(await ok(t, `${V}/apps/projects/${enc(project.id)}/collaborators?limit=100`), fixture('project-collaborators-page.json'));
+      const attachments = await ok(t, `${V}/apps/projects/${enc(project.id)}/attachments?limit=100`);
+      for (const a of attachments.data) if (a.type === 'project_doc') docs.push(a.id);
+    }
+    expect(docs.length).toBeGreaterThan(0);
+    for (const id of docs.slice(0, 10)) {
+      checker.check(await ok(t, `${V}/apps/projects/documents/${enc(id)}`), fixture('project-document.json'));
+      checker.check(await ok(t, `${V}/apps/projects/documents/${enc(id)}/metadata`), fixture('project-document-metadata.json'));
+    }
+
+    const local = await ok(t, `${V}/apps/sessions/local?limit=500`);
+    checker.check(local, fixture('local-sessions-page.json'));
+    expect(local.data.length).toBeGreaterThan(0);
+    for (const s of local.data.slice(0, 10)) {
+      checker.check(await ok(t, `${V}/apps/sessions/local/${enc(s.id)}`), fixture('local-session.json'));
+      checker.check(await ok(t, `${V}/apps/sessions/local/${enc(s.id)}/messages`), fixture('local-session-messages.json'));
+    }
+    const remote = await ok(t, `${V}/apps/sessions/remote?limit=500`);
+    checker.check(remote, fixture('remote-sessions-page.json'));
+    for (const s of remote.data.filter((r: any) => r.status !== 'pending').slice(0, 10)) {
+      checker.check(await ok(t, `${V}/apps/sessions/remote/${enc(s.id)}/messages`), fixture('remote-session-messages.json'));
+    }
+    const artifacts = await ok(t, `${V}/apps/code/artifacts?limit=100`);
+    checker.check(artifacts, fixture('code-artifacts-page.json'));
+    expectConforms(checker, 'issue 11 content responses');
+
+    const sessionBlocks = fixture('local-session-messages.json').fields?.data.items?.fields?.content.items?.union as UnionSpec;
+    expect(checker.seen(sessionBlocks)).toEqual(['text', 'tool_result', 'tool_use']);
+    const collaborators = fixture('project-collaborators-page.json').fields?.data.items?.union as UnionSpec;
+    expect(checker.seen(collaborators)).toEqual(['group', 'organization', 'organization_role', 'user']);
+
+    // downloads: the headers of §2.3/§2.7 against their fixtures
+    const fileId = (await ok(t, `${V}/apps/projects/${enc(projects.data[0].id)}/attachments?limit=100`)).data.find((a: any) => a.type === 'project_file')?.id;
+    const artifact = artifacts.data.find((a: any) => a.versions.length > 0);
+    const downloads: [string, string][] = [
+      [`${V}/apps/chats/generated-files/${enc([...generated][0])}/content`, 'generated-file-content.json'],
+      [`${V}/apps/code/artifacts/${enc(artifact.id)}/versions/${enc(artifact.versions[artifact.versions.length - 1].id)}`, 'code-artifact-version.json'],
+    ];
+    if (fileId) downloads.push([`${V}/apps/chats/files/${enc(fileId)}/content`, 'file-content.json']);
+    for (const [path, name] of downloads) {
+      const res = await t.fetch(`${t.baseUrl}${path}`, { headers: { 'x-api-key': KEYS.full } });
+      expect(res.status, path).toBe(200);
+      await res.arrayBuffer();
+      const fx = fixture(name);
+      for (const [h, spec] of Object.entries(fx.headers ?? {})) {
+        const value = res.headers.get(h);
+        if (value === null) {
+          if (spec.required && !spec.nullable) expect.fail(`${name}: header ${h} is missing`);
+        } else checker.value(value, spec, `${name} header ${h}`, fx);
+      }
+    }
+    expectConforms(checker, 'download headers');
   });
 
   test('activities: envelope and actor variants over the whole generated feed (a few thousand activities)', async () => {
@@ -608,6 +686,7 @@ const ORG = 'ffaf4903-6a2d-4af0-ae66-174dc2a5f81a';
 const NORMALISED: Record<string, (fx: Fixture, body: any) => Promise<Records[]>> = {
   'activities-page.json': async (fx, body) => page(fx, body, (c) => c.activities.list()),
   'organizations-page.json': async (fx, body) => page(fx, body, (c) => c.organizations.list()),
+  'organization-settings.json': async (fx, body) => item(fx, body, (c) => c.organizationSettings.get(body.organization_id)),
   'users-page.json': async (fx, body) => page(fx, body, (c) => c.users.list(ORG)),
   'roles-page.json': async (fx, body) => page(fx, body, (c) => c.roles.list(ORG)),
   'role.json': async (fx, body) => item(fx, body, (c) => c.roles.get(ORG, body.id)),
@@ -630,7 +709,34 @@ const NORMALISED: Record<string, (fx: Fixture, body: any) => Promise<Records[]>>
   'projects-page.json': async (fx, body) => page(fx, body, (c) => c.projects.list()),
   'project.json': async (fx, body) => item(fx, body, (c) => c.projects.get(body.id)),
   'project-attachments-page.json': async (fx, body) => page(fx, body, (c) => c.projectAttachments.list('claude_proj_01NLKbUph2Dhd8bR7NBwqcog')),
+  'generated-file.json': async (fx, body) => item(fx, body, (c) => c.generatedFiles.get(body.id)),
+  'artifact.json': async (fx, body) => item(fx, body, (c) => c.artifacts.get(body.version_id)),
+  'artifact-content.json': async (fx, body) => item(fx, body, (c) => c.artifacts.content('claude_artifact_version_01FJRrMhK3uKve257setWoZz')),
+  'project-collaborators-page.json': async (fx, body) => page(fx, body, (c) => c.projectCollaborators.list('claude_proj_01NLKbUph2Dhd8bR7NBwqcog')),
+  'project-document.json': async (fx, body) => item(fx, body, (c) => c.projectDocuments.get(body.id)),
+  'project-document-metadata.json': async (fx, body) => item(fx, body, (c) => c.projectDocuments.metadata(body.id)),
+  'local-sessions-page.json': async (fx, body) => page(fx, body, (c) => c.localSessions.list()),
+  'local-session.json': async (fx, body) => item(fx, body, (c) => c.localSessions.get(body.id)),
+  'local-session-messages.json': async (fx, body) => sessionMessages(fx, body, (c) => c.localSessionMessages.list(body.session.id)),
+  'remote-sessions-page.json': async (fx, body) => page(fx, body, (c) => c.remoteSessions.list()),
+  'remote-session.json': async (fx, body) => {
+    const out = await clientServing({ data: [body], next_page: null }).remoteSessions.list();
+    return [{ raw: [body], out: out.data, spec: rootSpec(fx) }];
+  },
+  'remote-session-messages.json': async (fx, body) => sessionMessages(fx, body, (c) => c.remoteSessionMessages.list(body.session.id)),
+  'code-artifacts-page.json': async (fx, body) => page(fx, body, (c) => c.codeArtifacts.list()),
 };
+
+/** Downloads are bytes, not JSON: their headers are checked against the simulator below and in test/endpoints-download.test.ts. */
+const DOWNLOAD_FIXTURES = ['file-content.json', 'generated-file-content.json', 'code-artifact-version.json'];
+
+async function sessionMessages(fx: Fixture, body: any, call: (c: ComplianceClient) => Promise<{ data: unknown[]; session: unknown }>): Promise<Records[]> {
+  const out = await call(clientServing(body));
+  return [
+    { raw: [body.session], out: [out.session], spec: fx.fields?.session as FieldSpec },
+    { raw: body.data, out: out.data, spec: fx.fields?.data.items as FieldSpec },
+  ];
+}
 
 async function page(fx: Fixture, body: any, call: (c: ComplianceClient) => Promise<{ data: unknown[] }>): Promise<Records[]> {
   const out = await call(clientServing(body));
@@ -645,13 +751,14 @@ async function item(fx: Fixture, body: any, call: (c: ComplianceClient) => Promi
 /** The example as served, with an unknown field on every record (and on the chat of a messages page). */
 function probed(name: string, example: any): any {
   if (name === 'chat-messages.json') return withProbe({ ...example, chat_messages: example.chat_messages.map(withProbe) });
+  if (example.session) return { ...example, session: withProbe(example.session), data: example.data.map(withProbe) };
   if (Array.isArray(example.data)) return { ...example, data: example.data.map(withProbe) };
   return withProbe(example);
 }
 
 describe("the client's normaliser on each fixture example", () => {
   test('every fixture is covered here or below', () => {
-    expect([...Object.keys(NORMALISED), 'activity-actors.json', 'error.json'].sort()).toEqual(NAMES);
+    expect([...Object.keys(NORMALISED), ...DOWNLOAD_FIXTURES, 'activity-actors.json', 'error.json'].sort()).toEqual(NAMES);
   });
 
   test.each(Object.keys(NORMALISED))('%s: timestamps become canonical UTC Z at the same instant; unknown fields survive', async (name) => {

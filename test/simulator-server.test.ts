@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Activity, Chat, ChatMessagesPage, CursorPage, TokenPage } from '../src/api/types.js';
 import { type Simulator, type SimulatorOptions, SimClock, createSimulator } from '../src/simulator/server/app.js';
-import { createTenant } from '../src/simulator/tenant/index.js';
+import { type SyntheticTenant, createTenant } from '../src/simulator/tenant/index.js';
 import { FUTURE_TYPES } from '../src/simulator/tenant/background.js';
 import { loadCatalog } from '../src/models/catalog.js';
 
@@ -638,8 +638,11 @@ describe('directory', () => {
     expect(pages.flatMap((p) => p.data)).toEqual(all);
     expect(pages[0].next_page).toMatch(/^page_/);
     expect(pages.at(-1)!.next_page).toBeNull();
-    const joined = all.map((u: { created_at: string }) => u.created_at);
-    expect(joined).toEqual([...joined].sort());
+    // in join order (compliance-api.md §2.2), not by created_at, which is the account's creation and often earlier
+    const joinedMs = new Map((sim.tenant as SyntheticTenant).timeline.users.map((u) => [u.id, u.joinedMs]));
+    const joined = all.map((u: { id: string }) => joinedMs.get(u.id)!);
+    expect(joined).toEqual([...joined].sort((a, b) => a - b));
+    expect(all.some((u: { id: string; created_at: string }) => Date.parse(u.created_at) < joinedMs.get(u.id)! - 86_400_000)).toBe(true);
   });
 
   test('bad page tokens are 400; a token is bound to its query', async () => {

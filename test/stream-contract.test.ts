@@ -1,7 +1,11 @@
 // One contract, every stream: it reads its endpoint to the end, a second run resumes without storing any
 // record twice, 429 storms change nothing, and unknown fields are kept in the record (one contract suite for every stream).
+// What each stream declares in the registry is checked against the simulator: its cursor carries the declared
+// time key, and the declared scopes are exactly what its requests need (a key with them reads it; a key
+// missing any one of them fails it, naming that scope).
 import { afterEach, describe, expect, test } from 'vitest';
-import { STREAM_NAMES } from '../src/extract/sync.js';
+import { ALL_STREAMS, JOB_GROUPS, STREAM_NAMES, streamNamed } from '../src/extract/registry.js';
+import { cursorTime } from '../src/extract/stream.js';
 import { TABLES } from '../src/lake/tables.js';
 import { connect, control, makeSim, makeTenant, simTime } from './support/sim-harness.js';
 import { lakeQuery, syncWith, tempDataDir } from './support/lake-harness.js';
@@ -17,6 +21,39 @@ function keySql(stream: string): string {
   return spec.key.map((k) => (spec.columns[k] === 'TIMESTAMPTZ' ? `strftime(${k}, '%Y-%m-%dT%H:%M:%S.%fZ')` : `${k}::VARCHAR`)).join(" || '|' || ");
 }
 
+test('the registry: unique names, a table each, dependencies listed before their dependents, known job groups', () => {
+  expect(new Set(STREAM_NAMES).size).toBe(STREAM_NAMES.length);
+  ALL_STREAMS.forEach((s, i) => {
+    expect(TABLES[s.name], s.name).toBe(s.table);
+    expect(JOB_GROUPS).toContain(s.job);
+    expect(s.scopes.length, s.name).toBeGreaterThan(0);
+    for (const d of s.dependsOn) expect(STREAM_NAMES.indexOf(d), `${s.name} depends on ${d}`).toBeGreaterThanOrEqual(0);
+    for (const d of s.dependsOn) expect(STREAM_NAMES.indexOf(d), `${d} before ${s.name}`).toBeLessThan(i);
+  });
+});
+
+describe.each(STREAM_NAMES)('stream %s: its declared scopes', (stream) => {
+  test('a key with exactly them reads it; without any one of them it fails naming that scope', async () => {
+    const declared = streamNamed(stream)!.scopes;
+    const sim = makeSim({ shared });
+    const t = await connect(sim, 'in-process');
+    const keyed = async (name: string, scopes: readonly string[]) => {
+      const key = `sk-ant-api01-CLSIM-scopes-${name}`;
+      await control(t, 'POST', '/_sim/keys', { key, kind: 'compliance', scopes: [...scopes] });
+      const dir = tempDataDir();
+      cleanups.push(dir.cleanup);
+      return syncWith(t, dir.dir, { apiKey: key, streams: [stream] });
+    };
+    const ok = await keyed('exact', declared);
+    expect(ok.ok, JSON.stringify(ok.streams[0].error)).toBe(true);
+    for (const left of declared) {
+      const r = await keyed(`without-${left.replace(/\W/g, '_')}`, declared.filter((x) => x !== left));
+      expect(r.streams[0].status, `${stream} without ${left}`).toBe('failed');
+      expect(r.streams[0].error).toContain(`missing scope: ${stream} needs ${left}`);
+    }
+  });
+});
+
 describe.each(STREAM_NAMES)('stream %s', (stream) => {
   test('reads to the end, resumes without duplicates, and survives 429 storms with the same data', async () => {
     const dir = tempDataDir();
@@ -28,6 +65,8 @@ describe.each(STREAM_NAMES)('stream %s', (stream) => {
     expect(first.ok, JSON.stringify(first.streams)).toBe(true);
     const s = first.streams[0];
     expect(s.newRecords).toBeGreaterThan(0);
+    // the cursor holds the time key the stream declares
+    expect(cursorTime(streamNamed(stream)!, s.cursorAfter)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
     expect(s.recordsRead).toBeGreaterThanOrEqual(s.newRecords);
     const key = keySql(stream);
     const keys = async (d: string, where = '') =>

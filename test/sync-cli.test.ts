@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ALL_STREAMS, STREAM_NAMES } from '../src/extract/sync.js';
+import { ALL_STREAMS, STREAM_NAMES } from '../src/extract/registry.js';
 import { Lake } from '../src/lake/lake.js';
 import { StateStore } from '../src/state/index.js';
 import { type CliRun, type RecordingServer, deadPid, listenRecording, requireBuiltCli, runCli, simStats, spawnCli, waitFor } from './support/crash-harness.js';
@@ -270,7 +270,8 @@ describe('sync: a key without the directory and content scopes', () => {
     for (const stream of ALL_STREAMS.filter((s) => s.name !== 'activities')) {
       const line = failures.find((l) => l.stream === stream.name)?.error as string | undefined;
       expect(line, `${stream.name} says why it failed`).toBeDefined();
-      expect(line).toContain(`missing scope: ${stream.name} needs ${stream.scope}`);
+      // the first scope a stream needs is the one its first request is refused for
+      expect(line).toContain(`missing scope: ${stream.name} needs ${stream.scopes[0]}`);
       expect(line).toContain('read:compliance_activities'); // what the key does have
     }
     const lake = Lake.open(dir);
@@ -280,6 +281,34 @@ describe('sync: a key without the directory and content scopes', () => {
     expect(state.cursors().map((c) => c.stream)).toEqual(['activities']);
     state.close();
     noSecrets([r.stdout, r.stderr], 'scope failure output');
+  });
+});
+
+describe('sync: an Admin key (activity feed only, compliance-api.md §1.2)', () => {
+  test('without --streams: syncs the feed, says in the log and the summary why the rest is skipped; exit 0', async () => {
+    const dir = dataDir();
+    const mark = server.urls.length;
+    const r = await sync(dir, [], { ANTHROPIC_COMPLIANCE_API_KEY: KEYS.admin });
+    expect(r.code, r.stderr).toBe(0);
+    expect(summaryRows(r.stdout).map((x) => [x.stream, x.status])).toEqual([['activities', 'committed']]);
+    const others = STREAM_NAMES.filter((s) => s !== 'activities');
+    expect(r.stdout).toContain(`skipped ${others.join(', ')}: an Admin key (sk-ant-admin01-) reads only the activity feed`);
+    const warn = jsonLines(r.stderr).find((l) => typeof l.msg === 'string' && l.msg.startsWith('skipping '));
+    expect(warn?.skipped).toEqual(others);
+    // no request went to any endpoint but the feed
+    expect(server.urls.slice(mark).filter((u) => u.startsWith('/v1/') && !u.startsWith('/v1/compliance/activities'))).toEqual([]);
+    noSecrets([r.stdout, r.stderr], 'admin key output');
+  });
+
+  test('asking for a directory stream: exit 2 before any request, naming the streams and the key kind', async () => {
+    const dir = dataDir();
+    const before = await simStats(server.url);
+    const r = await sync(dir, ['--streams', 'activities,users,chats'], { ANTHROPIC_COMPLIANCE_API_KEY: KEYS.admin });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^compliance-lake: --streams: the key cannot read users, chats: an Admin key \(sk-ant-admin01-\) reads only the activity feed/);
+    expect((await simStats(server.url)).requests_total).toBe(before.requests_total);
+    expect(existsSync(join(dir, 'lake'))).toBe(false);
+    noSecrets([r.stdout, r.stderr], 'admin key refusal');
   });
 });
 

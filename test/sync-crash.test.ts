@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { STREAM_NAMES } from '../src/extract/sync.js';
+import { STREAM_NAMES } from '../src/extract/registry.js';
 import { type Duck, openDuck, sqlString } from '../src/lake/duck.js';
 import { Lake } from '../src/lake/lake.js';
 import { TABLES } from '../src/lake/tables.js';
@@ -48,7 +48,7 @@ type Kill = { kind: 'early' | 'timed' | 'after-commit' | 'at-commit' | 'just-com
 /** The streams after the activity feed that get a kill of their own (7 of the 20). */
 const IN_STREAM = ['organizations', 'users', 'role_permissions', 'group_members', 'chats', 'projects', 'project_attachments'];
 /** Directory streams: each run commits one complete snapshot (project_attachments snapshots only updated projects). */
-const DIRECTORY_STREAMS = ['organizations', 'users', 'roles', 'role_permissions', 'groups', 'group_members'];
+const DIRECTORY_STREAMS = ['organizations', 'organization_settings', 'users', 'roles', 'role_permissions', 'groups', 'group_members'];
 
 function killName(kill: Kill): string {
   return kill.kind === 'in-stream' ? `in ${kill.stream}` : kill.kind;

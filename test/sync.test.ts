@@ -10,10 +10,13 @@ import type { ActivityCursor } from '../src/extract/activities.js';
 import { Lake } from '../src/lake/lake.js';
 import { FAULT_PROFILES, type Simulator } from '../src/simulator/server/app.js';
 import { StateStore } from '../src/state/index.js';
-import { KEYS, MINUTE, NOW, type Transport, connect, control, makeSim, makeTenant, simTime, truthIds } from './support/sim-harness.js';
+import { KEYS, MINUTE, NOW, type Transport, connect, control, expectNoSecrets, makeSim, makeTenant, simTime, truthIds } from './support/sim-harness.js';
+import { STREAM_NAMES } from '../src/extract/registry.js';
+import { StreamSelectionError } from '../src/pipeline/keys.js';
 import { lakeActivityIds, lakeQuery, syncWith, tempDataDir } from './support/lake-harness.js';
 
 const HOUR = 60 * MINUTE;
+const USER_DATA_ONLY_KEY = 'sk-ant-api01-CLSIM-userdata-Kk2Ll7Jj4Hh9Gg1F-do-not-leak';
 const DAY = 24 * HOUR;
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -255,7 +258,7 @@ describe('late arrivals', () => {
     // days reconciliation has closed
     const closedEnd = new Date(Math.floor(sim.clock.now() / DAY) * DAY).toISOString();
     const truthClosed = (await truthIds(t, `created_at.lt=${encodeURIComponent(closedEnd)}`)).sort();
-    const lakeClosed = (await lakeQuery(dir, 'activities', `SELECT id FROM {files} WHERE created_at < '${closedEnd}'::TIMESTAMPTZ ORDER BY id`)).map((r) => r.id);
+    const lakeClosed = (await lakeQuery(dir, 'activities', `SELECT id FROM {files} WHERE created_at < '${closedEnd}'::TIMESTAMPTZ ORDER BY id`)).map((r) => String(r.id));
     // Reconciliation re-reads a day on each of the next `reconcileDays` days (3), the last time at the start of
     // day X+3: an activity of day X indexed up to two days late is guaranteed to be caught, a later one may not be.
     const feed = new Map(
@@ -332,21 +335,40 @@ describe('forward compatibility', () => {
 });
 
 describe('bad input stops one stream and loses nothing', () => {
-  test('a missing scope stops only the streams that need it, naming the scope', async () => {
+  test('an Admin key: a default run syncs the feed and reports the rest as skipped; asking for more is refused', async () => {
     const sim = makeSim();
     const t = await connect(sim, 'in-process');
     const dir = dataDir();
-    const r = await syncWith(t, dir, { apiKey: KEYS.admin });
+    const r = await syncWith(t, dir, { apiKey: KEYS.admin, streams: undefined });
+    expect(r.ok).toBe(true);
+    expect(r.streams.map((s) => [s.stream, s.status])).toEqual([['activities', 'committed']]);
+    expect(r.skipped.map((s) => s.stream)).toEqual(STREAM_NAMES.filter((s) => s !== 'activities'));
+    for (const s of r.skipped) expect(s.reason).toMatch(/Admin key .* reads only the activity feed/);
+    expect((await lakeActivityIds(dir)).length).toBeGreaterThan(1000);
+    await expect(syncWith(t, dir, { apiKey: KEYS.admin, streams: ['activities', 'groups'] })).rejects.toThrow(StreamSelectionError);
+    await expect(syncWith(t, dir, { apiKey: KEYS.admin, streams: ['groups'] })).rejects.toThrow(/cannot read groups: an Admin key/);
+  });
+
+  test('a missing scope stops only the streams that need it, naming the scope the refused request lacked', async () => {
+    const sim = makeSim();
+    const t = await connect(sim, 'in-process');
+    await control(t, 'POST', '/_sim/keys', { key: USER_DATA_ONLY_KEY, kind: 'compliance', scopes: ['read:compliance_activities', 'read:compliance_user_data'] });
+    const dir = dataDir();
+    const r = await syncWith(t, dir, { apiKey: USER_DATA_ONLY_KEY });
     const byName = new Map(r.streams.map((s) => [s.stream, s]));
-    expect(byName.get('activities')!.status).toBe('committed');
     expect(r.ok).toBe(false);
-    for (const name of ['organizations', 'users', 'groups', 'chats', 'projects']) {
+    for (const name of ['activities', 'chats', 'projects', 'project_attachments']) expect(byName.get(name)!.status, name).toBe('committed');
+    // users and group members list organizations and groups first: org data is what they lack, not user data
+    for (const name of ['organizations', 'users', 'roles', 'role_permissions', 'groups', 'group_members']) {
       const s = byName.get(name)!;
       expect(s.status, name).toBe('failed');
-      expect(s.error).toMatch(/missing scope: \w+ needs read:compliance_(org|user)_data/);
+      expect(s.error).toContain(`missing scope: ${name} needs read:compliance_org_data (GET /v1/compliance/`);
+      expect(s.error).toMatch(/the key has read:compliance_activities, read:compliance_user_data/);
       expect(s.error).toMatch(/Compliance Access Key/);
     }
-    expect((await lakeActivityIds(dir)).length).toBeGreaterThan(1000);
+    expect(byName.get('users')!.error).toContain('it needs read:compliance_org_data and read:compliance_user_data in all');
+    expect(byName.get('group_members')!.error).toContain('(GET /v1/compliance/groups');
+    expectNoSecrets([JSON.stringify(r)], 'scope failures');
   });
 
   test('a malformed page: the stream stops naming endpoint and request id, the body is quarantined, the cursor stays, others continue', async () => {
@@ -383,7 +405,7 @@ describe('bad input stops one stream and loses nothing', () => {
       const url = String(input instanceof Request ? input.url : input);
       // requests 1 and 2 find the present and the oldest activity; 3, 4, ... walk one day each
       if (!url.includes('/v1/compliance/activities?') || ++activityPages !== 5) return res;
-      const body = await res.json();
+      const body = (await res.json()) as { data?: Record<string, unknown>[] };
       if (body.data?.length) delete body.data[0].id;
       return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
     };

@@ -1,4 +1,4 @@
--- one row per snapshot of the users and group_members streams, numbered in time order per stream
+-- one row per snapshot of the users, group_members, groups, roles and role_permissions streams, numbered in time order per stream
 -- materialized: incremental
 -- previous: stream varchar, snapshot_at timestamptz, snapshot_completed_at timestamptz, snapshot_number bigint, previous_snapshot_at timestamptz, next_snapshot_at timestamptz
 -- snapshot_at is the server's clock when the snapshot began; listing every organization or group takes a
@@ -36,6 +36,48 @@ new_snapshots as (
     from staging.stg_compliance__group_members
     where snapshot_at > coalesce(
         {{ literal(select max(snapshot_at) from previous.int_directory_snapshots_numbered where stream = 'group_members') }},
+        '-infinity'::timestamptz
+    )
+    group by snapshot_at
+
+    union all
+
+    select
+        'groups' as stream,
+        snapshot_at,
+        min(_run_id) as run_id,
+        min(_extracted_at) as extracted_at
+    from staging.stg_compliance__groups
+    where snapshot_at > coalesce(
+        {{ literal(select max(snapshot_at) from previous.int_directory_snapshots_numbered where stream = 'groups') }},
+        '-infinity'::timestamptz
+    )
+    group by snapshot_at
+
+    union all
+
+    select
+        'roles' as stream,
+        snapshot_at,
+        min(_run_id) as run_id,
+        min(_extracted_at) as extracted_at
+    from staging.stg_compliance__roles
+    where snapshot_at > coalesce(
+        {{ literal(select max(snapshot_at) from previous.int_directory_snapshots_numbered where stream = 'roles') }},
+        '-infinity'::timestamptz
+    )
+    group by snapshot_at
+
+    union all
+
+    select
+        'role_permissions' as stream,
+        snapshot_at,
+        min(_run_id) as run_id,
+        min(_extracted_at) as extracted_at
+    from staging.stg_compliance__role_permissions
+    where snapshot_at > coalesce(
+        {{ literal(select max(snapshot_at) from previous.int_directory_snapshots_numbered where stream = 'role_permissions') }},
         '-infinity'::timestamptz
     )
     group by snapshot_at

@@ -1,11 +1,12 @@
 -- one row per membership interval of a user in a group (valid_from inclusive, valid_to exclusive)
 with intervals as (
-    select * from intermediate.int_group_memberships_reconciled
+    select * from intermediate.int_directory_versioned
+    where subject_kind = 'membership'
 )
 
 select
-    group_id,
-    user_id,
+    scope_id as group_id,
+    subject_id as user_id,
     valid_from,
     valid_to,
     valid_from_source,

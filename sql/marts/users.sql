@@ -1,14 +1,15 @@
 -- one row per version of an organization member (valid_from inclusive, valid_to exclusive)
 with versions as (
-    select * from intermediate.int_users_versioned
+    select * from intermediate.int_directory_versioned
+    where subject_kind = 'user'
 )
 
 select
-    user_id,
-    organization_uuid,
+    subject_id as user_id,
+    scope_id as organization_uuid,
     email,
-    full_name,
-    organization_role,
+    name as full_name,
+    role as organization_role,
     valid_from,
     valid_to,
     removed_at,

@@ -1,18 +1,39 @@
 // ComplianceClient: one typed method per Compliance API read endpoint, returning pages with provenance,
 // plus walks over every page. The only way the rest of the project reaches the API.
 
-import { ClientValidationError } from './errors.js';
-import { HttpTransport, type Logger, type RequestInfo, type ResponseShape } from './http.js';
+import type {
+  ArtifactContent,
+  ArtifactMetadata,
+  CodeArtifact,
+  CodeArtifactQuery,
+  GeneratedFileMetadata,
+  LocalSession,
+  LocalSessionMessage,
+  LocalSessionQuery,
+  ProjectCollaborator,
+  ProjectDocument,
+  ProjectDocumentMetadata,
+  RemoteSession,
+  RemoteSessionMessage,
+  RemoteSessionQuery,
+  SessionMessageQuery,
+} from './app-types.js';
+import { Downloader, type DownloadOptions, type DownloadResult } from './download.js';
+import { ClientValidationError, MalformedResponseError } from './errors.js';
+import { HttpTransport, type Logger, type RequestInfo, type ResponseShape, type TransportOptions } from './http.js';
 import {
   DEFAULT_ACTIVITY_PAGE,
   DEFAULT_CHAT_PAGE,
+  DEFAULT_COLLABORATOR_PAGE,
   DEFAULT_DIRECTORY_PAGE,
   DEFAULT_ORGANIZATION_PAGE,
   DEFAULT_PROJECT_PAGE,
+  MAX_COLLABORATOR_PAGE,
   MAX_DIRECTORY_PAGE,
   MAX_ORGANIZATION_PAGE,
   MAX_PROJECT_PAGE,
 } from './limits.js';
+import { walkNextPages } from './next-page.js';
 import {
   resolveDirection,
   walkCursorPages,
@@ -42,6 +63,7 @@ import type {
   GroupQuery,
   MessageQuery,
   Organization,
+  OrganizationSettings,
   OrganizationUser,
   PageQuery,
   Project,
@@ -59,6 +81,12 @@ import {
   validatePageQuery,
   validateProjectQuery,
 } from './validate.js';
+import {
+  validateCodeArtifactQuery,
+  validateLocalSessionQuery,
+  validateRemoteSessionQuery,
+  validateSessionMessageQuery,
+} from './validate-apps.js';
 import { defaultUserAgent } from './version.js';
 
 export const DEFAULT_BASE_URL = 'https://api.anthropic.com';
@@ -108,7 +136,15 @@ export type ActivityParams = WithDates<ActivityQuery>;
 export type ChatParams = WithDates<ChatQuery>;
 export type MessageParams = WithDates<MessageQuery>;
 export type ProjectParams = WithDates<ProjectQuery>;
-export type { PageQuery, GroupQuery };
+export type LocalSessionParams = WithDates<LocalSessionQuery>;
+export type RemoteSessionParams = WithDates<RemoteSessionQuery>;
+export type CodeArtifactParams = WithDates<CodeArtifactQuery>;
+export type { PageQuery, GroupQuery, SessionMessageQuery };
+
+/** A page of session messages: `data` are the messages, `session` the envelope sent with them (compliance-api.md §2.6). */
+export interface SessionMessagesPageOf<S, M> extends PageOf<M> {
+  session: S;
+}
 
 type Validator = (params: Record<string, unknown>) => void;
 type Style = 'cursor' | 'token';
@@ -118,6 +154,7 @@ const CREATED = ['created_at'] as const;
 const CREATED_UPDATED = ['created_at', 'updated_at'] as const;
 const CREATED_UPDATED_DELETED = ['created_at', 'updated_at', 'deleted_at'] as const;
 const NONE = [] as const;
+const API_KEY_TIMES = ['created_at', 'expires_at'] as const;
 
 const V = '/v1/compliance';
 const enc = encodeURIComponent;
@@ -125,12 +162,55 @@ const enc = encodeURIComponent;
 const directoryPage: Validator = (p) => validatePageQuery(p, MAX_DIRECTORY_PAGE);
 const organizationPage: Validator = (p) => validatePageQuery(p, MAX_ORGANIZATION_PAGE);
 const projectPage: Validator = (p) => validatePageQuery(p, MAX_PROJECT_PAGE);
+const collaboratorPage: Validator = (p) => validatePageQuery(p, MAX_COLLABORATOR_PAGE);
+const GRANTED = ['granted_at'] as const;
+const VERSIONS = ['updated_at'] as const;
+
+/**
+ * Every read endpoint of compliance-api.md §2.0 and the client method that calls it, so the reference, this client
+ * and the simulator cannot drift apart (test/endpoints-catalog.test.ts). The DELETE rows are deliberately absent:
+ * the connector is read-only.
+ */
+export const CLIENT_ENDPOINTS = {
+  'GET /v1/compliance/activities': 'activities.list',
+  'GET /v1/compliance/organizations': 'organizations.list',
+  'GET /v1/compliance/organizations/{org_uuid}/users': 'users.list',
+  'GET /v1/compliance/organizations/{organization_id}/settings': 'organizationSettings.get',
+  'GET /v1/compliance/organizations/{org_uuid}/roles': 'roles.list',
+  'GET /v1/compliance/organizations/{org_uuid}/roles/{role_id}': 'roles.get',
+  'GET /v1/compliance/organizations/{org_uuid}/roles/{role_id}/permissions': 'rolePermissions.list',
+  'GET /v1/compliance/groups': 'groups.list',
+  'GET /v1/compliance/groups/{group_id}': 'groups.get',
+  'GET /v1/compliance/groups/{group_id}/members': 'groupMembers.list',
+  'GET /v1/compliance/apps/chats': 'chats.list',
+  'GET /v1/compliance/apps/chats/{claude_chat_id}/messages': 'chatMessages.list',
+  'GET /v1/compliance/apps/chats/files/{claude_file_id}': 'files.get',
+  'GET /v1/compliance/apps/chats/files/{claude_file_id}/content': 'files.download',
+  'GET /v1/compliance/apps/chats/generated-files/{claude_gen_file_id}': 'generatedFiles.get',
+  'GET /v1/compliance/apps/chats/generated-files/{claude_gen_file_id}/content': 'generatedFiles.download',
+  'GET /v1/compliance/apps/artifacts/{artifact_version_id}': 'artifacts.get',
+  'GET /v1/compliance/apps/artifacts/{artifact_version_id}/content': 'artifacts.content',
+  'GET /v1/compliance/apps/projects': 'projects.list',
+  'GET /v1/compliance/apps/projects/{project_id}': 'projects.get',
+  'GET /v1/compliance/apps/projects/{project_id}/attachments': 'projectAttachments.list',
+  'GET /v1/compliance/apps/projects/{project_id}/collaborators': 'projectCollaborators.list',
+  'GET /v1/compliance/apps/projects/documents/{document_id}': 'projectDocuments.get',
+  'GET /v1/compliance/apps/projects/documents/{document_id}/metadata': 'projectDocuments.metadata',
+  'GET /v1/compliance/apps/sessions/local': 'localSessions.list',
+  'GET /v1/compliance/apps/sessions/local/{local_session_id}': 'localSessions.get',
+  'GET /v1/compliance/apps/sessions/local/{local_session_id}/messages': 'localSessionMessages.list',
+  'GET /v1/compliance/apps/sessions/remote': 'remoteSessions.list',
+  'GET /v1/compliance/apps/sessions/remote/{claude_remote_session_id}/messages': 'remoteSessionMessages.list',
+  'GET /v1/compliance/apps/code/artifacts': 'codeArtifacts.list',
+  'GET /v1/compliance/apps/code/artifacts/{artifact_id}/versions/{version_id}': 'codeArtifacts.downloadVersion',
+} as const satisfies Record<string, string>;
 
 export class ComplianceClient {
   /** The budget every request of this client draws from (shared if one was passed in). */
   readonly rateBudget: RateBudget;
   readonly baseUrl: string;
   readonly #http: HttpTransport;
+  readonly #downloader: Downloader;
   readonly #logger: Logger | undefined;
   readonly #onPageCheck: ((check: PageCheck) => void) | undefined;
 
@@ -159,7 +239,7 @@ export class ComplianceClient {
       new RateBudget({ requestsPerMinute: options.requestsPerMinute ?? DEFAULT_CLIENT_REQUESTS_PER_MINUTE, now, sleep });
     this.#logger = options.logger;
     this.#onPageCheck = options.onPageCheck;
-    this.#http = new HttpTransport({
+    const transport: TransportOptions = {
       apiKey: options.apiKey,
       baseUrl: this.baseUrl,
       fetch: fetchFn,
@@ -174,7 +254,9 @@ export class ComplianceClient {
       sleep,
       now,
       random: options.random,
-    });
+    };
+    this.#http = new HttpTransport(transport);
+    this.#downloader = new Downloader(transport);
   }
 
   // list/get are async so that every failure, validation included, arrives as a rejection.
@@ -201,6 +283,19 @@ export class ComplianceClient {
       this.#page('token', `${V}/organizations/${pathId('orgUuid', orgUuid)}/users`, params, directoryPage, CREATED),
     pages: (orgUuid: string, params: PageQuery = {}): AsyncGenerator<Checked<PageOf<OrganizationUser>>, void, undefined> =>
       this.#tokenWalk(params, directoryPage, DEFAULT_DIRECTORY_PAGE, (p) => this.users.list(orgUuid, p), () => pathId('orgUuid', orgUuid)),
+  };
+
+  /**
+   * GET /v1/compliance/organizations/{organization_id}/settings — one object. The id is a linked
+   * organization's bare UUID; the parent, an unknown id or a parent without the endpoint enabled all give
+   * 404 (compliance-api.md §2.2 item 7).
+   */
+  readonly organizationSettings = {
+    get: async (orgUuid: string): Promise<ItemOf<OrganizationSettings>> => {
+      const settings = await this.#item<OrganizationSettings>(`${V}/organizations/${pathId('orgUuid', orgUuid)}/settings`, NONE);
+      for (const key of Array.isArray(settings.data.api_keys) ? settings.data.api_keys : []) normalizeFields(key, API_KEY_TIMES);
+      return settings;
+    },
   };
 
   /** GET /v1/compliance/organizations/{org_uuid}/roles[/{role_id}] — page tokens; `get` is one role. */
@@ -265,9 +360,42 @@ export class ComplianceClient {
     },
   };
 
-  /** GET /v1/compliance/apps/chats/files/{claude_file_id} — file metadata. */
+  /**
+   * GET /v1/compliance/apps/chats/files/{claude_file_id}[/content] — metadata; `download` streams the stored bytes to
+   * `destPath`, checked against Content-MD5 and, when passed, the metadata's md5 and size.
+   */
   readonly files = {
     get: async (fileId: string): Promise<ItemOf<FileMetadata>> => this.#item(`${V}/apps/chats/files/${pathId('fileId', fileId)}`, CREATED),
+    download: async (fileId: string, destPath: string, options: DownloadOptions = {}): Promise<DownloadResult> =>
+      this.#downloader.toFile(`${V}/apps/chats/files/${pathId('fileId', fileId)}/content`, fileId, destPath, options),
+  };
+
+  /** GET /v1/compliance/apps/chats/generated-files/{claude_gen_file_id}[/content] — metadata and download. */
+  readonly generatedFiles = {
+    get: async (generatedFileId: string): Promise<ItemOf<GeneratedFileMetadata>> =>
+      this.#item(`${V}/apps/chats/generated-files/${pathId('generatedFileId', generatedFileId)}`, CREATED),
+    download: async (generatedFileId: string, destPath: string, options: DownloadOptions = {}): Promise<DownloadResult> =>
+      this.#downloader.toFile(
+        `${V}/apps/chats/generated-files/${pathId('generatedFileId', generatedFileId)}/content`,
+        generatedFileId,
+        destPath,
+        options,
+      ),
+  };
+
+  /**
+   * GET /v1/compliance/apps/artifacts/{artifact_version_id}[/content] — pass the version id. `content` accepts the
+   * newest JSON `{content, title, artifact_type}` and the older raw text (compliance-api.md §2.3 [X]).
+   */
+  readonly artifacts = {
+    get: async (versionId: string): Promise<ItemOf<ArtifactMetadata>> =>
+      this.#item(`${V}/apps/artifacts/${pathId('versionId', versionId)}`, CREATED),
+    content: async (versionId: string): Promise<ItemOf<ArtifactContent> & { format: 'json' | 'raw' }> => {
+      const endpoint = `${V}/apps/artifacts/${pathId('versionId', versionId)}/content`;
+      const res = await this.#downloader.getText(endpoint);
+      const meta: ResponseMeta = { requestId: res.requestId, status: 200, endpoint, params: {}, query: '', attempts: res.attempts, serverTimeMs: null };
+      return { ...artifactContent(res.text, res.contentType, endpoint, res.requestId), ...meta };
+    },
   };
 
   /** GET /v1/compliance/apps/projects[/{project_id}] — page tokens; `get` adds description and counts. */
@@ -287,6 +415,108 @@ export class ComplianceClient {
     pages: (projectId: string, params: PageQuery = {}): AsyncGenerator<Checked<PageOf<ProjectAttachment>>, void, undefined> =>
       this.#tokenWalk(params, projectPage, DEFAULT_PROJECT_PAGE, (p) => this.projectAttachments.list(projectId, p), () => pathId('projectId', projectId)),
   };
+
+  /** GET /v1/compliance/apps/projects/{project_id}/collaborators — page tokens, items discriminated by `type`. */
+  readonly projectCollaborators = {
+    list: async (projectId: string, params: PageQuery = {}): Promise<PageOf<ProjectCollaborator>> =>
+      this.#page('token', `${V}/apps/projects/${pathId('projectId', projectId)}/collaborators`, params, collaboratorPage, GRANTED),
+    pages: (projectId: string, params: PageQuery = {}): AsyncGenerator<Checked<PageOf<ProjectCollaborator>>, void, undefined> =>
+      this.#tokenWalk(params, collaboratorPage, DEFAULT_COLLABORATOR_PAGE, (p) => this.projectCollaborators.list(projectId, p), () =>
+        pathId('projectId', projectId),
+      ),
+  };
+
+  /** GET /v1/compliance/apps/projects/documents/{document_id}[/metadata] — the text, or its md5/size/project. */
+  readonly projectDocuments = {
+    get: async (documentId: string): Promise<ItemOf<ProjectDocument>> =>
+      this.#item(`${V}/apps/projects/documents/${pathId('documentId', documentId)}`, CREATED),
+    metadata: async (documentId: string): Promise<ItemOf<ProjectDocumentMetadata>> =>
+      this.#item(`${V}/apps/projects/documents/${pathId('documentId', documentId)}/metadata`, CREATED),
+  };
+
+  /** GET /v1/compliance/apps/sessions/local[/{id}] — newest first; the walk ends when `next_page` is absent (no `has_more`). */
+  readonly localSessions = {
+    list: async (params: LocalSessionParams = {}): Promise<PageOf<LocalSession>> =>
+      this.#nextPage(`${V}/apps/sessions/local`, params, validateLocalSessionQuery, CREATED_UPDATED),
+    pages: (params: LocalSessionParams = {}): AsyncGenerator<PageOf<LocalSession>, void, undefined> =>
+      this.#nextPageWalk(params, validateLocalSessionQuery, (p) => this.localSessions.list(p)),
+    get: async (sessionId: string): Promise<ItemOf<LocalSession>> =>
+      this.#item(`${V}/apps/sessions/local/${pathId('sessionId', sessionId)}`, CREATED_UPDATED),
+  };
+
+  /** GET /v1/compliance/apps/sessions/local/{id}/messages — page tokens bound to the session and order, valid 24 h. */
+  readonly localSessionMessages = {
+    list: async (sessionId: string, params: SessionMessageQuery = {}): Promise<SessionMessagesPageOf<LocalSession, LocalSessionMessage>> =>
+      this.#sessionMessages(`${V}/apps/sessions/local/${pathId('sessionId', sessionId)}/messages`, params),
+    pages: (sessionId: string, params: SessionMessageQuery = {}) =>
+      this.#nextPageWalk(params, validateSessionMessageQuery, (p) => this.localSessionMessages.list(sessionId, p), () => pathId('sessionId', sessionId)),
+  };
+
+  /** GET /v1/compliance/apps/sessions/remote — newest first, no `has_more`; these endpoints have a second rate budget. */
+  readonly remoteSessions = {
+    list: async (params: RemoteSessionParams = {}): Promise<PageOf<RemoteSession>> =>
+      this.#nextPage(`${V}/apps/sessions/remote`, params, validateRemoteSessionQuery, CREATED_UPDATED),
+    pages: (params: RemoteSessionParams = {}): AsyncGenerator<PageOf<RemoteSession>, void, undefined> =>
+      this.#nextPageWalk(params, validateRemoteSessionQuery, (p) => this.remoteSessions.list(p)),
+  };
+
+  /** GET /v1/compliance/apps/sessions/remote/{id}/messages — 404 while the session is pending. */
+  readonly remoteSessionMessages = {
+    list: async (sessionId: string, params: SessionMessageQuery = {}): Promise<SessionMessagesPageOf<RemoteSession, RemoteSessionMessage>> =>
+      this.#sessionMessages(`${V}/apps/sessions/remote/${pathId('sessionId', sessionId)}/messages`, params),
+    pages: (sessionId: string, params: SessionMessageQuery = {}) =>
+      this.#nextPageWalk(params, validateSessionMessageQuery, (p) => this.remoteSessionMessages.list(sessionId, p), () => pathId('sessionId', sessionId)),
+  };
+
+  /**
+   * GET /v1/compliance/apps/code/artifacts[/{id}/versions/{version_id}] — sorted by id; pages may be short or empty
+   * while `next_page` is set, so `has_more` is ignored and the walk follows `next_page` to its end. A version
+   * still uploading answers 503 (retried); one rotated out answers 404.
+   */
+  readonly codeArtifacts = {
+    list: async (params: CodeArtifactParams = {}): Promise<PageOf<CodeArtifact>> => {
+      const page = await this.#nextPage<CodeArtifact>(`${V}/apps/code/artifacts`, params, validateCodeArtifactQuery, VERSIONS);
+      for (const a of page.data) if (Array.isArray(a?.versions)) for (const v of a.versions) normalizeFields(v, CREATED);
+      return page;
+    },
+    pages: (params: CodeArtifactParams = {}): AsyncGenerator<PageOf<CodeArtifact>, void, undefined> =>
+      this.#nextPageWalk(params, validateCodeArtifactQuery, (p) => this.codeArtifacts.list(p)),
+    downloadVersion: async (artifactId: string, versionId: string, destPath: string, options: DownloadOptions = {}): Promise<DownloadResult> =>
+      this.#downloader.toFile(
+        `${V}/apps/code/artifacts/${pathId('artifactId', artifactId)}/versions/${pathId('versionId', versionId)}`,
+        `${artifactId}/${versionId}`,
+        destPath,
+        options,
+      ),
+  };
+
+  /** A `next_page` page: `has_more` is what the walk makes of `next_page`, whatever the body says. */
+  async #nextPage<T>(endpoint: string, params: object, validate: Validator, timestampFields: readonly string[]): Promise<PageOf<T>> {
+    const page = await this.#page<T>('token', endpoint, params, validate, timestampFields);
+    return { ...page, has_more: page.next_page !== null };
+  }
+
+  async #sessionMessages<S, M>(endpoint: string, params: SessionMessageQuery): Promise<SessionMessagesPageOf<S, M>> {
+    const { res, meta } = await this.#get(endpoint, params, validateSessionMessageQuery, 'list');
+    const data = res.body.data as M[];
+    for (const m of data) normalizeFields(m as Record<string, unknown>, CREATED);
+    const session = res.body.session as Record<string, unknown>;
+    if (session && typeof session === 'object') normalizeFields(session, CREATED_UPDATED);
+    const next = tokenFields(res.body).next_page;
+    return { data, session: session as S, has_more: next !== null, first_id: null, last_id: null, next_page: next, ...meta };
+  }
+
+  #nextPageWalk<Q extends PageQuery, P extends PageOf<unknown>>(
+    params: Q,
+    validate: Validator,
+    list: (params: Q) => Promise<P>,
+    checkPath: () => void = () => {},
+  ): AsyncGenerator<P, void, undefined> {
+    checkPath();
+    validate(params as unknown as Record<string, unknown>);
+    const { page, ...rest } = params;
+    return walkNextPages((token) => list({ ...rest, ...(token === undefined ? {} : { page: token }) } as Q), page, this.#logger);
+  }
 
   async #page<T>(
     style: Style,
@@ -394,6 +624,34 @@ function tokenFields(body: Record<string, unknown>) {
     last_id: null,
     next_page: next,
   };
+}
+
+/** The newest JSON form, or the raw text older servers send (compliance-api.md §2.3 [X]). */
+function artifactContent(
+  text: string,
+  contentType: string | null,
+  endpoint: string,
+  requestId: string | null,
+): { data: ArtifactContent; format: 'json' | 'raw' } {
+  const json = contentType === null || /\bjson\b/i.test(contentType);
+  if (json) {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    const b = body as Record<string, unknown> | undefined;
+    if (b && typeof b === 'object' && typeof b.content === 'string') {
+      // unknown fields are kept, like on every record
+      const data = { ...b, content: b.content, title: typeof b.title === 'string' ? b.title : null, artifact_type: typeof b.artifact_type === 'string' ? b.artifact_type : null };
+      return { data, format: 'json' };
+    }
+    if (contentType !== null) {
+      throw new MalformedResponseError({ status: 200, requestId, endpoint, rawBody: text, apiMessage: 'artifact content is JSON without a `content` string' });
+    }
+  }
+  return { data: { content: text, title: null, artifact_type: null }, format: 'raw' };
 }
 
 function pathId(name: string, value: string): string {

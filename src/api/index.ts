@@ -1,6 +1,7 @@
 // The public surface of src/api: the client, its page and error types, and the shared rate budget.
 
 export {
+  CLIENT_ENDPOINTS,
   ComplianceClient,
   DEFAULT_BASE_URL,
   DEFAULT_MAX_RATE_LIMIT_RETRIES,
@@ -13,7 +14,12 @@ export {
   type CursorWalkOptions,
   type MessageParams,
   type ProjectParams,
+  type LocalSessionParams,
+  type RemoteSessionParams,
+  type CodeArtifactParams,
+  type SessionMessagesPageOf,
 } from './client.js';
+export { DownloadIntegrityError, dispositionFilename, type DownloadOptions, type DownloadResult, type ExpectedContent } from './download.js';
 export {
   AuthenticationError,
   ClientValidationError,

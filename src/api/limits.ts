@@ -26,6 +26,27 @@ export const MAX_CHAT_USER_IDS = 10;
 export const DEFAULT_PROJECT_PAGE = 20;
 export const MAX_PROJECT_PAGE = 100;
 
+/** Project collaborators: default 20, max 100 (compliance-api.md §2.4 #25). */
+export const DEFAULT_COLLABORATOR_PAGE = 20;
+export const MAX_COLLABORATOR_PAGE = 100;
+
+/** Local and remote sessions lists: default 100, max 500; their messages: default 100, max 1000 (compliance-api.md §2.6). */
+export const DEFAULT_SESSION_PAGE = 100;
+export const MAX_SESSION_PAGE = 500;
+export const DEFAULT_SESSION_MESSAGE_PAGE = 100;
+export const MAX_SESSION_MESSAGE_PAGE = 1000;
+/** Session message byte caps: default 10 000 per block; -1 asks for the server's maximum, about 1 MiB (compliance-api.md §2.6). */
+export const DEFAULT_SESSION_BYTE_CAP = 10_000;
+export const MAX_SESSION_BYTE_CAP = 1024 * 1024;
+/** `user_ids[]` on remote sessions: 1 to 10; `organization_ids[]` on sessions and code artifacts: up to 500 (compliance-api.md §2.6, §2.7). */
+export const MAX_REMOTE_SESSION_USER_IDS = 10;
+export const MAX_APPS_ORGANIZATION_IDS = 500;
+
+/** Code artifacts list: default 20, max 100; `user_ids[]` up to 200 (compliance-api.md §2.7). */
+export const DEFAULT_CODE_ARTIFACT_PAGE = 20;
+export const MAX_CODE_ARTIFACT_PAGE = 100;
+export const MAX_CODE_ARTIFACT_USER_IDS = 200;
+
 /** Shared budget per parent organization: 600 requests per minute (compliance-api.md §6.3). */
 export const DEFAULT_REQUESTS_PER_MINUTE = 600;
 export const RATE_WINDOW_MS = 60_000;

@@ -103,6 +103,39 @@ export interface Organization extends Extra {
   created_at: string;
 }
 
+/** One typed row of an organization's effective settings (compliance-api.md §2.2 item 7). */
+export type OrganizationSetting = Extra &
+  (
+    | { name: string; type: 'boolean'; value: boolean }
+    | { name: string; type: 'integer'; value: number | null }
+    | { name: string; type: 'string'; value: string | null }
+    | { name: string; type: 'string_list'; value: string[] }
+    | { name: 'sso_provisioning_mode'; type: 'provisioning_mode'; value: string }
+    | { name: 'data_retention_periods'; type: 'data_retention'; value: Record<string, DataRetentionPeriod> }
+  );
+
+export type DataRetentionPeriod = { type: 'fixed'; duration: number; timescale: 'day' | 'month' } | { type: 'indefinite' };
+
+/** A Compliance Access Key of the parent organization as the settings endpoint lists it (never the secret). */
+export interface ComplianceApiKeyInfo extends Extra {
+  type: 'compliance_api_key';
+  id: string;
+  name: string;
+  scopes: string[];
+  is_active: boolean;
+  created_at: string;
+  created_by_id: string | null;
+  expires_at: string | null;
+}
+
+/** GET /v1/compliance/organizations/{organization_id}/settings. */
+export interface OrganizationSettings extends Extra {
+  type: 'effective_organization_settings';
+  organization_id: string;
+  settings: OrganizationSetting[];
+  api_keys: ComplianceApiKeyInfo[];
+}
+
 export type OrganizationRole =
   | 'admin'
   | 'billing'
@@ -163,6 +196,8 @@ export interface GroupQuery extends PageQuery {
 }
 
 // ---- content ----------------------------------------------------------------------------------
+
+export type * from './app-types.js';
 
 export interface ContentUser extends Extra {
   id: string;

@@ -1,7 +1,20 @@
 // Connection settings for commands that call a Compliance API: one place that reads them, validates
 // them, and fails before any request with a message naming the bad setting (never its secret value).
 import { readFileSync } from 'node:fs';
-import { DEFAULT_BASE_URL } from '../api/index.js';
+import { DEFAULT_BASE_URL, DEFAULT_REQUESTS_PER_MINUTE } from '../api/index.js';
+
+/** Every default a sync or daemon setting has, written once (flags, config file, daemon, demo and bench use these). */
+export const DEFAULTS = {
+  dataDir: './data',
+  /** design.md invariant 4: per parent organization (compliance-api.md §6.3). */
+  requestsPerMinute: DEFAULT_REQUESTS_PER_MINUTE,
+  /** design.md invariant 3: the re-read window behind the cursor. */
+  overlapMs: 10 * 60_000,
+  reconcileDays: 3,
+  maxRetries: 8,
+  /** Compact a partition once it holds more files than this (0 = never). */
+  compactMaxFiles: 24,
+} as const;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -60,7 +73,7 @@ export function loadConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = 
     // Other implementations of the contract may issue other keys: warn, do not refuse.
     warnings.push('the API key does not start with sk-ant-api01- or sk-ant-admin01-; the real Compliance API will reject it');
   }
-  const rpm = flags.rpm === undefined ? 600 : Number(flags.rpm);
+  const rpm = flags.rpm === undefined ? DEFAULTS.requestsPerMinute : Number(flags.rpm);
   if (!Number.isInteger(rpm) || rpm < 0) throw new ConfigError(`--rpm must be a whole number >= 0 (0 = no client-side pacing); got "${flags.rpm}"`);
   return { baseUrl: baseUrl.replace(/\/+$/, ''), apiKey, requestsPerMinute: rpm, warnings };
 }

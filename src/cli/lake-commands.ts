@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { newRunId } from '../extract/sync.js';
+import { newRunId } from '../pipeline/run.js';
 import { CompactError, compactLake, formatCompactReport } from '../lake/compact.js';
 import { openDuck } from '../lake/duck.js';
 import { ExportError, exportLake, formatExportReport, parseWindowBound } from '../lake/export.js';
@@ -13,9 +13,10 @@ import { LockedError, acquireLock } from '../lake/lock.js';
 import { STREAMS } from '../lake/tables.js';
 import { formatVerifyReport, verifyLake } from '../lake/verify.js';
 import { STATE_FILE, StateStore } from '../state/index.js';
-import { ConfigError, intOption } from './config.js';
+import { ConfigError, DEFAULTS, intOption } from './config.js';
+import { requireLake } from './lake-guard.js';
 
-export const DEFAULT_DATA_DIR = './data';
+export const DEFAULT_DATA_DIR = DEFAULTS.dataDir;
 
 /** Where the commands write; tests pass their own. */
 export interface LakeCommandIo {
@@ -55,6 +56,7 @@ export function registerLakeCommands(program: Command, io: LakeCommandIo = stdio
     )
     .option('--data-dir <dir>', 'data directory, or an export directory', DEFAULT_DATA_DIR)
     .action(async (flags: VerifyFlags) => {
+      requireLake(flags.dataDir, 'verify');
       const report = await verifyLake(flags.dataDir);
       io.out(formatVerifyReport(report));
       if (!report.ok) process.exitCode = 1;
@@ -77,6 +79,7 @@ export function registerLakeCommands(program: Command, io: LakeCommandIo = stdio
       if (parseWindowBound(since)! >= parseWindowBound(until)!) throw new ConfigError(`--since ${since} must be before --until ${until}`);
       if (!flags.out) throw new ConfigError('--out <dir> is required: the directory to write the export into (new or empty)');
       const streams = streamsFlag(flags.streams);
+      requireLake(flags.dataDir, 'export');
       try {
         const duck = await openDuck({ dataDir: flags.dataDir });
         try {
@@ -101,7 +104,7 @@ export function registerLakeCommands(program: Command, io: LakeCommandIo = stdio
     .action(async (flags: CompactFlags) => {
       const minFiles = intOption('--min-files', flags.minFiles, 2, 1);
       const streams = streamsFlag(flags.streams);
-      if (!existsSync(join(flags.dataDir, 'lake'))) throw new ConfigError(`there is no lake under ${flags.dataDir} (expected ${join(flags.dataDir, 'lake')}); is --data-dir right?`);
+      requireLake(flags.dataDir, 'compact');
       try {
         await runCompact(flags.dataDir, streams, minFiles, io);
       } catch (err) {

@@ -1,4 +1,4 @@
-// The commands' logger: pino JSON lines on stderr, adapted to the client's Logger interface.
+// The one logger factory: pino JSON lines on stderr, adapted to the client's Logger interface (commands, daemon, demo).
 import { type Logger as Pino, pino } from 'pino';
 import type { Logger } from '../api/index.js';
 

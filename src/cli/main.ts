@@ -3,9 +3,9 @@
 // message that says what went wrong and what to do (never a secret, never a bare stack trace).
 import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { pino } from 'pino';
+import { stderrLogger } from './log.js';
 import { ComplianceApiError, ComplianceClient, ConnectionError, type Logger, packageVersion } from '../api/index.js';
-import { ConfigError, intOption, loadConnection, timeOption } from './config.js';
+import { ConfigError, DEFAULTS, intOption, loadConnection, timeOption } from './config.js';
 import { SIM_DEFAULTS, listenOrExplain, runSimulate, simulatorFromFlags, type SimulateFlags } from './simulate.js';
 import { formatSummary, requestTracker, smokeWalk } from './smoke.js';
 import { runSyncCommand, type SyncFlags } from './sync.js';
@@ -14,7 +14,7 @@ import { registerModelsCommands } from './models-commands.js';
 import { registerServeCommands } from './serve-commands.js';
 import { startDaemon } from '../scheduler/daemon.js';
 import { registerRunCommands } from './run-commands.js';
-import { STREAM_NAMES } from '../extract/sync.js';
+import { STREAM_NAMES } from '../extract/registry.js';
 import { acquireLock, LockedError } from '../lake/lock.js';
 import { LakeCorruptError } from '../lake/lake.js';
 import { rebuildState, StateRebuildRefused } from '../state/index.js';
@@ -70,7 +70,6 @@ simulatorOptions(program.command('demo'), 0)
     out(`Compliance API simulator (live) on ${server.url} (seed ${flags.seed}, history from ${iso(tenant.epochStartMs)})`);
     const token = process.env.COMPLIANCE_LAKE_GRAPHQL_TOKEN ?? randomBytes(18).toString('hex');
     out(`Starting the daemon: sync every stream into ${flags.dataDir}, build the models, serve GraphQL ...`);
-    const log = pino({ level: 'warn' }, pino.destination(2));
     const daemon = await startDaemon({
       dataDir: flags.dataDir,
       apiKey,
@@ -80,7 +79,7 @@ simulatorOptions(program.command('demo'), 0)
       schedules: { activities: '*/20 * * * * *', content: '0 * * * * *', directory: '30 */5 * * * *' },
       graphql: { port: intOption('--graphql-port', flags.graphqlPort, 4000), host: '127.0.0.1', token },
       health: { port: intOption('--metrics-port', flags.metricsPort, 0), host: '127.0.0.1' },
-      logger: { debug: () => {}, info: () => {}, warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
+      logger: stderrLogger('warn').logger,
     });
     const stop = async () => {
       await daemon.close();
@@ -181,14 +180,14 @@ program
   .option('--config <file>', `settings file (default <data-dir>/compliance-lake.config.json when present)`)
   .option('--base-url <url>', 'API origin (env COMPLIANCE_API_BASE_URL; default https://api.anthropic.com)')
   .option('--api-key-file <file>', 'file holding the key (default env ANTHROPIC_COMPLIANCE_API_KEY)')
-  .option('--streams <list>', `comma-separated streams (default all: ${STREAM_NAMES.join(',')})`)
+  .option('--streams <list>', `comma-separated streams (default every one the key can read: ${STREAM_NAMES.join(',')})`)
   .option('--since <time>', 'first run: backfill from this RFC 3339 time (default: as far back as the feed goes)')
   .option('--until <time>', 'read up to this time (default: one minute before the server clock)')
-  .option('--overlap <duration>', 're-read window behind the cursor each run, e.g. 10m (default 10m)')
-  .option('--reconcile-days <n>', 'closed days re-read once a day to catch late arrivals (default 3)')
-  .option('--rpm <n>', 'client-side budget, requests per minute, 0 = no pacing (default 600)')
-  .option('--max-retries <n>', 'retries per request after the first attempt (default 8)')
-  .option('--compact-max-files <n>', 'compact a partition once it holds more files than this, 0 = never (default 24)')
+  .option('--overlap <duration>', `re-read window behind the cursor each run, e.g. 10m (default ${DEFAULTS.overlapMs / 60_000}m)`)
+  .option('--reconcile-days <n>', `closed days re-read once a day to catch late arrivals (default ${DEFAULTS.reconcileDays})`)
+  .option('--rpm <n>', `client-side budget, requests per minute, 0 = no pacing (default ${DEFAULTS.requestsPerMinute})`)
+  .option('--max-retries <n>', `retries per request after the first attempt (default ${DEFAULTS.maxRetries})`)
+  .option('--compact-max-files <n>', `compact a partition once it holds more files than this, 0 = never (default ${DEFAULTS.compactMaxFiles})`)
   .option('--quiet', 'no progress, no summary; warnings and errors only')
   .action(async (flags: SyncFlags) => {
     process.exitCode = await runSyncCommand(flags);
@@ -199,7 +198,7 @@ program
   .description('the state store (data/state.sqlite)')
   .command('rebuild')
   .description('rebuild the state store from the manifests (the old one is kept as a backup)')
-  .option('--data-dir <dir>', 'data dir', './data')
+  .option('--data-dir <dir>', 'data dir', DEFAULTS.dataDir)
   .action((flags: { dataDir: string }) => {
     const lock = acquireLock(flags.dataDir, 'state rebuild');
     try {

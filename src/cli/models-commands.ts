@@ -8,6 +8,7 @@ import { type BuildReport, ModelBuildError, ModelTestError, buildModels } from '
 import { OUTPUT_FORMATS, type OutputFormat, QueryError, ReadOnlyWarehouseError, WarehouseMissingError, queryWarehouse } from '../models/query.js';
 import { SqlProjectError } from '../models/sql-files.js';
 import { ConfigError } from './config.js';
+import { requireLake } from './lake-guard.js';
 import { DEFAULT_DATA_DIR } from './lake-commands.js';
 
 /** Where the commands write; tests pass their own. */
@@ -47,6 +48,7 @@ export function registerModelsCommands(program: Command, io: ModelsCommandIo = s
     .option('--full', 'rebuild everything')
     .option('--data-dir <dir>', 'data directory', DEFAULT_DATA_DIR)
     .action(async (flags: BuildFlags) => {
+      requireLake(flags.dataDir, 'models build');
       await expected(io, async () => {
         const report = await buildModels(flags.dataDir, { full: flags.full === true });
         await io.write(formatBuildReport(report) + '\n');
@@ -63,6 +65,7 @@ export function registerModelsCommands(program: Command, io: ModelsCommandIo = s
       if (!(OUTPUT_FORMATS as readonly string[]).includes(flags.format)) {
         throw new ConfigError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}; got "${flags.format}"`);
       }
+      requireLake(flags.dataDir, 'sql');
       await expected(io, () => queryWarehouse(flags.dataDir, query, flags.format as OutputFormat, io));
     });
   return program;

@@ -7,7 +7,7 @@ import { DEFAULT_GRAPHQL_HOST, DEFAULT_GRAPHQL_PORT, GraphqlServerConfigError, T
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, HealthServerListenError } from '../scheduler/health-server.js';
 import { DEFAULT_SCHEDULES, DEFAULT_SHUTDOWN_TIMEOUT_MS, DaemonConfigError, type ScheduledJobName, startDaemon } from '../scheduler/daemon.js';
 import { cronProblem } from '../scheduler/scheduler.js';
-import { ConfigError, intOption } from './config.js';
+import { ConfigError, DEFAULTS, intOption } from './config.js';
 import { loadGraphqlToken } from './serve-commands.js';
 import { durationOption, resolveSyncConfig, type SyncFlags } from './sync.js';
 
@@ -28,7 +28,7 @@ interface RunFlags extends Omit<SyncFlags, 'until' | 'quiet'> {
 /** Each schedule flag and the job it drives. */
 const SCHEDULE_FLAGS: readonly { flag: string; key: keyof RunFlags; job: ScheduledJobName; what: string }[] = [
   { flag: '--activities-every', key: 'activitiesEvery', job: 'activities', what: 'sync the activity feed' },
-  { flag: '--directory-every', key: 'directoryEvery', job: 'directory', what: 'snapshot organizations, users, roles, role_permissions, groups, group_members' },
+  { flag: '--directory-every', key: 'directoryEvery', job: 'directory', what: 'snapshot organizations, organization_settings, users, roles, role_permissions, groups, group_members' },
   { flag: '--chats-every', key: 'chatsEvery', job: 'content', what: 'sync chats, projects and project_attachments' },
   { flag: '--reconcile-at', key: 'reconcileAt', job: 'reconcile', what: 're-read the last --reconcile-days closed days (once per UTC day)' },
 ];
@@ -41,13 +41,13 @@ export function registerRunCommands(program: Command): Command {
     .option('--config <file>', 'settings file (default <data-dir>/compliance-lake.config.json when present)')
     .option('--base-url <url>', 'API origin (env COMPLIANCE_API_BASE_URL; default https://api.anthropic.com)')
     .option('--api-key-file <file>', 'file holding the key (default env ANTHROPIC_COMPLIANCE_API_KEY)')
-    .option('--streams <list>', 'comma-separated streams to keep in sync (default all); jobs with none of them are not scheduled')
+    .option('--streams <list>', 'comma-separated streams to keep in sync (default every one the key can read); jobs with none of them are not scheduled')
     .option('--since <time>', 'first run: backfill from this RFC 3339 time (default: as far back as the feed goes)')
-    .option('--overlap <duration>', 're-read window behind the cursor each run, e.g. 10m (default 10m)')
-    .option('--reconcile-days <n>', 'closed days the daily reconciliation re-reads, 0 = none (default 3)')
-    .option('--rpm <n>', 'client-side budget, requests per minute, 0 = no pacing (default 600)')
-    .option('--max-retries <n>', 'retries per request after the first attempt (default 8)')
-    .option('--compact-max-files <n>', 'compact a partition once it holds more files than this, 0 = never (default 24)')
+    .option('--overlap <duration>', `re-read window behind the cursor each run, e.g. 10m (default ${DEFAULTS.overlapMs / 60_000}m)`)
+    .option('--reconcile-days <n>', `closed days the daily reconciliation re-reads, 0 = none (default ${DEFAULTS.reconcileDays})`)
+    .option('--rpm <n>', `client-side budget shared by every job, requests per minute, 0 = no pacing (default ${DEFAULTS.requestsPerMinute})`)
+    .option('--max-retries <n>', `retries per request after the first attempt (default ${DEFAULTS.maxRetries})`)
+    .option('--compact-max-files <n>', `compact a partition once it holds more files than this, 0 = never (default ${DEFAULTS.compactMaxFiles})`)
     .option('--port <n>', 'GraphQL port (0 picks a free one)', String(DEFAULT_GRAPHQL_PORT))
     .option('--host <addr>', 'GraphQL address; anything but loopback needs a token', DEFAULT_GRAPHQL_HOST)
     .option('--token-file <file>', `file holding the GraphQL bearer token (default env ${TOKEN_ENV})`)

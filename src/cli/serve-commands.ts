@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_GRAPHQL_HOST, DEFAULT_GRAPHQL_PORT, GraphqlServerConfigError, TOKEN_ENV, startGraphqlServer } from '../graphql/server.js';
 import { WAREHOUSE_FILE } from '../graphql/warehouse.js';
-import { ConfigError, intOption } from './config.js';
+import { ConfigError, DEFAULTS, intOption } from './config.js';
+import { requireLake } from './lake-guard.js';
 
 interface ServeFlags {
   port?: string;
@@ -38,7 +39,7 @@ export function registerServeCommands(program: Command): Command {
     .description('serve the read-only GraphQL API over the warehouse (data/warehouse.duckdb) until interrupted')
     .option('--port <n>', 'port (0 picks a free one)', String(DEFAULT_GRAPHQL_PORT))
     .option('--host <addr>', 'address to listen on; anything but loopback needs a token', DEFAULT_GRAPHQL_HOST)
-    .option('--data-dir <dir>', 'data directory (warehouse.duckdb, state.sqlite)', './data')
+    .option('--data-dir <dir>', 'data directory (warehouse.duckdb, state.sqlite)', DEFAULTS.dataDir)
     .option('--token-file <file>', `file holding the bearer token clients must send (default env ${TOKEN_ENV})`)
     .option('--quiet', 'log warnings and errors only')
     .action(async (flags: ServeFlags) => {
@@ -51,6 +52,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
   const token = loadGraphqlToken(flags);
   const port = intOption('--port', flags.port, DEFAULT_GRAPHQL_PORT);
   if (port > 65_535) throw new ConfigError(`--port must be at most 65535; got ${port}`);
+  requireLake(flags.dataDir, 'serve');
   const { log, logger } = stderrLogger(flags.quiet ? 'warn' : 'info');
   let server;
   try {

@@ -3,8 +3,10 @@
 import { stderrLogger } from './log.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type StreamSummary, type SyncResult, STREAM_NAMES, runSync } from '../extract/sync.js';
-import { ConfigError, loadConnection, timeOption } from './config.js';
+import { cursorTimeOf, STREAM_NAMES } from '../extract/registry.js';
+import { type StreamSummary, type SyncResult, runSync } from '../pipeline/run.js';
+import { ConfigError, DEFAULTS, loadConnection, timeOption } from './config.js';
+import { StreamSelectionError, keyKindOf, planStreams } from '../pipeline/keys.js';
 
 export interface SyncFlags {
   dataDir?: string;
@@ -43,7 +45,12 @@ export interface ResolvedSync {
   baseUrl: string;
   apiKey: string;
   requestsPerMinute: number;
+  /** The streams a run takes: those asked for, or every stream the key can read. */
   streams: string[];
+  /** What --streams (or the config file) asked for; undefined = the default. */
+  requestedStreams: string[] | undefined;
+  /** Streams the default leaves out because the key cannot read them. */
+  skipped: { stream: string; reason: string }[];
   sinceMs?: number;
   untilMs?: number;
   overlapMs: number;
@@ -55,7 +62,7 @@ export interface ResolvedSync {
 
 /** Reads and validates everything before any request; every error names the setting. */
 export function resolveSyncConfig(flags: SyncFlags, env: NodeJS.ProcessEnv = process.env): ResolvedSync {
-  const dataDir = resolve(flags.dataDir ?? './data');
+  const dataDir = resolve(flags.dataDir ?? DEFAULTS.dataDir);
   const configPath = flags.config ?? join(dataDir, CONFIG_FILE);
   const fromFile: SyncFlags = {};
   if (flags.config !== undefined || existsSync(configPath)) {
@@ -79,11 +86,20 @@ export function resolveSyncConfig(flags: SyncFlags, env: NodeJS.ProcessEnv = pro
   }
   const f: SyncFlags = { ...fromFile, ...definedOnly(flags) };
   const connection = loadConnection({ baseUrl: f.baseUrl, apiKeyFile: f.apiKeyFile, rpm: f.rpm }, env);
-  const streams = (f.streams ?? STREAM_NAMES.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = streams.filter((s) => !STREAM_NAMES.includes(s));
-  if (unknown.length || streams.length === 0) {
+  const requested = f.streams === undefined ? undefined : f.streams.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = (requested ?? []).filter((s) => !STREAM_NAMES.includes(s));
+  if (unknown.length || requested?.length === 0) {
     throw new ConfigError(`--streams: unknown stream(s) ${unknown.map((s) => `"${s}"`).join(', ') || '(none given)'}; known: ${STREAM_NAMES.join(', ')}`);
   }
+  // What the key cannot read is known from its kind before any request (compliance-api.md §1.2).
+  let plan: ReturnType<typeof planStreams>;
+  try {
+    plan = planStreams(requested, keyKindOf(connection.apiKey));
+  } catch (err) {
+    if (err instanceof StreamSelectionError) throw new ConfigError(`--streams: ${err.message}`);
+    throw err;
+  }
+  const streams = plan.streams.map((s) => s.name);
   const sinceMs = timeOption('--since', f.since);
   const untilMs = timeOption('--until', f.until);
   if (sinceMs !== undefined && untilMs !== undefined && sinceMs >= untilMs) throw new ConfigError('--since must be before --until');
@@ -93,12 +109,14 @@ export function resolveSyncConfig(flags: SyncFlags, env: NodeJS.ProcessEnv = pro
     apiKey: connection.apiKey,
     requestsPerMinute: connection.requestsPerMinute,
     streams,
+    requestedStreams: requested,
+    skipped: plan.skipped,
     sinceMs,
     untilMs,
-    overlapMs: durationOption('--overlap', f.overlap, 10 * 60_000),
-    reconcileDays: wholeNumber('--reconcile-days', f.reconcileDays, 3),
-    maxRetries: wholeNumber('--max-retries', f.maxRetries, 8),
-    compactMaxFiles: wholeNumber('--compact-max-files', f.compactMaxFiles, 24),
+    overlapMs: durationOption('--overlap', f.overlap, DEFAULTS.overlapMs),
+    reconcileDays: wholeNumber('--reconcile-days', f.reconcileDays, DEFAULTS.reconcileDays),
+    maxRetries: wholeNumber('--max-retries', f.maxRetries, DEFAULTS.maxRetries),
+    compactMaxFiles: wholeNumber('--compact-max-files', f.compactMaxFiles, DEFAULTS.compactMaxFiles),
     warnings: connection.warnings,
   };
 }
@@ -129,13 +147,14 @@ export async function runSyncCommand(flags: SyncFlags): Promise<number> {
   // JSON lines on stderr when not on a terminal; on a terminal only warnings and errors, the bars do the rest.
   const { log, logger } = stderrLogger(flags.quiet || tty ? 'warn' : 'info');
   for (const w of config.warnings) log.warn({}, w);
+  if (config.skipped.length) log.warn({ skipped: config.skipped.map((s) => s.stream) }, `skipping ${config.skipped.map((s) => s.stream).join(', ')}: ${config.skipped[0].reason}`);
   const bar = progressBar(tty);
   const result = await runSync({
     dataDir: config.dataDir,
     apiKey: config.apiKey,
     baseUrl: config.baseUrl,
     requestsPerMinute: config.requestsPerMinute,
-    streams: config.streams,
+    streams: config.requestedStreams,
     settings: { sinceMs: config.sinceMs, untilMs: config.untilMs, overlapMs: config.overlapMs, reconcileDays: config.reconcileDays },
     maxRetries: config.maxRetries,
     logger,
@@ -175,8 +194,8 @@ export function formatSyncSummary(result: SyncResult): string {
     String(s.recordsRead),
     String(s.newRecords),
     String(s.filesWritten),
-    cursorText(s.cursorBefore),
-    cursorText(s.cursorAfter),
+    cursorText(s.stream, s.cursorBefore),
+    cursorText(s.stream, s.cursorAfter),
     String(s.requests),
     String(s.retries),
     String(s.rateLimited),
@@ -185,15 +204,15 @@ export function formatSyncSummary(result: SyncResult): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   const out = [`run ${result.runId}: ${result.ok ? 'every stream committed' : 'some streams did not commit'}`, line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  if (result.skipped.length) out.push(`skipped ${result.skipped.map((s) => s.stream).join(', ')}: ${result.skipped[0].reason}`);
   if (result.compactedPartitions) out.push(`compacted ${result.compactedPartitions} partition(s)`);
   return out.join('\n');
 }
 
-function cursorText(cursor: unknown): string {
+function cursorText(stream: string, cursor: unknown): string {
   if (cursor === null || cursor === undefined) return '-';
-  const c = cursor as Record<string, unknown>;
-  const value = c.covered_until ?? c.updated_until ?? c.snapshot_at;
-  return typeof value === 'string' ? value.replace(/\.\d+Z$/, 'Z') : JSON.stringify(cursor).slice(0, 30);
+  const value = cursorTimeOf(stream, cursor);
+  return value !== null ? value.replace(/\.\d+Z$/, 'Z') : JSON.stringify(cursor).slice(0, 30);
 }
 
 function progressBar(tty: boolean) {

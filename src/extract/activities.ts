@@ -41,7 +41,10 @@ type FoundBy = CoverageEvent['found_by'] | null;
 export const activitiesStream: Stream = {
   name: 'activities',
   table: TABLES.activities,
-  scope: 'read:compliance_activities',
+  scopes: ['read:compliance_activities'],
+  dependsOn: [],
+  cursor: { kind: 'window', timeKey: 'covered_until' },
+  job: 'feed',
   async run(ctx, stats) {
     const { settings } = ctx;
     const before = ctx.state.cursor<ActivityCursor>('activities');

@@ -11,7 +11,10 @@ const ENDPOINT = '/v1/compliance/apps/chats';
 export const chatsStream: Stream = {
   name: 'chats',
   table: TABLES.chats,
-  scope: 'read:compliance_user_data',
+  scopes: ['read:compliance_user_data'],
+  dependsOn: [],
+  cursor: { kind: 'updated', timeKey: 'updated_until' },
+  job: 'content',
   async run(ctx, stats) {
     const w = updatedWindow(ctx, 'chats');
     const query = {

@@ -8,7 +8,11 @@ import type { Stream, SyncContext } from './stream.js';
 export const groupMembersStream: Stream = {
   name: 'group_members',
   table: TABLES.group_members,
-  scope: 'read:compliance_user_data',
+  // the groups are listed first (org data), then each one's members (user data)
+  scopes: ['read:compliance_org_data', 'read:compliance_user_data'],
+  dependsOn: ['groups'],
+  cursor: { kind: 'snapshot', timeKey: 'snapshot_at' },
+  job: 'directory',
   async run(ctx, stats) {
     await commitSnapshot(ctx, stats, TABLES.group_members, '/v1/compliance/groups/{group_id}/members', parts(ctx), 'user_id');
   },
@@ -18,6 +22,7 @@ async function* parts(ctx: SyncContext): AsyncGenerator<SnapshotPart<GroupMember
   for (const group of await groupList(ctx)) {
     yield {
       pages: ctx.client.groupMembers.pages(group.id, { limit: 1000 }),
+      parent: { kind: 'group', id: group.id, endpoint: `/v1/compliance/groups/${group.id}/members` },
       row: (m) => ({
         group_id: group.id,
         user_id: m.user_id,

@@ -8,7 +8,10 @@ import type { Stream } from './stream.js';
 export const groupsStream: Stream = {
   name: 'groups',
   table: TABLES.groups,
-  scope: 'read:compliance_org_data',
+  scopes: ['read:compliance_org_data'],
+  dependsOn: [],
+  cursor: { kind: 'snapshot', timeKey: 'snapshot_at' },
+  job: 'directory',
   async run(ctx, stats) {
     const part = {
       pages: await groupPages(ctx),

@@ -8,7 +8,10 @@ import type { Stream } from './stream.js';
 export const organizationsStream: Stream = {
   name: 'organizations',
   table: TABLES.organizations,
-  scope: 'read:compliance_org_data',
+  scopes: ['read:compliance_org_data'],
+  dependsOn: [],
+  cursor: { kind: 'snapshot', timeKey: 'snapshot_at' },
+  job: 'directory',
   async run(ctx, stats) {
     const part = {
       pages: await organizationPages(ctx),

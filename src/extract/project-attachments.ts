@@ -10,7 +10,10 @@ import { type UpdatedWindow, updatedWindow } from './updated-window.js';
 export const projectAttachmentsStream: Stream = {
   name: 'project_attachments',
   table: TABLES.project_attachments,
-  scope: 'read:compliance_user_data',
+  scopes: ['read:compliance_user_data'],
+  dependsOn: [],
+  cursor: { kind: 'updated', timeKey: 'updated_until' },
+  job: 'content',
   async run(ctx, stats) {
     const w = updatedWindow(ctx, 'project_attachments');
     await commitSnapshot(ctx, stats, TABLES.project_attachments, '/v1/compliance/apps/projects/{project_id}/attachments', parts(ctx, w), 'id', w.next);
@@ -24,6 +27,7 @@ async function* parts(ctx: SyncContext, w: UpdatedWindow): AsyncGenerator<Snapsh
   for (const projectId of ids) {
     yield {
       pages: ctx.client.projectAttachments.pages(projectId, { limit: MAX_PROJECT_PAGE }),
+      parent: { kind: 'project', id: projectId, endpoint: `/v1/compliance/apps/projects/${projectId}/attachments` },
       row: (a) => ({
         project_id: projectId,
         id: a.id,

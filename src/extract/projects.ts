@@ -10,7 +10,10 @@ const ENDPOINT = '/v1/compliance/apps/projects';
 export const projectsStream: Stream = {
   name: 'projects',
   table: TABLES.projects,
-  scope: 'read:compliance_user_data',
+  scopes: ['read:compliance_user_data'],
+  dependsOn: [],
+  cursor: { kind: 'updated', timeKey: 'updated_until' },
+  job: 'content',
   async run(ctx, stats) {
     const w = updatedWindow(ctx, 'projects');
     const query = { ...(w.fromIso ? { 'updated_at.gte': w.fromIso } : {}), 'updated_at.lt': w.toIso, limit: MAX_PROJECT_PAGE };

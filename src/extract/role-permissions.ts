@@ -8,7 +8,10 @@ import type { Stream, SyncContext } from './stream.js';
 export const rolePermissionsStream: Stream = {
   name: 'role_permissions',
   table: TABLES.role_permissions,
-  scope: 'read:compliance_org_data',
+  scopes: ['read:compliance_org_data'],
+  dependsOn: ['organizations', 'roles'],
+  cursor: { kind: 'snapshot', timeKey: 'snapshot_at' },
+  job: 'directory',
   async run(ctx, stats) {
     await commitSnapshot(ctx, stats, TABLES.role_permissions, '/v1/compliance/organizations/{org_uuid}/roles/{role_id}/permissions', parts(ctx), 'action');
   },
@@ -19,6 +22,7 @@ async function* parts(ctx: SyncContext): AsyncGenerator<SnapshotPart<RolePermiss
     for (const role of await roleList(ctx, org.uuid)) {
       yield {
         pages: ctx.client.rolePermissions.pages(org.uuid, role.id, { limit: 1000 }),
+        parent: { kind: 'role', id: role.id, endpoint: `/v1/compliance/organizations/${org.uuid}/roles/${role.id}/permissions` },
         row: (p) => ({
           organization_uuid: org.uuid,
           role_id: role.id,

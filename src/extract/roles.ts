@@ -8,7 +8,10 @@ import type { Stream } from './stream.js';
 export const rolesStream: Stream = {
   name: 'roles',
   table: TABLES.roles,
-  scope: 'read:compliance_org_data',
+  scopes: ['read:compliance_org_data'],
+  dependsOn: ['organizations'],
+  cursor: { kind: 'snapshot', timeKey: 'snapshot_at' },
+  job: 'directory',
   async run(ctx, stats) {
     const orgs = await organizationList(ctx);
     const parts = [];

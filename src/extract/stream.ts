@@ -48,12 +48,43 @@ export interface SyncContext {
   cache: Map<string, unknown>;
 }
 
+/** Which daemon job syncs a stream: the feed every minute, directory snapshots hourly, content every five minutes. */
+export type JobGroup = 'feed' | 'directory' | 'content';
+
+/**
+ * How a stream's cursor moves and which of its fields is its time (for lag, status and summaries):
+ * `window` the feed's `covered_until`, `snapshot` a directory snapshot's `snapshot_at`, `updated` content's
+ * `updated_until`.
+ */
+export type CursorSpec =
+  | { kind: 'window'; timeKey: 'covered_until' }
+  | { kind: 'snapshot'; timeKey: 'snapshot_at' }
+  | { kind: 'updated'; timeKey: 'updated_until' };
+
+/**
+ * A stream's contract, declared where the stream is defined. Its key and partition are its table's
+ * (`table.key`, the UTC day of `table.timeColumn`).
+ */
 export interface Stream {
   name: string;
   table: TableSpec;
-  /** The scope the key needs (compliance-api.md §1.3), named when it is missing. */
-  scope: string;
+  /**
+   * Every scope the stream's requests need (compliance-api.md §1.3), including those of the lists it reads
+   * first: users list the organizations (read:compliance_org_data) before their members (read:compliance_user_data).
+   */
+  scopes: readonly string[];
+  /** Streams whose lists this one reads first (users need organizations, group members need groups). */
+  dependsOn: readonly string[];
+  cursor: CursorSpec;
+  job: JobGroup;
   run(ctx: SyncContext, stats: StreamStats): Promise<void>;
+}
+
+/** The time a stored cursor stands for (its `cursor.timeKey`), or null. */
+export function cursorTime(stream: Pick<Stream, 'cursor'>, cursor: unknown): string | null {
+  if (!cursor || typeof cursor !== 'object') return null;
+  const value = (cursor as Record<string, unknown>)[stream.cursor.timeKey];
+  return typeof value === 'string' ? value : null;
 }
 
 /** A record the stream cannot store (no id, no timestamp): the page is quarantined and the stream stops. */

@@ -8,7 +8,11 @@ import type { Stream } from './stream.js';
 export const usersStream: Stream = {
   name: 'users',
   table: TABLES.users,
-  scope: 'read:compliance_user_data',
+  // the organizations are listed first (org data), then each one's users (user data)
+  scopes: ['read:compliance_org_data', 'read:compliance_user_data'],
+  dependsOn: ['organizations'],
+  cursor: { kind: 'snapshot', timeKey: 'snapshot_at' },
+  job: 'directory',
   async run(ctx, stats) {
     const orgs = await organizationList(ctx);
     const parts = orgs.map((org) => ({

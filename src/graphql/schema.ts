@@ -5,14 +5,19 @@ import { buildSchemaSync } from 'type-graphql';
 import { ActivityResolver } from './activity.resolver.js';
 import { ActivityTypeResolver } from './activity-type.resolver.js';
 import { AdminActionResolver } from './admin-action.resolver.js';
+import { ChatResolver, GroupContentResolver, UserChatsResolver } from './chat.resolver.js';
 import { GroupResolver } from './group.resolver.js';
 import { MembershipResolver } from './membership.resolver.js';
+import { OrganizationSettingsResolver } from './organization-settings.resolver.js';
+import { ProjectResolver } from './project.resolver.js';
+import { RoleResolver, UserRolesResolver } from './role.resolver.js';
 import { SyncStatusResolver } from './sync-status.resolver.js';
 import { UserResolver } from './user.resolver.js';
 
 export function buildGraphqlSchema(): GraphQLSchema {
   return buildSchemaSync({
-    resolvers: [ActivityResolver, AdminActionResolver, UserResolver, GroupResolver, MembershipResolver, ActivityTypeResolver, SyncStatusResolver],
+    resolvers: [ActivityResolver, AdminActionResolver, UserResolver, GroupResolver, MembershipResolver, RoleResolver, UserRolesResolver, ActivityTypeResolver, SyncStatusResolver,
+      ChatResolver, UserChatsResolver, GroupContentResolver, ProjectResolver, OrganizationSettingsResolver],
     // Arguments are checked by the services (type-graphql's class-validator integration is not used).
     validate: false,
   });

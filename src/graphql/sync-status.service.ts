@@ -2,13 +2,12 @@
 // read-only for each request: the sync writes it in WAL mode, so reading never blocks it.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { STREAMS } from '../lake/tables.js';
+import { STREAM_NAMES as STREAMS, cursorTimeOf as streamCursorTime } from '../extract/registry.js';
 import { STATE_FILE, StateStore, type RunRow } from '../state/index.js';
 import type { StreamStatus, SyncRun, SyncStatus } from './sync-status.type.js';
 
 /** Runs read to find each stream's last attempt and success (a stream not tried in that many runs shows none). */
 const RUNS_SCANNED = 500;
-const CURSOR_TIME_KEYS = ['covered_until', 'snapshot_at', 'updated_until'] as const;
 
 interface StreamAttempt {
   at: Date | null;
@@ -28,7 +27,7 @@ export function readSyncStatus(dataDir: string, now: Date, warehouseBuiltAt: Dat
       const files = state.files({ stream });
       const coverage = state.coverage({ stream });
       const cursor = cursors.get(stream) ?? null;
-      const cursorTime = cursorTimeOf(cursor);
+      const cursorTime = cursorTimeOf(stream, cursor);
       const attempts = attemptsOf(runs, stream);
       const success = attempts.find((a) => a.status === 'committed') ?? null;
       const last = attempts[0] ?? null;
@@ -95,13 +94,9 @@ function attemptsOf(runs: readonly RunRow[], stream: string): StreamAttempt[] {
   return out;
 }
 
-function cursorTimeOf(cursor: unknown): Date | null {
-  if (!cursor || typeof cursor !== 'object') return null;
-  for (const key of CURSOR_TIME_KEYS) {
-    const value = (cursor as Record<string, unknown>)[key];
-    if (typeof value === 'string') return date(value);
-  }
-  return null;
+/** The time the stream declares its cursor stands for (src/extract/registry.ts). */
+function cursorTimeOf(stream: string, cursor: unknown): Date | null {
+  return date(streamCursorTime(stream, cursor));
 }
 
 function date(value: string | null | undefined): Date | null {

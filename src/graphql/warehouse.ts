@@ -1,7 +1,8 @@
 // Read-only access to data/warehouse.duckdb for the GraphQL server. `models build` writes a new file and
 // renames it over the old one, so the file is opened READ_ONLY (never a write lock: design.md invariant 8) and
 // re-opened when its inode, size or mtime changed; requests still running on the old file finish on it.
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBInstance, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { connectUtc, createDuck } from '../lake/duck.js';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { relocateWarehouse } from '../models/warehouse.js';
@@ -162,11 +163,7 @@ export class Warehouse {
       throw new WarehouseUnavailableError('the data directory moved and the warehouse could not be rewritten for it; see the server log', (err as Error).message);
     }
     try {
-      instance = await DuckDBInstance.create(this.path, {
-        access_mode: 'READ_ONLY',
-        memory_limit: this.#options.memoryLimit,
-        ...(this.#options.threads === undefined ? {} : { threads: String(this.#options.threads) }),
-      });
+      instance = await createDuck({ path: this.path, readOnly: true, memoryLimit: this.#options.memoryLimit, threads: this.#options.threads });
     } catch (err) {
       throw new WarehouseUnavailableError('the warehouse could not be opened; see the server log', (err as Error).message);
     }
@@ -213,11 +210,7 @@ export class Warehouse {
   }
 
   async #connect(generation: Generation): Promise<DuckDBConnection> {
-    const connection = await generation.instance.connect();
-    // design.md invariant 9; TimeZone is a per-connection setting, and the ICU extension that owns it loads
-    // on first use, so it cannot go into the instance's config.
-    await connection.run("SET TimeZone='UTC'");
-    return connection;
+    return connectUtc(generation.instance);
   }
 
   #closeIfUnused(generation: Generation): void {

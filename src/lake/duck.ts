@@ -1,9 +1,44 @@
-// One in-process DuckDB connection for the lake's own work (writing Parquet, reading stats, compaction).
-// Every connection runs in UTC (design.md invariant 9); memory is capped so a large backfill stays flat, and
-// what does not fit (the sort of a very large day) spills under the data dir, never into the cwd.
+// The one way this code opens DuckDB (`createDuck`, `connectUtc`): every connection runs in UTC (design.md
+// invariant 9), read-only or read-write as asked. `openDuck` is the lake's own in-process connection (writing
+// Parquet, reading stats, compaction): memory is capped so a large backfill stays flat, and what does not fit
+// (the sort of a very large day) spills under the data dir, never into the cwd.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+export interface CreateDuckOptions {
+  /** A database file, or ':memory:' (the default). */
+  path?: string;
+  /** Opens the file with access_mode READ_ONLY (readers of the warehouse never take its write lock). */
+  readOnly?: boolean;
+  memoryLimit?: string;
+  threads?: number;
+  /** Where DuckDB spills what does not fit in memory. */
+  tempDirectory?: string;
+  /** Other start-up settings (DuckDB config names). */
+  settings?: Record<string, string>;
+}
+
+/** A DuckDB instance; open its connections with `connectUtc`. */
+export async function createDuck(options: CreateDuckOptions = {}): Promise<DuckDBInstance> {
+  return DuckDBInstance.create(options.path ?? ':memory:', {
+    ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}),
+    ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+    ...(options.threads === undefined ? {} : { threads: String(options.threads) }),
+    ...(options.tempDirectory ? { temp_directory: options.tempDirectory } : {}),
+    ...options.settings,
+  });
+}
+
+/**
+ * A connection in UTC (design.md invariant 9). TimeZone is a per-connection setting, and the ICU extension
+ * that owns it loads on first use, so it cannot go into the instance's config.
+ */
+export async function connectUtc(instance: DuckDBInstance): Promise<DuckDBConnection> {
+  const connection = await instance.connect();
+  await connection.run("SET TimeZone='UTC'");
+  return connection;
+}
 
 export interface Duck {
   connection: DuckDBConnection;
@@ -28,21 +63,21 @@ export function spillDir(dataDir: string): string {
 export async function openDuck(options: DuckOptions = {}): Promise<Duck> {
   // DuckDB creates the spill directory itself, but not its parents
   if (options.dataDir) mkdirSync(spillDir(options.dataDir), { recursive: true });
-  const instance = await DuckDBInstance.create(':memory:', {
-    memory_limit: options.memoryLimit ?? '256MB',
-    threads: String(options.threads ?? 1),
-    preserve_insertion_order: 'false',
-    // DuckDB's allocator keeps what a COPY freed (up to 512 MB by default) for the next one; a sync COPYs one
-    // day after another, so that was the largest part of its peak RSS. At 16 MB a backfill of 1 M
-    // activities peaked at 330-341 MB instead of 420-481 MB, at the same speed (BENCHMARKS.md, issue 3).
-    allocator_bulk_deallocation_flush_threshold: '16MB',
-    ...(options.dataDir ? { temp_directory: spillDir(options.dataDir) } : {}),
+  const instance = await createDuck({
+    memoryLimit: options.memoryLimit ?? '256MB',
+    threads: options.threads ?? 1,
+    tempDirectory: options.dataDir ? spillDir(options.dataDir) : undefined,
+    settings: {
+      preserve_insertion_order: 'false',
+      // DuckDB's allocator keeps what a COPY freed (up to 512 MB by default) for the next one; a sync COPYs one
+      // day after another, so that was the largest part of its peak RSS. At 16 MB a backfill of 1 M
+      // activities peaked at 330-341 MB instead of 420-481 MB, at the same speed (BENCHMARKS.md, issue 3).
+      allocator_bulk_deallocation_flush_threshold: '16MB',
+    },
   });
-  const connection = await instance.connect();
-  await connection.run("SET TimeZone='UTC'");
+  const connection = await connectUtc(instance);
   // Queries get their own connection, so a lookup can run while a COPY is in progress on `connection`.
-  const reads = await instance.connect();
-  await reads.run("SET TimeZone='UTC'");
+  const reads = await connectUtc(instance);
   return {
     connection,
     async all(sql, values) {

@@ -1,10 +1,12 @@
 // `export`: a self-contained copy of a time window of the lake for legal hold and eDiscovery. The committed
-// files of the window are copied byte for byte, a fresh hash chain lists them (one entry per stream, each
-// naming the source lake's head), and a README says how to check it with or without compliance-lake.
+// files of the window are copied byte for byte, with the directory in force during it (the last snapshot
+// before the window of each directory stream) and the history marts cut to the window, so whoever holds the
+// export can tell who `user_…` was; a fresh hash chain lists them (one entry per stream, each naming the
+// source lake's head), and a README says how to check and join them with or without compliance-lake.
 import { constants, copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { packageVersion } from '../api/version.js';
-import type { Duck } from './duck.js';
+import { type Duck, openDuck, sqlString } from './duck.js';
 import {
   type CoverageEvent,
   type ManifestEntry,
@@ -27,6 +29,27 @@ const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 /** What the manifest may name: `<stream>/date=YYYY-MM-DD/<file>.parquet`, nothing that leaves lake/. */
 const LAKE_PATH = /^[a-z0-9_]+\/date=\d{4}-\d{2}-\d{2}\/[A-Za-z0-9._-]+\.parquet$/;
+/**
+ * Streams whose every sync writes a complete snapshot of the directory (design.md, The lake): the state in
+ * force at the window's start is the last snapshot before it, which an export carries with the window's own.
+ */
+export const DIRECTORY_STREAMS: readonly string[] = ['organizations', 'organization_settings', 'users', 'roles', 'role_permissions', 'groups', 'group_members'];
+/** Where the export puts the history marts, inside its lake so that the same chain lists them. */
+export const HISTORY_DIR = '_history';
+
+/**
+ * The history marts an export carries, each cut to the rows in force during the window (schema/models.md):
+ * `overlaps` is a condition on the relation's columns with `$since` and `$until` (TIMESTAMPTZ literals).
+ */
+const HISTORY_MARTS: readonly { relation: string; overlaps: string }[] = [
+  { relation: 'users', overlaps: `coalesce(valid_from, '-infinity') < $until and coalesce(valid_to, 'infinity') > $since` },
+  { relation: 'group_memberships', overlaps: `coalesce(valid_from, '-infinity') < $until and coalesce(valid_to, 'infinity') > $since` },
+  { relation: 'groups', overlaps: `coalesce(created_at, first_seen, '-infinity') < $until and coalesce(deleted_at, 'infinity') > $since` },
+  { relation: 'organizations', overlaps: `coalesce(first_seen, '-infinity') < $until` },
+  { relation: 'roles', overlaps: `coalesce(valid_from, '-infinity') < $until and coalesce(valid_to, 'infinity') > $since` },
+  { relation: 'role_permissions', overlaps: `coalesce(valid_from, '-infinity') < $until and coalesce(valid_to, 'infinity') > $since` },
+  { relation: 'role_assignments', overlaps: `coalesce(valid_from, '-infinity') < $until and coalesce(valid_to, 'infinity') > $since` },
+];
 
 export class ExportError extends Error {
   constructor(
@@ -60,6 +83,15 @@ export interface ExportedStream {
   firstDate: string | null;
   lastDate: string | null;
   coverageEvents: number;
+  /** A directory stream: the snapshot_at of the last snapshot before the window, carried too (null: none). */
+  snapshotBefore: string | null;
+}
+
+export interface ExportedHistory {
+  /** `marts.<relation>` of the last models build, cut to the window. */
+  relation: string;
+  path: string;
+  rows: number;
 }
 
 export interface ExportReport {
@@ -71,6 +103,8 @@ export interface ExportReport {
   /** The export's own manifest head (record it apart from the export: see the README). */
   head: { seq: number; hash: string };
   streams: ExportedStream[];
+  /** The history marts carried (empty when the models were never built: the README says so). */
+  history: ExportedHistory[];
   files: number;
   rows: number;
   bytes: number;
@@ -124,9 +158,9 @@ export async function exportLake(dataDir: string, options: ExportOptions): Promi
   const live = committedFiles(entries);
   const streams = chooseStreams(options.streams, live);
   if (streams.length === 0) throw new ExportError(`the lake under ${dataDir} holds no committed files; there is nothing to export`, true);
-  const selected = [...live.values()]
-    .filter((f) => streams.includes(f.stream) && partitionInWindow(f.date, sinceMs, untilMs))
-    .sort((a, b) => a.path.localeCompare(b.path));
+  const inWindow = [...live.values()].filter((f) => streams.includes(f.stream) && partitionInWindow(f.date, sinceMs, untilMs));
+  const before = snapshotsBefore(live, streams, sinceMs);
+  const selected = [...new Map([...inWindow, ...before.files].map((f) => [f.path, f])).values()].sort((a, b) => a.path.localeCompare(b.path));
   for (const f of selected) {
     if (!LAKE_PATH.test(f.path)) throw new ExportError(`the manifest lists a file outside the lake layout: ${f.path}; not exporting`);
   }
@@ -149,6 +183,8 @@ export async function exportLake(dataDir: string, options: ExportOptions): Promi
   const runId = `export-${exportedAt.replace(/[-:.]/g, '')}`;
   mkdirSync(outLake, { recursive: true });
   copyFiles(lakeDir, outLake, selected);
+
+  const history = await writeHistory(dataDir, outLake, sinceMs, untilMs, options.duck);
 
   let head = { seq: 0, hash: GENESIS };
   const exported: ExportedStream[] = [];
@@ -177,7 +213,22 @@ export async function exportLake(dataDir: string, options: ExportOptions): Promi
       firstDate: sortedDays[0] ?? null,
       lastDate: sortedDays[sortedDays.length - 1] ?? null,
       coverageEvents: coverage.length,
+      snapshotBefore: before.at.get(stream) ?? null,
     });
+  }
+  if (history.length) {
+    const entry = appendEntry(outLake, head, {
+      kind: 'append',
+      run_id: runId,
+      stream: HISTORY_DIR,
+      committed_at: exportedAt,
+      added: await historyFiles(outLake, history, runId, since),
+      removed: [],
+      cursor: { exported_from: exportedFrom, since, until },
+      coverage: [],
+      request_ids: [],
+    });
+    head = { seq: entry.seq, hash: entry.hash };
   }
 
   const report: Omit<ExportReport, 'verify'> = {
@@ -187,6 +238,7 @@ export async function exportLake(dataDir: string, options: ExportOptions): Promi
     exportedFrom,
     head,
     streams: exported,
+    history,
     files: selected.length,
     rows: sum(selected, 'rows'),
     bytes: sum(selected, 'bytes'),
@@ -203,6 +255,77 @@ export async function exportLake(dataDir: string, options: ExportOptions): Promi
     );
   }
   return { ...report, verify };
+}
+
+/**
+ * For each directory stream, the files of its last snapshot before the window (whose snapshot_at is the
+ * latest max_time before it; a compacted file holding it is taken whole).
+ */
+function snapshotsBefore(live: Map<string, ManifestFile>, streams: readonly string[], sinceMs: number): { files: ManifestFile[]; at: Map<string, string> } {
+  const files: ManifestFile[] = [];
+  const at = new Map<string, string>();
+  for (const stream of streams.filter((s) => DIRECTORY_STREAMS.includes(s))) {
+    const own = [...live.values()].filter((f) => f.stream === stream && f.max_time !== null && f.min_time !== null);
+    // max_time and min_time are fixed-width RFC 3339 UTC (isoSql), so they compare as strings
+    const latest = own.filter((f) => Date.parse(f.max_time!) < sinceMs).reduce<string | null>((m, f) => (m === null || f.max_time! > m ? f.max_time : m), null);
+    if (latest === null) continue;
+    at.set(stream, latest);
+    files.push(...own.filter((f) => f.min_time! <= latest && latest <= f.max_time!));
+  }
+  return { files, at };
+}
+
+/**
+ * Writes each history mart of the last models build, cut to the window, as `lake/_history/<relation>.parquet`.
+ * Models never built (or a mart this version does not have) leave it out; the README says how to build them.
+ */
+async function writeHistory(dataDir: string, outLake: string, sinceMs: number, untilMs: number, shared?: Duck): Promise<ExportedHistory[]> {
+  const marts = HISTORY_MARTS.map((m) => ({ ...m, source: join(dataDir, 'models', 'marts', m.relation, 'data.parquet') })).filter((m) => existsSync(m.source));
+  if (marts.length === 0) return [];
+  mkdirSync(join(outLake, HISTORY_DIR), { recursive: true });
+  const duck = shared ?? (await openDuck());
+  const bound = (ms: number) => `${sqlString(new Date(ms).toISOString())}::TIMESTAMPTZ`;
+  const out: ExportedHistory[] = [];
+  try {
+    await duck.run(`SET TimeZone = 'UTC'`);
+    for (const m of marts) {
+      const path = `${HISTORY_DIR}/${m.relation}.parquet`;
+      const where = m.overlaps.replaceAll('$since', bound(sinceMs)).replaceAll('$until', bound(untilMs));
+      const query = `SELECT * FROM read_parquet(${sqlString(m.source)}) WHERE ${where}`;
+      await duck.run(`COPY (${query}) TO ${sqlString(join(outLake, path))} (FORMAT parquet, COMPRESSION zstd)`);
+      const [r] = await duck.all(`SELECT count(*) AS n FROM read_parquet(${sqlString(join(outLake, path))})`);
+      fsyncFile(join(outLake, path));
+      out.push({ relation: m.relation, path, rows: Number(r.n) });
+    }
+  } finally {
+    if (!shared) duck.close();
+  }
+  fsyncDir(join(outLake, HISTORY_DIR));
+  return out;
+}
+
+async function historyFiles(outLake: string, history: readonly ExportedHistory[], runId: string, since: string): Promise<ManifestFile[]> {
+  const files: ManifestFile[] = [];
+  for (const h of history) {
+    const abs = join(outLake, h.path);
+    files.push({
+      path: h.path,
+      stream: HISTORY_DIR,
+      date: new Date(parseWindowBound(since)!).toISOString().slice(0, 10),
+      sha256: await sha256File(abs),
+      bytes: statSync(abs).size,
+      rows: h.rows,
+      min_time: null,
+      max_time: null,
+      first_id: null,
+      last_id: null,
+      endpoint: `marts.${h.relation}`,
+      params: { relation: `marts.${h.relation}` },
+      run_id: runId,
+      request_ids: [],
+    });
+  }
+  return files;
 }
 
 function checkTarget(out: string, dataDir: string): void {
@@ -296,8 +419,9 @@ print(f'ok: {n} entries, {len(listed)} files, head {prev}')
 
 function exportReadme(r: Omit<ExportReport, 'verify'>, exportedAt: string): string {
   const streamRows = r.streams
-    .map((s) => `| ${s.stream} | ${s.files} | ${s.rows} | ${s.bytes} | ${s.firstDate ?? '-'} | ${s.lastDate ?? '-'} | ${s.coverageEvents} |`)
+    .map((s) => `| ${s.stream} | ${s.files} | ${s.rows} | ${s.bytes} | ${s.firstDate ?? '-'} | ${s.lastDate ?? '-'} | ${s.coverageEvents} | ${s.snapshotBefore ?? '-'} |`)
     .join('\n');
+  const historyRows = r.history.map((h) => `| \`lake/${h.path}\` | marts.${h.relation} | ${h.rows} |`).join('\n');
   return `# compliance-lake export
 
 A self-contained, verifiable copy of part of a compliance-lake archive of Claude Compliance API data,
@@ -310,14 +434,55 @@ made for legal hold and eDiscovery. Nothing here depends on compliance-lake to b
   Keep this hash somewhere apart from the export (the legal hold record): the chain shows any edited,
   reordered or missing entry, but only a known head shows that trailing entries were cut off.
 
-| stream | files | rows | bytes | first day | last day | late arrivals recorded |
-|---|---|---|---|---|---|---|
-${streamRows || '| (none) | 0 | 0 | 0 | - | - | 0 |'}
+| stream | files | rows | bytes | first day | last day | late arrivals recorded | snapshot before the window |
+|---|---|---|---|---|---|---|---|
+${streamRows || '| (none) | 0 | 0 | 0 | - | - | 0 | - |'}
 
 Files are whole UTC-day partitions: every day that overlaps the window is included in full, exactly as
 committed in the source lake (same bytes, same SHA-256). Rows near the window's edges may therefore lie
 outside it; filter on the time column (\`created_at\` for activities, \`snapshot_at\` for directory
 snapshots, \`updated_at\` for chats and projects) for the exact window.
+
+## Who is who: the directory in force during the window
+
+The directory endpoints show only the present, so each sync of a directory stream (${DIRECTORY_STREAMS.join(', ')})
+stores a complete snapshot stamped \`snapshot_at\`. For each of them this export holds every snapshot taken
+inside the window and also the last one taken before it (its \`snapshot_at\` is in the last column above,
+its day partition is included whole): the directory as it stood when the window began, even when no
+snapshot was taken inside the window.
+
+${
+  r.history.length
+    ? `The history that compliance-lake rebuilt from those snapshots and the feed's events is here too, cut to
+the rows in force at some moment of the window (each row's \`[valid_from, valid_to)\` overlaps it; a null
+\`valid_from\` means before the lake's history, a null \`valid_to\` still current when the export was made):
+
+| file | relation | rows |
+|---|---|---|
+${historyRows}
+
+Columns are documented in compliance-lake's schema/models.md. To name the user behind each activity as of
+its time (DuckDB; any SQL engine does the same with its Parquet reader):
+
+\`\`\`sql
+SET TimeZone = 'UTC';
+select a.created_at, a.type, a.actor_user_id, u.email, u.full_name, u.organization_role
+from read_parquet('lake/activities/*/*.parquet') as a
+left join read_parquet('lake/${HISTORY_DIR}/users.parquet') as u
+  on u.user_id = a.actor_user_id
+ and coalesce(u.valid_from, '-infinity') <= a.created_at
+ and a.created_at < coalesce(u.valid_to, 'infinity')
+where a.created_at >= '${r.since}' and a.created_at < '${r.until}';
+\`\`\`
+
+A user id is the same in every organization of the parent; someone who is a member of several has versions
+in each (\`organization_uuid\`): add \`and u.organization_uuid = a.organization_uuid\` for the version of the
+activity's own organization. Group memberships join the same way (\`group_memberships.user_id = actor_user_id\`, as of \`created_at\`),
+and \`groups.group_id\` names the group.`
+    : `The models had not been built in the source when this export was made, so it holds the snapshots but not
+the history rebuilt from them: run \`compliance-lake models build --data-dir <this directory>\` (it reads
+only \`lake/\`) to derive marts.users and marts.group_memberships from this export alone.`
+}
 
 ## Layout
 
@@ -325,6 +490,8 @@ snapshots, \`updated_at\` for chats and projects) for the exact window.
   Spark, Trino, Athena, BigQuery, ClickHouse, pandas and pyarrow read it directly, e.g.
   \`duckdb -c "select count(*) from read_parquet('lake/activities/*/*.parquet', hive_partitioning=true)"\`.
   Every row carries its provenance: \`_run_id\`, \`_extracted_at\`, \`_endpoint\`, \`_request_id\`.
+- \`lake/${HISTORY_DIR}/<relation>.parquet\`: the history marts cut to the window (above), listed by the
+  last manifest entry like every other file.
 - \`lake/_manifests/000000000001.json\`, ...: one entry per stream. \`added\` lists each file with its
   SHA-256, size in bytes, row count, time range, first and last id, the API endpoint and query parameters
   it came from, the run id and the API request ids. \`coverage\` lists late-arriving records the source
@@ -370,6 +537,7 @@ export function formatExportReport(r: ExportReport): string {
   for (const s of r.streams) {
     lines.push(`  ${s.stream}: ${s.files} files, ${s.rows} rows${s.firstDate ? `, ${s.firstDate} to ${s.lastDate}` : ''}`);
   }
+  for (const h of r.history) lines.push(`  marts.${h.relation}: ${h.rows} rows in force during the window (lake/${h.path})`);
   lines.push(`  export manifest head: entry ${r.head.seq}, hash ${r.head.hash} (record it with the legal hold)`);
   lines.push(`  verified: ${r.verify.files.ok} of ${r.verify.files.committed} files ok; README.md says how to check it by hand`);
   return lines.join('\n');

@@ -34,17 +34,29 @@ export interface ManifestFile {
   request_ids: string[];
 }
 
-/** A record the sync found that an earlier commit should have held (a late arrival), and how it was found. */
+/**
+ * Where a sync's coverage differs from a plain read: a record an earlier commit should have held (a late
+ * arrival), or an entity deleted between its list and its child call, whose children a snapshot lacks.
+ */
 export interface CoverageEvent {
   stream: string;
+  /** The late record's id, or the vanished entity's id. */
   record_id: string;
+  /** The late record's time, or the snapshot_at of the snapshot that lacks the vanished entity's children. */
   record_time: string;
   /**
    * `overlap`: re-read window of an incremental run; `reconciliation`: the daily re-read of closed days;
    * `page-check`: the confirming request after a page that lied (an empty page claiming more, a full page
-   * claiming the end: compliance-api.md §7.2) returned it.
+   * claiming the end: compliance-api.md §7.2) returned it;
+   * `vanished`: the entity was listed, then its child call answered 404 (deleted in between);
+   * `unavailable`: the API would not serve the record this run (an organization's settings, `reason` says why).
    */
-  found_by: 'overlap' | 'reconciliation' | 'page-check';
+  found_by: 'overlap' | 'reconciliation' | 'page-check' | 'vanished' | 'unavailable';
+  /** For `vanished`: what the entity was (group, role, project) and the child endpoint that answered 404. */
+  entity?: string;
+  endpoint?: string;
+  /** For `unavailable`: why the API would not serve it. */
+  reason?: string;
   found_at: string;
   run_id: string;
   /** For reconciliation: the day that was re-read. */

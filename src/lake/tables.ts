@@ -64,6 +64,15 @@ export const TABLES: Record<string, TableSpec> = {
     idColumn: 'id',
     key: ['snapshot_at', 'organization_uuid', 'id'],
   },
+  // One row per linked organization per snapshot: the settings rows and the key list stay as sent, so the
+  // models unnest them and a setting the API adds later is kept without a schema change.
+  organization_settings: {
+    stream: 'organization_settings',
+    columns: { snapshot_at: TS, organization_uuid: S, settings: 'JSON', api_keys: 'JSON', raw: 'JSON' },
+    timeColumn: 'snapshot_at',
+    idColumn: 'organization_uuid',
+    key: ['snapshot_at', 'organization_uuid'],
+  },
   roles: {
     stream: 'roles',
     columns: { snapshot_at: TS, organization_uuid: S, id: S, name: S, description: S, created_at: TS, updated_at: TS, raw: 'JSON' },

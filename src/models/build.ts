@@ -11,8 +11,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { sqlString } from '../lake/duck.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { connectUtc, createDuck, sqlString } from '../lake/duck.js';
 import { Lake, LakeCorruptError } from '../lake/lake.js';
 import { acquireLock } from '../lake/lock.js';
 import { type CatalogEntry, catalogPath, loadCatalog, packageRoot } from './catalog.js';
@@ -193,12 +193,8 @@ async function buildLocked(
   rmSync(buildDir, { recursive: true, force: true });
   mkdirSync(buildDir, { recursive: true });
 
-  const instance = await DuckDBInstance.create(':memory:', {
-    memory_limit: options.memoryLimit ?? '1GB',
-    threads: String(options.threads ?? 4),
-    temp_directory: join(buildDir, 'spill'),
-  });
-  const connection = await instance.connect();
+  const instance = await createDuck({ memoryLimit: options.memoryLimit ?? '1GB', threads: options.threads ?? 4, tempDirectory: join(buildDir, 'spill') });
+  const connection = await connectUtc(instance);
   const ctx: BuildContext = {
     dataDir,
     modelsDir,
@@ -227,7 +223,6 @@ async function buildLocked(
   const relations: RelationReport[] = [];
   let tests: { name: string; ms: number }[];
   try {
-    await connection.run("SET TimeZone='UTC'");
     // every monthly rebuild and staging scan reads the footers of the same lake files (set after start: as a
     // start-up option DuckDB insists on autoloading the built-in parquet extension, which it cannot offline)
     await connection.run('SET parquet_metadata_cache = true');

@@ -4,7 +4,6 @@
 import { existsSync } from 'node:fs';
 import {
   type DuckDBConnection,
-  DuckDBInstance,
   type DuckDBPreparedStatement,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
@@ -14,6 +13,7 @@ import {
   JsonDuckDBValueConverter,
   StatementType,
 } from '@duckdb/node-api';
+import { connectUtc, createDuck } from '../lake/duck.js';
 import { namesMissingLakeFile } from './lake-source.js';
 import { relocateWarehouse, warehousePath } from './warehouse.js';
 
@@ -92,9 +92,8 @@ export async function openWarehouse(dataDir: string): Promise<{ connection: Duck
   if (!existsSync(path)) throw new WarehouseMissingError(path);
   // a data directory moved or restored from a copy: point the views at its own files first
   await relocateWarehouse(dataDir);
-  const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY', threads: '4' });
-  const connection = await instance.connect();
-  await connection.run("SET TimeZone='UTC'");
+  const instance = await createDuck({ path, readOnly: true, threads: 4 });
+  const connection = await connectUtc(instance);
   return {
     connection,
     close() {

@@ -11,8 +11,8 @@
 // views are rewritten (views only: cheap) into a new file renamed over the old one.
 import { copyFileSync, existsSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { sqlString } from '../lake/duck.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { connectUtc, createDuck, sqlString } from '../lake/duck.js';
 import { fsyncDir } from '../lake/manifest.js';
 
 export const WAREHOUSE_FILE = 'warehouse.duckdb';
@@ -56,7 +56,7 @@ export async function writeWarehouse(dataDir: string, objects: readonly Warehous
   return final;
 }
 
-type Connection = Awaited<ReturnType<DuckDBInstance['connect']>>;
+type Connection = DuckDBConnection;
 
 /** Builds the new file under a temporary name (from a copy of `from`, or empty) and renames it over `final`. */
 async function replaceWarehouse(final: string, from: string | null, fill: (connection: Connection) => Promise<void>): Promise<void> {
@@ -64,11 +64,10 @@ async function replaceWarehouse(final: string, from: string | null, fill: (conne
   rmSync(tmp, { force: true });
   rmSync(`${tmp}.wal`, { force: true });
   if (from) copyFileSync(from, tmp);
-  const instance = await DuckDBInstance.create(tmp, { threads: '2' });
+  const instance = await createDuck({ path: tmp, threads: 2 });
   try {
-    const connection = await instance.connect();
+    const connection = await connectUtc(instance);
     try {
-      await connection.run("SET TimeZone='UTC'");
       await fill(connection);
       await connection.run('checkpoint');
     } finally {
@@ -97,9 +96,9 @@ async function recordLocation(connection: Connection, dataDir: string): Promise<
 
 /** The data directory the warehouse's views were written for, or null for a warehouse that predates the record. */
 export async function recordedDataDir(path: string): Promise<string | null> {
-  const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY', threads: '1' });
+  const instance = await createDuck({ path, readOnly: true, threads: 1 });
   try {
-    const connection = await instance.connect();
+    const connection = await connectUtc(instance);
     try {
       const found = await connection.runAndReadAll(
         "select count(*)::INTEGER as n from duckdb_tables() where schema_name = 'meta' and table_name = 'warehouse'",

@@ -3,14 +3,18 @@
 //
 // Jobs and the streams they sync (each job is one runSync, or two when --since applies to streams that have
 // no cursor yet; compaction happens inside it, above compactMaxFiles; a model refresh follows when it
-// committed files):
+// committed files). A stream's job group is declared by the stream (src/extract/registry.ts):
 //   startup    every stream, once at start, with reconciliation (a no-op if today's was done already)
-//   activities the activity feed, without reconciliation (reconcileDays 0)
-//   directory  organizations, users, roles, role_permissions, groups, group_members
-//   content    chats, projects, project_attachments
+//   activities the `feed` group, without reconciliation (reconcileDays 0)
+//   directory  the `directory` group (organizations, organization_settings, users, roles, role_permissions, groups, group_members)
+//   content    the `content` group (chats, projects, project_attachments)
 //   reconcile  the activity feed with reconcileDays: the stream re-reads the last closed days once per UTC
 //              day (its cursor remembers the last day done), so this schedule decides *when* that happens;
 //              the default 00:15 UTC leaves a closed day a quarter of an hour to finish indexing.
+//
+// Every job and run shares one API session: one client and one rate budget for the life of the process
+// (design.md invariant 4), so the client-side window does not start over with each job. With an Admin key
+// only the feed is scheduled (compliance-api.md §1.2), and the start log says so.
 //
 // Shutdown: the cron tasks stop, waiting jobs are dropped, and the running job gets shutdownTimeoutMs to
 // finish. After that its API requests are cut: the window being read is abandoned (its staged files are
@@ -26,9 +30,13 @@
 import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setMaxListeners } from 'node:events';
-import { pino } from 'pino';
 import type { ComplianceClientOptions, Logger } from '../api/index.js';
-import { type SyncResult, STREAM_NAMES, runSync } from '../extract/sync.js';
+import { streamsOfJob } from '../extract/registry.js';
+import { stderrLogger } from '../cli/log.js';
+import { DEFAULTS } from '../cli/config.js';
+import { StreamSelectionError, planStreams } from '../pipeline/keys.js';
+import { type SyncResult, runSync } from '../pipeline/run.js';
+import { openSession } from '../pipeline/session.js';
 import { DEFAULT_GRAPHQL_HOST, DEFAULT_GRAPHQL_PORT, type GraphqlServer, startGraphqlServer } from '../graphql/server.js';
 import { acquireLock, type Lock } from '../lake/lock.js';
 import { buildModels, type BuildReport } from '../models/build.js';
@@ -43,12 +51,15 @@ export type ScheduledJobName = (typeof SCHEDULED_JOBS)[number];
 export const STARTUP_JOB = 'startup';
 export type JobName = ScheduledJobName | typeof STARTUP_JOB;
 
+const names = (job: Parameters<typeof streamsOfJob>[0]) => streamsOfJob(job).map((s) => s.name);
+
+/** The streams each job may sync (the daemon's enabled streams narrow them); startup takes them all. */
 export const JOB_STREAMS: Readonly<Record<JobName, readonly string[]>> = {
-  startup: STREAM_NAMES,
-  activities: ['activities'],
-  directory: ['organizations', 'users', 'roles', 'role_permissions', 'groups', 'group_members'],
-  content: ['chats', 'projects', 'project_attachments'],
-  reconcile: ['activities'],
+  startup: [...names('feed'), ...names('directory'), ...names('content')],
+  activities: names('feed'),
+  directory: names('directory'),
+  content: names('content'),
+  reconcile: names('feed'),
 };
 
 /** Cron expressions (UTC): five fields from the minute, or six from the second. */
@@ -146,21 +157,37 @@ class DaemonStoppingError extends Error {
 }
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
-  const streams = [...(options.streams ?? STREAM_NAMES)];
-  const unknown = streams.filter((s) => !STREAM_NAMES.includes(s));
-  if (unknown.length || streams.length === 0) throw new DaemonConfigError(`streams: unknown or none (${unknown.join(', ') || 'empty'}); known: ${STREAM_NAMES.join(', ')}`);
+  const log = options.logger ?? stderrLogger('info').logger;
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
+  const session = openSession({
+    apiKey: options.apiKey,
+    baseUrl: options.baseUrl,
+    requestsPerMinute: options.requestsPerMinute,
+    maxRetries: options.maxRetries,
+    fetch: stoppableFetch(options.fetch ?? globalThis.fetch, stop.signal),
+    clientOptions: { ...options.clientOptions, sleep: stoppableSleep(stop.signal, options.clientOptions?.sleep) },
+    logger: stoppingLogger(log, stop.signal),
+  });
+  let plan: ReturnType<typeof planStreams>;
+  try {
+    plan = planStreams(options.streams, session.keyKind);
+  } catch (err) {
+    if (err instanceof StreamSelectionError) throw new DaemonConfigError(`streams: ${err.message}`);
+    throw err;
+  }
+  const streams = plan.streams.map((s) => s.name);
   const schedules: Partial<Record<ScheduledJobName, string>> = {};
   for (const job of SCHEDULED_JOBS) {
     const expression = options.schedules?.[job] ?? DEFAULT_SCHEDULES[job];
     const problem = cronProblem(expression);
     if (problem) throw new DaemonConfigError(`schedules.${job}: "${expression}" is not a valid cron expression: ${problem}`);
-    if (job === 'reconcile' && (options.reconcileDays ?? 3) === 0) continue;
+    if (job === 'reconcile' && (options.reconcileDays ?? DEFAULTS.reconcileDays) === 0) continue;
     if (JOB_STREAMS[job].some((s) => streams.includes(s))) schedules[job] = expression;
   }
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   if (!(shutdownTimeoutMs >= 0)) throw new DaemonConfigError(`shutdownTimeoutMs must be >= 0; got ${shutdownTimeoutMs}`);
 
-  const log = options.logger ?? pinoLogger();
   const dataDir = options.dataDir;
   mkdirSync(dataDir, { recursive: true });
   // One daemon per data dir (a manual sync can still run between two jobs: runSync takes the lake lock).
@@ -180,41 +207,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const metrics = defineMetrics();
   metrics.set('compliance_lake_start_time_seconds', {}, startedAt.getTime() / 1000);
   seedLastSuccess(dataDir, metrics, log);
-
-  // The server's clock, from the `date` header of every response: lag is measured against it (invariant 3).
-  let serverOffsetMs = 0;
-  const stop = new AbortController();
-  setMaxListeners(0, stop.signal);
-  const baseFetch = options.fetch ?? globalThis.fetch;
-  const stoppableFetch: typeof fetch = async (input, init) => {
-    if (stop.signal.aborted) throw new DaemonStoppingError();
-    const signal = init?.signal ? AbortSignal.any([init.signal, stop.signal]) : stop.signal;
-    const res = await baseFetch(input, { ...init, signal });
-    const date = Date.parse(res.headers.get('date') ?? '');
-    if (!Number.isNaN(date)) serverOffsetMs = date - Date.now();
-    return res;
-  };
-  const stoppableSleep = (ms: number) =>
-    new Promise<void>((resolve, reject) => {
-      if (stop.signal.aborted) return reject(new DaemonStoppingError());
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(new DaemonStoppingError());
-      };
-      const timer = setTimeout(() => {
-        stop.signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      stop.signal.addEventListener('abort', onAbort, { once: true });
-    });
-
-  // Once the daemon cuts a run, the failures that follow are expected: logged as such, not as errors.
-  const syncLogger: Logger = {
-    debug: (obj, msg) => log.debug(obj, msg),
-    info: (obj, msg) => log.info(obj, msg),
-    warn: (obj, msg) => (stop.signal.aborted ? log.info({ ...obj, shutting_down: true }, msg) : log.warn(obj, msg)),
-    error: (obj, msg) => (stop.signal.aborted ? log.warn({ ...obj, shutting_down: true }, msg) : log.error(obj, msg)),
-  };
 
   const jobs: Record<string, JobStatus> = {};
   const models: DaemonStatus['models'] = { builds: 0, lastSuccessAt: null, lastError: null, lastReport: null };
@@ -279,20 +271,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         if (group.length === 0 || stop.signal.aborted) continue;
         const part = await runSync({
           dataDir,
-          apiKey: options.apiKey,
-          baseUrl: options.baseUrl,
-          requestsPerMinute: options.requestsPerMinute,
-          maxRetries: options.maxRetries,
+          session,
           streams: group,
           settings: {
             sinceMs: group === groups[0] ? options.sinceMs : undefined,
-            overlapMs: options.overlapMs ?? 10 * 60_000,
-            reconcileDays: job === 'reconcile' || job === STARTUP_JOB ? (options.reconcileDays ?? 3) : 0,
+            overlapMs: options.overlapMs ?? DEFAULTS.overlapMs,
+            reconcileDays: job === 'reconcile' || job === STARTUP_JOB ? (options.reconcileDays ?? DEFAULTS.reconcileDays) : 0,
           },
-          compactMaxFiles: options.compactMaxFiles ?? 24,
-          fetch: stoppableFetch,
-          clientOptions: { ...options.clientOptions, sleep: stoppableSleep },
-          logger: syncLogger,
+          compactMaxFiles: options.compactMaxFiles ?? DEFAULTS.compactMaxFiles,
+          logger: stoppingLogger(log, stop.signal),
           onRecovery: (moved, dir) => log.warn({ job, quarantined: moved.length, quarantine_dir: dir }, `run: moved ${moved.length} uncommitted file(s) left by an interrupted run to quarantine`),
         });
         result = result ? mergeResults(result, part) : part;
@@ -374,7 +361,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       readiness,
       metrics: () => {
         metrics.set('compliance_lake_ready', {}, readiness().ready ? 1 : 0);
-        recordLag(dataDir, metrics, Date.now() + serverOffsetMs, log);
+        recordLag(dataDir, metrics, session.serverNow(), log);
         return metrics.render();
       },
       logger: log,
@@ -388,6 +375,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const healthUrl = health.url;
   scheduler.start(options.runAtStart === false ? [] : [STARTUP_JOB]);
   log.info({ graphql: graphqlUrl, authenticated: graphql.authenticated, health: healthUrl, schedules, streams }, 'run: started');
+  if (plan.skipped.length) {
+    log.warn({ skipped: plan.skipped.map((s) => s.stream), key_kind: session.keyKind }, `run: not scheduling ${plan.skipped.map((s) => s.stream).join(', ')}: ${plan.skipped[0].reason}`);
+  }
 
   let closing: Promise<void> | null = null;
   const close = async (): Promise<void> => {
@@ -471,12 +461,41 @@ async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> 
   }
 }
 
-function pinoLogger(): Logger {
-  const log = pino({ level: 'info', base: { pid: process.pid } }, pino.destination(2));
+/** Fetch that refuses new requests and cuts running ones once the daemon stops. */
+function stoppableFetch(baseFetch: typeof fetch, stopped: AbortSignal): typeof fetch {
+  return async (input, init) => {
+    if (stopped.aborted) throw new DaemonStoppingError();
+    const signal = init?.signal ? AbortSignal.any([init.signal, stopped]) : stopped;
+    return baseFetch(input, { ...init, signal });
+  };
+}
+
+/** The client's sleep (backoff, rate budget), cut short when the daemon stops; `inner` is a test's simulated sleep. */
+function stoppableSleep(stopped: AbortSignal, inner?: (ms: number) => Promise<void>): (ms: number) => Promise<void> {
+  return (ms) =>
+    new Promise<void>((resolve, reject) => {
+      if (stopped.aborted) return reject(new DaemonStoppingError());
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new DaemonStoppingError());
+      };
+      const done = () => {
+        stopped.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      stopped.addEventListener('abort', onAbort, { once: true });
+      if (inner) inner(ms).then(done, reject);
+      else timer = setTimeout(done, ms);
+    });
+}
+
+/** Once the daemon cuts a run, the failures that follow are expected: logged as such, not as errors. */
+function stoppingLogger(log: Logger, stopped: AbortSignal): Logger {
   return {
     debug: (obj, msg) => log.debug(obj, msg),
     info: (obj, msg) => log.info(obj, msg),
-    warn: (obj, msg) => log.warn(obj, msg),
-    error: (obj, msg) => log.error(obj, msg),
+    warn: (obj, msg) => (stopped.aborted ? log.info({ ...obj, shutting_down: true }, msg) : log.warn(obj, msg)),
+    error: (obj, msg) => (stopped.aborted ? log.warn({ ...obj, shutting_down: true }, msg) : log.error(obj, msg)),
   };
 }

@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../api/index.js';
-import type { SyncResult } from '../extract/sync.js';
+import { cursorTimeOf } from '../extract/registry.js';
+import type { SyncResult } from '../pipeline/run.js';
 import { STATE_FILE, StateStore } from '../state/index.js';
 import { Metrics } from './metrics.js';
 
@@ -54,7 +55,7 @@ export function recordLag(dataDir: string, metrics: Metrics, serverNowMs: number
     state = StateStore.open(dataDir, { readonly: true });
     for (const row of state.cursors()) {
       if (row.stream.startsWith('_')) continue;
-      const ms = cursorTimeMs(row.cursor);
+      const ms = cursorTimeMs(row.stream, row.cursor);
       if (ms === null) continue;
       metrics.set('compliance_lake_sync_cursor_timestamp_seconds', { stream: row.stream }, ms / 1000);
       metrics.set('compliance_lake_sync_lag_seconds', { stream: row.stream }, Math.max(0, (serverNowMs - ms) / 1000));
@@ -88,16 +89,8 @@ export function seedLastSuccess(dataDir: string, metrics: Metrics, log: Logger):
   }
 }
 
-const CURSOR_TIME_KEYS = ['covered_until', 'snapshot_at', 'updated_until'] as const;
-
-function cursorTimeMs(cursor: unknown): number | null {
-  if (!cursor || typeof cursor !== 'object') return null;
-  for (const key of CURSOR_TIME_KEYS) {
-    const value = (cursor as Record<string, unknown>)[key];
-    if (typeof value === 'string') {
-      const ms = Date.parse(value);
-      if (!Number.isNaN(ms)) return ms;
-    }
-  }
-  return null;
+/** The time the stream declares its cursor stands for (src/extract/registry.ts), in ms. */
+function cursorTimeMs(stream: string, cursor: unknown): number | null {
+  const ms = Date.parse(cursorTimeOf(stream, cursor) ?? '');
+  return Number.isNaN(ms) ? null : ms;
 }

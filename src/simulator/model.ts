@@ -7,6 +7,7 @@ import type {
   Group,
   GroupMember,
   Organization,
+  OrganizationSettings,
   OrganizationUser,
   Project,
   ProjectAttachment,
@@ -14,6 +15,19 @@ import type {
   Role,
   RolePermission,
 } from '../api/types.js';
+import type {
+  ArtifactMetadata,
+  CodeArtifact,
+  GeneratedFileMetadata,
+  LocalSession,
+  LocalSessionMessage,
+  ProjectCollaborator,
+  ProjectDocument,
+  ProjectDocumentMetadata,
+  RemoteSession,
+  RemoteSessionMessage,
+} from '../api/app-types.js';
+import type { Blob } from './tenant/blobs.js';
 
 /** A position in the feed's total order: created_at in microseconds since the epoch, then id. */
 export interface FeedPosition {
@@ -85,6 +99,8 @@ export interface Directory {
   users(orgUuid: string, nowMs: number): OrganizationUser[] | undefined;
   roles(orgUuid: string, nowMs: number): Role[] | undefined;
   rolePermissions(orgUuid: string, roleId: string, nowMs: number): RolePermission[] | undefined;
+  /** A linked organization's effective settings; undefined for the parent, unknown ids, or when not enabled. */
+  organizationSettings(orgUuid: string, nowMs: number): OrganizationSettings | undefined;
   groups(nowMs: number): Group[];
   groupMembers(groupId: string, nowMs: number): GroupMember[] | undefined;
   /** Ground truth: every membership interval that started at or before nowMs. */
@@ -105,6 +121,34 @@ export interface Content {
    * live never moves after its start).
    */
   revision(list: 'chats' | 'projects', nowMs: number): number;
+  /** The stored bytes of a chat or project file (compliance-api.md §2.3 #15). */
+  fileContent(fileId: string, nowMs: number): StoredFile | undefined;
+  generatedFile(id: string, nowMs: number): { metadata: GeneratedFileMetadata; stored: StoredFile } | undefined;
+  artifact(versionId: string, nowMs: number): { metadata: ArtifactMetadata; content: string } | undefined;
+  /** Sorted by granted_at, ties by the role assignment (compliance-api.md §2.4 #25). */
+  projectCollaborators(projectId: string, nowMs: number): ProjectCollaborator[] | undefined;
+  projectDocument(documentId: string, nowMs: number): { document: ProjectDocument; metadata: ProjectDocumentMetadata } | undefined;
+  /** Newest first, ties by id descending (compliance-api.md §2.6). */
+  localSessions(nowMs: number): LocalSession[];
+  localSession(id: string, nowMs: number): { session: LocalSession; messages: LocalSessionMessage[] } | undefined;
+  /** Newest first; pending sessions are listed but their messages 404 (compliance-api.md §2.6). */
+  remoteSessions(nowMs: number): RemoteSession[];
+  remoteSession(id: string, nowMs: number): { session: RemoteSession; messages: RemoteSessionMessage[] } | undefined;
+  /** Sorted by artifact id (compliance-api.md §2.7). */
+  codeArtifacts(nowMs: number): CodeArtifact[];
+  /** `uploading`: the version's upload is in flight (503); undefined: unknown or rotated out (404). */
+  codeArtifactVersion(artifactId: string, versionId: string, nowMs: number): { state: 'ready' | 'uploading'; stored: StoredFile } | undefined;
+}
+
+/** A downloadable body: its name, its recorded type, and the seed of its bytes. */
+export interface StoredFile {
+  filename: string;
+  mimeType: string;
+  blob: Blob;
+  /** Lowercase hex md5 of exactly the bytes served. */
+  md5: string;
+  /** False when the content is not stored as-is (no Content-MD5 then, compliance-api.md §2.7). */
+  identity: boolean;
 }
 
 export interface Tenant {

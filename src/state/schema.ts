@@ -59,7 +59,7 @@ export const coverageEvents = sqliteTable(
     stream: text('stream').notNull(),
     recordId: text('record_id').notNull(),
     recordTime: text('record_time').notNull(),
-    foundBy: text('found_by', { enum: ['overlap', 'reconciliation', 'page-check'] }).notNull(),
+    foundBy: text('found_by', { enum: ['overlap', 'reconciliation', 'page-check', 'vanished', 'unavailable'] }).notNull(),
     foundAt: text('found_at').notNull(),
     runId: text('run_id').notNull(),
     windowStart: text('window_start'),

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDuck, sqlString } from '../../src/lake/duck.js';
 import { Lake } from '../../src/lake/lake.js';
-import { type SyncOptions, type SyncResult, STREAM_NAMES, runSync } from '../../src/extract/sync.js';
+import { STREAM_NAMES } from '../../src/extract/registry.js';
+import { type SyncOptions, type SyncResult, runSync } from '../../src/pipeline/run.js';
 import { KEYS, type Transport } from './sim-harness.js';
 
 export function tempDataDir(prefix = 'cl-sync-'): { dir: string; cleanup: () => void } {

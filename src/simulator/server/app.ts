@@ -6,6 +6,7 @@ import { SimClock } from './clock.js';
 import { handleControl, isLoopback } from './control.js';
 import { ApiError, type ErrorType, MESSAGES, notFound } from './errors.js';
 import { FaultInjector, type TransportFault } from './faults.js';
+import { Vanisher } from './vanish.js';
 import { requestIdFor } from './ids.js';
 import { type ListeningServer, listenNode } from './node-adapter.js';
 import { Query } from './params.js';
@@ -37,6 +38,8 @@ export interface SimResponse {
   body: string;
   /** What the transport must do instead of (or before) sending the response normally. */
   fault?: 'reset' | 'truncate' | { delayMs: number };
+  /** A streamed body (downloads) instead of `body`; sent chunked, pulled as the client reads. */
+  stream?: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 }
 
 export interface SimulatorOptions {
@@ -64,6 +67,8 @@ export interface SimulatorOptions {
    * (default 1000 ms); when given here it overrides the feed's value.
    */
   selfEventDelayMs?: number;
+  /** The remote-session endpoints' own budget per minute, on top of the shared one (compliance-api.md §6.3); default 300, 0 = none. */
+  remoteSessionRpm?: number;
 }
 
 export type RateLimitShouldRetry = 'false' | 'true' | 'none';
@@ -98,6 +103,9 @@ export interface Simulator {
   setRateLimit(rpm: number): void;
 }
 
+const REMOTE_SESSIONS = '/v1/compliance/apps/sessions/remote';
+const DEFAULT_REMOTE_SESSION_RPM = 300;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Internals the control endpoints reach. */
@@ -107,6 +115,7 @@ export interface SimulatorInternals {
   keys: KeyRegistry;
   limiter: RateLimiter;
   faults: FaultInjector;
+  vanish: Vanisher;
   stats(): SimulatorStats;
 }
 
@@ -114,9 +123,12 @@ class SimulatorImpl implements Simulator {
   readonly clock: SimClock;
   readonly tenant: Tenant;
   readonly faults: FaultInjector;
+  /** Entities deleted between a list and its child call (vanish.ts). */
+  readonly vanish = new Vanisher();
   readonly fetch: typeof fetch;
   private readonly keys: KeyRegistry;
   private readonly limiter: RateLimiter;
+  private readonly remoteLimiter: RateLimiter;
   private readonly compat: CompatOptions;
   private readonly cache = new ServerCache();
   private readonly seed: number;
@@ -128,6 +140,7 @@ class SimulatorImpl implements Simulator {
     this.clock = opts.clock ?? new SimClock();
     this.keys = new KeyRegistry(opts.keys);
     this.limiter = new RateLimiter(opts.rpm ?? DEFAULT_REQUESTS_PER_MINUTE);
+    this.remoteLimiter = new RateLimiter(opts.remoteSessionRpm ?? DEFAULT_REMOTE_SESSION_RPM);
     this.compat = { ...DEFAULT_COMPAT, ...opts.compat };
     this.seed = opts.faultSeed ?? 1;
     this.faults = new FaultInjector(this.seed, opts.faults);
@@ -217,6 +230,13 @@ class SimulatorImpl implements Simulator {
         shouldRetry: this.rateLimitShouldRetry(),
         extraHeaders: { ...rlHeaders, 'retry-after': String(retryAfterSeconds(admission, nowMs)) },
       });
+    } else if (match?.route.pattern.startsWith(REMOTE_SESSIONS) && !this.remoteLimiter.unlimited && !this.remoteLimiter.admit(nowMs).allowed) {
+      // the remote-session budget: retry-after is always 1 (a floor), the ratelimit headers describe the shared budget
+      this.counts.rateLimited++;
+      res = errorResponse(429, 'rate_limit_error', MESSAGES.remoteSessionsRateLimited, requestId, nowMs, {
+        shouldRetry: true,
+        extraHeaders: { ...rlHeaders, 'retry-after': '1' },
+      });
     } else {
       const fingerprint = `${req.method} ${req.url} ${key.id}`;
       const fault = this.faults.decide({ n, path, fingerprint });
@@ -248,6 +268,7 @@ class SimulatorImpl implements Simulator {
         throw new ApiError(405, 'invalid_request_error', `Method ${req.method} is not allowed on this endpoint; use GET.`);
       }
       requireScope(key, match.route.scope, this.compat);
+      this.vanish.check(match.route.pattern, match.params);
       const ctx: RouteContext = {
         tenant: this.tenant,
         nowMs,
@@ -256,8 +277,14 @@ class SimulatorImpl implements Simulator {
         pattern: match.route.pattern,
         pageFault: (kind) => this.faults.pageFault(kind, faultRequest),
         cache: this.cache,
+        compat: this.compat,
       };
       const result = match.route.handler(ctx);
+      if (result.stream || result.text !== undefined) {
+        const headers = { ...baseHeaders(requestId, nowMs), ...rlHeaders, ...result.headers };
+        return { status: result.status ?? 200, headers, body: result.text ?? '', stream: result.stream };
+      }
+      result.body = this.vanish.afterList(match.route.pattern, result.body);
       // one stringify of the whole page: the 5000-activity page budget is ~50 ms
       const body = JSON.stringify(result.body);
       return jsonResponse(result.status ?? 200, body, { ...baseHeaders(requestId, nowMs), ...rlHeaders });
@@ -267,7 +294,8 @@ class SimulatorImpl implements Simulator {
         if (err.status === 405) extra.allow = 'GET';
         return errorResponse(err.status, err.type, err.message, requestId, nowMs, {
           details: err.details,
-          shouldRetry: false,
+          // a route's 503 (an upload in flight) is worth retrying; every 4xx is not
+          shouldRetry: err.status >= 500,
           extraHeaders: extra,
         });
       }
@@ -323,7 +351,7 @@ class SimulatorImpl implements Simulator {
   }
 
   private internals(): SimulatorInternals {
-    return { tenant: this.tenant, clock: this.clock, keys: this.keys, limiter: this.limiter, faults: this.faults, stats: () => this.stats() };
+    return { tenant: this.tenant, clock: this.clock, keys: this.keys, limiter: this.limiter, faults: this.faults, vanish: this.vanish, stats: () => this.stats() };
   }
 
   stats(): SimulatorStats {
@@ -354,7 +382,7 @@ function applyTransportFault(res: SimResponse, fault: TransportFault): SimRespon
       return { ...res, fault: { delayMs: fault.delayMs } };
     case 'invalid-json':
       // a trailing comma before the closing brace: looks complete, does not parse (error bodies stay intact)
-      return res.status === 200 ? { ...res, body: `${res.body.slice(0, -1)},}` } : res;
+      return res.status === 200 && !res.stream ? { ...res, body: `${res.body.slice(0, -1)},}` } : res;
     default:
       return res;
   }

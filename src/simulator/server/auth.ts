@@ -38,6 +38,8 @@ export interface CompatOptions {
   neededWording: 'Needed' | 'Needed one of';
   /** The reference's curl snippets use `Authorization: Bearer`; only `x-api-key` is confirmed (compliance-api.md §1.1 [X]). */
   acceptBearer: boolean;
+  /** Artifact content: the newest docs' JSON `{content, title, artifact_type}` or the older raw text (compliance-api.md §2.3 [X]). */
+  artifactContent: 'json' | 'raw';
 }
 
 export const DEFAULT_COMPAT: CompatOptions = {
@@ -45,6 +47,7 @@ export const DEFAULT_COMPAT: CompatOptions = {
   scopeErrorStatus: 403,
   neededWording: 'Needed',
   acceptBearer: true,
+  artifactContent: 'json',
 };
 
 export const READ_SCOPES: readonly string[] = [

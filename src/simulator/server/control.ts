@@ -5,6 +5,7 @@ import type { KeySpec } from './auth.js';
 import { ApiError, invalidRequest, notFound } from './errors.js';
 import { FAULT_PROFILES, type FaultRule, validateRule } from './faults.js';
 import { Query, parseTimestamp } from './params.js';
+import { VANISH_KINDS, type VanishKind } from './vanish.js';
 import { baseHeaders, errorResponse, jsonResponse } from './responses.js';
 
 /** 127.0.0.0/8, ::1 and IPv4-mapped loopback. */
@@ -118,6 +119,23 @@ const ENDPOINTS: Record<string, Partial<Record<string, Handler>>> = {
       }
       sim.limiter.setRpm(body.rpm);
       return { rpm: sim.limiter.limit };
+    },
+  },
+  // {"kind": "group" | "role" | "project", "count"?: n}: the next n lists of that kind each give up their first
+  // entity as they are served, so the child call that follows answers 404 (src/simulator/server/vanish.ts)
+  '/_sim/vanish': {
+    GET: (sim) => sim.vanish.config(),
+    POST: (sim, _req, _q, body) => {
+      if (!VANISH_KINDS.includes(body.kind as VanishKind)) throw invalidRequest(`\`kind\` must be one of ${VANISH_KINDS.join(', ')}.`);
+      if (body.count !== undefined && !(typeof body.count === 'number' && Number.isInteger(body.count) && body.count > 0)) {
+        throw invalidRequest('`count` must be a positive integer.');
+      }
+      sim.vanish.arm(body.kind as VanishKind, (body.count as number | undefined) ?? 1);
+      return sim.vanish.config();
+    },
+    DELETE: (sim) => {
+      sim.vanish.clear();
+      return sim.vanish.config();
     },
   },
   '/_sim/faults': {

@@ -79,3 +79,22 @@ export function decodePageToken(value: string, fingerprint: string): number {
   }
   return offset;
 }
+
+// ---- session and code-artifact page tokens: `page_` + base64 JSON {o, q, s: the walk's first page, ms} ----
+
+/**
+ * Session cursors are bound to the session and the order (here: the whole query but `page`/`limit`) and expire
+ * 24 h after the walk's first page (compliance-api.md §2.6); each token carries that first moment forward.
+ */
+export function encodeWalkToken(offset: number, fingerprint: string, startedMs: number): string {
+  return `page_${encodeJson({ o: offset, q: fingerprintHash(fingerprint), s: startedMs })}`;
+}
+
+export function decodeWalkToken(value: string, fingerprint: string): { offset: number; startedMs: number } | undefined {
+  const obj = value.startsWith('page_') ? decodeJson(value.slice(5)) : undefined;
+  const offset = obj?.o;
+  const startedMs = obj?.s;
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) return undefined;
+  if (typeof startedMs !== 'number' || obj?.q !== fingerprintHash(fingerprint)) return undefined;
+  return { offset, startedMs };
+}

@@ -53,9 +53,22 @@ export const MESSAGES = {
   unknownParameter: (name: string) => `Unknown query parameter: '${name}'.`,
   organizationNotFound: (uuid: string) =>
     `The "${uuid}" organization does not exist or the requester is not authorized to access it.`,
+  settingsOrganizationNotFound: (value: string) => `organization \`${value}\` not found in this organization's hierarchy`,
   roleNotFound: 'Role not found.',
   groupNotFound: 'Group not found.',
   chatNotFound: (id: string) => `Chat ${id} not found.`,
   fileNotFound: 'No file found with provided id, or it has already been deleted.',
   projectNotFound: 'No project is found with the provided id.',
+  generatedFileNotFound: 'No generated file found with provided id, or it has expired.',
+  artifactNotFound: 'No artifact version found with provided id.',
+  projectDocumentNotFound: 'No project document found with provided id, or it has already been deleted.',
+  localSessionNotFound: 'Local session not found.',
+  remoteSessionNotFound: 'Remote session not found.',
+  codeArtifactNotFound: 'Code artifact not found.',
+  codeArtifactVersionNotFound: 'Code artifact version not found. It may have been rotated out; list the artifact again.',
+  codeArtifactUploading: 'The code artifact version is still being uploaded. Try again shortly.',
+  invalidSessionCursor: 'The page parameter is not a valid cursor for this request.',
+  expiredSessionCursor: 'The page cursor has expired. Start the walk again without `page`.',
+  remoteSessionsRateLimited:
+    'Remote sessions rate limit exceeded. Retry after the time indicated by the retry-after header.',
 } as const;

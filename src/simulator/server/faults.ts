@@ -17,9 +17,10 @@ export const TRANSPORT_FAULT_KINDS = [
 /**
  * Page faults (compliance-api.md §7.2, §2.7): `duplicate-boundary` repeats the cursor's item; `phantom-has-more`
  * makes a terminal page claim more; `empty-has-more` serves an empty page claiming more in place of a real one;
- * `full-no-more` makes a full page claim the end while more follow.
+ * `full-no-more` makes a full page claim the end while more follow; `corrupt-bytes` flips one byte of a download's
+ * body while its headers describe the true bytes.
  */
-export const PAGE_FAULT_KINDS = ['duplicate-boundary', 'phantom-has-more', 'empty-has-more', 'full-no-more'] as const;
+export const PAGE_FAULT_KINDS = ['duplicate-boundary', 'phantom-has-more', 'empty-has-more', 'full-no-more', 'corrupt-bytes'] as const;
 
 export type TransportFaultKind = (typeof TRANSPORT_FAULT_KINDS)[number];
 export type PageFaultKind = (typeof PAGE_FAULT_KINDS)[number];

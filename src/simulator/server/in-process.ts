@@ -47,6 +47,33 @@ function truncatedBody(body: string): ReadableStream<Uint8Array> {
   });
 }
 
+/** A pull stream over the route's chunks: each read produces the next chunk, so nothing is buffered ahead. */
+function streamBody(stream: NonNullable<SimResponse['stream']>, truncate: boolean): ReadableStream<Uint8Array> {
+  let iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array> | undefined;
+  let sent = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (!iterator) {
+          const source = stream();
+          iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : (source as Iterable<Uint8Array>)[Symbol.iterator]();
+        }
+        if (truncate && sent === 1) {
+          controller.error(new TypeError('terminated', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) }));
+          return;
+        }
+        const next = await iterator.next();
+        if (next.done) controller.close();
+        else {
+          sent++;
+          controller.enqueue(new Uint8Array(next.value.buffer, next.value.byteOffset, next.value.byteLength));
+        }
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
 export function toFetch(handle: (req: SimRequest) => Promise<SimResponse>): typeof fetch {
   const inProcessFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const request = new Request(input, init);
@@ -62,6 +89,10 @@ export function toFetch(handle: (req: SimRequest) => Promise<SimResponse>): type
     if (res.fault === 'reset') throw connectionReset();
     if (res.fault && typeof res.fault === 'object') await waitFor(delay(res.fault.delayMs), request.signal);
     const responseHeaders = new Headers(res.headers);
+    if (res.stream) {
+      const body = request.method === 'HEAD' ? null : streamBody(res.stream, res.fault === 'truncate');
+      return new Response(body, { status: res.status, headers: responseHeaders });
+    }
     if (res.fault === 'truncate') {
       responseHeaders.set('content-length', String(Buffer.byteLength(res.body)));
       return new Response(truncatedBody(res.body), { status: res.status, headers: responseHeaders });

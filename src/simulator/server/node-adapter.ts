@@ -29,7 +29,28 @@ function toSimRequest(req: IncomingMessage, body: string | undefined): SimReques
   return { method: req.method ?? 'GET', url: req.url ?? '/', headers, remoteAddress: req.socket.remoteAddress ?? '', body };
 }
 
+/** A streamed body: chunked, written as the socket drains, so a 50 MB download never sits in memory. */
+async function sendStream(res: ServerResponse, sim: SimResponse, stream: NonNullable<SimResponse['stream']>): Promise<void> {
+  const headers = { ...sim.headers };
+  delete headers['content-length'];
+  res.writeHead(sim.status, headers);
+  for await (const chunk of stream()) {
+    if (res.destroyed) return;
+    if (sim.fault === 'truncate') {
+      // the first chunk, then the connection drops mid-body
+      res.write(chunk, () => res.socket?.destroy());
+      return;
+    }
+    if (!res.write(chunk)) await new Promise<void>((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
+  }
+  res.end();
+}
+
 function send(res: ServerResponse, sim: SimResponse): void {
+  if (sim.stream && sim.fault !== 'reset') {
+    sendStream(res, sim, sim.stream).catch(() => res.destroy());
+    return;
+  }
   const body = Buffer.from(sim.body, 'utf8');
   if (sim.fault === 'reset') {
     // no response at all: the client sees ECONNRESET / "socket hang up"

@@ -1,10 +1,15 @@
 // Chats, messages, files and projects of the claude.ai organizations, and the feed events that record
 // their creation and deletion. Messages are produced on demand from each chat's seed.
 import type { Chat, ChatMessage, ContentBlock, FileMetadata, Project, ProjectAttachment, ProjectDetail } from '../../api/types.js';
-import type { Content } from '../model.js';
+import type { Content, StoredFile } from '../model.js';
+import { type Blob, BlobDigests, md5Hex } from './blobs.js';
+import { ChatAttachments, artifactText } from './chat-attachments.js';
+import { CodeArtifactTimeline } from './code-artifacts.js';
 import type { DirectoryTimeline, SimUser, TimelineEvent } from './directory.js';
 import type { TenantShape } from './options.js';
-import { Rng, entityId, hash32, md5Like, uuid } from './random.js';
+import { projectCollaborators, projectDocumentText } from './project-extras.js';
+import { Rng, entityId, hash32, hashString, md5Like, uuid } from './random.js';
+import { SessionTimeline } from './sessions.js';
 import { DAY, HOUR, MINUTE, iso } from './time.js';
 
 export interface SimProject {
@@ -24,7 +29,6 @@ export interface SimAttachment {
   createdMs: number;
   filename: string;
   mimeType: string;
-  md5: string | null;
   sizeBytes: number | null;
 }
 
@@ -49,13 +53,21 @@ export interface SimFile {
   chat: SimChat;
   createdMs: number;
   filename: string;
-  md5: string;
   mimeType: string;
   sizeBytes: number;
 }
 
 const TOPICS = ['quarterly report', 'incident review', 'contract clause', 'SQL query', 'onboarding plan', 'API design', 'budget forecast', 'press release', 'threat model', 'data pipeline'];
 const MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'claude-haiku-4-5-20251001'];
+/** Stored files stay small so their md5 is cheap; `largeFileBytes` makes the first chat file big (compliance-api.md §2.3). */
+const MAX_STORED_BYTES = 100_000;
+
+const isTextMime = (mime: string) => mime.startsWith('text/');
+
+function blobFor(seed: number, id: string, size: number, mime: string): Blob {
+  return { key: hash32(seed, hashString(id)), size, text: isTextMime(mime) };
+}
+
 const FILES: [string, string][] = [
   ['report.pdf', 'application/pdf'],
   ['notes.txt', 'text/plain'],
@@ -72,6 +84,10 @@ export class ContentTimeline {
   private readonly fileById = new Map<string, SimFile>();
   private readonly projectById = new Map<string, SimProject>();
   private readonly claudeOrgs: number[];
+  readonly digests = new BlobDigests();
+  private readonly attachments: ChatAttachments<SimChat>;
+  private readonly sessions: SessionTimeline;
+  private readonly codeArtifacts: CodeArtifactTimeline;
 
   constructor(
     private readonly shape: TenantShape,
@@ -81,6 +97,13 @@ export class ContentTimeline {
     this.buildProjects(new Rng(hash32(shape.seed, 20)));
     this.buildChats(new Rng(hash32(shape.seed, 21)));
     this.events.sort((a, b) => a.ms - b.ms);
+    this.attachments = new ChatAttachments(shape.seed, this.chats, TOPICS);
+    this.sessions = new SessionTimeline(shape, dir, this.claudeOrgs, this.projects);
+    this.codeArtifacts = new CodeArtifactTimeline(shape, dir, this.claudeOrgs);
+  }
+
+  private fileBlob(f: { id: string; sizeBytes: number; mimeType: string }): Blob {
+    return blobFor(this.shape.seed, f.id, f.sizeBytes, f.mimeType);
   }
 
   /** A chat that exists at `ms` (chats are sorted by creation), for background activities. */
@@ -133,8 +156,8 @@ export class ContentTimeline {
           createdMs: at,
           filename,
           mimeType: mime,
-          md5: isDoc ? null : md5Like(rng),
-          sizeBytes: isDoc ? null : 1000 + rng.int(5_000_000),
+          // the draws stay as they were so the rest of the tenant does not shift; the bytes decide the md5
+          sizeBytes: isDoc ? null : (md5Like(rng), 1000 + (rng.int(5_000_000) % MAX_STORED_BYTES)),
         });
       }
       project.attachments.sort((a, b) => a.createdMs - b.createdMs || (a.id < b.id ? -1 : 1));
@@ -168,6 +191,7 @@ export class ContentTimeline {
     if (this.claudeOrgs.length === 0) return;
     const { epochStartMs, timelineEndMs } = this.shape;
     const drafts: SimChat[] = [];
+    let madeLarge = false;
     for (let k = 0; k < this.shape.chats; k++) {
       const createdMs = this.span(rng, 20 * DAY);
       const orgIndex = rng.pick(this.claudeOrgs);
@@ -199,7 +223,12 @@ export class ContentTimeline {
       };
       if (rng.chance(0.2)) {
         const [filename, mime] = rng.pick(FILES);
-        chat.file = { id: entityId('claude_file', rng), chat, createdMs, filename, md5: md5Like(rng), mimeType: mime, sizeBytes: 2000 + rng.int(3_000_000) };
+        const id = entityId('claude_file', rng);
+        md5Like(rng);
+        const drawn = rng.int(3_000_000);
+        const large: boolean = this.shape.largeFileBytes > 0 && !madeLarge;
+        madeLarge ||= large;
+        chat.file = { id, chat, createdMs, filename, mimeType: mime, sizeBytes: large ? this.shape.largeFileBytes : 2000 + (drawn % MAX_STORED_BYTES) };
       }
       if (rng.chance(0.05)) {
         const del = times[times.length - 1] + Math.floor(rng.between(MINUTE, 30 * DAY));
@@ -267,17 +296,11 @@ export class ContentTimeline {
 
   messagesAt(c: SimChat, nowMs: number): ChatMessage[] {
     const deleted = c.deletedMs <= nowMs;
-    const rng = new Rng(hash32(this.shape.seed, 30, c.index));
     const out: ChatMessage[] = [];
+    const plans = this.attachments.plan(c);
     c.messageTimes.forEach((t, i) => {
-      const msgId = entityId('claude_chat_msg', rng);
-      const topic = rng.pick(TOPICS);
-      const useTool = i % 2 === 1 && rng.chance(0.25);
-      const withArtifact = i % 2 === 1 && rng.chance(0.1);
-      const artifactId = entityId('claude_artifact', rng);
-      const artifactVersion = entityId('claude_artifact_version', rng);
-      const redacted = rng.chance(0.1);
       if (t > nowMs) return;
+      const { id: msgId, topic, useTool, redacted, generated, artifact } = plans[i];
       const role = i % 2 === 0 ? 'user' : 'assistant';
       let content: ContentBlock[];
       if (deleted) content = [];
@@ -290,17 +313,21 @@ export class ContentTimeline {
           { type: 'text', text: `Here is a summary of the ${topic}.`, thinking_redacted: false, truncated: false },
         ];
       } else content = [{ type: 'text', text: `Here is a draft for the ${topic}.`, thinking_redacted: redacted, truncated: false }];
+      // every id a message references can be fetched, with the md5 and size of the bytes served (compliance-api.md §2.3)
+      const file = !deleted && i === 0 ? c.file : null;
       out.push({
         id: msgId,
         role,
         created_at: iso(t),
         content,
-        files:
-          !deleted && i === 0 && c.file
-            ? [{ id: c.file.id, created_at: iso(c.file.createdMs), filename: c.file.filename, md5: c.file.md5, mime_type: c.file.mimeType, size_bytes: c.file.sizeBytes }]
+        files: file
+          ? [{ id: file.id, created_at: iso(file.createdMs), filename: file.filename, md5: this.digests.md5(this.fileBlob(file)), mime_type: file.mimeType, size_bytes: file.sizeBytes }]
+          : null,
+        generated_files:
+          !deleted && generated
+            ? [{ id: generated.id, filename: generated.filename, md5: this.digests.md5(this.fileBlob(generated)), mime_type: generated.mimeType, size_bytes: generated.sizeBytes }]
             : null,
-        generated_files: null,
-        artifacts: !deleted && withArtifact ? [{ id: artifactId, version_id: artifactVersion, title: `${topic} draft`, artifact_type: 'text/markdown' }] : null,
+        artifacts: !deleted && artifact ? [{ id: artifact.id, version_id: artifact.versionId, title: artifact.title, artifact_type: 'text/markdown' }] : null,
       });
     });
     return out;
@@ -350,9 +377,117 @@ export class ContentTimeline {
     return this.changeMoments;
   }
 
+  private attachmentMd5(a: SimAttachment): string | null {
+    return a.sizeBytes === null ? null : this.digests.md5(this.fileBlob({ id: a.id, sizeBytes: a.sizeBytes, mimeType: a.mimeType }));
+  }
+
+  /** A chat file (its chat not deleted) or a project file, as stored bytes. */
+  private storedFile(id: string, t: number): StoredFile | undefined {
+    const f = this.fileById.get(id);
+    if (f && f.createdMs <= t && f.chat.deletedMs > t) return this.stored(f.filename, f.mimeType, this.fileBlob(f));
+    const a = this.projectFileById(id, t);
+    if (a && a.sizeBytes !== null) return this.stored(a.filename, a.mimeType, this.fileBlob({ id: a.id, sizeBytes: a.sizeBytes, mimeType: a.mimeType }));
+    return undefined;
+  }
+
+  private stored(filename: string, mimeType: string, blob: Blob): StoredFile {
+    return { filename, mimeType, blob, md5: this.digests.md5(blob), identity: true };
+  }
+
+  private projectFileById(id: string, t: number): SimAttachment | undefined {
+    for (const p of this.projects) {
+      if (p.createdMs > t) break;
+      const a = p.attachments.find((x) => x.id === id && x.type === 'project_file' && x.createdMs <= t);
+      if (a) return a;
+    }
+    return undefined;
+  }
+
+  private projectDocById(id: string, t: number): { project: SimProject; doc: SimAttachment } | undefined {
+    for (const project of this.projects) {
+      if (project.createdMs > t) break;
+      const doc = project.attachments.find((x) => x.id === id && x.type === 'project_doc' && x.createdMs <= t);
+      if (doc) return { project, doc };
+    }
+    return undefined;
+  }
+
+  /** A generated file or artifact version exists while its message does and its chat is not deleted. */
+  private visibleRef(ref: { chat: SimChat; message: number } | undefined, t: number) {
+    if (!ref || ref.chat.messageTimes[ref.message] > t || ref.chat.deletedMs <= t) return undefined;
+    return { ref, plan: this.attachments.plan(ref.chat)[ref.message], at: ref.chat.messageTimes[ref.message] };
+  }
+
   view(clamp: (nowMs: number) => number): Content {
     return {
       revision: (list, now) => upperBound(this.moments()[list], clamp(now), (x) => x),
+      ...this.sessions.view(clamp),
+      ...this.codeArtifacts.view(clamp),
+      fileContent: (id, now) => this.storedFile(id, clamp(now)),
+      generatedFile: (id, now) => {
+        const found = this.visibleRef(this.attachments.generated(id), clamp(now));
+        const g = found?.plan.generated;
+        if (!found || !g) return undefined;
+        const blob = this.fileBlob(g);
+        return {
+          metadata: {
+            id: g.id,
+            claude_chat_id: found.ref.chat.id,
+            created_at: iso(found.at),
+            filename: g.filename,
+            md5: this.digests.md5(blob),
+            mime_type: g.mimeType,
+            size_bytes: g.sizeBytes,
+          },
+          stored: this.stored(g.filename, g.mimeType, blob),
+        };
+      },
+      artifact: (versionId, now) => {
+        const found = this.visibleRef(this.attachments.artifactVersion(versionId), clamp(now));
+        const a = found?.plan.artifact;
+        if (!found || !a) return undefined;
+        const content = artifactText(a);
+        return {
+          metadata: {
+            id: a.id,
+            version_id: a.versionId,
+            claude_chat_id: found.ref.chat.id,
+            created_at: iso(found.at),
+            title: a.title,
+            artifact_type: 'text/markdown',
+            md5: md5Hex(content),
+            size_bytes: Buffer.byteLength(content, 'utf8'),
+          },
+          content,
+        };
+      },
+      projectCollaborators: (id, now) => {
+        const t = clamp(now);
+        const p = this.projectById.get(id);
+        if (!p || p.createdMs > t) return undefined;
+        return projectCollaborators(this.shape.seed, p, this.dir, t);
+      },
+      projectDocument: (id, now) => {
+        const t = clamp(now);
+        const found = this.projectDocById(id, t);
+        if (!found) return undefined;
+        const { project, doc } = found;
+        const content = projectDocumentText(project.name, doc.filename, doc.id);
+        const user = this.dir.isActive(project.creator, t) ? { id: project.creator.id, email_address: project.creator.email } : null;
+        return {
+          document: { id: doc.id, filename: doc.filename, content, created_at: iso(doc.createdMs), user },
+          metadata: {
+            id: doc.id,
+            claude_project_id: project.id,
+            filename: doc.filename,
+            created_at: iso(doc.createdMs),
+            mime_type: 'text/plain',
+            md5: md5Hex(content),
+            size_bytes: Buffer.byteLength(content, 'utf8'),
+            user,
+          },
+        };
+      },
       chats: (now) => {
         const t = clamp(now);
         const n = upperBound(this.chats, t, (c) => c.createdMs);
@@ -377,7 +512,7 @@ export class ContentTimeline {
             message_ids: firstMessage ? [firstMessage.id] : [],
             created_at: iso(f.createdMs),
             filename: f.filename,
-            md5: f.md5,
+            md5: this.digests.md5(this.fileBlob(f)),
             mime_type: f.mimeType,
             size_bytes: f.sizeBytes,
           };
@@ -386,7 +521,7 @@ export class ContentTimeline {
           if (p.createdMs > t) break;
           const a = p.attachments.find((x) => x.id === id && x.type === 'project_file' && x.createdMs <= t);
           if (a) {
-            return { id: a.id, claude_chat_ids: [], message_ids: [], created_at: iso(a.createdMs), filename: a.filename, md5: a.md5, mime_type: a.mimeType, size_bytes: a.sizeBytes };
+            return { id: a.id, claude_chat_ids: [], message_ids: [], created_at: iso(a.createdMs), filename: a.filename, md5: this.attachmentMd5(a), mime_type: a.mimeType, size_bytes: a.sizeBytes };
           }
         }
         return undefined;
@@ -418,7 +553,7 @@ export class ContentTimeline {
           .map((a) =>
             a.type === 'project_doc'
               ? { type: 'project_doc', id: a.id, created_at: iso(a.createdMs), filename: a.filename, mime_type: 'text/plain', updated_at: null }
-              : { type: 'project_file', id: a.id, created_at: iso(a.createdMs), filename: a.filename, mime_type: a.mimeType, md5: a.md5, size_bytes: a.sizeBytes },
+              : { type: 'project_file', id: a.id, created_at: iso(a.createdMs), filename: a.filename, mime_type: a.mimeType, md5: this.attachmentMd5(a), size_bytes: a.sizeBytes },
           );
       },
     };

@@ -30,6 +30,13 @@ export interface SimUser {
   email: string;
   fullName: string;
   orgIndex: number;
+  /**
+   * When the account was created: the users endpoint's created_at (compliance-api.md §2.2). An account often
+   * predates joining this organization (by minutes for an invite, by years for someone who used Claude
+   * elsewhere first), so it is no evidence of membership.
+   */
+  accountCreatedMs: number;
+  /** Joined the organization (the scim_user_created / org_user_invite_accepted event's time). */
   joinedMs: number;
   /** Removed from the organization at this time (Infinity while a member). */
   leftMs: number;
@@ -43,9 +50,19 @@ export interface SimGroup {
   description: string;
   sourceType: 'direct' | 'scim';
   createdMs: number;
+  /** The roles it held when created. */
   roleIds: string[];
+  /** Every role it held and when ([fromMs, toMs), toMs Infinity while held): its `roles` at a moment. */
+  roleGrants: SimGrant<string>[];
   /** Times at which membership changed (for updated_at). */
   changes: number[];
+}
+
+/** Something held over [fromMs, toMs); toMs is Infinity while it holds. */
+export interface SimGrant<T> {
+  value: T;
+  fromMs: number;
+  toMs: number;
 }
 
 export interface SimMembership {
@@ -62,8 +79,16 @@ export interface SimRole {
   name: string;
   description: string;
   createdMs: number;
+  /** The permissions it had when created. */
   permissions: RolePermission[];
+  /** Every permission it granted and when: its role_permissions at a moment. */
+  permissionGrants: SimGrant<RolePermission>[];
 }
+
+const holds = (g: { fromMs: number; toMs: number }, ms: number) => g.fromMs <= ms && ms < g.toMs;
+const samePermission = (a: RolePermission, b: RolePermission) => a.action === b.action && a.resource_type === b.resource_type && a.resource_id === b.resource_id;
+/** Actions an rbac_role_permission_added / _removed event toggles. */
+const TOGGLED_ACTIONS = ['view_analytics', 'read_usage', 'manage_projects', 'export_data'];
 
 const ORG_NAMES = ['Acme Corp', 'Acme Research', 'Acme Platform', 'Acme Labs', 'Acme Legal', 'Acme Europe'];
 const GROUP_NAMES = ['Security Admins', 'Engineering', 'Legal', 'Finance', 'Data Science', 'Support', 'Sales', 'Design', 'IT Operations', 'Research', 'Marketing', 'People Ops'];
@@ -182,7 +207,7 @@ export class DirectoryTimeline {
   usersOf(orgUuid: string, nowMs: number): OrganizationUser[] | undefined {
     return this.users_(orgUuid, nowMs)?.map((u) => ({
       id: u.id,
-      created_at: iso(u.joinedMs),
+      created_at: iso(u.accountCreatedMs),
       email: u.email,
       full_name: u.fullName,
       organization_role: this.roleAt(u, nowMs),
@@ -208,7 +233,7 @@ export class DirectoryTimeline {
     const i = this.orgIndexOf(orgUuid, nowMs);
     if (i === undefined) return undefined;
     const role = this.roles.find((r) => r.id === roleId && r.orgIndex === i && r.createdMs <= nowMs);
-    return role?.permissions.map((p) => ({ ...p }));
+    return role?.permissionGrants.filter((g) => holds(g, nowMs)).map((g) => ({ ...g.value }));
   }
 
   groups_(nowMs: number): Group[] {
@@ -218,11 +243,12 @@ export class DirectoryTimeline {
       .map((g) => {
         let updated = g.createdMs;
         for (const c of g.changes) if (c <= nowMs) updated = Math.max(updated, c);
+        const roles = g.roleGrants.filter((r) => holds(r, nowMs)).map((r) => r.value);
         return {
           id: g.id,
           name: g.name,
           description: g.description,
-          roles: g.roleIds.length ? [...g.roleIds] : null,
+          roles: roles.length ? roles : null,
           source_type: g.sourceType,
           created_at: directoryTime(g.createdMs, style, 'no-offset'),
           updated_at: directoryTime(updated, style, 'no-offset'),
@@ -312,6 +338,7 @@ export class DirectoryTimeline {
         email,
         fullName,
         orgIndex,
+        accountCreatedMs: accountCreatedAt(seed, i, joinedMs),
         joinedMs,
         leftMs: Infinity,
         roles: [{ fromMs: joinedMs, role }],
@@ -407,7 +434,10 @@ export class DirectoryTimeline {
           description,
           createdMs: this.orgs[o].createdMs + Math.round(rng.between(1, 20)) * DAY,
           permissions: perms,
+          permissionGrants: [],
         });
+        const role = this.roles[this.roles.length - 1];
+        role.permissionGrants = perms.map((p) => ({ value: p, fromMs: role.createdMs, toMs: Infinity }));
       }
     }
   }
@@ -427,8 +457,10 @@ export class DirectoryTimeline {
         sourceType,
         createdMs,
         roleIds: rng.chance(0.6) ? [rng.pick(this.roles.filter((r) => r.orgIndex === 0)).id] : [],
+        roleGrants: [],
         changes: [],
       };
+      group.roleGrants = group.roleIds.map((id) => ({ value: id, fromMs: createdMs, toMs: Infinity }));
       this.groups.push(group);
       this.groupById.set(group.id, group);
       this.membershipsByGroup.set(group.id, []);
@@ -548,11 +580,45 @@ export class DirectoryTimeline {
       const admin = this.pickAdmin(rng, ms, orgIndex);
       if (!admin) continue;
       const type = rng.pick(ADMIN_ACTION_TYPES);
-      this.events.push({ ms, orgIndex, actor: this.actorFor(admin), type, fields: this.adminFields(rng, type, orgIndex) });
+      this.events.push({ ms, orgIndex, actor: this.actorFor(admin), type, fields: this.adminFields(rng, type, orgIndex, ms) });
+    }
+    this.applyRbacChanges();
+  }
+
+  /**
+   * RBAC events change the directory at their time: an assignment of a role the group already holds is an
+   * unassignment, a permission the role already grants is removed; the groups' `roles` and the roles'
+   * permissions then show the change from that moment on.
+   */
+  private applyRbacChanges(): void {
+    const rbac = this.events.filter((e) => e.type === 'rbac_role_assigned' || e.type === 'rbac_role_permission_added').sort((a, b) => a.ms - b.ms);
+    for (const e of rbac) {
+      if (e.type === 'rbac_role_assigned') {
+        const group = this.groupById.get(String(e.fields.principal_id))!;
+        const roleId = String(e.fields.role_id);
+        const held = group.roleGrants.find((g) => g.value === roleId && holds(g, e.ms));
+        if (held) {
+          held.toMs = e.ms;
+          e.type = 'rbac_role_unassigned';
+        } else {
+          group.roleGrants.push({ value: roleId, fromMs: e.ms, toMs: Infinity });
+        }
+        group.changes.push(e.ms);
+      } else {
+        const role = this.roles.find((r) => r.id === e.fields.role_id)!;
+        const permission: RolePermission = { action: String(e.fields.action), resource_id: String(e.fields.resource_id), resource_type: String(e.fields.resource_type) };
+        const held = role.permissionGrants.find((g) => samePermission(g.value, permission) && holds(g, e.ms));
+        if (held) {
+          held.toMs = e.ms;
+          e.type = 'rbac_role_permission_removed';
+        } else {
+          role.permissionGrants.push({ value: permission, fromMs: e.ms, toMs: Infinity });
+        }
+      }
     }
   }
 
-  private adminFields(rng: Rng, type: string, orgIndex: number): Record<string, unknown> {
+  private adminFields(rng: Rng, type: string, orgIndex: number, ms: number): Record<string, unknown> {
     const role = () => rng.pick(this.roles.filter((r) => r.orgIndex === orgIndex));
     switch (type) {
       case 'claude_organization_settings_updated':
@@ -567,10 +633,13 @@ export class DirectoryTimeline {
         return { admin_api_key_id: entityId('admin_api_key', rng), scopes: ['read:compliance_activities'] };
       case 'audit_log_export_started':
         return { from_date: null, to_date: null };
-      case 'rbac_role_assigned':
-        return { role_id: role().id, principal_type: 'group', principal_id: rng.pick(this.groups).id };
+      case 'rbac_role_assigned': {
+        // to a group that exists then (one draw either way, so the rest of the tenant stays as it was)
+        const existing = this.groups.filter((g) => g.createdMs <= ms);
+        return { role_id: role().id, principal_type: 'group', principal_id: rng.pick(existing.length ? existing : this.groups).id };
+      }
       case 'rbac_role_permission_added':
-        return { role_id: role().id, resource_type: 'organization', resource_id: this.orgs[orgIndex].uuid, action: 'view_analytics' };
+        return { role_id: role().id, resource_type: 'organization', resource_id: this.orgs[orgIndex].uuid, action: TOGGLED_ACTIONS[hash32(ms, 17) % TOGGLED_ACTIONS.length] };
       case 'org_compliance_api_settings_updated':
         return { compliance_api_enabled: true, compliance_api_logging_enabled: true };
       case 'org_domain_verified':
@@ -585,8 +654,18 @@ export class DirectoryTimeline {
   }
 }
 
+/**
+ * An account's creation time: half are created minutes before joining (accepting an invite creates it), half
+ * days to four years before (people who used Claude elsewhere first). Drawn from its own generator so the
+ * rest of the tenant stays as it was.
+ */
+function accountCreatedAt(seed: number, index: number, joinedMs: number): number {
+  const rng = new Rng(hash32(seed, 8, index));
+  return rng.chance(0.5) ? joinedMs - Math.round(rng.between(1, 30) * MINUTE) : joinedMs - Math.round(rng.between(1, 4 * 365) * DAY) - rng.int(DAY);
+}
+
 /** Adapter: the model's Directory interface over the timeline. */
-export function directoryView(t: DirectoryTimeline, clamp: (nowMs: number) => number): Directory {
+export function directoryView(t: DirectoryTimeline, clamp: (nowMs: number) => number): Omit<Directory, 'organizationSettings'> {
   return {
     parentOrganizationUuid: t.parentOrganizationUuid,
     organizations: (now) => t.organizations(clamp(now)),

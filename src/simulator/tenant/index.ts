@@ -5,6 +5,7 @@ import { ContentTimeline } from './content.js';
 import { DirectoryTimeline, directoryView } from './directory.js';
 import { Feed } from './feed.js';
 import { shapeTenant } from './options.js';
+import { SettingsTimeline } from './settings.js';
 import type { TenantOptions } from './options.js';
 
 export type { TenantOptions } from './options.js';
@@ -12,6 +13,8 @@ export type { TenantOptions } from './options.js';
 export interface SyntheticTenant extends Tenant {
   timeline: DirectoryTimeline;
   contentTimeline: ContentTimeline;
+  /** Organization settings over time; `enabled = false` makes the settings endpoint 404 like a parent without it. */
+  settingsTimeline: SettingsTimeline;
   /** The first moment of the feed (UTC midnight, horizonDays before start). */
   epochStartMs: number;
 }
@@ -21,6 +24,8 @@ export function createTenant(options: TenantOptions & { selfEventDelayMs?: numbe
   const timeline = new DirectoryTimeline(shape);
   const contentTimeline = new ContentTimeline(shape, timeline);
   const background = new BackgroundGenerator(shape, timeline, contentTimeline);
+  // before the feed: it rewrites the settings events' fields to match the settings it keeps
+  const settingsTimeline = new SettingsTimeline(shape, timeline);
   const feed = new Feed(shape, timeline.orgs, [...timeline.events, ...contentTimeline.events], background, {
     selfEventDelayMs: options.selfEventDelayMs ?? 1000,
   });
@@ -28,10 +33,11 @@ export function createTenant(options: TenantOptions & { selfEventDelayMs?: numbe
   const clamp = (nowMs: number) => (shape.live ? nowMs : Math.min(nowMs, shape.startMs));
   return {
     feed,
-    directory: directoryView(timeline, clamp),
+    directory: { ...directoryView(timeline, clamp), organizationSettings: (org, now) => settingsTimeline.at(org, clamp(now)) },
     content: contentTimeline.view(clamp),
     timeline,
     contentTimeline,
+    settingsTimeline,
     epochStartMs: shape.epochStartMs,
   };
 }

@@ -20,6 +20,8 @@ export interface TenantOptions {
   organizations?: number;
   chats?: number;
   projects?: number;
+  /** When > 0, the first chat file is this many bytes (streamed, never held whole), to test large downloads. */
+  largeFileBytes?: number;
 }
 
 export interface TenantShape extends Required<TenantOptions> {
@@ -49,6 +51,7 @@ export function shapeTenant(o: TenantOptions): TenantShape {
     organizations: o.organizations ?? 3,
     chats: o.chats ?? clamp((o.activitiesPerDay * o.horizonDays) / 40, 20, 50_000),
     projects: o.projects ?? clamp(users / 8, 4, 2_000),
+    largeFileBytes: o.largeFileBytes ?? 0,
     epochStartMs,
     timelineEndMs: o.live ? o.startMs + LIVE_TIMELINE_DAYS * DAY : o.startMs,
   };

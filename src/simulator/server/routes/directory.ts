@@ -30,6 +30,15 @@ export function listUsers(ctx: RouteContext): RouteResult {
   return { body: tokenPage(ctx, users, DEFAULT_DIRECTORY_PAGE, MAX_DIRECTORY_PAGE) };
 }
 
+/** One object, not a list; the parent itself, unknown ids and a disabled endpoint are all the same 404 (compliance-api.md §2.2 item 7). */
+export function getOrganizationSettings(ctx: RouteContext): RouteResult {
+  ctx.query.allowOnly(NONE);
+  const value = ctx.params.organization_id;
+  const settings = ctx.tenant.directory.organizationSettings(value, ctx.nowMs);
+  if (!settings) throw notFound(MESSAGES.settingsOrganizationNotFound(value));
+  return { body: settings };
+}
+
 export function listRoles(ctx: RouteContext): RouteResult {
   ctx.query.allowOnly(PAGED);
   const roles = ctx.tenant.directory.roles(ctx.params.org_uuid, ctx.nowMs) ?? orgMissing(ctx);

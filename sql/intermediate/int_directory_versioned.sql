@@ -1,14 +1,14 @@
--- one row per version of an organization member: an interval in which they were a member with the same email, name and role
--- The evidence is replayed in time order. A change seen by an event is exact (source 'event'); one seen only
--- by a snapshot is placed at that snapshot's snapshot_at (source 'snapshot'), and happened after the last
--- evidence of the state before it (valid_from_earliest) and before the snapshot completed; a
--- scim_user_updated event in that interval gives the exact moment. A removal seen only by a snapshot lies in
--- [removed_at_earliest, removed_at_latest].
+-- one row per version of a directory subject: an interval in which it was present with the same attributes (a user's email, name and role; a role's name and description; memberships, permissions and role grants have none)
+-- The evidence (int_directory_facts_unioned) is replayed in time order, per (subject_kind, scope_id,
+-- subject_id). A change seen by an event or a record's created_at is exact; one seen only by a snapshot is
+-- placed at that snapshot's snapshot_at (source 'snapshot'), and happened after the last evidence of the
+-- state before it (valid_from_earliest) and before the snapshot completed; a scim_user_updated event in that
+-- interval gives the exact moment. An end seen only by a snapshot lies in [valid_to_earliest, valid_to_latest].
 with facts as (
     select
         *,
         case source when 'unknown' then 0 when 'created_at' then 1 when 'event' then 2 else 3 end as source_rank
-    from intermediate.int_user_facts_unioned
+    from intermediate.int_directory_facts_unioned
 ),
 
 filled as (
@@ -16,13 +16,14 @@ filled as (
     select
         *,
         coalesce(last_value(email ignore nulls) over past, first_value(email ignore nulls) over future) as email_known,
-        coalesce(last_value(full_name ignore nulls) over past, first_value(full_name ignore nulls) over future) as full_name_known,
-        coalesce(last_value(organization_role ignore nulls) over past, first_value(role_before ignore nulls) over future) as role_known,
+        coalesce(last_value(name ignore nulls) over past, first_value(name ignore nulls) over future) as name_known,
+        coalesce(last_value(role ignore nulls) over past, first_value(role_before ignore nulls) over future) as role_known,
+        coalesce(last_value(description ignore nulls) over past, first_value(description ignore nulls) over future) as description_known,
         max(observed_until) over earlier as evidence_until
     from facts
     window
         ordered as (
-            partition by organization_uuid, user_id
+            partition by subject_kind, scope_id, subject_id
             order by fact_at asc nulls first, is_present, source_rank, activity_id
         ),
         past as (ordered rows between unbounded preceding and current row),
@@ -35,11 +36,12 @@ compared as (
         *,
         lag(is_present) over ordered as was_present,
         lag(email_known) over ordered as was_email,
-        lag(full_name_known) over ordered as was_full_name,
-        lag(role_known) over ordered as was_role
+        lag(name_known) over ordered as was_name,
+        lag(role_known) over ordered as was_role,
+        lag(description_known) over ordered as was_description
     from filled
     window ordered as (
-        partition by organization_uuid, user_id
+        partition by subject_kind, scope_id, subject_id
         order by fact_at asc nulls first, is_present, source_rank, activity_id
     )
 ),
@@ -53,15 +55,16 @@ change_points as (
             is_present
             and (
                 email_known is distinct from was_email
-                or full_name_known is distinct from was_full_name
+                or name_known is distinct from was_name
                 or role_known is distinct from was_role
+                or description_known is distinct from was_description
             )
         )
 ),
 
 updates as (
-    select organization_uuid, user_id, event_at
-    from intermediate.int_user_events_extracted
+    select subject_kind, scope_id, subject_id, event_at
+    from intermediate.int_directory_events_extracted
     where change = 'updated'
 ),
 
@@ -71,8 +74,9 @@ refined as (
         (
             select max(u.event_at)
             from updates as u
-            where u.organization_uuid = c.organization_uuid
-                and u.user_id = c.user_id
+            where u.subject_kind = c.subject_kind
+                and u.scope_id = c.scope_id
+                and u.subject_id = c.subject_id
                 and u.event_at > coalesce(c.evidence_until, '-infinity'::timestamptz)
                 and u.event_at <= c.fact_at
         ) as updated_event_at
@@ -92,9 +96,12 @@ timed as (
 bounded as (
     select
         *,
+        -- earliest_at: a first listing cannot precede the account's creation or the snapshot that missed it
         case
+            when change_source = 'unknown' then earliest_at
             when change_source <> 'snapshot' then change_at
-            when evidence_until is not null then least(evidence_until, change_at)
+            when evidence_until is not null then greatest(least(evidence_until, change_at), earliest_at)
+            else earliest_at
         end as change_earliest
     from timed
 ),
@@ -104,6 +111,8 @@ versions as (
         *,
         lead(change_at) over ordered as next_change_at,
         lead(change_source) over ordered as next_change_source,
+        lead(change_earliest) over ordered as next_change_earliest,
+        lead(latest_at) over ordered as next_latest_at,
         first_value(
             case when not is_present then {'at': change_at, 'source': change_source, 'earliest': change_earliest, 'latest': latest_at} end
             ignore nulls
@@ -111,23 +120,27 @@ versions as (
     from bounded
     window
         ordered as (
-            partition by organization_uuid, user_id
+            partition by subject_kind, scope_id, subject_id
             order by fact_at asc nulls first, is_present, source_rank, activity_id
         ),
         later as (ordered rows between 1 following and unbounded following)
 )
 
 select
-    user_id,
-    organization_uuid,
+    subject_kind,
+    scope_id,
+    subject_id,
     email_known as email,
-    full_name_known as full_name,
-    role_known as organization_role,
+    name_known as name,
+    role_known as role,
+    description_known as description,
     change_at as valid_from,
     change_source as valid_from_source,
     change_earliest as valid_from_earliest,
     next_change_at as valid_to,
     next_change_source as valid_to_source,
+    next_change_earliest as valid_to_earliest,
+    next_latest_at as valid_to_latest,
     removal.at as removed_at,
     removal.source as removed_at_source,
     removal.earliest as removed_at_earliest,

@@ -1,57 +1,29 @@
-// One sync run: take the data dir's lock, check the lake and quarantine anything uncommitted, bring the
-// state store up to the manifest, then run each requested stream in turn through one client (one rate
-// budget). A stream that fails (missing scope, malformed response, bad record) stops alone; what it had
-// committed stays, its cursor does not move, and the other streams continue.
+// One sync run, orchestrated in one place: take the data dir's lock, check the lake and quarantine anything
+// uncommitted, bring the state store up to the manifest, plan the streams (the registry, less what the key
+// cannot read), run each in turn through the process's one API session (one client, one rate budget), record
+// the run in the ledger, then compact. A stream that fails (missing scope, malformed response, bad record)
+// stops alone; what it had committed stays, its cursor does not move, and the other streams continue.
 import { randomBytes } from 'node:crypto';
-import {
-  AuthenticationError,
-  ConnectionError,
-  ComplianceApiError,
-  ComplianceClient,
-  type ComplianceClientOptions,
-  type Logger,
-  MalformedResponseError,
-  PermissionError,
-  type RequestInfo,
-} from '../api/index.js';
+import { AuthenticationError, ConnectionError, DEFAULT_REQUESTS_PER_MINUTE, type ComplianceClientOptions, type Logger, type RequestInfo } from '../api/index.js';
+import { type StreamStats, type SyncContext, type SyncSettings, emptyStats } from '../extract/stream.js';
+import { compactLake } from '../lake/compact.js';
 import { openDuck } from '../lake/duck.js';
 import { Lake } from '../lake/lake.js';
-import { compactLake } from '../lake/compact.js';
 import { acquireLock } from '../lake/lock.js';
 import { StateStore } from '../state/index.js';
-import { activitiesStream } from './activities.js';
-import { chatsStream } from './chats.js';
-import { groupMembersStream } from './group-members.js';
-import { groupsStream } from './groups.js';
-import { organizationsStream } from './organizations.js';
-import { projectAttachmentsStream } from './project-attachments.js';
-import { projectsStream } from './projects.js';
-import { rolePermissionsStream } from './role-permissions.js';
-import { rolesStream } from './roles.js';
-import { BadRecordError, type Stream, type StreamStats, type SyncContext, type SyncSettings, emptyStats, quarantineResponse } from './stream.js';
-import { usersStream } from './users.js';
-
-/** Every stream, in the order a run takes them. */
-export const ALL_STREAMS: readonly Stream[] = [
-  activitiesStream,
-  organizationsStream,
-  usersStream,
-  rolesStream,
-  rolePermissionsStream,
-  groupsStream,
-  groupMembersStream,
-  chatsStream,
-  projectsStream,
-  projectAttachmentsStream,
-];
-export const STREAM_NAMES = ALL_STREAMS.map((s) => s.name);
+import { describeFailure } from './failure.js';
+import { planStreams } from './keys.js';
+import { type ApiSession, openSession } from './session.js';
 
 export interface SyncOptions {
   dataDir: string;
-  apiKey: string;
-  baseUrl: string;
-  requestsPerMinute: number;
-  streams: readonly string[];
+  /** The process's API session; without one, the run opens its own from the connection settings below. */
+  session?: ApiSession;
+  apiKey?: string;
+  baseUrl?: string;
+  requestsPerMinute?: number;
+  /** Default: every stream the key can read (the others are reported as skipped). */
+  streams?: readonly string[];
   settings: SyncSettings;
   maxRetries?: number;
   fetch?: typeof fetch;
@@ -89,6 +61,8 @@ export interface SyncResult {
   runId: string;
   ok: boolean;
   streams: StreamSummary[];
+  /** Streams a default run left out because the key cannot read them, with the reason. */
+  skipped: { stream: string; reason: string }[];
   /** Uncommitted files found at start and moved to quarantine. */
   quarantined: string[];
   quarantineDir: string | null;
@@ -101,13 +75,30 @@ export function newRunId(now = new Date()): string {
 }
 
 export async function runSync(options: SyncOptions): Promise<SyncResult> {
-  const unknown = options.streams.filter((s) => !STREAM_NAMES.includes(s));
-  if (unknown.length) throw new Error(`unknown stream(s): ${unknown.join(', ')}; known: ${STREAM_NAMES.join(', ')}`);
-  const streams = ALL_STREAMS.filter((s) => options.streams.includes(s.name));
+  const session = options.session ?? openSession(connectionOf(options));
+  const plan = planStreams(options.streams, session.keyKind);
+  const streams = plan.streams;
+  for (const s of plan.skipped) options.logger?.info({ stream: s.stream, reason: s.reason }, 'sync: stream skipped');
   const runId = newRunId();
   const lock = acquireLock(options.dataDir, `sync --streams ${streams.map((s) => s.name).join(',')}`);
   let state: StateStore | null = null;
   let duck: Awaited<ReturnType<typeof openDuck>> | null = null;
+  // Request accounting: per stream counts, and request ids for the manifest.
+  let current = '';
+  const counts = new Map<string, { requests: number; retries: number; rateLimited: number }>();
+  const pending: string[] = [];
+  const runRequestIds = new Set<string>();
+  const detach = session.attach((info: RequestInfo) => {
+    const c = counts.get(current) ?? { requests: 0, retries: 0, rateLimited: 0 };
+    c.requests++;
+    if (info.attempt > 1) c.retries++;
+    if (info.status === 429) c.rateLimited++;
+    counts.set(current, c);
+    if (info.requestId) {
+      pending.push(info.requestId);
+      runRequestIds.add(info.requestId);
+    }
+  });
   try {
     const lake = Lake.open(options.dataDir);
     const recovery = lake.quarantineUncommitted(runId);
@@ -115,51 +106,15 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
     state = StateStore.open(options.dataDir);
     state.catchUp(lake.entries);
     duck = await openDuck({ dataDir: options.dataDir });
-
-    // Request accounting: per stream counts, request ids for the manifest, and the server's clock.
-    let current = '';
-    const counts = new Map<string, { requests: number; retries: number; rateLimited: number }>();
-    const pending: string[] = [];
-    const runRequestIds = new Set<string>();
-    let serverOffsetMs = 0;
-    const baseFetch = options.fetch ?? globalThis.fetch;
-    const fetchWithClock: typeof fetch = async (input, init) => {
-      const res = await baseFetch(input, init);
-      const date = res.headers.get('date');
-      const ms = date ? Date.parse(date) : NaN;
-      if (!Number.isNaN(ms)) serverOffsetMs = ms - Date.now();
-      return res;
-    };
-    const onRequest = (info: RequestInfo) => {
-      const c = counts.get(current) ?? { requests: 0, retries: 0, rateLimited: 0 };
-      c.requests++;
-      if (info.attempt > 1) c.retries++;
-      if (info.status === 429) c.rateLimited++;
-      counts.set(current, c);
-      if (info.requestId) {
-        pending.push(info.requestId);
-        runRequestIds.add(info.requestId);
-      }
-    };
-    const client = new ComplianceClient({
-      apiKey: options.apiKey,
-      baseUrl: options.baseUrl,
-      fetch: fetchWithClock,
-      requestsPerMinute: options.requestsPerMinute,
-      maxRetries: options.maxRetries,
-      logger: options.logger,
-      onRequest,
-      ...options.clientOptions,
-    });
     const ctx: SyncContext = {
-      client,
+      client: session.client,
       dataDir: options.dataDir,
       runId,
       lake,
       state,
       duck,
       settings: options.settings,
-      serverNow: () => Date.now() + serverOffsetMs,
+      serverNow: session.serverNow,
       drainRequestIds: () => pending.splice(0, pending.length),
       runRequestIds,
       onProgress: (stream, pages, records) => options.onProgress?.(stream, pages, records),
@@ -248,43 +203,29 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
       runId,
       ok,
       streams: summaries,
+      skipped: plan.skipped,
       quarantined: recovery.quarantined,
       quarantineDir: recovery.quarantineDir,
       recoveredLockFrom: lock.recoveredFrom ? { pid: lock.recoveredFrom.pid, command: lock.recoveredFrom.command } : null,
       compactedPartitions,
     };
   } finally {
+    detach();
     duck?.close();
     state?.close();
     lock.release();
   }
 }
 
-/** A failure as one line that says what went wrong and what to do; unusable input is saved first. */
-function describeFailure(ctx: SyncContext, stream: Stream, err: unknown): { error: string; quarantined?: string } {
-  if (err instanceof PermissionError) {
-    const held = err.scopesHeld.length ? err.scopesHeld.join(', ') : 'none listed';
-    const kind =
-      stream.name === 'activities'
-        ? 'a Compliance Access Key or an Admin key with read:compliance_activities'
-        : `a Compliance Access Key with ${stream.scope} (Admin keys read only the activity feed)`;
-    return { error: `missing scope: ${stream.name} needs ${stream.scope}; the key has ${held}. Use ${kind}. (request ${err.requestId ?? 'unknown'})` };
-  }
-  if (err instanceof MalformedResponseError) {
-    const file = quarantineResponse(ctx, stream.name, err.requestId, err.rawBody);
-    return {
-      error: `malformed response from ${err.method ?? 'GET'} ${err.path ?? err.endpoint} (request ${err.requestId ?? 'unknown'}), still malformed after ${err.attempts} attempt(s); nothing of it was stored and the cursor did not move. The body was saved to ${file}.`,
-      quarantined: file,
-    };
-  }
-  if (err instanceof BadRecordError) {
-    const { page } = err;
-    const file = quarantineResponse(ctx, stream.name, page.requestId, JSON.stringify({ endpoint: page.endpoint, query: page.query, request_id: page.requestId, data: page.data }, null, 1));
-    return {
-      error: `bad record from GET ${page.endpoint}?${page.query}: ${err.message}; nothing of this window was stored and the cursor did not move. The page was saved to ${file}.`,
-      quarantined: file,
-    };
-  }
-  if (err instanceof ComplianceApiError) return { error: err.message };
-  return { error: `${(err as Error).name ?? 'Error'}: ${(err as Error).message ?? String(err)}` };
+function connectionOf(options: SyncOptions) {
+  if (options.apiKey === undefined || options.baseUrl === undefined) throw new Error('runSync: pass a session, or apiKey and baseUrl');
+  return {
+    apiKey: options.apiKey,
+    baseUrl: options.baseUrl,
+    requestsPerMinute: options.requestsPerMinute ?? DEFAULT_REQUESTS_PER_MINUTE,
+    maxRetries: options.maxRetries,
+    fetch: options.fetch,
+    clientOptions: options.clientOptions,
+    logger: options.logger,
+  };
 }
