@@ -6,11 +6,11 @@
 // head of the next, over the limit (checked by hand: 19 in one minute).
 import { afterEach, expect, test } from 'vitest';
 import { type Daemon, startDaemon } from '../src/scheduler/daemon.js';
+import { triggeredDaemonOptions } from './support/daemon-harness.js';
 import { tempDataDir } from './support/lake-harness.js';
 import { KEYS, captureLogger, expectNoSecrets, makeSim, simTime } from './support/sim-harness.js';
 
 const LIMIT = 12;
-const NEVER = '0 0 1 1 *';
 let daemon: Daemon | null = null;
 const data = tempDataDir('cl-daemon-budget-');
 afterEach(async () => {
@@ -23,20 +23,11 @@ test('several jobs in a row share one budget and never exceed the server limit',
   const time = simTime(sim);
   const logs = captureLogger();
   daemon = await startDaemon({
-    dataDir: data.dir,
-    apiKey: KEYS.full,
-    baseUrl: 'http://sim.test',
-    fetch: sim.fetch,
+    ...triggeredDaemonOptions(sim, data.dir, KEYS.full, logs.logger),
     requestsPerMinute: LIMIT,
     // the client's clock and sleep are the simulator's frozen clock: waiting out a window moves it
     clientOptions: { now: time.now, sleep: time.sleep },
     maxRetries: 0,
-    runAtStart: false,
-    // jobs run when the test triggers them, not on the wall clock
-    schedules: { activities: NEVER, directory: NEVER, content: NEVER, reconcile: NEVER },
-    graphql: { port: 0 },
-    health: { port: 0 },
-    logger: logs.logger,
   });
   for (const job of ['activities', 'directory', 'content', 'activities', 'directory'] as const) {
     daemon.trigger(job);

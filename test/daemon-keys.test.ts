@@ -3,11 +3,10 @@
 // Asking it for a stream the key cannot read is a configuration error.
 import { afterEach, expect, test } from 'vitest';
 import { type Daemon, DaemonConfigError, startDaemon } from '../src/scheduler/daemon.js';
+import { triggeredDaemonOptions } from './support/daemon-harness.js';
 import { tempDataDir } from './support/lake-harness.js';
 import { KEYS, captureLogger, expectNoSecrets, makeSim } from './support/sim-harness.js';
 
-const NEVER = '0 0 1 1 *';
-const schedules = { activities: NEVER, directory: NEVER, content: NEVER, reconcile: NEVER };
 let daemon: Daemon | null = null;
 const data = tempDataDir('cl-daemon-keys-');
 afterEach(async () => {
@@ -19,21 +18,10 @@ afterEach(() => data.cleanup());
 test('an Admin key: only the feed is scheduled, the start log says why, and the start-up run succeeds', async () => {
   const sim = makeSim({ sim: { rpm: 0 } });
   const logs = captureLogger();
-  daemon = await startDaemon({
-    dataDir: data.dir,
-    apiKey: KEYS.admin,
-    baseUrl: 'http://sim.test',
-    fetch: sim.fetch,
-    requestsPerMinute: 0,
-    runAtStart: false,
-    schedules,
-    graphql: { port: 0 },
-    health: { port: 0 },
-    logger: logs.logger,
-  });
+  daemon = await startDaemon(triggeredDaemonOptions(sim, data.dir, KEYS.admin, logs.logger));
   expect(Object.keys(daemon.status().schedules).sort()).toEqual(['activities', 'reconcile']);
   const notice = logs.lines.find((l) => l.startsWith('warn run: not scheduling '));
-  expect(notice).toMatch(/not scheduling organizations, users, .*project_attachments: an Admin key \(sk-ant-admin01-\) reads only the activity feed/);
+  expect(notice).toMatch(/not scheduling organizations, organization_settings, users, .*project_attachments: an Admin key \(sk-ant-admin01-\) reads only the activity feed/);
 
   daemon.trigger('startup');
   await daemon.idle();
@@ -46,19 +34,7 @@ test('an Admin key: only the feed is scheduled, the start log says why, and the 
 
 test('an Admin key asked for a directory stream: refused at start, naming the stream and the key kind', async () => {
   const sim = makeSim({ sim: { rpm: 0 } });
-  const start = startDaemon({
-    dataDir: data.dir,
-    apiKey: KEYS.admin,
-    baseUrl: 'http://sim.test',
-    fetch: sim.fetch,
-    requestsPerMinute: 0,
-    streams: ['activities', 'groups'],
-    runAtStart: false,
-    schedules,
-    graphql: { port: 0 },
-    health: { port: 0 },
-    logger: captureLogger().logger,
-  });
+  const start = startDaemon({ ...triggeredDaemonOptions(sim, data.dir, KEYS.admin, captureLogger().logger), streams: ['activities', 'groups'] });
   await expect(start).rejects.toThrow(DaemonConfigError);
   await expect(start).rejects.toThrow(/streams: the key cannot read groups: an Admin key/);
 });

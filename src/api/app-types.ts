@@ -1,6 +1,6 @@
 // Records of the content endpoints added with issue 11: generated files, artifacts, project collaborators and
 // documents, local and remote sessions, code artifacts (compliance-api.md §2.3, §2.4, §2.6, §2.7).
-import type { ContentBlock, ContentUser, Extra, PageQuery } from './types.js';
+import type { ContentBlock, ContentUser, CreatedAtRange, Extra, PageQuery, UpdatedAtRange } from './types.js';
 
 /** GET .../chats/generated-files/{id} (compliance-api.md §2.3 #17). */
 export interface GeneratedFileMetadata extends Extra {
@@ -135,13 +135,9 @@ export interface LocalSessionQuery extends PageQuery {
   'updated_at.gte'?: string;
 }
 
-export interface RemoteSessionQuery extends PageQuery {
+export interface RemoteSessionQuery extends PageQuery, CreatedAtRange {
   organization_ids?: string[];
   user_ids?: string[];
-  'created_at.gte'?: string;
-  'created_at.gt'?: string;
-  'created_at.lte'?: string;
-  'created_at.lt'?: string;
 }
 
 export interface SessionMessageQuery extends PageQuery {
@@ -170,11 +166,7 @@ export interface CodeArtifact extends Extra {
   versions: CodeArtifactVersion[];
 }
 
-export interface CodeArtifactQuery extends PageQuery {
+export interface CodeArtifactQuery extends PageQuery, UpdatedAtRange {
   organization_ids?: string[];
   user_ids?: string[];
-  'updated_at.gte'?: string;
-  'updated_at.gt'?: string;
-  'updated_at.lte'?: string;
-  'updated_at.lt'?: string;
 }

@@ -62,16 +62,12 @@ export interface Activity extends Extra {
 
 export type ActivityOrder = 'asc' | 'desc';
 
-export interface ActivityQuery {
+export interface ActivityQuery extends CreatedAtRange {
   activity_types?: string[];
   exclude_activity_types?: string[];
   actor_ids?: string[];
   user_ids?: string[];
   organization_ids?: string[];
-  'created_at.gte'?: string;
-  'created_at.gt'?: string;
-  'created_at.lte'?: string;
-  'created_at.lt'?: string;
   after_id?: string;
   before_id?: string;
   limit?: number;
@@ -191,6 +187,21 @@ export interface PageQuery {
   page?: string;
 }
 
+/** The time-range filters of the listing endpoints: each bound optional, RFC 3339. */
+export interface CreatedAtRange {
+  'created_at.gte'?: string;
+  'created_at.gt'?: string;
+  'created_at.lte'?: string;
+  'created_at.lt'?: string;
+}
+
+export interface UpdatedAtRange {
+  'updated_at.gte'?: string;
+  'updated_at.gt'?: string;
+  'updated_at.lte'?: string;
+  'updated_at.lt'?: string;
+}
+
 export interface GroupQuery extends PageQuery {
   name_prefix?: string;
 }
@@ -218,18 +229,10 @@ export interface Chat extends Extra {
   user: ContentUser | null;
 }
 
-export interface ChatQuery {
+export interface ChatQuery extends CreatedAtRange, UpdatedAtRange {
   user_ids?: string[];
   organization_ids?: string[];
   project_ids?: string[];
-  'created_at.gte'?: string;
-  'created_at.gt'?: string;
-  'created_at.lte'?: string;
-  'created_at.lt'?: string;
-  'updated_at.gte'?: string;
-  'updated_at.gt'?: string;
-  'updated_at.lte'?: string;
-  'updated_at.lt'?: string;
   order_by?: 'created_at' | 'updated_at';
   after_id?: string;
   before_id?: string;
@@ -300,19 +303,11 @@ export interface ChatMessagesPage extends Chat {
   last_id: string | null;
 }
 
-export interface MessageQuery {
+export interface MessageQuery extends CreatedAtRange, UpdatedAtRange {
   limit?: number;
   after_id?: string;
   before_id?: string;
   order?: 'asc' | 'desc';
-  'created_at.gte'?: string;
-  'created_at.gt'?: string;
-  'created_at.lte'?: string;
-  'created_at.lt'?: string;
-  'updated_at.gte'?: string;
-  'updated_at.gt'?: string;
-  'updated_at.lte'?: string;
-  'updated_at.lt'?: string;
   tool_use_input_max_chars?: number;
   tool_result_max_chars?: number;
 }
@@ -347,17 +342,9 @@ export interface ProjectDetail extends Project {
   attachments_count: number;
 }
 
-export interface ProjectQuery extends PageQuery {
+export interface ProjectQuery extends PageQuery, CreatedAtRange, UpdatedAtRange {
   organization_ids?: string[];
   user_ids?: string[];
-  'created_at.gte'?: string;
-  'created_at.gt'?: string;
-  'created_at.lte'?: string;
-  'created_at.lt'?: string;
-  'updated_at.gte'?: string;
-  'updated_at.gt'?: string;
-  'updated_at.lte'?: string;
-  'updated_at.lt'?: string;
 }
 
 export interface ProjectFileAttachment extends Extra {

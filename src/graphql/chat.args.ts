@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { PageArgs } from './connection.type.js';
+import { CreatedFilter } from './created-filter.args.js';
 import { DateTime } from './scalars.js';
 
 @InputType({ description: "Chats whose creator was (or is) a member of a group." })
@@ -17,16 +18,7 @@ export class CreatorInGroupFilter {
 }
 
 @InputType({ description: 'Every condition given must hold; a list matches any of its values; an empty list matches nothing.' })
-export class ChatFilter {
-  @Field(() => DateTime, { nullable: true, description: 'Created at or after this time.' })
-  since?: Date | null;
-
-  @Field(() => DateTime, { nullable: true, description: 'Created before this time.' })
-  until?: Date | null;
-
-  @Field(() => [ID], { nullable: true, description: 'Created by one of these users.' })
-  userIds?: string[] | null;
-
+export class ChatFilter extends CreatedFilter {
   @Field(() => [ID], { nullable: true })
   projectIds?: string[] | null;
 

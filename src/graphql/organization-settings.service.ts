@@ -52,6 +52,49 @@ function scope(params: SqlParams, organizationUuids: string[] | null | undefined
 
 const clause = (where: readonly string[]) => (where.length ? `where ${where.join(' and ')}` : '');
 
+/** How a listing pages: its order, the keyset condition after a cursor, and the cursor of a row. */
+interface SettingsOrder {
+  orderBy: string;
+  after: (params: SqlParams, cursor: string) => string;
+  cursorOf: (row: Row) => string;
+}
+
+/** One page of the versions matching `where`, in `order`, with the total over `where` computed on demand. */
+async function settingsPage(db: Db, params: SqlParams, where: string[], order: SettingsOrder, page: Page): Promise<OrganizationSettingConnection> {
+  const countSql = `select count(*) as n from ${VERSIONS} s ${clause(where)}`;
+  const countParams = { ...params.values };
+  const pageWhere = page.after === null ? where : [...where, order.after(params, page.after)];
+  const rows = await db.query(
+    `select ${COLUMNS} from ${VERSIONS} s ${clause(pageWhere)} order by ${order.orderBy} limit ${params.add(page.first + 1)}`,
+    params.values,
+  );
+  return toConnection(
+    OrganizationSettingConnection,
+    rows,
+    page,
+    (row) => Object.assign(new OrganizationSettingEdge(), { cursor: order.cursorOf(row), node: toSetting(row) }),
+    async () => toInt((await db.query(countSql, countParams))[0]?.n),
+  );
+}
+
+const AS_OF_ORDER: SettingsOrder = {
+  orderBy: 's.organization_uuid, s.setting_name',
+  after: (params, cursor) => {
+    const [org, name] = decodeCursor(AS_OF_CURSOR.kind, AS_OF_CURSOR.shape, cursor);
+    return keysetAfter(['s.organization_uuid', 's.setting_name'], [params.add(org as string), params.add(name as string)], 'asc');
+  },
+  cursorOf: (row) => encodeCursor(AS_OF_CURSOR.kind, [String(row.organization_uuid), String(row.setting_name)]),
+};
+
+const CHANGE_ORDER: SettingsOrder = {
+  orderBy: 's.valid_from desc, s.organization_uuid desc, s.setting_name desc',
+  after: (params, cursor) => {
+    const [us, org, name] = decodeCursor(CHANGE_CURSOR.kind, CHANGE_CURSOR.shape, cursor);
+    return keysetAfter(['s.valid_from', 's.organization_uuid', 's.setting_name'], [params.micros(us as bigint), params.add(org as string), params.add(name as string)], 'desc');
+  },
+  cursorOf: (row) => encodeCursor(CHANGE_CURSOR.kind, [row.valid_from_us as bigint, String(row.organization_uuid), String(row.setting_name)]),
+};
+
 export async function settingsAsOf(
   db: Db,
   args: { asOf?: Date | null; organizationUuids?: string[] | null; names?: string[] | null },
@@ -63,27 +106,7 @@ export async function settingsAsOf(
     const at = params.time(args.asOf);
     where.push(`s.valid_from <= ${at} and (s.valid_to is null or ${at} < s.valid_to)`);
   } else where.push('s.is_current');
-  const countSql = `select count(*) as n from ${VERSIONS} s ${clause(where)}`;
-  const countParams = { ...params.values };
-  if (page.after !== null) {
-    const [org, name] = decodeCursor(AS_OF_CURSOR.kind, AS_OF_CURSOR.shape, page.after);
-    where.push(keysetAfter(['s.organization_uuid', 's.setting_name'], [params.add(org as string), params.add(name as string)], 'asc'));
-  }
-  const rows = await db.query(
-    `select ${COLUMNS} from ${VERSIONS} s ${clause(where)} order by s.organization_uuid, s.setting_name limit ${params.add(page.first + 1)}`,
-    params.values,
-  );
-  return toConnection(
-    OrganizationSettingConnection,
-    rows,
-    page,
-    (row) =>
-      Object.assign(new OrganizationSettingEdge(), {
-        cursor: encodeCursor(AS_OF_CURSOR.kind, [String(row.organization_uuid), String(row.setting_name)]),
-        node: toSetting(row),
-      }),
-    async () => toInt((await db.query(countSql, countParams))[0]?.n),
-  );
+  return settingsPage(db, params, where, AS_OF_ORDER, page);
 }
 
 /** Versions that began in [since, until) and replaced an earlier one: the changes the lake saw, newest first. */
@@ -97,27 +120,5 @@ export async function settingChanges(
   const where = ['s.has_previous', ...scope(params, args.organizationUuids, args.names)];
   if (args.since) where.push(`s.valid_from >= ${params.time(args.since)}`);
   if (args.until) where.push(`s.valid_from < ${params.time(args.until)}`);
-  const countSql = `select count(*) as n from ${VERSIONS} s ${clause(where)}`;
-  const countParams = { ...params.values };
-  if (page.after !== null) {
-    const [us, org, name] = decodeCursor(CHANGE_CURSOR.kind, CHANGE_CURSOR.shape, page.after);
-    where.push(
-      keysetAfter(['s.valid_from', 's.organization_uuid', 's.setting_name'], [params.micros(us as bigint), params.add(org as string), params.add(name as string)], 'desc'),
-    );
-  }
-  const rows = await db.query(
-    `select ${COLUMNS} from ${VERSIONS} s ${clause(where)} order by s.valid_from desc, s.organization_uuid desc, s.setting_name desc limit ${params.add(page.first + 1)}`,
-    params.values,
-  );
-  return toConnection(
-    OrganizationSettingConnection,
-    rows,
-    page,
-    (row) =>
-      Object.assign(new OrganizationSettingEdge(), {
-        cursor: encodeCursor(CHANGE_CURSOR.kind, [row.valid_from_us as bigint, String(row.organization_uuid), String(row.setting_name)]),
-        node: toSetting(row),
-      }),
-    async () => toInt((await db.query(countSql, countParams))[0]?.n),
-  );
+  return settingsPage(db, params, where, CHANGE_ORDER, page);
 }

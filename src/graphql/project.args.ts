@@ -2,19 +2,10 @@
 import 'reflect-metadata';
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { PageArgs } from './connection.type.js';
-import { DateTime } from './scalars.js';
+import { CreatedFilter } from './created-filter.args.js';
 
 @InputType({ description: 'Every condition given must hold; a list matches any of its values; an empty list matches nothing.' })
-export class ProjectFilter {
-  @Field(() => DateTime, { nullable: true, description: 'Created at or after this time.' })
-  since?: Date | null;
-
-  @Field(() => DateTime, { nullable: true, description: 'Created before this time.' })
-  until?: Date | null;
-
-  @Field(() => [ID], { nullable: true, description: 'Created by one of these users.' })
-  userIds?: string[] | null;
-
+export class ProjectFilter extends CreatedFilter {
   @Field(() => Boolean, { nullable: true, description: 'True: only deleted projects. False: only projects that exist.' })
   deleted?: boolean | null;
 }
