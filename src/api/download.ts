@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { ComplianceApiError, NetworkError, errorForStatus, parseErrorBody, redact, type ErrorContext } from './errors.js';
 import type { TransportOptions } from './http.js';
 import { ANTHROPIC_VERSION } from './limits.js';
-import { backoffDelay, isTransientNetworkError, parseRetryAfter, shouldRetryStatus } from './retry.js';
+import { backoffDelay, isTransientNetworkError, parseRetryAfter, statusRetryWait, type RetryTries } from './retry.js';
 
 /** What the caller already knows about the bytes (the metadata's `md5`/`size_bytes`); null or absent = unknown. */
 export interface ExpectedContent {
@@ -73,11 +73,9 @@ export function dispositionFilename(header: string | null): string | null {
 
 const base64ToHex = (b64: string) => Buffer.from(b64.trim(), 'base64').toString('hex');
 
-/** Attempts of one download: 429s and other failures spend separate allowances, as in http.ts. */
-interface Tries {
+/** Attempts of one download, and the retries spent (the allowances of retry.ts). */
+interface Tries extends RetryTries {
   attempt: number;
-  failures: number;
-  rateLimited: number;
 }
 
 interface Opened {
@@ -142,13 +140,9 @@ export class Downloader {
       }
       done();
       const error = parseErrorBody(text);
-      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), o.now());
       // a 429 is always waited out, whatever x-should-retry says (design.md invariant 4)
-      const isRateLimit = res.status === 429;
-      const allowed = isRateLimit ? tries.rateLimited < o.maxRateLimitRetries : tries.failures < o.maxRetries;
-      if (allowed && (isRateLimit || shouldRetryStatus(res.status, res.headers.get('x-should-retry')))) {
-        const retry = isRateLimit ? ++tries.rateLimited : ++tries.failures;
-        const waitMs = Math.max(retryAfterMs ?? 0, backoffDelay(retry, o.backoff, o.random));
+      const waitMs = statusRetryWait(res.status, res.headers, o.now(), tries, o);
+      if (waitMs !== null) {
         o.logger?.warn({ method: 'GET', path: endpoint, status: res.status, requestId, attempt, waitMs }, 'compliance api: retrying download');
         if (res.status === 429) o.budget.pauseFor(waitMs);
         else await o.sleep(waitMs);
@@ -159,7 +153,7 @@ export class Downloader {
         errorType: error.errorType,
         apiMessage: error.message,
         requestId: requestId ?? error.requestId,
-        retryAfterMs,
+        retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), o.now()),
       });
     }
   }

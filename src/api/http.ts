@@ -12,7 +12,7 @@ import {
 } from './errors.js';
 import { ANTHROPIC_VERSION } from './limits.js';
 import type { RateBudget } from './rate-budget.js';
-import { backoffDelay, isTransientNetworkError, parseRetryAfter, shouldRetryStatus, type BackoffOptions } from './retry.js';
+import { backoffDelay, isTransientNetworkError, parseRetryAfter, statusRetryWait, type BackoffOptions, type RetryTries } from './retry.js';
 
 export type LogFn = (obj: Record<string, unknown>, msg?: string) => void;
 
@@ -101,19 +101,18 @@ export class HttpTransport {
 
     // 429s and other failures spend separate allowances: a rate-limit storm must not use up the retries a
     // flaky network needs, nor the other way round.
-    let failures = 0;
-    let rateLimited = 0;
+    const tries: RetryTries = { failures: 0, rateLimited: 0 };
     for (let attempt = 1; ; attempt++) {
       await o.budget.acquire();
       const started = o.now();
-      const canRetry = failures < o.maxRetries;
+      const canRetry = tries.failures < o.maxRetries;
       const signal = AbortSignal.timeout(o.timeoutMs);
       let res: Response;
       let text: string;
       try {
         res = await o.fetch(url, { method: 'GET', headers: this.#headers, signal });
       } catch (err) {
-        await this.#networkFailure(err, signal, attempt, failures++, started, null, null, safeUrl, context);
+        await this.#networkFailure(err, signal, attempt, tries.failures++, started, null, null, safeUrl, context);
         continue;
       }
       this.#answered = true;
@@ -122,7 +121,7 @@ export class HttpTransport {
       try {
         text = await res.text();
       } catch (err) {
-        await this.#networkFailure(err, signal, attempt, failures++, started, res.status, headerRequestId, safeUrl, context);
+        await this.#networkFailure(err, signal, attempt, tries.failures++, started, res.status, headerRequestId, safeUrl, context);
         continue;
       }
       const durationMs = o.now() - started;
@@ -132,8 +131,8 @@ export class HttpTransport {
         if (typeof parsed === 'string') {
           this.#report({ url: safeUrl, status: res.status, requestId: headerRequestId, attempt, durationMs, failure: 'malformed' }, safePath);
           if (canRetry) {
-            failures++;
-            await this.#retryWait(backoffDelay(failures, o.backoff, o.random), false, attempt, safePath, res.status, headerRequestId, parsed);
+            tries.failures++;
+            await this.#retryWait(backoffDelay(tries.failures, o.backoff, o.random), false, attempt, safePath, res.status, headerRequestId, parsed);
             continue;
           }
           throw new MalformedResponseError({
@@ -160,14 +159,9 @@ export class HttpTransport {
       const error = parseErrorBody(text);
       const requestId = headerRequestId ?? error.requestId;
       this.#report({ url: safeUrl, status: res.status, requestId, attempt, durationMs }, safePath);
-      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), o.now());
-      const isRateLimit = res.status === 429;
-      const allowed = isRateLimit ? rateLimited < o.maxRateLimitRetries : canRetry;
-      if (allowed && shouldRetryStatus(res.status, res.headers.get('x-should-retry'))) {
-        const retry = isRateLimit ? ++rateLimited : ++failures;
-        // retry-after is a floor; repeated short values still back off exponentially (compliance-api.md §6.3).
-        const waitMs = Math.max(retryAfterMs ?? 0, backoffDelay(retry, o.backoff, o.random));
-        await this.#retryWait(waitMs, isRateLimit, attempt, safePath, res.status, requestId, error.errorType ?? `HTTP ${res.status}`);
+      const waitMs = statusRetryWait(res.status, res.headers, o.now(), tries, o);
+      if (waitMs !== null) {
+        await this.#retryWait(waitMs, res.status === 429, attempt, safePath, res.status, requestId, error.errorType ?? `HTTP ${res.status}`);
         continue;
       }
       throw errorForStatus(res.status, {
@@ -175,7 +169,7 @@ export class HttpTransport {
         errorType: error.errorType,
         apiMessage: error.message,
         requestId,
-        retryAfterMs,
+        retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), o.now()),
       });
     }
   }

@@ -84,3 +84,31 @@ export function isTransientNetworkError(err: unknown): boolean {
   }
   return false;
 }
+
+/** Retries one request has spent: 429s and other failures have separate allowances, so a rate-limit storm
+ * does not use up the retries a flaky network needs, nor the other way round. */
+export interface RetryTries {
+  failures: number;
+  rateLimited: number;
+}
+
+export interface RetryLimits {
+  maxRetries: number;
+  maxRateLimitRetries: number;
+  backoff: BackoffOptions;
+  random?: () => number;
+}
+
+/**
+ * The wait before retrying a response of `status`, counting the retry in `tries`; null when it is not
+ * retried (a final status, or its allowance spent). `retry-after` is a floor: repeated short values still
+ * back off exponentially (compliance-api.md §6.3).
+ */
+export function statusRetryWait(status: number, headers: Headers, nowMs: number, tries: RetryTries, limits: RetryLimits): number | null {
+  const isRateLimit = status === 429;
+  const allowed = isRateLimit ? tries.rateLimited < limits.maxRateLimitRetries : tries.failures < limits.maxRetries;
+  if (!allowed || !shouldRetryStatus(status, headers.get('x-should-retry'))) return null;
+  const retry = isRateLimit ? ++tries.rateLimited : ++tries.failures;
+  const retryAfterMs = parseRetryAfter(headers.get('retry-after'), nowMs);
+  return Math.max(retryAfterMs ?? 0, backoffDelay(retry, limits.backoff, limits.random));
+}
