@@ -117,6 +117,10 @@ export class AlertStore {
     return join(dataDir, ALERTS_FILE);
   }
 
+  static exists(dataDir: string): boolean {
+    return existsSync(AlertStore.path(dataDir));
+  }
+
   /** Opens (and unless read-only creates) `<dataDir>/alerts.sqlite`. */
   static open(dataDir: string, options: { readonly?: boolean } = {}): AlertStore {
     const path = AlertStore.path(dataDir);
