@@ -225,7 +225,7 @@ describe('incremental evaluation of new days', () => {
     expect(after.firstSeen).toBe(alert.firstSeen);
     expect(after.lastSeen > alert.lastSeen).toBe(true);
     expect(withStore((s) => s.outbox().length)).toBe(outboxBefore); // delivered once per destination, not per occurrence
-  });
+  }, 180_000);
 
   test('nothing new: no rule runs; re-evaluating a range creates no duplicates', async () => {
     const total = withStore((s) => s.all().length);
@@ -235,7 +235,7 @@ describe('incremental evaluation of new days', () => {
     expect(again.failed).toBe(0);
     expect(again.rules.every((r) => r.mode === 'since' && r.created === 0)).toBe(true);
     expect(withStore((s) => s.all().length)).toBe(total);
-  });
+  }, 180_000);
 
   test('a status survives new occurrences; acknowledging and resolving record who and when', async () => {
     const [alert] = withStore((s) => s.list({ ruleIds: ['failed_signin_burst'], historical: false }));
@@ -259,7 +259,7 @@ describe('incremental evaluation of new days', () => {
     await evaluate();
     const [row2] = await warehouseRows(dir, `select status, resolved_by from marts.alerts where id = '${alert.id}'`);
     expect(row2).toEqual({ status: 'resolved', resolved_by: 'ben' });
-  });
+  }, 180_000);
 });
 
 describe('changed parameters, broken rules, configuration', () => {
@@ -274,7 +274,7 @@ describe('changed parameters, broken rules, configuration', () => {
     // back to the defaults: another retro hunt, which finds the same alerts again and creates none
     const back = await evaluateDetections({ dataDir: dir, config, rules, destinations: DESTINATIONS });
     expect(back.rules.find((x) => x.ruleId === 'failed_signin_burst')).toMatchObject({ mode: 'retro', created: 0 });
-  });
+  }, 180_000);
 
   test('a rule whose SQL fails is reported, keeps its position, and the others still run', async () => {
     const broken = parseRule(
@@ -292,7 +292,7 @@ describe('changed parameters, broken rules, configuration', () => {
     expect(b.error).toMatch(/no_such_column/);
     expect(r.rules.find((x) => x.ruleId === 'sso_disabled')).toMatchObject({ error: null, created: 1 });
     expect(withStore((s) => s.ruleState('broken_rule'))).toMatchObject({ evaluatedSeq: -1, lastError: expect.stringMatching(/no_such_column/) });
-  });
+  }, 180_000);
 
   test('config errors name the rule, the parameter or the key', () => {
     const err = (block: unknown) => {
@@ -341,7 +341,7 @@ describe('changed parameters, broken rules, configuration', () => {
     await buildModels(dir, { full: true });
     const [{ c }] = await warehouseRows(dir, 'select count(*)::INTEGER as c from marts.alerts');
     expect(Number(c)).toBe(n);
-  });
+  }, 180_000);
 });
 
 test('the config file parser in the sync passes the detections and destinations blocks through', async () => {
