@@ -1,7 +1,7 @@
 // The detection engine over a real lake: a simulator tenant synced into a temp data dir and built into a
 // warehouse, then evaluated (a retro hunt), then new days committed through the sync's writer with known
 // attacks and evaluated incrementally. Expected alerts are derived from what the lake holds, never written out.
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Activity } from '../src/api/index.js';
@@ -12,6 +12,7 @@ import {
   type DetectionsConfig,
   type EvaluationReport,
   alertId,
+  changeAlertStatus,
   evaluateDetections,
   isoMicros,
   loadRules,
@@ -19,7 +20,7 @@ import {
   resolveDetectionsConfig,
   type Rule,
 } from '../src/detections/index.js';
-import { commitActivities } from '../src/detections/rule-tests.js';
+import { commitActivities, runRuleTests } from '../src/detections/rule-tests.js';
 import { buildModels } from '../src/models/build.js';
 import { warehouseRows } from '../src/models/query.js';
 import { rebuildState } from '../src/state/index.js';
@@ -247,18 +248,19 @@ describe('incremental evaluation of new days', () => {
     expect(after.status).toBe('acknowledged');
     expect(after.acknowledgedBy).toBe('ana');
     expect(after.evidenceCount).toBe(9);
-    withStore((s) => s.resolve(alert.id, 'ben'));
+    await changeAlertStatus(dir, alert.id, 'resolve', 'ben');
     const changes = withStore((s) => s.statusChanges(alert.id));
     expect(changes.map((c) => [c.fromStatus, c.toStatus, c.by])).toEqual([
       ['open', 'acknowledged', 'ana'],
       ['acknowledged', 'resolved', 'ben'],
     ]);
     expect(() => withStore((s) => s.acknowledge(alert.id, 'cy'))).toThrow(/resolved/);
+    // the mart shows the change at once, and an evaluation keeps it
     const [row] = await warehouseRows(dir, `select status, resolved_by from marts.alerts where id = '${alert.id}'`);
-    expect(row).toEqual({ status: 'acknowledged', resolved_by: null }); // the mart is rewritten at the next evaluation
+    expect(row).toEqual({ status: 'resolved', resolved_by: 'ben' });
     await evaluate();
-    const [row2] = await warehouseRows(dir, `select status, resolved_by from marts.alerts where id = '${alert.id}'`);
-    expect(row2).toEqual({ status: 'resolved', resolved_by: 'ben' });
+    const [row2] = await warehouseRows(dir, `select status, resolved_by, acknowledged_by from marts.alerts where id = '${alert.id}'`);
+    expect(row2).toEqual({ status: 'resolved', resolved_by: 'ben', acknowledged_by: 'ana' });
   }, 180_000);
 });
 
@@ -343,6 +345,28 @@ describe('changed parameters, broken rules, configuration', () => {
     expect(Number(c)).toBe(n);
   }, 180_000);
 });
+
+test('detections test reports a case whose expectation the rule does not meet', async () => {
+  const rulesDir = join(dir, 'custom-rules');
+  mkdirSync(join(rulesDir, 'tests'), { recursive: true });
+  copyFileSync(rules.find((r) => r.id === 'sso_disabled')!.path, join(rulesDir, 'sso_disabled.sql'));
+  const activity = { id: 'activity_01x', created_at: '2026-04-01T00:00:00Z', organization_uuid: 'org-a', type: 'org_sso_toggled', enabled: false, actor: { type: 'user_actor', user_id: 'user_01x' } };
+  writeFileSync(
+    join(rulesDir, 'tests', 'sso_disabled.json'),
+    JSON.stringify({
+      cases: [
+        { name: 'right', activities: [activity], expect: [{ entity_id: 'org-a', evidence_ids: ['activity_01x'] }] },
+        { name: 'wrong entity', activities: [activity], expect: [{ entity_id: 'org-b', evidence_ids: ['activity_01x'] }] },
+      ],
+    }),
+  );
+  const results = await runRuleTests(loadRules(rulesDir));
+  expect(results.map((r) => [r.name, r.ok])).toEqual([
+    ['right', true],
+    ['wrong entity', false],
+  ]);
+  expect(results[1].problems).toEqual(['expected, not raised: org-b <- [activity_01x]', 'raised, not expected: org-a <- [activity_01x]']);
+}, 120_000);
 
 test('the config file parser in the sync passes the detections and destinations blocks through', async () => {
   const { resolveSyncConfig } = await import('../src/cli/sync.js');
