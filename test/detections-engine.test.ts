@@ -28,6 +28,7 @@ import { connect, makeSim, makeTenant, NOW } from './support/sim-harness.js';
 import { syncWith, tempDataDir } from './support/lake-harness.js';
 
 const HOUR = 3_600_000;
+const SEED_RULES = ['admin_action_after_privileged_group_join', 'failed_signin_burst', 'sso_disabled'];
 const DESTINATIONS: DestinationFilter[] = [
   { name: 'soc', minLevel: 'medium', rules: ['*'] },
   { name: 'chat', minLevel: 'high', rules: ['sso_disabled'] },
@@ -75,7 +76,8 @@ beforeAll(async () => {
   const r = await syncWith(t, dir);
   expect(r.ok).toBe(true);
   await buildModels(dir);
-  rules = loadRules();
+  // the seed rules, one of each kind: the engine's tests do not depend on the rest of the rule pack
+  rules = loadRules().filter((r) => SEED_RULES.includes(r.id));
   config = resolveDetectionsConfig(undefined, rules);
   const [org] = await warehouseRows(dir, 'select organization_uuid, organization_id from marts.activities where organization_uuid is not null limit 1');
   orgUuid = String(org.organization_uuid);
