@@ -80,6 +80,8 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
   const toSeq = modelsState.seq;
   const rules = options.rules ?? loadRules();
   const byId = new Map(rules.map((r) => [r.id, r]));
+  const missing = options.config.enabled.filter((id) => !byId.has(id));
+  if (missing.length) throw new DetectionsUnavailableError(`enabled rule(s) ${missing.join(', ')} are not among the loaded rules`);
   const selected = options.config.enabled.filter((id) => !options.only || options.only.includes(id)).map((id) => byId.get(id)!);
   const now = options.now ?? (() => isoNow());
   const sinceUs = options.since === undefined ? null : BigInt(Date.parse(options.since)) * 1000n;
