@@ -54,6 +54,8 @@ export interface RuleReport {
   updated: number;
   queued: number;
   durationMs: number;
+  /** Of durationMs: the rule's own query, and looking up its evidence and actor snapshots. */
+  phases: { ruleMs: number; lookupMs: number };
   error: string | null;
 }
 
@@ -125,11 +127,12 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
             updated: 0,
             queued: 0,
             durationMs: 0,
+            phases: { ruleMs: 0, lookupMs: 0 },
             error: null,
           };
           if (mode !== 'unchanged') {
             try {
-              const occurrences = await evaluateRule(connection, rule, params, start);
+              const occurrences = await evaluateRule(connection, rule, params, start, report.phases);
               report.occurrences = occurrences.length;
               const r = store.upsertOccurrences(rule, occurrences, {
                 historical: mode === 'retro',
@@ -181,8 +184,15 @@ export function earliestNewActivity(lake: Lake, fromSeq: number, toSeq: number):
  * Runs one rule from `start` (null: everything) and returns its occurrences with evidence times and the actor
  * snapshot. Only occurrences whose last evidence is at or after `start` count (detections.md §1).
  */
-export async function evaluateRule(connection: DuckDBConnection, rule: Rule, params: Record<string, ParamValue>, start: bigint | null): Promise<Occurrence[]> {
+export async function evaluateRule(
+  connection: DuckDBConnection,
+  rule: Rule,
+  params: Record<string, ParamValue>,
+  start: bigint | null,
+  phases: { ruleMs: number; lookupMs: number } = { ruleMs: 0, lookupMs: 0 },
+): Promise<Occurrence[]> {
   const sql = renderRule(rule, params, { start, end: null });
+  let mark = Date.now();
   const startLiteral = start === null ? `'-infinity'::TIMESTAMPTZ` : `'${isoMicros(start)}'::TIMESTAMPTZ`;
   await connection.run(
     `create or replace temp table occ as
@@ -194,6 +204,8 @@ export async function evaluateRule(connection: DuckDBConnection, rule: Rule, par
      )
      where window_end >= ${startLiteral} and entity_id is not null and window_start is not null`,
   );
+  phases.ruleMs = Date.now() - mark;
+  mark = Date.now();
   try {
     const rows = (
       await connection.runAndReadAll(
@@ -279,6 +291,7 @@ export async function evaluateRule(connection: DuckDBConnection, rule: Rule, par
       evidence: { id: string; at: bigint | null }[] | null;
       actor_json: string | null;
     }[];
+    phases.lookupMs = Date.now() - mark;
     return rows.map((r) => ({
       entityId: r.entity_id,
       windowStart: isoMicros(r.window_start),
