@@ -150,20 +150,29 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
         }
         // ... then one pass for the evidence and actors of them all (one scan of the activities, not one per rule)
         const lookupStarted = Date.now();
-        let found = new Map<string, Occurrence[]>();
-        let lookupError: string | null = null;
+        const ownFound = new Map<string, Occurrence[]>();
+        let found: Map<string, Occurrence[]> | null = null;
         try {
           found = await lookupOccurrences(connection);
-        } catch (err) {
-          lookupError = `looking up the evidence and actors: ${(err as Error).message}`;
+        } catch {
+          // one rule's occurrences may be too many to look up with the others: each rule on its own below
         }
         lookupMs = Date.now() - lookupStarted;
         for (const { rule, report, hash, fromSeq } of pending) {
           const upsertStarted = Date.now();
+          let lookupError: string | null = null;
+          if (found === null && report.mode !== 'unchanged' && report.error === null) {
+            try {
+              const own = await lookupOccurrences(connection, rule.id);
+              ownFound.set(rule.id, own.get(rule.id) ?? []);
+            } catch (err) {
+              lookupError = `looking up the evidence and actors: ${(err as Error).message}`;
+            }
+          }
           if (report.mode !== 'unchanged' && report.error === null) {
             if (lookupError) report.error = `${rule.id}: ${lookupError}`;
             else {
-              const occurrences = (found.get(rule.id) ?? []).map((o) => (o.summary ? o : { ...o, summary: rule.title }));
+              const occurrences = ((found ?? ownFound).get(rule.id) ?? []).map((o) => (o.summary ? o : { ...o, summary: rule.title }));
               const r = store.upsertOccurrences(rule, occurrences, {
                 historical: report.mode === 'retro',
                 deliverHistorical: options.config.deliverHistorical,
@@ -244,10 +253,14 @@ async function countOccurrences(connection: DuckDBConnection, ruleId: string): P
  * rules, else the actor of the first evidence; detections.md §4), per rule. One scan of marts.activities over
  * the occurrences' time range serves every rule.
  */
-async function lookupOccurrences(connection: DuckDBConnection): Promise<Map<string, Occurrence[]>> {
+async function lookupOccurrences(connection: DuckDBConnection, ruleId?: string): Promise<Map<string, Occurrence[]>> {
+  const scope = ruleId === undefined ? '' : `where rule_id = ${sqlString(ruleId)}`;
   const rows = (
     await connection.runAndReadAll(
-      `with bounds as (
+      `with occurrences as (
+         select * from occurrences ${scope}
+       ),
+       bounds as (
          select min(window_start) as lo, max(window_end) as hi from occurrences
        ),
        evidence as (
@@ -275,6 +288,46 @@ async function lookupOccurrences(connection: DuckDBConnection): Promise<Map<stri
                 coalesce(p.first_at, o.window_start) as as_of
          from occurrences as o left join per_alert as p using (rule_id, k)
        ),
+       -- the actor's user version, memberships and roles as of as_of: equi-joins on the user (and group) id,
+       -- so each history mart is joined by key, never crossed with every actor
+       user_versions as (
+         select a.rule_id, a.k,
+                struct_pack(email := v.email, full_name := v.full_name, organization_role := v.organization_role,
+                            organization_uuid := v.organization_uuid, valid_from := v.valid_from, valid_to := v.valid_to,
+                            removed_at := v.removed_at) as u
+         from actors as a
+         join marts.users as v on v.user_id = a.user_id
+         where coalesce(v.valid_from, '-infinity'::timestamptz) <= a.as_of
+           and a.as_of < coalesce(v.valid_to, 'infinity'::timestamptz)
+         qualify row_number() over (partition by a.rule_id, a.k order by v.valid_from desc nulls last, v.organization_uuid) = 1
+       ),
+       memberships as (
+         select a.rule_id, a.k, m.group_id, gr.name, m.valid_from as since
+         from actors as a
+         join marts.group_memberships as m on m.user_id = a.user_id
+         left join marts.groups as gr on gr.group_id = m.group_id
+         where coalesce(m.valid_from, '-infinity'::timestamptz) <= a.as_of
+           and a.as_of < coalesce(m.valid_to, 'infinity'::timestamptz)
+       ),
+       groups_held as (
+         select rule_id, k, list(struct_pack(group_id := group_id, name := name, since := since) order by group_id) as groups
+         from memberships group by rule_id, k
+       ),
+       principals as (
+         select rule_id, k, user_id as principal_id, 'user' as principal_type, as_of from actors where user_id is not null
+         union all
+         select m.rule_id, m.k, m.group_id, 'group', a.as_of from memberships as m join actors as a using (rule_id, k)
+       ),
+       roles_held as (
+         select p.rule_id, p.k,
+                list(struct_pack(role_id := ra.role_id, role_kind := ra.role_kind, via := ra.principal_type, principal_id := ra.principal_id)
+                     order by ra.role_kind, ra.role_id, ra.principal_id) as roles
+         from principals as p
+         join marts.role_assignments as ra on ra.principal_id = p.principal_id and ra.principal_type = p.principal_type
+         where coalesce(ra.valid_from, '-infinity'::timestamptz) <= p.as_of
+           and p.as_of < coalesce(ra.valid_to, 'infinity'::timestamptz)
+         group by p.rule_id, p.k
+       ),
        snapshot as (
          select a.rule_id, a.k,
                 case when a.user_id is null then null else to_json(struct_pack(
@@ -285,35 +338,9 @@ async function lookupOccurrences(connection: DuckDBConnection): Promise<Map<stri
                   roles := coalesce(r.roles, [])
                 ))::VARCHAR end as actor_json
          from actors as a
-         left join lateral (
-           select struct_pack(email := v.email, full_name := v.full_name, organization_role := v.organization_role,
-                              organization_uuid := v.organization_uuid, valid_from := v.valid_from, valid_to := v.valid_to,
-                              removed_at := v.removed_at) as u
-           from marts.users as v
-           where v.user_id = a.user_id
-             and coalesce(v.valid_from, '-infinity'::timestamptz) <= a.as_of
-             and a.as_of < coalesce(v.valid_to, 'infinity'::timestamptz)
-           order by v.valid_from desc nulls last
-           limit 1
-         ) as u on true
-         left join lateral (
-           select list(struct_pack(group_id := m.group_id, name := gr.name, since := m.valid_from) order by m.group_id) as groups,
-                  list(m.group_id) as group_ids
-           from marts.group_memberships as m
-           left join marts.groups as gr on gr.group_id = m.group_id
-           where m.user_id = a.user_id
-             and coalesce(m.valid_from, '-infinity'::timestamptz) <= a.as_of
-             and a.as_of < coalesce(m.valid_to, 'infinity'::timestamptz)
-         ) as g on true
-         left join lateral (
-           select list(struct_pack(role_id := ra.role_id, role_kind := ra.role_kind, via := ra.principal_type, principal_id := ra.principal_id)
-                       order by ra.role_kind, ra.role_id, ra.principal_id) as roles
-           from marts.role_assignments as ra
-           where ((ra.principal_type = 'user' and ra.principal_id = a.user_id)
-                  or (ra.principal_type = 'group' and list_contains(coalesce(g.group_ids, []), ra.principal_id)))
-             and coalesce(ra.valid_from, '-infinity'::timestamptz) <= a.as_of
-             and a.as_of < coalesce(ra.valid_to, 'infinity'::timestamptz)
-         ) as r on true
+         left join user_versions as u using (rule_id, k)
+         left join groups_held as g using (rule_id, k)
+         left join roles_held as r using (rule_id, k)
        )
        select o.rule_id, o.entity_id, epoch_us(o.window_start) as window_start, epoch_us(o.window_end) as window_end, o.summary,
               p.evidence, s.actor_json
