@@ -17,6 +17,11 @@ import { publishAlertMarts } from './marts.js';
 import { type ParamValue, type Rule, isoMicros, loadRules, renderRule, rulesHash, windowMs } from './rules.js';
 import { AlertStore, type DestinationFilter, type Occurrence, isoNow } from './store.js';
 
+/**
+ * Occurrences looked up together: one scan of the activities per chunk, and bounded memory when a rule's retro
+ * hunt finds thousands (the actor snapshots of 3 000 occurrences of one admin took over 1 GB at once).
+ */
+const LOOKUP_CHUNK = 1000;
 /** The stream whose new files open an evaluation range. */
 const ACTIVITY_STREAM = 'activities';
 
@@ -148,31 +153,27 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
           report.phases.ruleMs = Date.now() - ruleStarted;
           pending.push({ rule, report, hash, fromSeq, started: ruleStarted });
         }
-        // ... then one pass for the evidence and actors of them all (one scan of the activities, not one per rule)
+        // ... then the evidence and actors of them all, LOOKUP_CHUNK occurrences per scan of the activities (not one scan per rule)
         const lookupStarted = Date.now();
-        const ownFound = new Map<string, Occurrence[]>();
-        let found: Map<string, Occurrence[]> | null = null;
-        try {
-          found = await lookupOccurrences(connection);
-        } catch {
-          // one rule's occurrences may be too many to look up with the others: each rule on its own below
+        const found = new Map<string, Occurrence[]>();
+        const failedLookup = new Map<string, string>();
+        const total = await countOccurrences(connection);
+        for (let from = 1; from <= total; from += LOOKUP_CHUNK) {
+          const ks = { from, to: Math.min(total, from + LOOKUP_CHUNK - 1) };
+          try {
+            for (const [ruleId, list] of await lookupOccurrences(connection, ks)) found.set(ruleId, [...(found.get(ruleId) ?? []), ...list]);
+          } catch (err) {
+            for (const ruleId of await rulesIn(connection, ks)) failedLookup.set(ruleId, `looking up the evidence and actors: ${(err as Error).message}`);
+          }
         }
         lookupMs = Date.now() - lookupStarted;
         for (const { rule, report, hash, fromSeq } of pending) {
           const upsertStarted = Date.now();
-          let lookupError: string | null = null;
-          if (found === null && report.mode !== 'unchanged' && report.error === null) {
-            try {
-              const own = await lookupOccurrences(connection, rule.id);
-              ownFound.set(rule.id, own.get(rule.id) ?? []);
-            } catch (err) {
-              lookupError = `looking up the evidence and actors: ${(err as Error).message}`;
-            }
-          }
+          const lookupError = failedLookup.get(rule.id) ?? null;
           if (report.mode !== 'unchanged' && report.error === null) {
             if (lookupError) report.error = `${rule.id}: ${lookupError}`;
             else {
-              const occurrences = ((found ?? ownFound).get(rule.id) ?? []).map((o) => (o.summary ? o : { ...o, summary: rule.title }));
+              const occurrences = (found.get(rule.id) ?? []).map((o) => (o.summary ? o : { ...o, summary: rule.title }));
               const r = store.upsertOccurrences(rule, occurrences, {
                 historical: report.mode === 'retro',
                 deliverHistorical: options.config.deliverHistorical,
@@ -232,7 +233,7 @@ async function queryOccurrences(connection: DuckDBConnection, rule: Rule, params
   const startLiteral = start === null ? `'-infinity'::TIMESTAMPTZ` : `'${isoMicros(start)}'::TIMESTAMPTZ`;
   await connection.run(
     `insert into occurrences
-     select ${sqlString(rule.id)}, ${sqlString(rule.entity)}, row_number() over (order by entity_id, window_start) as k, *
+     select ${sqlString(rule.id)}, ${sqlString(rule.entity)}, (select count(*) from occurrences) + row_number() over (order by entity_id, window_start) as k, *
      from (
        select entity_id::VARCHAR as entity_id, window_start::TIMESTAMPTZ as window_start, window_end::TIMESTAMPTZ as window_end,
               list_sort(list_distinct(evidence_ids::VARCHAR[])) as evidence_ids, summary::VARCHAR as summary
@@ -243,9 +244,15 @@ async function queryOccurrences(connection: DuckDBConnection, rule: Rule, params
   return countOccurrences(connection, rule.id);
 }
 
-async function countOccurrences(connection: DuckDBConnection, ruleId: string): Promise<number> {
-  const reader = await connection.runAndReadAll(`select count(*) as n from occurrences where rule_id = ${sqlString(ruleId)}`);
+async function countOccurrences(connection: DuckDBConnection, ruleId?: string): Promise<number> {
+  const where = ruleId === undefined ? '' : `where rule_id = ${sqlString(ruleId)}`;
+  const reader = await connection.runAndReadAll(`select count(*) as n from occurrences ${where}`);
   return Number(reader.getRowObjectsJS()[0].n);
+}
+
+async function rulesIn(connection: DuckDBConnection, ks: { from: number; to: number }): Promise<string[]> {
+  const reader = await connection.runAndReadAll(`select distinct rule_id from occurrences where k between ${ks.from} and ${ks.to}`);
+  return (reader.getRowObjectsJS() as { rule_id: string }[]).map((r) => r.rule_id);
 }
 
 /**
@@ -253,8 +260,8 @@ async function countOccurrences(connection: DuckDBConnection, ruleId: string): P
  * rules, else the actor of the first evidence; detections.md §4), per rule. One scan of marts.activities over
  * the occurrences' time range serves every rule.
  */
-async function lookupOccurrences(connection: DuckDBConnection, ruleId?: string): Promise<Map<string, Occurrence[]>> {
-  const scope = ruleId === undefined ? '' : `where rule_id = ${sqlString(ruleId)}`;
+async function lookupOccurrences(connection: DuckDBConnection, ks?: { from: number; to: number }): Promise<Map<string, Occurrence[]>> {
+  const scope = ks === undefined ? '' : `where k between ${ks.from} and ${ks.to}`;
   const rows = (
     await connection.runAndReadAll(
       `with occurrences as (
