@@ -151,7 +151,8 @@ export function registerDetectionsCommands(program: Command, io: DetectionsComma
       await expected(io, async () => {
         const report = await evaluateDetections({ dataDir: flags.dataDir, config, rules, destinations, only, since: flags.since, retro: flags.retro === true });
         io.out(flags.json ? JSON.stringify(report) : formatEvaluation(report));
-        if (report.failed) process.exitCode = 1;
+        if (report.martsError) io.err(report.martsError);
+        if (report.failed || report.martsError) process.exitCode = 1;
       });
     });
 

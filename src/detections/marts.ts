@@ -122,7 +122,8 @@ async function waitForLock(dir: string, command: string): Promise<Lock> {
 export async function writeAlertMarts(modelsDir: string, rows: readonly AlertRow[], evidence: readonly EvidenceRow[]): Promise<void> {
   const work = join(modelsDir, `_alerts-${process.pid}`);
   mkdirSync(work, { recursive: true });
-  const instance = await createDuck({ threads: 1, memoryLimit: '256MB' });
+  // actor snapshots can be large (an admin in hundreds of groups): spill under the work dir rather than fail
+  const instance = await createDuck({ threads: 1, memoryLimit: '1GB', tempDirectory: join(work, 'spill'), settings: { preserve_insertion_order: 'false' } });
   try {
     const connection = await connectUtc(instance);
     try {
