@@ -13,7 +13,7 @@ import { WarehouseMissingError } from '../models/query.js';
 import { readState } from '../models/state.js';
 import { relocateWarehouse, warehousePath } from '../models/warehouse.js';
 import type { DetectionsConfig } from './config.js';
-import { publishAlertMarts } from './marts.js';
+import { alertMartPath, publishAlertMarts } from './marts.js';
 import { type ParamValue, type Rule, isoMicros, loadRules, renderRule, rulesHash, windowMs } from './rules.js';
 import { AlertStore, type DestinationFilter, type Occurrence, isoNow } from './store.js';
 
@@ -203,8 +203,10 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
     }
     // the alerts are stored: a failure to rewrite the marts is reported, and the next evaluation rewrites them
     let martsError: string | null = null;
+    const changed = reports.some((r) => r.created + r.updated > 0);
     try {
-      await publishAlertMarts(dataDir);
+      // nothing new: the marts stand (status changes rewrite them themselves)
+      if (changed || !existsSync(alertMartPath(join(dataDir, 'models'), 'marts.alerts'))) await publishAlertMarts(dataDir);
     } catch (err) {
       martsError = `writing marts.alerts: ${(err as Error).message}`;
     }
