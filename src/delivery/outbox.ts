@@ -1,10 +1,11 @@
 // The outbox worker (detections.md §5): delivers the due rows of `alert_outbox`, one destination at a time
 // per row but every destination at once, and marks a row delivered only after its destination accepted it.
-// A failure backs the row off exponentially with jitter (1 s doubling to 5 min) and defers the rest of that
-// destination's due rows to the same time, so a dead destination is tried once per backoff step, not once
-// per alert, and never holds up the others. A crash between the send and the mark repeats the send with
+// A failure backs the row off exponentially with jitter (1 s doubling to 5 min), and the destination with
+// it: while its latest attempt failed and that backoff runs, none of its rows is tried, so a dead destination
+// is tried once per backoff step, not once per alert, and never holds up the others. The row retried first is
+// the one tried most, so a destination's backoff keeps growing while new alerts queue behind it. A crash between the send and the mark repeats the send with
 // the same frozen body (at least once; receivers drop the repeat by the alert id).
-import { and, asc, count, eq, isNotNull, lte, max, min, notInArray, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, isNotNull, lte, max, min, notInArray, sql } from 'drizzle-orm';
 import type { Logger } from '../api/index.js';
 import { alertOutbox, type Level } from '../detections/schema.js';
 import { destinationWants, type DestinationConfig } from './config.js';
@@ -85,11 +86,20 @@ async function deliverTo(d: Destination, o: DeliverOptions, now: () => number, s
   const name = d.config.name;
   const db = o.db;
   const report = { destination: name, attempted: 0, delivered: 0, failed: 0, lastError: null as string | null };
+  // The destination's latest attempt failed and its backoff has not run out: every row waits with it.
+  const latest = db
+    .select({ error: alertOutbox.lastError, next: alertOutbox.nextAttemptAt })
+    .from(alertOutbox)
+    .where(and(eq(alertOutbox.destination, name), eq(alertOutbox.state, 'pending'), isNotNull(alertOutbox.lastAttemptAt)))
+    .orderBy(desc(alertOutbox.lastAttemptAt))
+    .limit(1)
+    .get();
+  if (latest?.error && latest.next > now()) return report;
   const rows = db
     .select({ alertId: alertOutbox.alertId, attempts: alertOutbox.attempts, body: alertOutbox.body })
     .from(alertOutbox)
     .where(and(eq(alertOutbox.destination, name), eq(alertOutbox.state, 'pending'), lte(alertOutbox.nextAttemptAt, now())))
-    .orderBy(asc(alertOutbox.nextAttemptAt), asc(alertOutbox.createdAt), asc(alertOutbox.alertId))
+    .orderBy(desc(alertOutbox.attempts), asc(alertOutbox.createdAt), asc(alertOutbox.alertId))
     .limit(o.batch ?? DEFAULT_BATCH)
     .all();
   for (const row of rows) {
@@ -118,15 +128,7 @@ async function deliverTo(d: Destination, o: DeliverOptions, now: () => number, s
     const next = now() + wait;
     report.failed++;
     report.lastError = error;
-    db.transaction((tx) => {
-      tx.update(alertOutbox).set({ nextAttemptAt: next, lastError: error }).where(key).run();
-      if (missing) return; // the store's problem, not the destination's: the others go on
-      // the rest of this destination waits with it (see the top of this file)
-      tx.update(alertOutbox)
-        .set({ nextAttemptAt: next })
-        .where(and(eq(alertOutbox.destination, name), eq(alertOutbox.state, 'pending'), lte(alertOutbox.nextAttemptAt, next)))
-        .run();
-    });
+    db.update(alertOutbox).set({ nextAttemptAt: next, lastError: error }).where(key).run();
     if (!signal.aborted) o.logger?.warn({ destination: name, type: d.config.type, alert_id: row.alertId, attempts, retry_in_ms: wait, error }, 'delivery: attempt failed; will retry');
     if (!missing) break;
   }

@@ -67,11 +67,14 @@ export async function syslogReceiver(behave: (n: number) => Behaviour = () => 'o
   const received: SyslogReceiver['received'] = [];
   const sockets = new Set<Socket>();
   let connections = 0;
-  const server: TcpServer = createTcpServer((socket) => {
+  // allowHalfOpen: our FIN is sent only when the behaviour says so (otherwise Node answers the FIN itself)
+  const server: TcpServer = createTcpServer({ allowHalfOpen: true }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
     const outcome = behave(connections++);
+    // 'fail' and 'reset': refuse at once, before reading anything
+    if (outcome === 'reset' || outcome === 'fail') return void socket.resetAndDestroy();
     let buf = Buffer.alloc(0);
     const messages: string[] = [];
     socket.on('data', (chunk: Buffer) => {
@@ -88,9 +91,8 @@ export async function syslogReceiver(behave: (n: number) => Behaviour = () => 'o
     });
     socket.on('end', () => {
       for (const message of messages) received.push({ message, outcome });
+      // 'hang': read everything but never answer the FIN (the sender times out and sends it again)
       if (outcome === 'ok') socket.end();
-      else if (outcome === 'reset' || outcome === 'fail') socket.resetAndDestroy();
-      // 'hang': keep the connection open without answering the FIN
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -57,11 +57,13 @@ export function syslogSender(config: SyslogConfig): Sender {
         signal.addEventListener('abort', onAbort, { once: true });
         socket.once('error', fail);
         socket.once('connect', () => socket.end(frame));
-        // The receiver ignores our FIN: still accepted once everything is flushed and it answers with its own.
+        // The receiver answers our FIN with its own once it has read everything: that is the acceptance.
+        let peerEnded = false;
         socket.on('data', () => undefined);
+        socket.once('end', () => (peerEnded = true));
         socket.once('close', (hadError) => {
           if (failed) return;
-          if (hadError || socket.bytesWritten < frame.length) return fail(new DeliveryError(`${what}: the connection closed before the message was written`));
+          if (hadError || !peerEnded || socket.bytesWritten < frame.length) return fail(new DeliveryError(`${what}: the receiver reset the connection before it had read the message`));
           signal.removeEventListener('abort', onAbort);
           resolve();
         });
