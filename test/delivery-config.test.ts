@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/cli/config.js';
-import { destinationWants, parseDestinations } from '../src/delivery/config.js';
+import { parseDestinations } from '../src/delivery/config.js';
+import { destinationTakes } from '../src/detections/store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cl-destcfg-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -79,9 +80,10 @@ describe('destinations', () => {
   });
 
   it('matches alerts by level threshold and rule filter', () => {
-    expect(destinationWants({ minLevel: 'medium', rules: ['*'] }, 'low', 'r')).toBe(false);
-    expect(destinationWants({ minLevel: 'medium', rules: ['*'] }, 'medium', 'r')).toBe(true);
-    expect(destinationWants({ minLevel: 'info', rules: ['a', 'b'] }, 'critical', 'b')).toBe(true);
-    expect(destinationWants({ minLevel: 'info', rules: ['a', 'b'] }, 'critical', 'c')).toBe(false);
+    const d = (minLevel: 'info' | 'medium', rules: string[]) => ({ name: 'x', minLevel, rules });
+    expect(destinationTakes(d('medium', ['*']), 'r', 'low')).toBe(false);
+    expect(destinationTakes(d('medium', ['*']), 'r', 'medium')).toBe(true);
+    expect(destinationTakes(d('info', ['a', 'b']), 'b', 'critical')).toBe(true);
+    expect(destinationTakes(d('info', ['a', 'b']), 'c', 'critical')).toBe(false);
   });
 });

@@ -31,7 +31,7 @@ afterEach(() => {
 
 function captureLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
-  const at = (level: string) => (obj: object, msg: string) => lines.push(JSON.stringify({ level, ...obj, msg }));
+  const at = (level: string) => (obj: object, msg?: string) => void lines.push(JSON.stringify({ level, ...obj, msg }));
   return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, lines };
 }
 

@@ -161,12 +161,6 @@ export function parseDestinations(raw: unknown, options: DestinationOptions = {}
   });
 }
 
-/** Whether an alert of `level` from `ruleId` goes to a destination (its minLevel and rules). */
-export function destinationWants(d: Pick<Common, 'minLevel' | 'rules'>, level: Level, ruleId: string): boolean {
-  if (LEVELS.indexOf(level) < LEVELS.indexOf(d.minLevel)) return false;
-  return d.rules.includes('*') || d.rules.includes(ruleId);
-}
-
 function level(value: unknown, where: string): Level {
   if (value === undefined) return 'info';
   if (typeof value !== 'string' || !(LEVELS as readonly string[]).includes(value)) throw new ConfigError(`${where}: must be one of ${LEVELS.join(', ')}; got ${JSON.stringify(value)}`);

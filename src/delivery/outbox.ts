@@ -7,8 +7,8 @@
 // the same frozen body (at least once; receivers drop the repeat by the alert id).
 import { and, asc, count, desc, eq, isNotNull, lte, max, min, notInArray, sql } from 'drizzle-orm';
 import type { Logger } from '../api/index.js';
-import { alertOutbox, type Level } from '../detections/schema.js';
-import { destinationWants, type DestinationConfig } from './config.js';
+import { alertOutbox } from '../detections/schema.js';
+import type { DestinationConfig } from './config.js';
 import { type AlertDocument, type AlertsDb, buildDocument, type RuleInfo } from './document.js';
 import { DeliveryError, type Sender } from './destinations/index.js';
 
@@ -180,34 +180,4 @@ export function destinationState(db: AlertsDb, destination: string, nowMs: numbe
     lastError: failed?.error ?? null,
     lastDeliveredAt: delivered?.at ?? null,
   };
-}
-
-export interface EnqueueAlert {
-  id: string;
-  ruleId: string;
-  level: Level;
-  historical: boolean;
-}
-
-/**
- * The outbox rows of a new alert (detections.md §5): one per destination that wants it, none for a
- * historical alert unless `deliverHistorical`. Call it in the transaction that inserts the alert; an existing
- * row is left alone. Returns the destinations queued.
- */
-export function enqueueAlert(
-  db: Pick<AlertsDb, 'insert'>,
-  alert: EnqueueAlert,
-  destinations: readonly Pick<DestinationConfig, 'name' | 'minLevel' | 'rules'>[],
-  options: { deliverHistorical?: boolean; now?: number } = {},
-): string[] {
-  if (alert.historical && !options.deliverHistorical) return [];
-  const now = options.now ?? Date.now();
-  const wanted = destinations.filter((d) => destinationWants(d, alert.level, alert.ruleId));
-  for (const d of wanted) {
-    db.insert(alertOutbox)
-      .values({ alertId: alert.id, destination: d.name, state: 'pending', attempts: 0, nextAttemptAt: now, createdAt: new Date(now).toISOString() })
-      .onConflictDoNothing()
-      .run();
-  }
-  return wanted.map((d) => d.name);
 }

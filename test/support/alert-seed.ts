@@ -1,10 +1,10 @@
 // Alerts written straight into the alert store through drizzle (src/detections/schema.ts), as the engine's
-// upsert would: the alert, its evidence and, for a new non-historical alert, its outbox rows.
-import { createHash } from 'node:crypto';
-import { alertEvidence, alerts, type Level } from '../../src/detections/schema.js';
+// upsert would: the alert, its evidence and, for a new non-historical alert, its outbox rows (tests that need
+// alerts in given shapes without running rules).
+import { alertEvidence, alertOutbox, alerts, type Level } from '../../src/detections/schema.js';
 import type { DestinationConfig } from '../../src/delivery/config.js';
 import type { AlertsDb } from '../../src/delivery/document.js';
-import { enqueueAlert } from '../../src/delivery/outbox.js';
+import { alertId, destinationTakes } from '../../src/detections/store.js';
 
 export interface SeedAlert {
   ruleId?: string;
@@ -16,10 +16,6 @@ export interface SeedAlert {
   actor?: unknown;
 }
 
-/** detections.md §4: first 32 hex of SHA-256 of rule \0 entity \0 window_start. */
-export function alertId(ruleId: string, entityId: string, windowStart: string): string {
-  return createHash('sha256').update(`${ruleId}\0${entityId}\0${windowStart}`).digest('hex').slice(0, 32);
-}
 
 export function seedAlert(db: AlertsDb, n: number, a: SeedAlert, destinations: readonly DestinationConfig[], nowMs = Date.now()): string {
   const ruleId = a.ruleId ?? 'sso_disabled';
@@ -50,7 +46,12 @@ export function seedAlert(db: AlertsDb, n: number, a: SeedAlert, destinations: r
       })
       .run();
     for (const e of evidence) tx.insert(alertEvidence).values({ alertId: id, activityId: e, createdAt: windowStart }).run();
-    enqueueAlert(tx as unknown as AlertsDb, { id, ruleId, level: a.level ?? 'high', historical: a.historical ?? false }, destinations, { now: nowMs });
+    // as AlertStore.upsert does: new, not historical, wanted by the destination
+    if (!(a.historical ?? false)) {
+      for (const d of destinations.filter((d) => destinationTakes(d, ruleId, a.level ?? 'high'))) {
+        tx.insert(alertOutbox).values({ alertId: id, destination: d.name, state: 'pending', attempts: 0, nextAttemptAt: 0, createdAt: iso }).run();
+      }
+    }
   });
   return id;
 }
