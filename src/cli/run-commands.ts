@@ -9,6 +9,9 @@ import { DEFAULT_SCHEDULES, DEFAULT_SHUTDOWN_TIMEOUT_MS, DaemonConfigError, type
 import { cronProblem } from '../scheduler/scheduler.js';
 import { ConfigError, DEFAULTS, intOption } from './config.js';
 import { loadGraphqlToken } from './serve-commands.js';
+import { loadDetections } from './detections-commands.js';
+import { parseDestinations } from '../delivery/config.js';
+import { dirname, resolve } from 'node:path';
 import { durationOption, resolveSyncConfig, type SyncFlags } from './sync.js';
 
 interface RunFlags extends Omit<SyncFlags, 'until' | 'quiet'> {
@@ -80,6 +83,12 @@ async function runDaemon(flags: RunFlags): Promise<void> {
   const config = resolveSyncConfig(flags);
   if (config.untilMs !== undefined) throw new ConfigError('until: a daemon keeps reading up to the present; remove "until" from the config file (use `compliance-lake sync --until` for a bounded run)');
   const token = loadGraphqlToken(flags);
+  // detections.md §2: rules, their parameters and the destinations are checked before anything starts
+  const detections = loadDetections({ dataDir: config.dataDir, config: flags.config });
+  const destinations = parseDestinations(detections.file.destinations, {
+    knownRules: detections.rules.map((r) => r.id),
+    baseDir: flags.config ? dirname(resolve(flags.config)) : config.dataDir,
+  });
 
   const { log, logger } = stderrLogger(flags.quiet ? 'warn' : 'info');
   for (const w of config.warnings) log.warn({}, w);
@@ -106,6 +115,8 @@ async function runDaemon(flags: RunFlags): Promise<void> {
       graphql: { port, host: flags.host ?? DEFAULT_GRAPHQL_HOST, token },
       health: { port: metricsPort, host: flags.metricsHost ?? DEFAULT_METRICS_HOST },
       shutdownTimeoutMs,
+      detections: { config: detections.config, rules: detections.rules },
+      destinations,
       logger,
     });
   } catch (err) {
@@ -115,6 +126,7 @@ async function runDaemon(flags: RunFlags): Promise<void> {
   const out = (text: string) => process.stdout.write(text + '\n');
   out(`GraphQL API on ${daemon.url} (${daemon.authenticated ? 'clients send "Authorization: Bearer <token>"' : 'no token configured: loopback only, without authentication'})`);
   out(`Health and metrics on ${daemon.healthUrl}/healthz, /readyz, /metrics`);
+  out(`Detections: ${detections.config.enabled.length} rule(s) enabled, evaluated after each model refresh; alerts delivered to ${destinations.length ? destinations.map((d) => `${d.name} (${d.type})`).join(', ') : 'no destination (none configured)'}`);
   out(`Schedules (UTC): ${Object.entries(daemon.status().schedules).map(([job, expr]) => `${job} "${expr}"`).join(', ')}; every stream syncs once now.`);
 
   const signal = await stopSignal;
