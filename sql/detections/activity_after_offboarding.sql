@@ -4,7 +4,7 @@
 -- mitre: T1078.004, T1539
 -- entity: user
 -- kind: history
--- window: 30d
+-- window: {{window}}
 -- description: A person was removed from an organization (deleted, deprovisioned by SCIM, or left) and afterwards the feed
 -- description: shows activity by them that no membership explains (marts.users has no version of theirs in force in that
 -- description: organization then): a session or token that outlived the offboarding. Evidence: the removal and what followed.

@@ -4,7 +4,7 @@
 -- mitre: T1098.003, T1078
 -- entity: user
 -- kind: history
--- window: 24h
+-- window: {{window}}
 -- description: A person's organization role was raised to an administrative one (or an administrative role assignment was
 -- description: granted to them) and within the window they used it for administrative actions. Group joins are the
 -- description: admin_action_after_privileged_group_join rule's. Evidence: the grant and the actions.

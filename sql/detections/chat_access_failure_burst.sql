@@ -4,7 +4,7 @@
 -- mitre: T1087, T1619
 -- entity: user
 -- kind: threshold
--- window: 10m
+-- window: {{window}}
 -- description: One person denied access to chats many times in a short window: walking chat ids they may not read.
 -- description: Failures without a user id (unauthenticated share links) are left out.
 -- param: threshold integer 50 -- activities in one window that raise an alert

@@ -4,7 +4,7 @@
 -- mitre: T1496
 -- entity: user
 -- kind: threshold
--- window: 24h
+-- window: {{window}}
 -- description: One person created many chats in a day: automation or a shared account driving the assistant.
 -- param: threshold integer 20 -- activities in one window that raise an alert
 -- param: window interval INTERVAL '1 day' -- the fixed window (time_bucket) counted in

@@ -4,7 +4,7 @@
 -- mitre: T1070
 -- entity: user
 -- kind: threshold
--- window: 24h
+-- window: {{window}}
 -- description: One person deleted many chats in one UTC day: covering tracks or destroying work.
 -- param: threshold integer 30 -- activities in one window that raise an alert
 -- param: window interval INTERVAL '1 day' -- the fixed window (time_bucket) counted in

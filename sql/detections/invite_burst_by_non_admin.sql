@@ -4,7 +4,7 @@
 -- mitre: T1136.003
 -- entity: user
 -- kind: history
--- window: 1h
+-- window: {{window}}
 -- description: A person sent many invitations within one window while their organization role (marts.users as of each
 -- description: invitation) was not an administrative one: planting accounts through a permission that should be rare.
 -- param: threshold integer 5 -- invitations in one window that raise an alert

@@ -4,7 +4,7 @@
 -- mitre: T1098.001, T1136.003
 -- entity: user
 -- kind: history
--- window: 7d
+-- window: {{window}}
 -- description: An API, Admin API, platform or service key was created by a person whose membership of the organization
 -- description: began less than the window earlier (from the directory history, marts.users): a freshly planted account
 -- description: minting a credential that outlives it. Evidence: the key's creation and, when the feed has it, the join.

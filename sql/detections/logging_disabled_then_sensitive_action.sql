@@ -4,7 +4,7 @@
 -- mitre: T1562.008, T1098.001, T1530
 -- entity: organization
 -- kind: sequence
--- window: 24h
+-- window: {{window}}
 -- description: Compliance API logging (or SSO) was turned off in an organization and, within the window, someone in it
 -- description: created a key or started or downloaded an export: blinding the audit trail before acting. The actors may differ.
 -- param: window interval INTERVAL '24 hours' -- how long after the switch-off a follow-on action counts

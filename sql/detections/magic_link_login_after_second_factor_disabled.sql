@@ -4,7 +4,7 @@
 -- mitre: T1556.006, T1078.004
 -- entity: organization
 -- kind: sequence
--- window: 4h
+-- window: {{window}}
 -- description: The magic-link second factor was turned off in an organization and, within the window, a member of it
 -- description: (as of the sign-in, from the directory history) signed in with a magic link alone. Sign-ins carry no
 -- description: organization, so membership comes from marts.users.

@@ -4,7 +4,7 @@
 -- mitre: T1069.003, T1087.004
 -- entity: user
 -- kind: threshold
--- window: 10m
+-- window: {{window}}
 -- description: One signed-in person exported the member list, listed users or viewed the group list, at least two of
 -- description: these kinds within one window: mapping who to target. Directory reads by keys carry no email and are left out.
 -- param: kinds integer 2 -- distinct enumeration types in one window that raise an alert

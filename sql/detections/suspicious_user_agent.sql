@@ -4,7 +4,7 @@
 -- mitre: T1071.001
 -- entity: user
 -- kind: threshold
--- window: 1h
+-- window: {{window}}
 -- description: A signed-in person's activity came from an HTTP library, a scanner, a pentest distribution or an AI
 -- description: agent framework instead of a browser or a Claude app (a stolen session cookie replayed by a script).
 -- description: One alert per person, user agent and hour, with every such activity of that hour as evidence.

@@ -4,7 +4,7 @@
 -- mitre: T1098.003, T1070
 -- entity: user
 -- kind: history
--- window: 24h
+-- window: {{window}}
 -- description: A person's organization role was raised to an administrative one and lowered again within the window: a
 -- description: temporary elevation that leaves no standing privilege to review. Evidence: the raise, the lowering and the
 -- description: administrative actions the person took in between.

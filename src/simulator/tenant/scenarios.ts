@@ -82,8 +82,10 @@ class Play {
   }
 
   /** Records one activity `offsetMs` after the anchor; returns its id. `org` false: not tied to an organization. */
-  act(offsetMs: number, who: Who, type: string, fields: Record<string, unknown> = {}, org = true): string {
-    const us = (this.anchorMs + offsetMs) * 1000 + this.rng.int(1000);
+  act(offsetMs: number, who: Who, type: string, fields: Record<string, unknown> = {}, org = true, exact = false): string {
+    // sub-millisecond digits like the feed's own, except where the directory's millisecond times must match
+    const jitter = this.rng.int(1000);
+    const us = (this.anchorMs + offsetMs) * 1000 + (exact ? 0 : jitter);
     const id = activityId(us, this.rng);
     const actor = isUser(who) ? this.world.dir.actorFor(who) : who;
     const record: Activity = {
@@ -117,7 +119,7 @@ class Play {
   addToGroup(offsetMs: number, user: SimUser, group: SimGroup, by: SimUser): string {
     const ms = this.anchorMs + offsetMs;
     this.world.dir.addScriptedMembership({ groupId: group.id, userIndex: user.index, fromMs: ms, toMs: Infinity });
-    return this.act(offsetMs, by, 'group_member_added', { group_id: group.id, member_ids: [user.id] }, true);
+    return this.act(offsetMs, by, 'group_member_added', { group_id: group.id, member_ids: [user.id] }, true, true);
   }
 
   /** The identity provider deprovisions `user` (scim_user_deleted); they are no longer listed from then on. */
@@ -163,6 +165,24 @@ const SCRIPT_AGENT = 'python-requests/2.32.3';
 
 /** The scenarios, by id: each returns nothing and records through `p`. Order matters only for fixed-time play. */
 export const SCENARIOS: Record<string, (p: Play) => void> = {
+  sso_disabled(p) {
+    const admin = p.member('admin');
+    const e = p.act(0, admin, 'org_sso_toggled', { enabled: false });
+    p.fire('sso_disabled', p.orgUuid, [e]);
+  },
+  password_spray(p) {
+    const member = p.member('user');
+    const actor: Actor = { type: 'unauthenticated_user_actor', ip_address: '192.0.2.66', user_agent: 'Mozilla/5.0 (X11; Linux x86_64)', unauthenticated_email_address: member.email };
+    const ids = p.burst(7, MINUTE, 6 * MINUTE, actor, 'sso_login_failed', () => ({}), false);
+    p.fire('failed_signin_burst', member.email, ids);
+  },
+  privileged_group_join_then_admin_action(p) {
+    const admin = p.member('admin');
+    const member = p.member('user');
+    const join = p.addToGroup(0, member, p.privilegedGroup(), admin);
+    const action = p.act(2 * HOUR, member, 'org_members_exported', {});
+    p.fire('admin_action_after_privileged_group_join', member.id, [join, action]);
+  },
   compliance_logging_disabled(p) {
     const admin = p.member('admin');
     const e = p.act(0, admin, 'org_compliance_api_settings_updated', { compliance_api_enabled: true, compliance_api_logging_enabled: false });
