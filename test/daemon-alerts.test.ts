@@ -131,6 +131,19 @@ describe('daemon: detections after the refresh, then delivery', () => {
     // the activities job found nothing new on the frozen clock: no refresh, so no second evaluation
     expect(metrics).toMatch(/compliance_lake_detection_evaluations_total\{result="success"\} 1\n/);
     expect(lines.some((l) => l.includes('"destination":"dead"') && l.includes('delivery: attempt failed'))).toBe(true);
+    // GraphQL syncStatus reads the same state from the outbox
+    const res = await fetch(daemon.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ syncStatus { destinations { destination pending failing failingSince lastError lastDeliveredAt } } }' }),
+    });
+    const body = (await res.json()) as { data: { syncStatus: { destinations: Record<string, unknown>[] } } };
+    const byName = Object.fromEntries(body.data.syncStatus.destinations.map((d) => [d.destination, d]));
+    expect(Object.keys(byName)).toEqual(['dead', 'file', 'soc']);
+    expect(byName.dead).toMatchObject({ pending: storeAlerts().alerts.length, failing: false, lastError: 'the webhook answered HTTP 503', lastDeliveredAt: null });
+    expect(typeof byName.dead.failingSince).toBe('string');
+    expect(byName.soc).toMatchObject({ pending: 0, failing: false, failingSince: null, lastError: null });
+    expect(Date.parse(String(byName.soc.lastDeliveredAt))).toBeGreaterThan(Date.now() - 10 * 60_000);
     expect(lines.join('\n')).not.toContain(SECRET);
   });
 });
