@@ -3,15 +3,18 @@
 // fsyncs it and measures it (SHA-256, rows, time range, first and last id). Nothing here touches the lake
 // itself: src/lake/commit.ts moves staged files into place and records them in the manifest.
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, createReadStream, fsyncSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, rmSync, statSync, write } from 'node:fs';
 import { join } from 'node:path';
 import type { Duck } from './duck.js';
 import { sqlString } from './duck.js';
 import type { ManifestFile } from './manifest.js';
 import { allColumns, type TableSpec } from './tables.js';
 
-/** NDJSON is flushed to disk in chunks of about this many characters (memory stays flat). */
-const FLUSH_CHARS = 4 * 1024 * 1024;
+/**
+ * NDJSON is encoded into buffers of this many bytes, each written to disk when full by the thread pool while
+ * the next one fills (memory stays flat, and the event loop never waits for the disk or joins strings).
+ */
+const CHUNK_BYTES = 4 * 1024 * 1024;
 
 /**
  * Rows per Parquet row group. DuckDB buffers a whole row group before writing it, so this bounds the
@@ -27,8 +30,11 @@ export interface StagedFile extends ManifestFile {
 
 interface PartitionBuffer {
   ndjson: string;
-  pending: string[];
-  pendingChars: number;
+  fd: number;
+  chunk: Buffer;
+  used: number;
+  /** The writes handed to the thread pool, in order (each starts when the one before it finished). */
+  written: Promise<void>;
   rows: number;
   requestIds: Set<string>;
 }
@@ -65,18 +71,16 @@ export class StreamWriter {
   add(row: Record<string, unknown>, date: string, requestId: string | null): void {
     let p = this.#partitions.get(date);
     if (!p) {
-      p = { ndjson: join(this.#dir, `date=${date}.ndjson`), pending: [], pendingChars: 0, rows: 0, requestIds: new Set() };
+      const ndjson = join(this.#dir, `date=${date}.ndjson`);
+      p = { ndjson, fd: openSync(ndjson, 'w'), chunk: Buffer.allocUnsafe(CHUNK_BYTES), used: 0, written: Promise.resolve(), rows: 0, requestIds: new Set() };
       this.#partitions.set(date, p);
     }
     // run id, extraction time and endpoint are the same for the whole file: COPY adds them as constants
     row._request_id = requestId;
-    const line = JSON.stringify(row);
-    p.pending.push(line);
-    p.pendingChars += line.length;
+    appendLine(p, JSON.stringify(row));
     p.rows++;
     this.#rows++;
     if (requestId) p.requestIds.add(requestId);
-    if (p.pendingChars >= FLUSH_CHARS) flush(p);
   }
 
   /** Converts every partition to Parquet in staging and describes each file. */
@@ -95,7 +99,7 @@ export class StreamWriter {
       .map((name) => (name in constant ? `${constant[name]} AS ${name}` : name))
       .join(', ');
     for (const [date, p] of [...this.#partitions].sort(([a], [b]) => a.localeCompare(b))) {
-      flush(p);
+      await closePartition(p);
       const name = `${runId}-${part}.parquet`;
       const staged = join(this.#dir, `date=${date}.parquet`);
       await duck.run(
@@ -132,15 +136,60 @@ export class StreamWriter {
 
   /** Removes this writer's staging files (after a commit, or when the stream gives up). */
   discard(): void {
+    for (const p of this.#partitions.values()) {
+      if (p.fd >= 0) {
+        // a write still in the thread pool fails on the closed descriptor; that failure is of no interest now
+        p.written.catch(() => {});
+        closeSync(p.fd);
+        p.fd = -1;
+      }
+    }
     rmSync(this.#dir, { recursive: true, force: true });
   }
 }
 
-function flush(p: PartitionBuffer): void {
-  if (p.pending.length === 0) return;
-  appendFileSync(p.ndjson, p.pending.join('\n') + '\n');
-  p.pending = [];
-  p.pendingChars = 0;
+function appendLine(p: PartitionBuffer, line: string): void {
+  // one byte per character for ASCII; a line with other characters may need up to three
+  if (p.used + line.length * 3 + 1 > p.chunk.length) {
+    flushChunk(p);
+    if (line.length * 3 + 1 > p.chunk.length) p.chunk = Buffer.allocUnsafe(line.length * 3 + 1);
+  }
+  p.used += p.chunk.write(line, p.used, 'utf8');
+  p.chunk[p.used++] = 0x0a;
+}
+
+/** Hands the filled chunk to the thread pool and starts a new one. */
+function flushChunk(p: PartitionBuffer): void {
+  if (p.used === 0) return;
+  const chunk = p.chunk;
+  const length = p.used;
+  const fd = p.fd;
+  p.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  p.used = 0;
+  p.written = p.written.then(() => writeAll(fd, chunk, length));
+  // a failure is raised by finish (closePartition); until then it must not be an unhandled rejection
+  p.written.catch(() => {});
+}
+
+function writeAll(fd: number, buffer: Buffer, length: number, offset = 0): Promise<void> {
+  return new Promise((resolve, reject) => {
+    write(fd, buffer, offset, length - offset, null, (err, n) => {
+      if (err) reject(err);
+      else if (offset + n < length) writeAll(fd, buffer, length, offset + n).then(resolve, reject);
+      else resolve();
+    });
+  });
+}
+
+async function closePartition(p: PartitionBuffer): Promise<void> {
+  if (p.fd < 0) return;
+  flushChunk(p);
+  try {
+    await p.written;
+  } finally {
+    closeSync(p.fd);
+    p.fd = -1;
+  }
 }
 
 export function fsyncFile(path: string): void {
