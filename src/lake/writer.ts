@@ -3,7 +3,7 @@
 // fsyncs it and measures it (SHA-256, rows, time range, first and last id). Nothing here touches the lake
 // itself: src/lake/commit.ts moves staged files into place and records them in the manifest.
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, rmSync, statSync, write } from 'node:fs';
+import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, rmSync, statSync, write, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duck } from './duck.js';
 import { sqlString } from './duck.js';
@@ -15,6 +15,8 @@ import { allColumns, type TableSpec } from './tables.js';
  * the next one fills (memory stays flat, and the event loop never waits for the disk or joins strings).
  */
 const CHUNK_BYTES = 4 * 1024 * 1024;
+/** Chunks a partition may have in the thread pool; beyond that a chunk is written synchronously (backpressure). */
+const MAX_CHUNKS_IN_FLIGHT = 3;
 
 /**
  * Rows per Parquet row group. DuckDB buffers a whole row group before writing it, so this bounds the
@@ -33,8 +35,12 @@ interface PartitionBuffer {
   fd: number;
   chunk: Buffer;
   used: number;
-  /** The writes handed to the thread pool, in order (each starts when the one before it finished). */
-  written: Promise<void>;
+  /** Bytes handed out for writing so far: the file position of the next chunk. */
+  offset: number;
+  /** Chunks being written by the thread pool, each at its own position. */
+  inFlight: Set<Promise<void>>;
+  /** The first write that failed; raised by finish. */
+  failure: Error | null;
   rows: number;
   requestIds: Set<string>;
 }
@@ -72,7 +78,7 @@ export class StreamWriter {
     let p = this.#partitions.get(date);
     if (!p) {
       const ndjson = join(this.#dir, `date=${date}.ndjson`);
-      p = { ndjson, fd: openSync(ndjson, 'w'), chunk: Buffer.allocUnsafe(CHUNK_BYTES), used: 0, written: Promise.resolve(), rows: 0, requestIds: new Set() };
+      p = { ndjson, fd: openSync(ndjson, 'w'), chunk: Buffer.allocUnsafe(CHUNK_BYTES), used: 0, offset: 0, inFlight: new Set(), failure: null, rows: 0, requestIds: new Set() };
       this.#partitions.set(date, p);
     }
     // run id, extraction time and endpoint are the same for the whole file: COPY adds them as constants
@@ -138,10 +144,11 @@ export class StreamWriter {
   discard(): void {
     for (const p of this.#partitions.values()) {
       if (p.fd >= 0) {
-        // a write still in the thread pool fails on the closed descriptor; that failure is of no interest now
-        p.written.catch(() => {});
-        closeSync(p.fd);
+        // Closed only once the thread pool is done with it: a descriptor closed under a queued write could be
+        // reused by another file and receive that write. The file itself is removed below either way.
+        const fd = p.fd;
         p.fd = -1;
+        void Promise.all(p.inFlight).finally(() => closeSync(fd));
       }
     }
     rmSync(this.#dir, { recursive: true, force: true });
@@ -158,24 +165,35 @@ function appendLine(p: PartitionBuffer, line: string): void {
   p.chunk[p.used++] = 0x0a;
 }
 
-/** Hands the filled chunk to the thread pool and starts a new one. */
+/**
+ * Hands the filled chunk to the thread pool, at its own file position, and starts a new one. When the disk
+ * falls behind, the chunk is written synchronously instead, so memory stays bounded.
+ */
 function flushChunk(p: PartitionBuffer): void {
   if (p.used === 0) return;
   const chunk = p.chunk;
   const length = p.used;
-  const fd = p.fd;
-  p.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  const position = p.offset;
+  p.offset += length;
   p.used = 0;
-  p.written = p.written.then(() => writeAll(fd, chunk, length));
-  // a failure is raised by finish (closePartition); until then it must not be an unhandled rejection
-  p.written.catch(() => {});
+  if (p.inFlight.size >= MAX_CHUNKS_IN_FLIGHT) {
+    for (let done = 0; done < length; ) done += writeSync(p.fd, chunk, done, length - done, position + done);
+    return;
+  }
+  p.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  const written: Promise<void> = writeAt(p.fd, chunk, length, position)
+    .catch((err: Error) => {
+      p.failure ??= err;
+    })
+    .finally(() => p.inFlight.delete(written));
+  p.inFlight.add(written);
 }
 
-function writeAll(fd: number, buffer: Buffer, length: number, offset = 0): Promise<void> {
+function writeAt(fd: number, buffer: Buffer, length: number, position: number, done = 0): Promise<void> {
   return new Promise((resolve, reject) => {
-    write(fd, buffer, offset, length - offset, null, (err, n) => {
+    write(fd, buffer, done, length - done, position + done, (err, n) => {
       if (err) reject(err);
-      else if (offset + n < length) writeAll(fd, buffer, length, offset + n).then(resolve, reject);
+      else if (done + n < length) writeAt(fd, buffer, length, position, done + n).then(resolve, reject);
       else resolve();
     });
   });
@@ -185,7 +203,8 @@ async function closePartition(p: PartitionBuffer): Promise<void> {
   if (p.fd < 0) return;
   flushChunk(p);
   try {
-    await p.written;
+    await Promise.all(p.inFlight);
+    if (p.failure) throw p.failure;
   } finally {
     closeSync(p.fd);
     p.fd = -1;
