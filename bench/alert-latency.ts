@@ -15,6 +15,7 @@ import { DEFAULT_SCHEDULES, type ScheduledJobName, startDaemon } from '../src/sc
 import { SimClock, createSimulator } from '../src/simulator/server/app.js';
 import { createTenant } from '../src/simulator/tenant/index.js';
 import { stderrLogger } from '../src/cli/log.js';
+import type { Logger } from '../src/api/index.js';
 
 const KEY = 'sk-ant-api01-bench-latency-local-only';
 /** Scenarios whose rules fire on single events: the latency measured is the pipeline's, not a window's. */
@@ -35,6 +36,8 @@ export interface LatencyRun {
   p95Ms: number;
   maxMs: number;
   startupMs: number;
+  /** Per daemon job while sampling: its duration and the model refresh's and the evaluation's shares (ms). */
+  jobs: { job: string; ms: number; modelsMs: number | null; detectionsMs: number | null }[];
 }
 
 export async function benchAlertLatency(): Promise<{ demo: LatencyRun; default: LatencyRun }> {
@@ -65,6 +68,7 @@ async function run(name: string, schedules: Partial<Record<ScheduledJobName, str
     knownRules: rules.map((r) => r.id),
   });
   const started = Date.now();
+  const jobs: LatencyRun['jobs'] = [];
   const daemon = await startDaemon({
     dataDir: join(dir, 'data'),
     apiKey: KEY,
@@ -76,7 +80,7 @@ async function run(name: string, schedules: Partial<Record<ScheduledJobName, str
     health: { port: 0 },
     detections: { config: resolveDetectionsConfig(undefined, rules), rules },
     destinations,
-    logger: stderrLogger('warn').logger,
+    logger: jobLogger(stderrLogger('warn').logger, jobs),
   });
   const out: Sample[] = [];
   try {
@@ -110,13 +114,28 @@ async function run(name: string, schedules: Partial<Record<ScheduledJobName, str
     }
     const sorted = out.map((s) => s.latencyMs).sort((a, b) => a - b);
     const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
-    return { schedules: JSON.stringify(schedules), samples: out, p50Ms: q(0.5), p95Ms: q(0.95), maxMs: sorted[sorted.length - 1], startupMs };
+    const avg = (xs: (number | null)[]) => Math.round(xs.filter((x): x is number => x !== null).reduce((a, b) => a + b, 0) / Math.max(1, xs.filter((x) => x !== null).length));
+    process.stdout.write(`${name}: ${jobs.length} jobs, average ${avg(jobs.map((j) => j.ms))} ms (models ${avg(jobs.map((j) => j.modelsMs))} ms, detections ${avg(jobs.map((j) => j.detectionsMs))} ms)\n`);
+    return { schedules: JSON.stringify(schedules), samples: out, p50Ms: q(0.5), p95Ms: q(0.95), maxMs: sorted[sorted.length - 1], startupMs, jobs };
   } finally {
     await daemon.close();
     await server.close();
     await new Promise<void>((resolve) => hook.close(() => resolve()));
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Keeps the daemon's `job: end` counts (logged at info) while passing warnings and errors on. */
+function jobLogger(inner: Logger, jobs: LatencyRun['jobs']): Logger {
+  return {
+    debug: () => undefined,
+    info: (obj, msg) => {
+      const o = obj as Record<string, unknown>;
+      if (msg === 'job: end') jobs.push({ job: String(o.job), ms: Number(o.ms), modelsMs: typeof o.models_ms === 'number' ? o.models_ms : null, detectionsMs: typeof o.detections_ms === 'number' ? o.detections_ms : null });
+    },
+    warn: (obj, msg) => inner.warn(obj, msg),
+    error: (obj, msg) => inner.error(obj, msg),
+  };
 }
 
 async function post(url: string, body: unknown): Promise<unknown> {

@@ -125,12 +125,14 @@ async function deliverTo(d: Destination, o: DeliverOptions, now: () => number, s
       missing = err instanceof MissingAlertError;
       error = err instanceof DeliveryError ? err.message : `unexpected: ${err instanceof Error ? err.message : String(err)}`;
     }
+    // cut by shutdown: not the destination's failure; the row is simply tried again after the restart
+    if (signal.aborted) break;
     const wait = backoffMs(attempts, o.random, d.config.maxBackoffMs);
     const next = now() + wait;
     report.failed++;
     report.lastError = error;
     db.update(alertOutbox).set({ nextAttemptAt: next, lastError: error }).where(key).run();
-    if (!signal.aborted) o.logger?.warn({ destination: name, type: d.config.type, alert_id: row.alertId, attempts, retry_in_ms: wait, error }, 'delivery: attempt failed; will retry');
+    o.logger?.warn({ destination: name, type: d.config.type, alert_id: row.alertId, attempts, retry_in_ms: wait, error }, 'delivery: attempt failed; will retry');
     if (!missing) break;
   }
   return report;
