@@ -1,0 +1,246 @@
+// Alerts over GraphQL against a real alert store (SQLite written through drizzle) and the fixture warehouse:
+// the connection and every filter against brute force, an alert's evidence with the actor as of each event,
+// and the two mutations with the write token (who and when recorded, transitions, no-ops).
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type Fixture, type TestServer, buildFixture, iso, startTestServer, us, walk } from './graphql-fixture.js';
+import { ALERT_RULES, type FxAlert, buildAlerts, newestAlertsFirst, userAt, writeAlertStore } from './graphql-alerts-fixture.js';
+
+const fx: Fixture = buildFixture();
+const list: FxAlert[] = buildAlerts(fx);
+const WRITE = 'write-token-fedcba9876543210';
+let t: TestServer;
+
+beforeAll(async () => {
+  t = await startTestServer({ fixture: fx, writeToken: WRITE, prepare: (dir) => writeAlertStore(dir, fx, list) });
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+const ALERTS = `query($filter: AlertFilter, $first: Int = 50, $after: String) {
+  alerts(filter: $filter, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { id status level historical evidenceCount firstSeen lastSeen windowStart windowEnd summary entity { type id } rule { id title level known } } }
+  }
+}`;
+
+async function ids(filter: Record<string, unknown> | null, first = 9): Promise<{ ids: string[]; total: number }> {
+  const edges = await walk(t, ALERTS, { filter, first }, (d) => d.alerts);
+  const { body } = await t.gql(ALERTS, { filter, first: 1 });
+  return { ids: edges.map((e: any) => e.node.id), total: body.data!.alerts.totalCount };
+}
+
+const expectIds = (keep: (a: FxAlert) => boolean) => newestAlertsFirst(list.filter(keep)).map((a) => a.id);
+
+describe('alerts', () => {
+  test('the fixture covers what the filters need', () => {
+    expect(list.length).toBeGreaterThan(20);
+    for (const rule of Object.keys(ALERT_RULES)) expect(list.some((a) => a.ruleId === rule), rule).toBe(true);
+    for (const s of ['open', 'acknowledged', 'resolved']) expect(list.some((a) => a.status === s)).toBe(true);
+    expect(list.some((a) => a.actorGroups.length > 0)).toBe(true);
+  });
+
+  test('every alert once, latest evidence first, across pages; totalCount counts them all', async () => {
+    const { ids: got, total } = await ids(null, 7);
+    expect(got).toEqual(expectIds(() => true));
+    expect(total).toBe(list.length);
+  });
+
+  test('each field as stored', async () => {
+    const { body } = await t.gql(ALERTS, { first: 500 });
+    expect(body.errors).toBeUndefined();
+    const byId = new Map(body.data!.alerts.edges.map((e: any) => [e.node.id, e.node]));
+    for (const a of list) {
+      expect(byId.get(a.id)).toEqual({
+        id: a.id,
+        status: a.status.toUpperCase(),
+        level: a.level.toUpperCase(),
+        historical: a.historical,
+        evidenceCount: a.evidence.length,
+        firstSeen: iso(a.windowStart),
+        lastSeen: iso(a.windowEnd),
+        windowStart: iso(a.windowStart),
+        windowEnd: iso(a.windowEnd),
+        summary: a.summary,
+        entity: { type: a.entityType.toUpperCase(), id: a.entityId },
+        // the rule files are not in this data dir: the rule shows by id, as unknown
+        rule: { id: a.ruleId, title: a.ruleId, level: a.level.toUpperCase(), known: false },
+      });
+    }
+  });
+
+  test('each filter, alone and combined, against brute force', async () => {
+    const user = list.find((a) => a.entityType === 'user')!.entityId;
+    const actorOnly = list.find((a) => a.entityType !== 'user' && a.actorUserId !== null)!.actorUserId!;
+    const group = list.flatMap((a) => a.actorGroups)[0];
+    const mid = us(60);
+    const cases: [Record<string, unknown>, (a: FxAlert) => boolean][] = [
+      [{ since: iso(mid) }, (a) => a.windowEnd >= mid],
+      [{ until: iso(mid) }, (a) => a.windowStart < mid],
+      [{ since: iso(us(30)), until: iso(us(40)) }, (a) => a.windowEnd >= us(30) && a.windowStart < us(40)],
+      [{ ruleIds: ['sso_toggled', 'ghost_activity'] }, (a) => a.ruleId === 'sso_toggled' || a.ruleId === 'ghost_activity'],
+      [{ ruleIds: [] }, () => false],
+      [{ levels: ['HIGH', 'CRITICAL'] }, (a) => a.level === 'high' || a.level === 'critical'],
+      [{ status: 'OPEN' }, (a) => a.status === 'open'],
+      [{ status: ['ACKNOWLEDGED', 'RESOLVED'] }, (a) => a.status !== 'open'],
+      [{ historical: true }, (a) => a.historical],
+      [{ historical: false }, (a) => !a.historical],
+      [{ userId: user }, (a) => (a.entityType === 'user' && a.entityId === user) || a.actorUserId === user],
+      [{ userId: actorOnly }, (a) => (a.entityType === 'user' && a.entityId === actorOnly) || a.actorUserId === actorOnly],
+      [{ groupId: group }, (a) => a.actorGroups.includes(group)],
+      [{ groupId: 'grp_finance' }, (a) => a.actorGroups.includes('grp_finance') || (a.entityType === 'group' && a.entityId === 'grp_finance')],
+      [{ groupId: 'grp_none' }, () => false],
+      [
+        { levels: ['CRITICAL'], status: 'OPEN', since: iso(us(20)) },
+        (a) => a.level === 'critical' && a.status === 'open' && a.windowEnd >= us(20),
+      ],
+    ];
+    for (const [filter, keep] of cases) {
+      const want = expectIds(keep);
+      const got = await ids(filter);
+      expect(got.ids, JSON.stringify(filter)).toEqual(want);
+      expect(got.total, JSON.stringify(filter)).toBe(want.length);
+    }
+    expect(expectIds((a) => a.actorUserId === actorOnly).length).toBeGreaterThan(0);
+  });
+
+  test('bad arguments are input errors that say what to change', async () => {
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ filter: { since: iso(us(50)), until: iso(us(40)) } }, /"since" .* must be before "until"/],
+      [{ after: 'bm90LWEtY3Vyc29y' }, /not a cursor of this list/],
+      [{ first: 501 }, /at most 500/],
+      [{ filter: { ruleIds: Array.from({ length: 101 }, (_, i) => `r${i}`) } }, /at most 100/],
+    ];
+    for (const [variables, message] of bad) {
+      const { body } = await t.gql(ALERTS, variables);
+      expect(body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect(body.errors?.[0].message).toMatch(message);
+    }
+  });
+
+  test('alert(id): the actor as of the first evidence, and the evidence with each actor as of the event', async () => {
+    const a = list.find((x) => x.entityType === 'user' && x.evidence.length >= 5 && x.actorGroups.length > 0) ?? list.find((x) => x.entityType === 'user')!;
+    const query = `query($id: ID!, $first: Int, $after: String) { alert(id: $id) {
+      id actor { asOf user { id email organizationRole validFrom } groups { groupId name } }
+      activities(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+        edges { activityId createdAt node { id type createdAt actor { userId } } actor { id email organizationRole } } } } }`;
+    const edges = await walk(t, query, { id: a.id, first: 2 }, (d) => d.alert.activities);
+    expect(edges.map((e: any) => e.activityId)).toEqual(a.evidence.map((e) => e.id));
+    for (const [i, e] of edges.entries()) {
+      const act = fx.activities.find((x) => x.id === a.evidence[i].id)!;
+      expect(e.createdAt).toBe(iso(act.us));
+      expect(e.node).toMatchObject({ id: act.id, type: act.type, createdAt: iso(act.us), actor: { userId: act.actor_user_id } });
+      const version = userAt(fx, act.actor_user_id!, act.us);
+      expect(e.actor).toEqual(version && { id: version.user_id, email: version.email, organizationRole: version.organization_role });
+    }
+    const { body } = await t.gql(query, { id: a.id, first: 1 });
+    const first = userAt(fx, a.entityId, a.evidence[0].us)!;
+    expect(body.data!.alert.actor).toEqual({
+      asOf: iso(a.evidence[0].us),
+      user: { id: first.user_id, email: first.email, organizationRole: first.organization_role, validFrom: iso(first.from) },
+      groups: a.actorGroups.map((g) => ({ groupId: g, name: fx.groups.find((x) => x.group_id === g)!.name })),
+    });
+    expect(body.data!.alert.activities.totalCount).toBe(a.evidence.length);
+    expect((await t.gql(`{ alert(id: "nope") { id } }`)).body.data).toEqual({ alert: null });
+  });
+
+  test('evidence the warehouse does not hold shows by id, with no activity', async () => {
+    const ghost = list.find((a) => a.ruleId === 'ghost_activity')!;
+    const { body } = await t.gql(`query($id: ID!) { alert(id: $id) { activities { edges { activityId node { id } } } } }`, { id: ghost.id });
+    expect(body.errors).toBeUndefined();
+    const edges = body.data!.alert.activities.edges;
+    expect(edges.map((e: any) => e.activityId)).toEqual(ghost.evidence.map((e) => e.id));
+    expect(edges.find((e: any) => e.activityId === 'act_not_in_the_warehouse').node).toBeNull();
+    expect(edges.find((e: any) => e.activityId !== 'act_not_in_the_warehouse').node.id).toBe(ghost.evidence.find((e) => e.id !== 'act_not_in_the_warehouse')!.id);
+  });
+
+  test('rules: every rule that raised alerts, with counts by status and its evaluation', async () => {
+    const { body } = await t.gql(`{ rules { id known enabled alertCounts { open acknowledged resolved total historical } evaluation { evaluatedSeq lastError alertsTotal lastDurationMs } } }`);
+    expect(body.errors).toBeUndefined();
+    const rules = body.data!.rules;
+    expect(rules.map((r: any) => r.id)).toEqual(Object.keys(ALERT_RULES).sort());
+    for (const r of rules) {
+      const mine = list.filter((a) => a.ruleId === r.id);
+      expect(r.alertCounts).toEqual({
+        open: mine.filter((a) => a.status === 'open').length,
+        acknowledged: mine.filter((a) => a.status === 'acknowledged').length,
+        resolved: mine.filter((a) => a.status === 'resolved').length,
+        total: mine.length,
+        historical: mine.filter((a) => a.historical).length,
+      });
+      expect(r.evaluation).toEqual({ evaluatedSeq: 7, lastError: r.id === 'ghost_activity' ? 'Binder Error: boom' : null, alertsTotal: mine.length, lastDurationMs: 12 });
+    }
+  });
+});
+
+const ACK = `mutation($id: ID!, $by: String!, $note: String) { acknowledgeAlert(id: $id, by: $by, note: $note) { id status acknowledgedBy acknowledgedAt resolvedBy statusChanges { from to by at note } } }`;
+const RESOLVE = `mutation($id: ID!, $by: String!, $note: String) { resolveAlert(id: $id, by: $by, note: $note) { id status acknowledgedBy resolvedBy resolvedAt statusChanges { from to by note } } }`;
+const asWriter = { authorization: `Bearer ${WRITE}` };
+
+function storedStatus(dataDir: string, id: string): { status: string; changes: number } {
+  const db = new Database(join(dataDir, 'alerts.sqlite'), { readonly: true });
+  try {
+    const row = db.prepare('select status from alerts where id = ?').get(id) as { status: string };
+    const n = db.prepare('select count(*) as n from alert_status_changes where alert_id = ?').get(id) as { n: number };
+    return { status: row.status, changes: n.n };
+  } finally {
+    db.close();
+  }
+}
+
+describe('acknowledgeAlert and resolveAlert with the write token', () => {
+  test('open → acknowledged → resolved, recording who, when and why; repeats are no-ops', async () => {
+    const a = list.find((x) => x.status === 'open')!;
+    const before = Date.now();
+    const ack = await t.gql(ACK, { id: a.id, by: 'alice@example.com', note: 'looking' }, asWriter);
+    expect(ack.body.errors).toBeUndefined();
+    const acked = ack.body.data!.acknowledgeAlert;
+    expect(acked).toMatchObject({ id: a.id, status: 'ACKNOWLEDGED', acknowledgedBy: 'write-token:alice@example.com', resolvedBy: null });
+    expect(Date.parse(acked.acknowledgedAt)).toBeGreaterThanOrEqual(before - 1000);
+    expect(acked.statusChanges).toEqual([{ from: 'OPEN', to: 'ACKNOWLEDGED', by: 'write-token:alice@example.com', at: acked.acknowledgedAt, note: 'looking' }]);
+    // again: nothing new recorded
+    const again = await t.gql(ACK, { id: a.id, by: 'bob' }, asWriter);
+    expect(again.body.data!.acknowledgeAlert.statusChanges).toHaveLength(1);
+    expect(again.body.data!.acknowledgeAlert.acknowledgedBy).toBe('write-token:alice@example.com');
+    const res = await t.gql(RESOLVE, { id: a.id, by: 'bob', note: 'false positive' }, asWriter);
+    expect(res.body.data!.resolveAlert).toMatchObject({ status: 'RESOLVED', acknowledgedBy: 'write-token:alice@example.com', resolvedBy: 'write-token:bob' });
+    expect(res.body.data!.resolveAlert.statusChanges.map((c: any) => [c.from, c.to, c.by, c.note])).toEqual([
+      ['OPEN', 'ACKNOWLEDGED', 'write-token:alice@example.com', 'looking'],
+      ['ACKNOWLEDGED', 'RESOLVED', 'write-token:bob', 'false positive'],
+    ]);
+    expect(storedStatus(t.dataDir, a.id)).toEqual({ status: 'resolved', changes: 2 });
+    // a resolved alert cannot be acknowledged; resolving it again changes nothing
+    const late = await t.gql(ACK, { id: a.id, by: 'carol' }, asWriter);
+    expect(late.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(late.body.errors?.[0].message).toMatch(/resolved/);
+    expect((await t.gql(RESOLVE, { id: a.id, by: 'carol' }, asWriter)).body.data!.resolveAlert.resolvedBy).toBe('write-token:bob');
+    expect(storedStatus(t.dataDir, a.id)).toEqual({ status: 'resolved', changes: 2 });
+    // the alerts filter sees the new status
+    expect((await ids({ status: 'RESOLVED', ruleIds: [a.ruleId] })).ids).toContain(a.id);
+  });
+
+  test('an open alert can be resolved directly', async () => {
+    const a = list.filter((x) => x.status === 'open')[1];
+    const { body } = await t.gql(RESOLVE, { id: a.id, by: 'dora' }, asWriter);
+    expect(body.data!.resolveAlert).toMatchObject({ status: 'RESOLVED', acknowledgedBy: null, resolvedBy: 'write-token:dora' });
+  });
+
+  test('an unknown id, an empty or huge "by", a huge note: input errors, nothing changed', async () => {
+    const a = list.filter((x) => x.status === 'open')[2];
+    for (const variables of [
+      { id: 'no-such-alert', by: 'alice' },
+      { id: a.id, by: '   ' },
+      { id: a.id, by: 'x'.repeat(201) },
+      { id: a.id, by: 'line\nbreak' },
+      { id: a.id, by: 'alice', note: 'n'.repeat(2001) },
+    ]) {
+      const { body } = await t.gql(ACK, variables, asWriter);
+      expect(body.errors?.[0].extensions?.code, JSON.stringify(variables).slice(0, 80)).toBe('BAD_USER_INPUT');
+    }
+    expect(storedStatus(t.dataDir, a.id)).toEqual({ status: 'open', changes: 0 });
+  });
+});
