@@ -244,3 +244,42 @@ describe('acknowledgeAlert and resolveAlert with the write token', () => {
     expect(storedStatus(t.dataDir, a.id)).toEqual({ status: 'open', changes: 0 });
   });
 });
+
+describe('syncStatus.detections', () => {
+  test('evaluation per rule, open alerts, and per destination what waits, what went and whether it is failing', async () => {
+    const db = new Database(join(t.dataDir, 'alerts.sqlite'));
+    const ago = (minutes: number) => iso(BigInt(Date.now() - minutes * 60_000) * 1000n);
+    const [a, b, c] = list;
+    const row = (alertId: string, destination: string, state: string, attempts: number, createdMinutesAgo: number, lastError: string | null, delivered: boolean) =>
+      db
+        .prepare('insert into alert_outbox (alert_id, destination, state, attempts, next_attempt_at, last_error, created_at, delivered_at) values (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(alertId, destination, state, attempts, Date.now() + attempts * 1000, lastError, ago(createdMinutesAgo), delivered ? ago(createdMinutesAgo - 1) : null);
+    try {
+      row(a.id, 'soc', 'delivered', 1, 30, null, true);
+      row(b.id, 'soc', 'pending', 4, 20, 'HTTP 503 from the receiver', false);
+      row(a.id, 'file', 'pending', 0, 20, null, false);
+      row(a.id, 'chat', 'pending', 2, 1, 'connection reset', false);
+      row(b.id, 'chat', 'delivered', 1, 3, null, true);
+      row(c.id, 'chat', 'delivered', 1, 2, null, true);
+    } finally {
+      db.close();
+    }
+    const { body } = await t.gql(`{ syncStatus { detections { available openAlerts lastEvaluatedAt
+      rules { ruleId evaluatedSeq lastError alertsTotal }
+      destinations { name pending delivered failing oldestPendingSince lastDeliveredAt lastError } } } }`);
+    expect(body.errors).toBeUndefined();
+    const d = body.data!.syncStatus.detections;
+    expect(d.available).toBe(true);
+    // the mutations above changed some statuses: count what the store holds now
+    const { body: open } = await t.gql(`{ alerts(filter: { status: OPEN }, first: 0) { totalCount } }`);
+    expect(d.openAlerts).toBe(open.data!.alerts.totalCount);
+    expect(d.rules.map((r: any) => r.ruleId)).toEqual(Object.keys(ALERT_RULES).sort());
+    const byName = Object.fromEntries(d.destinations.map((x: any) => [x.name, x]));
+    expect(Object.keys(byName)).toEqual(['chat', 'file', 'soc']);
+    expect(byName.soc).toMatchObject({ pending: 1, delivered: 1, failing: true, lastError: 'HTTP 503 from the receiver' });
+    // waiting without a failed attempt is not failing; a failure younger than 15 minutes is not yet
+    expect(byName.file).toMatchObject({ pending: 1, delivered: 0, failing: false, lastError: null, lastDeliveredAt: null });
+    expect(byName.chat).toMatchObject({ pending: 1, delivered: 2, failing: false, lastError: 'connection reset' });
+    expect(Date.parse(byName.soc.oldestPendingSince)).toBeLessThan(Date.now() - 19 * 60_000);
+  });
+});

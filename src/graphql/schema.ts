@@ -6,6 +6,7 @@ import { ActivityResolver } from './activity.resolver.js';
 import { ActivityTypeResolver } from './activity-type.resolver.js';
 import { AlertResolver } from './alert.resolver.js';
 import { AdminActionResolver } from './admin-action.resolver.js';
+import { SyncStatusDetectionsResolver } from './detection-status.resolver.js';
 import { ChatResolver, GroupContentResolver, UserChatsResolver } from './chat.resolver.js';
 import { GroupResolver } from './group.resolver.js';
 import { MembershipResolver } from './membership.resolver.js';
@@ -20,7 +21,7 @@ export function buildGraphqlSchema(): GraphQLSchema {
   return buildSchemaSync({
     resolvers: [ActivityResolver, AdminActionResolver, UserResolver, GroupResolver, MembershipResolver, RoleResolver, UserRolesResolver, ActivityTypeResolver, SyncStatusResolver,
       ChatResolver, UserChatsResolver, GroupContentResolver, ProjectResolver, OrganizationSettingsResolver,
-      AlertResolver, RuleResolver],
+      AlertResolver, RuleResolver, SyncStatusDetectionsResolver],
     // Arguments are checked by the services (type-graphql's class-validator integration is not used).
     validate: false,
   });
