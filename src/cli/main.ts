@@ -14,6 +14,7 @@ import { registerModelsCommands } from './models-commands.js';
 import { registerServeCommands } from './serve-commands.js';
 import { startDaemon } from '../scheduler/daemon.js';
 import { registerRunCommands } from './run-commands.js';
+import { registerDetectionsCommands } from './detections-commands.js';
 import { STREAM_NAMES } from '../extract/registry.js';
 import { acquireLock, LockedError } from '../lake/lock.js';
 import { LakeCorruptError } from '../lake/lake.js';
@@ -213,6 +214,7 @@ registerLakeCommands(program);
 registerModelsCommands(program);
 registerServeCommands(program);
 registerRunCommands(program);
+registerDetectionsCommands(program);
 
 /** Says on stderr when a request is retried, so a slow failure is never silent. */
 const retryLogger: Logger = {
