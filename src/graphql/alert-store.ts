@@ -1,13 +1,12 @@
 // The alert store (data/alerts.sqlite, detections.md §4) as the GraphQL server uses it: opened read-only at
 // most once per request for queries (the engine writes it in WAL mode, so reading never blocks it), and
-// read-write only for the length of one status change, in one immediate transaction.
+// read-write (the engine's AlertStore, which owns the status transitions) only for one status change.
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALERTS_SCHEMA_VERSION, alertTables } from '../detections/schema.js';
-
-export const ALERTS_FILE = 'alerts.sqlite';
+import { ALERTS_FILE, AlertStore } from '../detections/store.js';
 /** How long a status change waits for the engine's write transaction to end. */
 const BUSY_TIMEOUT_MS = 5_000;
 
@@ -21,8 +20,8 @@ export class AlertStoreUnavailableError extends Error {
 export interface AlertStoreSession {
   /** The store, read-only, opened on first use; null when there is none yet (no rule has been evaluated). */
   read(): AlertsDb | null;
-  /** Runs `change` in an immediate transaction on a read-write handle that is closed right after. */
-  write<T>(change: (db: AlertsDb) => T): T;
+  /** Runs `change` on the store opened read-write, closed right after. */
+  write<T>(change: (store: AlertStore) => T): T;
   close(): void;
 }
 
@@ -37,17 +36,21 @@ export function alertStoreSession(dataDir: string): AlertStoreSession {
     },
     write(change) {
       if (!existsSync(path)) throw new AlertStoreUnavailableError('there is no alert store yet (alerts.sqlite in the data dir): no rule has been evaluated');
-      const handle = open(path, false);
-      if (!handle) throw new AlertStoreUnavailableError('the alert store has no alerts table yet: no rule has been evaluated');
+      let store: AlertStore;
       try {
-        return handle.db.transaction((tx) => change(tx as unknown as AlertsDb), { behavior: 'immediate' });
+        store = AlertStore.open(dataDir);
+      } catch (err) {
+        throw new AlertStoreUnavailableError(`the alert store could not be opened for writing: ${(err as Error).message.replace(path, ALERTS_FILE)}`);
+      }
+      try {
+        return change(store);
       } catch (err) {
         if ((err as { code?: unknown }).code === 'SQLITE_BUSY') {
           throw new AlertStoreUnavailableError(`the alert store stayed locked by the engine for ${BUSY_TIMEOUT_MS / 1000} s; nothing was changed, try again`);
         }
         throw err;
       } finally {
-        handle.sqlite.close();
+        store.close();
       }
     },
     close() {

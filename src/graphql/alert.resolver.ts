@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import { Args, Ctx, Extensions, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { AlertStatus } from './alert-enums.js';
 import { AlertArgs, AlertsArgs, AlertStatusChangeArgs } from './alert.args.js';
-import { alertEvidencePage, changeAlertStatus, getAlert, listAlerts, statusChangesOf, type StatusTarget } from './alert.service.js';
+import { alertEvidencePage, changeAlertStatus, getAlert, listAlerts, statusChangesOf } from './alert.service.js';
 import { Alert, AlertConnection, AlertEvidenceConnection, AlertStatusChange } from './alert.type.js';
 import { PageArgs, checkPage } from './connection.type.js';
 import type { GraphqlContext } from './context.js';
@@ -50,9 +50,14 @@ export class AlertResolver {
   resolveAlert(@Args(() => AlertStatusChangeArgs) args: AlertStatusChangeArgs, @Ctx() ctx: GraphqlContext): Alert {
     return change(ctx, 'resolveAlert', args, AlertStatus.RESOLVED);
   }
+
+  @Mutation(() => Alert, { description: 'Opens an acknowledged or resolved alert again. Needs the write token; repeating it changes nothing.' })
+  reopenAlert(@Args(() => AlertStatusChangeArgs) args: AlertStatusChangeArgs, @Ctx() ctx: GraphqlContext): Alert {
+    return change(ctx, 'reopenAlert', args, AlertStatus.OPEN);
+  }
 }
 
-function change(ctx: GraphqlContext, mutation: string, args: AlertStatusChangeArgs, to: StatusTarget): Alert {
+function change(ctx: GraphqlContext, mutation: string, args: AlertStatusChangeArgs, to: AlertStatus): Alert {
   if (!ctx.auth.writeConfigured) {
     throw forbiddenError(`${mutation} is disabled: this server has no write token. Start it with ${WRITE_TOKEN_ENV} or --write-token-file set, then send that token`);
   }

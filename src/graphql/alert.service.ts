@@ -5,7 +5,8 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import { alertEvidence, alerts, alertStatusChanges } from '../detections/schema.js';
 import { AlertEntityType, AlertStatus, toEntityType, toLevel, toStatus } from './alert-enums.js';
-import type { AlertsDb, AlertStoreSession } from './alert-store.js';
+import { AlertStatusError } from '../detections/store.js';
+import type { AlertStoreSession } from './alert-store.js';
 import type { AlertFilter } from './alert.args.js';
 import {
   type Alert,
@@ -88,23 +89,24 @@ export function toActor(json: string | null): AlertActor | null {
     return null;
   }
   if (!parsed || typeof parsed !== 'object') return null;
-  const actor = parsed as { as_of?: unknown; user?: Record<string, unknown> | null; groups?: unknown; roles?: unknown };
+  const actor = parsed as { user_id?: unknown; as_of?: unknown; user?: Record<string, unknown> | null; groups?: unknown; roles?: unknown };
   const groups = Array.isArray(actor.groups) ? (actor.groups as Record<string, unknown>[]) : [];
+  const userId = text(actor.user_id);
   return {
+    userId,
     asOf: storedTime(actor.as_of),
-    user: actor.user && typeof actor.user === 'object' ? jsonUser(actor.user) : null,
+    user: userId !== null && actor.user && typeof actor.user === 'object' ? jsonUser(userId, actor.user) : null,
     groups: groups
       .filter((g) => g && typeof g === 'object' && g.group_id !== undefined && g.group_id !== null)
-      .map((g) => ({ groupId: String(g.group_id), name: text(g.name), validFrom: storedTime(g.valid_from), validTo: storedTime(g.valid_to) })),
+      .map((g) => ({ groupId: String(g.group_id), name: text(g.name), since: storedTime(g.since) })),
     roles: actor.roles ?? null,
   };
 }
 
-function jsonUser(u: Record<string, unknown>): User | null {
-  if (u.user_id === undefined || u.user_id === null) return null;
+function jsonUser(id: string, u: Record<string, unknown>): User {
   const validTo = storedTime(u.valid_to);
   return {
-    id: String(u.user_id),
+    id,
     organizationUuid: text(u.organization_uuid),
     email: text(u.email),
     fullName: text(u.full_name),
@@ -148,7 +150,7 @@ export function alertConditions(filter: AlertFilter | null | undefined): SQL[] {
     where.push(
       or(
         and(eq(alerts.entityType, AlertEntityType.USER), eq(alerts.entityId, filter.userId)),
-        sql`json_extract(${actorJson}, '$.user.user_id') = ${filter.userId}`,
+        sql`json_extract(${actorJson}, '$.user_id') = ${filter.userId}`,
       )!,
     );
   }
@@ -276,8 +278,6 @@ async function evidenceActivities(
   return out;
 }
 
-export type StatusTarget = AlertStatus.ACKNOWLEDGED | AlertStatus.RESOLVED;
-
 /** Who may appear in `by`: printable text of a sensible length (it is shown to people and sent on). */
 export function checkBy(by: string): string {
   const name = by.trim();
@@ -294,24 +294,26 @@ function checkNote(note: string | null | undefined): string | null {
 }
 
 /**
- * Acknowledges or resolves an alert in one transaction, recording who and when (detections.md §4): open →
- * acknowledged; open or acknowledged → resolved; the same change again is a no-op; a resolved alert cannot be
- * acknowledged. Returns the alert as stored after the change.
+ * Acknowledges, resolves or reopens an alert through the engine's AlertStore (one transaction that records who
+ * and when; the transitions are its: detections.md §4). Asking for the status the alert already has returns it
+ * unchanged, so a client may retry; a change that does not apply (acknowledging a resolved alert) is an input
+ * error. Returns the alert as stored after the change.
  */
-export function changeAlertStatus(store: AlertStoreSession, id: string, to: StatusTarget, by: string, note: string | null | undefined, now: Date): Alert {
+export function changeAlertStatus(store: AlertStoreSession, id: string, to: AlertStatus, by: string, note: string | null | undefined, now: Date): Alert {
   checkText('id', id);
   const who = `write-token:${checkBy(by)}`;
-  const why = checkNote(note);
-  return store.write((db: AlertsDb) => {
-    const row = db.select().from(alerts).where(eq(alerts.id, id)).get();
+  const why = checkNote(note) ?? undefined;
+  return store.write((s) => {
+    const row = s.get(id);
     if (!row) throw userInputError(`there is no alert with id "${id.slice(0, 64)}"`);
-    const from = toStatus(row.status);
-    if (from === to) return toAlert(row);
-    if (from === AlertStatus.RESOLVED) throw userInputError(`alert ${id} is resolved; a resolved alert cannot be acknowledged`);
+    if (row.status === to) return toAlert(row);
     const at = iso(now);
-    const set = to === AlertStatus.ACKNOWLEDGED ? { status: to, acknowledgedBy: who, acknowledgedAt: at, updatedAt: at } : { status: to, resolvedBy: who, resolvedAt: at, updatedAt: at };
-    db.update(alerts).set(set).where(eq(alerts.id, id)).run();
-    db.insert(alertStatusChanges).values({ alertId: id, fromStatus: from, toStatus: to, by: who, at, note: why }).run();
-    return toAlert(db.select().from(alerts).where(eq(alerts.id, id)).get()!);
+    try {
+      const changed = to === AlertStatus.ACKNOWLEDGED ? s.acknowledge(id, who, why, at) : to === AlertStatus.RESOLVED ? s.resolve(id, who, why, at) : s.reopen(id, who, why, at);
+      return toAlert(changed);
+    } catch (err) {
+      if (err instanceof AlertStatusError) throw userInputError(err.message);
+      throw err;
+    }
   });
 }

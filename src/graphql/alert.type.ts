@@ -26,15 +26,15 @@ export class AlertActorGroup {
   @Field(() => String, { nullable: true })
   name!: string | null;
 
-  @Field(() => DateTime, { nullable: true })
-  validFrom!: Date | null;
-
-  @Field(() => DateTime, { nullable: true })
-  validTo!: Date | null;
+  @Field(() => DateTime, { nullable: true, description: 'Since when they were a member (null: before the history the lake holds).' })
+  since!: Date | null;
 }
 
 @ObjectType({ description: "The alert's actor as the directory knew them at the first evidence (recorded when the alert was raised)." })
 export class AlertActor {
+  @Field(() => ID, { nullable: true })
+  userId!: string | null;
+
   @Field(() => DateTime, { nullable: true, description: 'The moment this record describes: the first evidence activity.' })
   asOf!: Date | null;
 
@@ -45,7 +45,7 @@ export class AlertActor {
   @Field(() => [AlertActorGroup], { description: 'Their group memberships then.' })
   groups!: AlertActorGroup[];
 
-  @Field(() => JsonScalar, { nullable: true, description: 'The roles they held then (marts.role_assignments rows).' })
+  @Field(() => JsonScalar, { nullable: true, description: 'The roles they held then, directly or through a group: [{ role_id, role_kind, via, principal_id }].' })
   roles!: unknown;
 }
 
