@@ -49,7 +49,8 @@ function simulatorOptions(cmd: Command, defaultPort: number): Command {
         .default('false'),
     )
     .addOption(new Option('--timestamp-style <style>', 'z: 2026-01-01T00:00:00Z; reference: +00:00 with microseconds').choices(['z', 'reference']))
-    .option('--now <time>', "the tenant's present (RFC 3339); default the real time");
+    .option('--now <time>', "the tenant's present (RFC 3339); default the real time")
+    .option('--scenarios <ids>', 'attack scenarios to play (detections.md §6): all, none (on demand only) or a comma-separated list');
 }
 
 simulatorOptions(program.command('simulate'), SIM_DEFAULTS.port)
