@@ -26,7 +26,8 @@ export interface FxAlert {
   summary: string;
 }
 
-export const ALERT_RULES = { admin_burst: 'high', sso_toggled: 'critical', api_key_burst: 'medium', ghost_activity: 'low' } as const;
+/** sso_disabled is a real rule (sql/detections/); the others have no file, as rules deleted since they fired. */
+export const ALERT_RULES = { admin_burst: 'critical', sso_disabled: 'high', api_key_burst: 'medium', ghost_activity: 'low' } as const;
 
 export function alertId(ruleId: string, entityId: string, windowStart: bigint): string {
   return createHash('sha256').update(`${ruleId}\0${entityId}\0${iso(windowStart)}`).digest('hex').slice(0, 32);
@@ -56,7 +57,7 @@ export function buildAlerts(fx: Fixture): FxAlert[] {
   burst(fx.activities.filter((a) => a.category === 'admin' && a.type !== 'org_sso_toggled'), (a) => a.actor_user_id, 'admin_burst', 'user', 14);
   burst(fx.activities.filter((a) => a.type === 'compliance_api_accessed'), (a) => a.actor_api_key_id, 'api_key_burst', 'api_key', 12);
   for (const a of fx.activities.filter((x) => x.type === 'org_sso_toggled' && x.organization_uuid !== null)) {
-    out.push({ ruleId: 'sso_toggled', level: 'critical', entityType: 'organization', entityId: a.organization_uuid!, windowStart: a.us, windowEnd: a.us, evidence: [a], actorUserId: a.actor_user_id });
+    out.push({ ruleId: 'sso_disabled', level: 'high', entityType: 'organization', entityId: a.organization_uuid!, windowStart: a.us, windowEnd: a.us, evidence: [a], actorUserId: a.actor_user_id });
   }
   const someone = fx.activities.find((a) => a.actor_user_id !== null && a.category === 'admin')!;
   const ghost = { id: 'act_not_in_the_warehouse', us: someone.us + 1n };
@@ -86,7 +87,12 @@ export function userAt(fx: Fixture, userId: string, t: bigint) {
   return fx.users.filter((u) => u.user_id === userId && u.from <= t && (u.to === null || t < u.to)).sort((x, y) => (x.from < y.from ? 1 : -1))[0] ?? null;
 }
 
-const isoOrNull = (t: bigint | null) => (t === null ? null : iso(t));
+/** DuckDB's text of a TIMESTAMPTZ in UTC: `2026-01-01 10:00:00.123456+00`. */
+export const duckText = (t: bigint): string => iso(t).replace('T', ' ').replace('Z', '+00');
+
+function sinceOf(fx: Fixture, userId: string, groupId: string, t: bigint): bigint {
+  return fx.memberships.find((m) => m.user_id === userId && m.group_id === groupId && m.from <= t && (m.to === null || t < m.to))!.from;
+}
 
 /** Writes <dataDir>/alerts.sqlite as the engine would: the store's DDL, then rows through drizzle. */
 export function writeAlertStore(dataDir: string, fx: Fixture, list: readonly FxAlert[], now = new Date()): void {
@@ -104,21 +110,21 @@ export function writeAlertStore(dataDir: string, fx: Fixture, list: readonly FxA
         const actorJson =
           a.actorUserId === null
             ? null
-            : JSON.stringify({
-                as_of: iso(first),
+            : // the shape src/detections/evaluate.ts writes (detections.md §4), times as DuckDB's to_json writes them
+              JSON.stringify({
+                user_id: a.actorUserId,
+                as_of: duckText(first),
                 user: user && {
-                  user_id: user.user_id,
-                  organization_uuid: user.organization_uuid,
                   email: user.email,
                   full_name: user.full_name,
                   organization_role: user.organization_role,
-                  // DuckDB's text form of a TIMESTAMPTZ, as to_json writes it
-                  valid_from: iso(user.from).replace('T', ' ').replace('Z', '+00'),
-                  valid_to: isoOrNull(user.to),
-                  removed_at: isoOrNull(user.removed_at),
+                  organization_uuid: user.organization_uuid,
+                  valid_from: duckText(user.from),
+                  valid_to: user.to === null ? null : duckText(user.to),
+                  removed_at: user.removed_at === null ? null : duckText(user.removed_at),
                 },
-                groups: a.actorGroups.map((g) => ({ group_id: g, name: fx.groups.find((x) => x.group_id === g)!.name, valid_from: null, valid_to: null })),
-                roles: [],
+                groups: a.actorGroups.map((g) => ({ group_id: g, name: fx.groups.find((x) => x.group_id === g)!.name, since: duckText(sinceOf(fx, a.actorUserId!, g, first)) })),
+                roles: [{ role_id: 'role_admin', role_kind: 'rbac', via: 'group', principal_id: 'grp_security' }],
               });
         tx.insert(alerts)
           .values({

@@ -2,7 +2,9 @@
 // the connection and every filter against brute force, an alert's evidence with the actor as of each event,
 // and the two mutations with the write token (who and when recorded, transitions, no-ops).
 import Database from 'better-sqlite3';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadRules } from '../src/detections/rules.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Fixture, type TestServer, buildFixture, iso, startTestServer, us, walk } from './graphql-fixture.js';
 import { ALERT_RULES, type FxAlert, buildAlerts, newestAlertsFirst, userAt, writeAlertStore } from './graphql-alerts-fixture.js';
@@ -10,10 +12,20 @@ import { ALERT_RULES, type FxAlert, buildAlerts, newestAlertsFirst, userAt, writ
 const fx: Fixture = buildFixture();
 const list: FxAlert[] = buildAlerts(fx);
 const WRITE = 'write-token-fedcba9876543210';
+const CONFIG = { detections: { disabled: ['any_invite_sent'], rules: { failed_signin_burst: { threshold: 10, window: '30 minutes' } } } };
+const ruleFiles = loadRules();
+const titleOf = (id: string) => ruleFiles.find((r) => r.id === id)?.title;
 let t: TestServer;
 
 beforeAll(async () => {
-  t = await startTestServer({ fixture: fx, writeToken: WRITE, prepare: (dir) => writeAlertStore(dir, fx, list) });
+  t = await startTestServer({
+    fixture: fx,
+    writeToken: WRITE,
+    prepare: (dir) => {
+      writeAlertStore(dir, fx, list);
+      writeFileSync(join(dir, 'compliance-lake.config.json'), JSON.stringify(CONFIG));
+    },
+  });
 });
 
 afterAll(async () => {
@@ -67,8 +79,8 @@ describe('alerts', () => {
         windowEnd: iso(a.windowEnd),
         summary: a.summary,
         entity: { type: a.entityType.toUpperCase(), id: a.entityId },
-        // the rule files are not in this data dir: the rule shows by id, as unknown
-        rule: { id: a.ruleId, title: a.ruleId, level: a.level.toUpperCase(), known: false },
+        // sso_disabled from its file; the others have none and show by id, as unknown
+        rule: { id: a.ruleId, title: titleOf(a.ruleId) ?? a.ruleId, level: a.level.toUpperCase(), known: titleOf(a.ruleId) !== undefined },
       });
     }
   });
@@ -82,7 +94,7 @@ describe('alerts', () => {
       [{ since: iso(mid) }, (a) => a.windowEnd >= mid],
       [{ until: iso(mid) }, (a) => a.windowStart < mid],
       [{ since: iso(us(30)), until: iso(us(40)) }, (a) => a.windowEnd >= us(30) && a.windowStart < us(40)],
-      [{ ruleIds: ['sso_toggled', 'ghost_activity'] }, (a) => a.ruleId === 'sso_toggled' || a.ruleId === 'ghost_activity'],
+      [{ ruleIds: ['sso_disabled', 'ghost_activity'] }, (a) => a.ruleId === 'sso_disabled' || a.ruleId === 'ghost_activity'],
       [{ ruleIds: [] }, () => false],
       [{ levels: ['HIGH', 'CRITICAL'] }, (a) => a.level === 'high' || a.level === 'critical'],
       [{ status: 'OPEN' }, (a) => a.status === 'open'],
@@ -125,7 +137,7 @@ describe('alerts', () => {
   test('alert(id): the actor as of the first evidence, and the evidence with each actor as of the event', async () => {
     const a = list.find((x) => x.entityType === 'user' && x.evidence.length >= 5 && x.actorGroups.length > 0) ?? list.find((x) => x.entityType === 'user')!;
     const query = `query($id: ID!, $first: Int, $after: String) { alert(id: $id) {
-      id actor { asOf user { id email organizationRole validFrom } groups { groupId name } }
+      id actor { userId asOf user { id email organizationRole validFrom } groups { groupId name since } roles }
       activities(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor }
         edges { activityId createdAt node { id type createdAt actor { userId } } actor { id email organizationRole } } } } }`;
     const edges = await walk(t, query, { id: a.id, first: 2 }, (d) => d.alert.activities);
@@ -140,9 +152,15 @@ describe('alerts', () => {
     const { body } = await t.gql(query, { id: a.id, first: 1 });
     const first = userAt(fx, a.entityId, a.evidence[0].us)!;
     expect(body.data!.alert.actor).toEqual({
+      userId: a.entityId,
       asOf: iso(a.evidence[0].us),
       user: { id: first.user_id, email: first.email, organizationRole: first.organization_role, validFrom: iso(first.from) },
-      groups: a.actorGroups.map((g) => ({ groupId: g, name: fx.groups.find((x) => x.group_id === g)!.name })),
+      groups: a.actorGroups.map((g) => ({
+        groupId: g,
+        name: fx.groups.find((x) => x.group_id === g)!.name,
+        since: iso(fx.memberships.find((m) => m.user_id === a.entityId && m.group_id === g && m.from <= a.evidence[0].us && (m.to === null || a.evidence[0].us < m.to))!.from),
+      })),
+      roles: [{ role_id: 'role_admin', role_kind: 'rbac', via: 'group', principal_id: 'grp_security' }],
     });
     expect(body.data!.alert.activities.totalCount).toBe(a.evidence.length);
     expect((await t.gql(`{ alert(id: "nope") { id } }`)).body.data).toEqual({ alert: null });
@@ -158,13 +176,31 @@ describe('alerts', () => {
     expect(edges.find((e: any) => e.activityId !== 'act_not_in_the_warehouse').node.id).toBe(ghost.evidence.find((e) => e.id !== 'act_not_in_the_warehouse')!.id);
   });
 
-  test('rules: every rule that raised alerts, with counts by status and its evaluation', async () => {
-    const { body } = await t.gql(`{ rules { id known enabled alertCounts { open acknowledged resolved total historical } evaluation { evaluatedSeq lastError alertsTotal lastDurationMs } } }`);
+  test('rules: every rule file with its settings as configured, and rules that raised alerts without a file; counts and evaluation', async () => {
+    const { body } = await t.gql(`{ rules { id title level mitre entity kind window description enabled known
+      parameters { name type default value configured description }
+      alertCounts { open acknowledged resolved total historical } evaluation { evaluatedSeq lastError alertsTotal lastDurationMs } } }`);
     expect(body.errors).toBeUndefined();
     const rules = body.data!.rules;
-    expect(rules.map((r: any) => r.id)).toEqual(Object.keys(ALERT_RULES).sort());
-    for (const r of rules) {
-      const mine = list.filter((a) => a.ruleId === r.id);
+    const byId = Object.fromEntries(rules.map((r: any) => [r.id, r]));
+    const ids = [...new Set([...ruleFiles.map((r) => r.id), ...Object.keys(ALERT_RULES)])].sort();
+    expect(rules.map((r: any) => r.id)).toEqual(ids);
+    expect(ruleFiles.length).toBeGreaterThanOrEqual(25);
+    for (const file of ruleFiles) {
+      expect(byId[file.id]).toMatchObject({ title: file.title, level: file.level.toUpperCase(), mitre: file.mitre, entity: file.entity.toUpperCase(), kind: file.kind, known: true });
+      expect(byId[file.id].enabled, file.id).toBe(file.id !== 'any_invite_sent');
+    }
+    const burst = byId.failed_signin_burst;
+    expect(burst.window).toBe('30m');
+    expect(burst.parameters.find((p: any) => p.name === 'threshold')).toMatchObject({ type: 'integer', default: 5, value: 10, configured: true });
+    expect(burst.parameters.find((p: any) => p.name === 'window')).toMatchObject({ type: 'interval', value: '30 minutes', configured: true });
+    const unset = rules.flatMap((r: any) => r.parameters.filter((p: any) => !p.configured));
+    expect(unset.length).toBeGreaterThan(0);
+    for (const p of unset) expect(p.value).toEqual(p.default);
+    for (const id of Object.keys(ALERT_RULES)) {
+      const r = byId[id];
+      const mine = list.filter((a) => a.ruleId === id);
+      expect(r.known).toBe(titleOf(id) !== undefined);
       expect(r.alertCounts).toEqual({
         open: mine.filter((a) => a.status === 'open').length,
         acknowledged: mine.filter((a) => a.status === 'acknowledged').length,
@@ -172,8 +208,14 @@ describe('alerts', () => {
         total: mine.length,
         historical: mine.filter((a) => a.historical).length,
       });
-      expect(r.evaluation).toEqual({ evaluatedSeq: 7, lastError: r.id === 'ghost_activity' ? 'Binder Error: boom' : null, alertsTotal: mine.length, lastDurationMs: 12 });
+      expect(r.evaluation).toEqual({ evaluatedSeq: 7, lastError: id === 'ghost_activity' ? 'Binder Error: boom' : null, alertsTotal: mine.length, lastDurationMs: 12 });
     }
+    expect(byId.failed_signin_burst.alertCounts.total).toBe(0);
+    expect(byId.failed_signin_burst.evaluation).toBeNull();
+    const disabled = await t.gql(`{ rules(enabled: false) { id } }`);
+    expect(disabled.body.data!.rules.map((r: any) => r.id)).toEqual(['admin_burst', 'any_invite_sent', 'api_key_burst', 'ghost_activity']);
+    const some = await t.gql(`{ rules(ids: ["sso_disabled", "nope"]) { id } }`);
+    expect(some.body.data!.rules).toEqual([{ id: 'sso_disabled' }]);
   });
 });
 
@@ -221,6 +263,19 @@ describe('acknowledgeAlert and resolveAlert with the write token', () => {
     expect(storedStatus(t.dataDir, a.id)).toEqual({ status: 'resolved', changes: 2 });
     // the alerts filter sees the new status
     expect((await ids({ status: 'RESOLVED', ruleIds: [a.ruleId] })).ids).toContain(a.id);
+  });
+
+  test('reopen: acknowledged or resolved → open, recorded; again is a no-op; an open alert stays open', async () => {
+    const REOPEN = `mutation($id: ID!, $by: String!) { reopenAlert(id: $id, by: $by, note: "not done") { status statusChanges { from to by note } } }`;
+    const a = list.find((x) => x.status === 'acknowledged')!;
+    const { body } = await t.gql(REOPEN, { id: a.id, by: 'erin' }, asWriter);
+    expect(body.errors).toBeUndefined();
+    expect(body.data!.reopenAlert).toEqual({ status: 'OPEN', statusChanges: [{ from: 'ACKNOWLEDGED', to: 'OPEN', by: 'write-token:erin', note: 'not done' }] });
+    expect((await t.gql(REOPEN, { id: a.id, by: 'erin' }, asWriter)).body.data!.reopenAlert.statusChanges).toHaveLength(1);
+    expect(storedStatus(t.dataDir, a.id)).toEqual({ status: 'open', changes: 1 });
+    // without the write token, nothing
+    const denied = await t.gql(`mutation($id: ID!) { reopenAlert(id: $id, by: "x") { id } }`, { id: list.find((x) => x.status === 'resolved')!.id });
+    expect(denied.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });
 
   test('an open alert can be resolved directly', async () => {

@@ -37,7 +37,7 @@ describe('schema/schema.graphql', () => {
       }
       expect(schema.getType('DateTime')).toBeDefined();
       // the only changes the API makes, both behind the write token
-      expect(Object.keys(schema.getMutationType()!.getFields()).sort()).toEqual(['acknowledgeAlert', 'resolveAlert']);
+      expect(Object.keys(schema.getMutationType()!.getFields()).sort()).toEqual(['acknowledgeAlert', 'reopenAlert', 'resolveAlert']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -2,21 +2,84 @@
 // src/detections), whether it is enabled, its alert counts by status and its evaluation state (the alert
 // store). Rules whose file is gone but that raised alerts are listed too, as unknown.
 import { count, eq } from 'drizzle-orm';
+import { existsSync } from 'node:fs';
+import { ConfigError } from '../cli/config.js';
+import { resolveDetectionsConfig, readConfigFile } from '../detections/config.js';
+import { type Rule as RuleFile, RuleError, effectiveParams, loadRules, windowMs } from '../detections/rules.js';
 import { alerts, detectionRulesState } from '../detections/schema.js';
-import { toLevel } from './alert-enums.js';
+import { ErrorCode } from './errors.js';
+import { GraphQLError } from './graphql-js.js';
+import { toEntityType, toLevel } from './alert-enums.js';
 import type { Alert } from './alert.type.js';
 import { type GraphqlContext, memoized } from './context.js';
 import { storedTime } from './alert.service.js';
 import type { AlertCounts, Rule, RuleEvaluation } from './rule.type.js';
 
-/** The rules the engine knows, with settings from the config file; keyed by id. */
+/** The rules the engine knows, with settings from the config file; keyed by id. Read once per request. */
 export function ruleCatalog(ctx: GraphqlContext): Promise<Map<string, Rule>> {
-  return memoized(ctx, 'rules', async () => new Map((await loadRules(ctx.configPath)).map((r) => [r.id, r])));
+  return memoized(ctx, 'rules', async () => new Map(loadRuleCatalog(ctx.configPath).map((r) => [r.id, r])));
 }
 
-/** Placeholder until the engine's rule loader is merged: no rule files known. */
-async function loadRules(_configPath: string): Promise<Rule[]> {
-  return [];
+/**
+ * sql/detections/ as the engine loads it, and the config file's `detections` block checked against it
+ * (detections.md §2). A broken rule file or block is the operator's to fix: said as it is, not masked.
+ */
+export function loadRuleCatalog(configPath: string): Rule[] {
+  let files: RuleFile[];
+  let enabled: Set<string>;
+  let configured: Record<string, Record<string, unknown>>;
+  let checked: Record<string, Record<string, unknown>>;
+  try {
+    files = loadRules();
+    const file = existsSync(configPath) ? readConfigFile({ config: configPath }) : {};
+    const config = resolveDetectionsConfig(file.detections, files);
+    enabled = new Set(config.enabled);
+    checked = config.params;
+    const block = (file.detections ?? {}) as { rules?: Record<string, Record<string, unknown>> };
+    configured = block.rules ?? {};
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof RuleError) {
+      throw new GraphQLError(`the detection rules cannot be loaded: ${err.message}`, { extensions: { code: ErrorCode.rulesUnavailable } });
+    }
+    throw err;
+  }
+  return files.map((r): Rule => {
+    // the checked values (as the engine uses them) for enabled rules; a disabled rule's as written
+    const values = (checked[r.id] as ReturnType<typeof effectiveParams> | undefined) ?? effectiveParams(r, (configured[r.id] ?? {}) as Parameters<typeof effectiveParams>[1]);
+    return {
+      id: r.id,
+      title: r.title,
+      level: toLevel(r.level),
+      mitre: r.mitre,
+      entity: toEntityType(r.entity),
+      kind: r.kind,
+      window: durationText(windowMs(r, values)),
+      description: r.description || null,
+      enabled: enabled.has(r.id),
+      known: true,
+      parameters: r.params.map((p) => ({
+        name: p.name,
+        type: p.type,
+        default: p.default,
+        value: values[p.name],
+        configured: Object.hasOwn(configured[r.id] ?? {}, p.name),
+        description: p.description || null,
+      })),
+    };
+  });
+}
+
+/** A look-back in the units the rule headers use: 0h, 10m, 24h, 7d. */
+export function durationText(ms: number): string {
+  const units: [number, string][] = [
+    [86_400_000, 'd'],
+    [3_600_000, 'h'],
+    [60_000, 'm'],
+    [1000, 's'],
+  ];
+  if (ms === 0) return '0h';
+  for (const [size, unit] of units) if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
 }
 
 export async function listRules(ctx: GraphqlContext, ids: readonly string[] | null | undefined, enabled: boolean | null | undefined): Promise<Rule[]> {
