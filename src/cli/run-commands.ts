@@ -3,13 +3,16 @@
 // gracefully (see src/scheduler/daemon.ts) and exits 0. Settings are validated before anything starts.
 import { stderrLogger } from './log.js';
 import type { Command } from 'commander';
-import { join } from 'node:path';
+
 import { DEFAULT_GRAPHQL_HOST, DEFAULT_GRAPHQL_PORT, GraphqlServerConfigError, TOKEN_ENV, WRITE_TOKEN_ENV } from '../graphql/server.js';
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, HealthServerListenError } from '../scheduler/health-server.js';
 import { DEFAULT_SCHEDULES, DEFAULT_SHUTDOWN_TIMEOUT_MS, DaemonConfigError, type ScheduledJobName, startDaemon } from '../scheduler/daemon.js';
 import { cronProblem } from '../scheduler/scheduler.js';
 import { ConfigError, DEFAULTS, intOption } from './config.js';
 import { loadGraphqlToken, loadGraphqlWriteToken } from './serve-commands.js';
+import { loadDetections } from './detections-commands.js';
+import { parseDestinations } from '../delivery/config.js';
+import { dirname, join, resolve } from 'node:path';
 import { CONFIG_FILE, durationOption, resolveSyncConfig, type SyncFlags } from './sync.js';
 
 interface RunFlags extends Omit<SyncFlags, 'until' | 'quiet'> {
@@ -84,6 +87,12 @@ async function runDaemon(flags: RunFlags): Promise<void> {
   if (config.untilMs !== undefined) throw new ConfigError('until: a daemon keeps reading up to the present; remove "until" from the config file (use `compliance-lake sync --until` for a bounded run)');
   const token = loadGraphqlToken(flags);
   const writeToken = loadGraphqlWriteToken(flags);
+  // detections.md §2: rules, their parameters and the destinations are checked before anything starts
+  const detections = loadDetections({ dataDir: config.dataDir, config: flags.config });
+  const destinations = parseDestinations(detections.file.destinations, {
+    knownRules: detections.rules.map((r) => r.id),
+    baseDir: flags.config ? dirname(resolve(flags.config)) : config.dataDir,
+  });
 
   const { log, logger } = stderrLogger(flags.quiet ? 'warn' : 'info');
   for (const w of config.warnings) log.warn({}, w);
@@ -110,6 +119,8 @@ async function runDaemon(flags: RunFlags): Promise<void> {
       graphql: { port, host: flags.host ?? DEFAULT_GRAPHQL_HOST, token, writeToken, configPath: flags.config ?? join(config.dataDir, CONFIG_FILE) },
       health: { port: metricsPort, host: flags.metricsHost ?? DEFAULT_METRICS_HOST },
       shutdownTimeoutMs,
+      detections: { config: detections.config, rules: detections.rules },
+      destinations,
       logger,
     });
   } catch (err) {
@@ -119,6 +130,7 @@ async function runDaemon(flags: RunFlags): Promise<void> {
   const out = (text: string) => process.stdout.write(text + '\n');
   out(`GraphQL API on ${daemon.url} (${daemon.authenticated ? 'clients send "Authorization: Bearer <token>"' : 'no token configured: loopback only, without authentication'})`);
   out(`Health and metrics on ${daemon.healthUrl}/healthz, /readyz, /metrics`);
+  out(`Detections: ${detections.config.enabled.length} rule(s) enabled, evaluated after each model refresh; alerts delivered to ${destinations.length ? destinations.map((d) => `${d.name} (${d.type})`).join(', ') : 'no destination (none configured)'}`);
   out(`Schedules (UTC): ${Object.entries(daemon.status().schedules).map(([job, expr]) => `${job} "${expr}"`).join(', ')}; every stream syncs once now.`);
 
   const signal = await stopSignal;
