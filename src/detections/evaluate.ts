@@ -13,7 +13,7 @@ import { WarehouseMissingError } from '../models/query.js';
 import { readState } from '../models/state.js';
 import { relocateWarehouse, warehousePath } from '../models/warehouse.js';
 import type { DetectionsConfig } from './config.js';
-import { writeAlertMarts } from './marts.js';
+import { publishAlertMarts } from './marts.js';
 import { type ParamValue, type Rule, isoMicros, loadRules, renderRule, rulesHash, windowMs } from './rules.js';
 import { AlertStore, type DestinationFilter, type Occurrence, isoNow } from './store.js';
 
@@ -151,13 +151,11 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
       } finally {
         connection.closeSync();
       }
-      const modelsDir = join(dataDir, 'models');
-      const all = store.all();
-      await writeAlertMarts(modelsDir, all, store.evidence());
     } finally {
       instance.closeSync();
       store.close();
     }
+    await publishAlertMarts(dataDir);
     return { rules: reports, toSeq, ms: Date.now() - started, failed: reports.filter((r) => r.error !== null).length };
   } finally {
     lock.release();
