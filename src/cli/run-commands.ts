@@ -3,14 +3,13 @@
 // gracefully (see src/scheduler/daemon.ts) and exits 0. Settings are validated before anything starts.
 import { stderrLogger } from './log.js';
 import type { Command } from 'commander';
-
 import { DEFAULT_GRAPHQL_HOST, DEFAULT_GRAPHQL_PORT, GraphqlServerConfigError, TOKEN_ENV, WRITE_TOKEN_ENV } from '../graphql/server.js';
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, HealthServerListenError } from '../scheduler/health-server.js';
 import { DEFAULT_SCHEDULES, DEFAULT_SHUTDOWN_TIMEOUT_MS, DaemonConfigError, type ScheduledJobName, startDaemon } from '../scheduler/daemon.js';
 import { cronProblem } from '../scheduler/scheduler.js';
 import { ConfigError, DEFAULTS, intOption } from './config.js';
 import { loadGraphqlToken, loadGraphqlWriteToken } from './serve-commands.js';
-import { loadDetections } from './detections-commands.js';
+import { loadDetections } from '../detections/config.js';
 import { parseDestinations } from '../delivery/config.js';
 import { dirname, join, resolve } from 'node:path';
 import { CONFIG_FILE, durationOption, resolveSyncConfig, type SyncFlags } from './sync.js';

@@ -1,13 +1,13 @@
-// The alert store (data/alerts.sqlite, detections.md §4) as the GraphQL server uses it: opened read-only at
-// most once per request for queries (the engine writes it in WAL mode, so reading never blocks it), and
-// read-write (the engine's AlertStore, which owns the status transitions) only for one status change.
+// The alert store (data/alerts.sqlite, detections.md §4) as the GraphQL queries read it: opened read-only at
+// most once per request (the engine writes it in WAL mode, so reading never blocks it). Status changes go
+// through the engine (src/detections/status.ts), which opens it read-write for the length of one change.
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALERTS_SCHEMA_VERSION, alertTables } from '../detections/schema.js';
-import { ALERTS_FILE, AlertStore } from '../detections/store.js';
-/** How long a status change waits for the engine's write transaction to end. */
+import { ALERTS_FILE } from '../detections/store.js';
+/** How long a read waits for the engine's checkpoint to end. */
 const BUSY_TIMEOUT_MS = 5_000;
 
 export type AlertsDb = BetterSQLite3Database<typeof alertTables>;
@@ -20,8 +20,6 @@ export class AlertStoreUnavailableError extends Error {
 export interface AlertStoreSession {
   /** The store, read-only, opened on first use; null when there is none yet (no rule has been evaluated). */
   read(): AlertsDb | null;
-  /** Runs `change` on the store opened read-write, closed right after. */
-  write<T>(change: (store: AlertStore) => T): T;
   close(): void;
 }
 
@@ -33,25 +31,6 @@ export function alertStoreSession(dataDir: string): AlertStoreSession {
       if (reader !== undefined) return reader?.db ?? null;
       reader = existsSync(path) ? open(path, true) : null;
       return reader?.db ?? null;
-    },
-    write(change) {
-      if (!existsSync(path)) throw new AlertStoreUnavailableError('there is no alert store yet (alerts.sqlite in the data dir): no rule has been evaluated');
-      let store: AlertStore;
-      try {
-        store = AlertStore.open(dataDir);
-      } catch (err) {
-        throw new AlertStoreUnavailableError(`the alert store could not be opened for writing: ${(err as Error).message.replace(path, ALERTS_FILE)}`);
-      }
-      try {
-        return change(store);
-      } catch (err) {
-        if ((err as { code?: unknown }).code === 'SQLITE_BUSY') {
-          throw new AlertStoreUnavailableError(`the alert store stayed locked by the engine for ${BUSY_TIMEOUT_MS / 1000} s; nothing was changed, try again`);
-        }
-        throw err;
-      } finally {
-        store.close();
-      }
     },
     close() {
       reader?.sqlite.close();

@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import { Args, Ctx, Extensions, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { AlertStatus } from './alert-enums.js';
 import { AlertArgs, AlertsArgs, AlertStatusChangeArgs } from './alert.args.js';
-import { alertEvidencePage, changeAlertStatus, getAlert, listAlerts, statusChangesOf } from './alert.service.js';
+import { alertEvidencePage, changeStatus, getAlert, listAlerts, statusChangesOf } from './alert.service.js';
 import { Alert, AlertConnection, AlertEvidenceConnection, AlertStatusChange } from './alert.type.js';
 import { PageArgs, checkPage } from './connection.type.js';
 import type { GraphqlContext } from './context.js';
@@ -42,28 +42,28 @@ export class AlertResolver {
   }
 
   @Mutation(() => Alert, { description: 'Marks an open alert acknowledged (someone is on it). Needs the write token; repeating it changes nothing.' })
-  acknowledgeAlert(@Args(() => AlertStatusChangeArgs) args: AlertStatusChangeArgs, @Ctx() ctx: GraphqlContext): Alert {
+  acknowledgeAlert(@Args(() => AlertStatusChangeArgs) args: AlertStatusChangeArgs, @Ctx() ctx: GraphqlContext): Promise<Alert> {
     return change(ctx, 'acknowledgeAlert', args, AlertStatus.ACKNOWLEDGED);
   }
 
   @Mutation(() => Alert, { description: 'Marks an open or acknowledged alert resolved. Needs the write token; repeating it changes nothing.' })
-  resolveAlert(@Args(() => AlertStatusChangeArgs) args: AlertStatusChangeArgs, @Ctx() ctx: GraphqlContext): Alert {
+  resolveAlert(@Args(() => AlertStatusChangeArgs) args: AlertStatusChangeArgs, @Ctx() ctx: GraphqlContext): Promise<Alert> {
     return change(ctx, 'resolveAlert', args, AlertStatus.RESOLVED);
   }
 
   @Mutation(() => Alert, { description: 'Opens an acknowledged or resolved alert again. Needs the write token; repeating it changes nothing.' })
-  reopenAlert(@Args(() => AlertStatusChangeArgs) args: AlertStatusChangeArgs, @Ctx() ctx: GraphqlContext): Alert {
+  reopenAlert(@Args(() => AlertStatusChangeArgs) args: AlertStatusChangeArgs, @Ctx() ctx: GraphqlContext): Promise<Alert> {
     return change(ctx, 'reopenAlert', args, AlertStatus.OPEN);
   }
 }
 
-function change(ctx: GraphqlContext, mutation: string, args: AlertStatusChangeArgs, to: AlertStatus): Alert {
+async function change(ctx: GraphqlContext, mutation: string, args: AlertStatusChangeArgs, to: AlertStatus): Promise<Alert> {
   if (!ctx.auth.writeConfigured) {
     throw forbiddenError(`${mutation} is disabled: this server has no write token. Start it with ${WRITE_TOKEN_ENV} or --write-token-file set, then send that token`);
   }
   if (!ctx.auth.write) {
     throw forbiddenError(`${mutation} needs the write token: send "Authorization: Bearer <write token>" (the read token cannot change anything)`);
   }
-  return changeAlertStatus(ctx.alerts, args.id, to, args.by, args.note, ctx.now);
+  return changeStatus(ctx.alerts, ctx.dataDir, { id: args.id, to, by: args.by, note: args.note }, ctx.logger);
 }
 

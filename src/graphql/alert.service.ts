@@ -5,8 +5,10 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import { alertEvidence, alerts, alertStatusChanges } from '../detections/schema.js';
 import { AlertEntityType, AlertStatus, toEntityType, toLevel, toStatus } from './alert-enums.js';
-import { AlertStatusError } from '../detections/store.js';
-import type { AlertStoreSession } from './alert-store.js';
+import type { Logger } from '../api/index.js';
+import { changeAlertStatus, type StatusAction } from '../detections/status.js';
+import { AlertNotFoundError, AlertStatusError } from '../detections/store.js';
+import { type AlertStoreSession, AlertStoreUnavailableError } from './alert-store.js';
 import type { AlertFilter } from './alert.args.js';
 import {
   type Alert,
@@ -293,27 +295,40 @@ function checkNote(note: string | null | undefined): string | null {
   return note;
 }
 
+const ACTION: Record<AlertStatus, StatusAction> = { [AlertStatus.ACKNOWLEDGED]: 'acknowledge', [AlertStatus.RESOLVED]: 'resolve', [AlertStatus.OPEN]: 'reopen' };
+
 /**
- * Acknowledges, resolves or reopens an alert through the engine's AlertStore (one transaction that records who
- * and when; the transitions are its: detections.md §4). Asking for the status the alert already has returns it
- * unchanged, so a client may retry; a change that does not apply (acknowledging a resolved alert) is an input
- * error. Returns the alert as stored after the change.
+ * Acknowledges, resolves or reopens an alert through the engine (src/detections/status.ts: the store records who
+ * and when, then marts.alerts is rewritten; the transitions are its, detections.md §4). Asking for the status
+ * the alert already has returns it unchanged, so a client may retry; a change that does not apply
+ * (acknowledging a resolved alert) is an input error. Returns the alert as stored after the change.
  */
-export function changeAlertStatus(store: AlertStoreSession, id: string, to: AlertStatus, by: string, note: string | null | undefined, now: Date): Alert {
-  checkText('id', id);
-  const who = `write-token:${checkBy(by)}`;
-  const why = checkNote(note) ?? undefined;
-  return store.write((s) => {
-    const row = s.get(id);
-    if (!row) throw userInputError(`there is no alert with id "${id.slice(0, 64)}"`);
-    if (row.status === to) return toAlert(row);
-    const at = iso(now);
-    try {
-      const changed = to === AlertStatus.ACKNOWLEDGED ? s.acknowledge(id, who, why, at) : to === AlertStatus.RESOLVED ? s.resolve(id, who, why, at) : s.reopen(id, who, why, at);
-      return toAlert(changed);
-    } catch (err) {
-      if (err instanceof AlertStatusError) throw userInputError(err.message);
-      throw err;
+export async function changeStatus(
+  store: AlertStoreSession,
+  dataDir: string,
+  change: { id: string; to: AlertStatus; by: string; note: string | null | undefined },
+  logger: Logger,
+): Promise<Alert> {
+  checkText('id', change.id);
+  const who = `write-token:${checkBy(change.by)}`;
+  const why = checkNote(change.note) ?? undefined;
+  const db = store.read();
+  if (!db) throw new AlertStoreUnavailableError('there is no alert store yet (alerts.sqlite in the data dir): no rule has been evaluated');
+  const current = db.select().from(alerts).where(eq(alerts.id, change.id)).get();
+  if (!current) throw userInputError(`there is no alert with id "${change.id.slice(0, 64)}"`);
+  if (current.status === change.to) return toAlert(current);
+  try {
+    return toAlert(await changeAlertStatus(dataDir, change.id, ACTION[change.to], who, why));
+  } catch (err) {
+    if (err instanceof AlertStatusError || err instanceof AlertNotFoundError) throw userInputError(err.message.replace(/; `compliance-lake .*$/, ''));
+    if ((err as { code?: unknown }).code === 'SQLITE_BUSY') throw new AlertStoreUnavailableError('the alert store stayed locked by the engine; nothing was changed, try again');
+    // the change may be recorded with only the marts' rewrite failed: then it stands (the next evaluation
+    // rewrites the marts), and the client is told what the store holds
+    const after = db.select().from(alerts).where(eq(alerts.id, change.id)).get();
+    if (after && after.status === change.to && after.updatedAt !== current.updatedAt) {
+      logger.warn({ alert: change.id, error: (err as Error).message }, 'graphql: status changed, but marts.alerts was not rewritten; the next evaluation rewrites it');
+      return toAlert(after);
     }
-  });
+    throw err;
+  }
 }

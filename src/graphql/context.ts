@@ -1,6 +1,7 @@
 // What every resolver gets: the request's warehouse session (one file for the whole request), the data
 // dir (for the state store that syncStatus reads), the alert store, what the request's token allows, and
 // the time the request started.
+import type { Logger } from '../api/index.js';
 import type { AlertStoreSession } from './alert-store.js';
 import type { Params, Row } from './warehouse.js';
 
@@ -20,6 +21,7 @@ export interface GraphqlContext {
   auth: { write: boolean; writeConfigured: boolean };
   /** The config file the rules' settings come from (detections.md §2). */
   configPath: string;
+  logger: Logger;
   /** Per-request memo for lookups many fields repeat (a membership's group). */
   memo: Map<string, Promise<unknown>>;
 }

@@ -153,7 +153,7 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     try {
       const response = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
-        context: async () => ({ db: session, dataDir: options.dataDir, warehouseBuiltAt: () => warehouse.builtAt(), now: new Date(), memo: new Map(), alerts, auth, configPath }),
+        context: async () => ({ db: session, dataDir: options.dataDir, warehouseBuiltAt: () => warehouse.builtAt(), now: new Date(), memo: new Map(), alerts, auth, configPath, logger }),
       });
       for (const [key, value] of response.headers) res.setHeader(key, value);
       res.statusCode = response.status ?? 200;
