@@ -26,8 +26,8 @@ export interface FxAlert {
   summary: string;
 }
 
-/** sso_disabled is a real rule (sql/detections/); the others have no file, as rules deleted since they fired. */
-export const ALERT_RULES = { admin_burst: 'critical', sso_disabled: 'high', api_key_burst: 'medium', ghost_activity: 'low' } as const;
+/** Two real rules (sql/detections/, their levels); the other two have no file, as rules deleted since they fired. */
+export const ALERT_RULES = { admin_action_after_privileged_group_join: 'high', sso_disabled: 'high', api_key_burst: 'critical', ghost_activity: 'low' } as const;
 
 export function alertId(ruleId: string, entityId: string, windowStart: bigint): string {
   return createHash('sha256').update(`${ruleId}\0${entityId}\0${iso(windowStart)}`).digest('hex').slice(0, 32);
@@ -35,7 +35,7 @@ export function alertId(ruleId: string, entityId: string, windowStart: bigint): 
 
 const byTime = (a: { us: bigint; id: string }, b: { us: bigint; id: string }) => (a.us < b.us ? -1 : a.us > b.us ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-/** Alerts of four rules over the fixture: bursts of admin actions per user and 10-day bucket, every SSO toggle, API key bursts, and one alert whose evidence is not in the warehouse. */
+/** Alerts of four rules over the fixture: bursts of admin actions per user and 10-day bucket, a third of the SSO toggles, API key bursts, and one alert whose evidence is not in the warehouse. */
 export function buildAlerts(fx: Fixture): FxAlert[] {
   const out: Omit<FxAlert, 'id' | 'status' | 'historical' | 'actorGroups' | 'summary'>[] = [];
   const bucket = (t: bigint) => t - ((t - fx.activities.reduce((m, a) => (a.us < m ? a.us : m), t)) % (10n * DAY_US));
@@ -54,9 +54,9 @@ export function buildAlerts(fx: Fixture): FxAlert[] {
       out.push({ ruleId, level: ALERT_RULES[ruleId], entityType, entityId, windowStart: bucket(evidence[0].us), windowEnd: evidence.at(-1)!.us, evidence, actorUserId: entityType === 'user' ? entityId : null });
     }
   };
-  burst(fx.activities.filter((a) => a.category === 'admin' && a.type !== 'org_sso_toggled'), (a) => a.actor_user_id, 'admin_burst', 'user', 14);
+  burst(fx.activities.filter((a) => a.category === 'admin' && a.type !== 'org_sso_toggled'), (a) => a.actor_user_id, 'admin_action_after_privileged_group_join', 'user', 6);
   burst(fx.activities.filter((a) => a.type === 'compliance_api_accessed'), (a) => a.actor_api_key_id, 'api_key_burst', 'api_key', 12);
-  for (const a of fx.activities.filter((x) => x.type === 'org_sso_toggled' && x.organization_uuid !== null)) {
+  for (const a of fx.activities.filter((x, i) => x.type === 'org_sso_toggled' && x.organization_uuid !== null && i % 3 === 0)) {
     out.push({ ruleId: 'sso_disabled', level: 'high', entityType: 'organization', entityId: a.organization_uuid!, windowStart: a.us, windowEnd: a.us, evidence: [a], actorUserId: a.actor_user_id });
   }
   const someone = fx.activities.find((a) => a.actor_user_id !== null && a.category === 'admin')!;

@@ -213,7 +213,9 @@ describe('alerts', () => {
     expect(byId.failed_signin_burst.alertCounts.total).toBe(0);
     expect(byId.failed_signin_burst.evaluation).toBeNull();
     const disabled = await t.gql(`{ rules(enabled: false) { id } }`);
-    expect(disabled.body.data!.rules.map((r: any) => r.id)).toEqual(['admin_burst', 'any_invite_sent', 'api_key_burst', 'ghost_activity']);
+    expect(disabled.body.data!.rules.map((r: any) => r.id)).toEqual(['any_invite_sent', 'api_key_burst', 'ghost_activity']);
+    // a rule without a file shows the level its alerts were raised with
+    expect(byId.api_key_burst.level).toBe('CRITICAL');
     const some = await t.gql(`{ rules(ids: ["sso_disabled", "nope"]) { id } }`);
     expect(some.body.data!.rules).toEqual([{ id: 'sso_disabled' }]);
   });
@@ -309,8 +311,14 @@ describe('syncStatus.detections', () => {
     const [a, b, c] = list;
     const row = (alertId: string, destination: string, state: string, attempts: number, createdMinutesAgo: number, lastError: string | null, delivered: boolean) =>
       db
-        .prepare('insert into alert_outbox (alert_id, destination, state, attempts, next_attempt_at, last_error, created_at, delivered_at) values (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(alertId, destination, state, attempts, Date.now() + attempts * 1000, lastError, ago(createdMinutesAgo), delivered ? ago(createdMinutesAgo - 1) : null);
+        .prepare(
+          'insert into alert_outbox (alert_id, destination, state, attempts, next_attempt_at, last_error, created_at, delivered_at, first_attempt_at, last_attempt_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          alertId, destination, state, attempts, Date.now() + attempts * 1000, lastError, ago(createdMinutesAgo), delivered ? ago(createdMinutesAgo - 1) : null,
+          // the first attempt right after queueing, the latest a minute ago
+          attempts > 0 ? Date.now() - createdMinutesAgo * 60_000 : null, attempts > 0 ? Date.now() - 60_000 : null,
+        );
     try {
       row(a.id, 'soc', 'delivered', 1, 30, null, true);
       row(b.id, 'soc', 'pending', 4, 20, 'HTTP 503 from the receiver', false);
@@ -323,7 +331,7 @@ describe('syncStatus.detections', () => {
     }
     const { body } = await t.gql(`{ syncStatus { detections { available openAlerts lastEvaluatedAt
       rules { ruleId evaluatedSeq lastError alertsTotal }
-      destinations { name pending delivered failing oldestPendingSince lastDeliveredAt lastError } } } }`);
+      destinations { name pending delivered failing failingSince oldestPendingSince lastDeliveredAt lastError } } } }`);
     expect(body.errors).toBeUndefined();
     const d = body.data!.syncStatus.detections;
     expect(d.available).toBe(true);
@@ -338,5 +346,7 @@ describe('syncStatus.detections', () => {
     expect(byName.file).toMatchObject({ pending: 1, delivered: 0, failing: false, lastError: null, lastDeliveredAt: null });
     expect(byName.chat).toMatchObject({ pending: 1, delivered: 2, failing: false, lastError: 'connection reset' });
     expect(Date.parse(byName.soc.oldestPendingSince)).toBeLessThan(Date.now() - 19 * 60_000);
+    expect(Date.parse(byName.soc.failingSince)).toBeLessThan(Date.now() - 19 * 60_000);
+    expect(byName.file.failingSince).toBeNull();
   });
 });

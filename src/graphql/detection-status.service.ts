@@ -1,13 +1,11 @@
 // Detection state for syncStatus, read from the alert store: per rule its evaluation, per destination its
-// outbox rows. "Failing" is the contract's (detections.md §5): a destination whose alert has waited, with at
-// least one failed attempt, for longer than 15 minutes.
-import { and, asc, count, eq, max, sql } from 'drizzle-orm';
+// outbox rows, judged "failing" by the delivery's own rule (detections.md §5: failing for more than 15 minutes).
+import { asc, count, eq, sql } from 'drizzle-orm';
+import { destinationState } from '../delivery/outbox.js';
 import { alertOutbox, alerts, detectionRulesState } from '../detections/schema.js';
 import type { AlertStoreSession } from './alert-store.js';
 import { storedTime } from './alert.service.js';
 import type { DestinationStatus, DetectionStatus } from './detection-status.type.js';
-
-export const FAILING_AFTER_MS = 15 * 60_000;
 
 export function readDetectionStatus(store: AlertStoreSession, now: Date): DetectionStatus {
   const db = store.read();
@@ -26,37 +24,29 @@ export function readDetectionStatus(store: AlertStoreSession, now: Date): Detect
       alertsTotal: r.alertsTotal,
     }));
   const openAlerts = db.select({ n: count() }).from(alerts).where(eq(alerts.status, 'open')).get()?.n ?? 0;
-  const failingBefore = now.getTime() - FAILING_AFTER_MS;
+  const nowMs = now.getTime();
   const rows = db
     .select({
       name: alertOutbox.destination,
-      pending: sql<number>`sum(case when ${alertOutbox.state} = 'pending' then 1 else 0 end)`,
       delivered: sql<number>`sum(case when ${alertOutbox.state} = 'delivered' then 1 else 0 end)`,
       oldestPending: sql<string | null>`min(case when ${alertOutbox.state} = 'pending' then ${alertOutbox.createdAt} end)`,
-      oldestFailed: sql<string | null>`min(case when ${alertOutbox.state} = 'pending' and ${alertOutbox.attempts} > 0 then ${alertOutbox.createdAt} end)`,
-      lastDelivered: max(alertOutbox.deliveredAt),
     })
     .from(alertOutbox)
     .groupBy(alertOutbox.destination)
     .orderBy(asc(alertOutbox.destination))
     .all();
   const destinations = rows.map((r): DestinationStatus => {
-    const lastError = db
-      .select({ e: alertOutbox.lastError })
-      .from(alertOutbox)
-      .where(and(eq(alertOutbox.destination, r.name), eq(alertOutbox.state, 'pending'), sql`${alertOutbox.lastError} is not null`))
-      .orderBy(sql`${alertOutbox.nextAttemptAt} desc`)
-      .limit(1)
-      .get();
-    const oldestFailed = storedTime(r.oldestFailed);
+    // pending, failing and the last error as the delivery itself judges them (src/delivery/outbox.ts)
+    const state = destinationState(db, r.name, nowMs);
     return {
       name: r.name,
-      pending: Number(r.pending ?? 0),
+      pending: state.pending,
       delivered: Number(r.delivered ?? 0),
-      failing: oldestFailed !== null && oldestFailed.getTime() <= failingBefore,
+      failing: state.failing,
+      failingSince: state.failingSince === null ? null : new Date(state.failingSince),
       oldestPendingSince: storedTime(r.oldestPending),
-      lastDeliveredAt: storedTime(r.lastDelivered),
-      lastError: lastError?.e ?? null,
+      lastDeliveredAt: storedTime(state.lastDeliveredAt),
+      lastError: state.lastError,
     };
   });
   const lastEvaluatedAt = rules.reduce<Date | null>((m, r) => (r.lastEvaluatedAt && (!m || r.lastEvaluatedAt > m) ? r.lastEvaluatedAt : m), null);

@@ -36,8 +36,11 @@ export class DestinationStatus {
   @Field(() => Int)
   delivered!: number;
 
-  @Field(() => Boolean, { description: 'True when an alert has waited, and failed, for longer than 15 minutes (detections.md §5).' })
+  @Field(() => Boolean, { description: 'True when deliveries to it have been failing for 15 minutes or more (detections.md §5).' })
   failing!: boolean;
+
+  @Field(() => DateTime, { nullable: true, description: 'The first failed attempt of the oldest waiting alert; null while nothing fails.' })
+  failingSince!: Date | null;
 
   @Field(() => DateTime, { nullable: true, description: 'When the oldest waiting alert was queued.' })
   oldestPendingSince!: Date | null;

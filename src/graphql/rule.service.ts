@@ -1,7 +1,7 @@
 // The rules as GraphQL shows them: each rule's header and parameters as configured (the engine's loader,
 // src/detections), whether it is enabled, its alert counts by status and its evaluation state (the alert
 // store). Rules whose file is gone but that raised alerts are listed too, as unknown.
-import { count, eq } from 'drizzle-orm';
+import { count, eq, max } from 'drizzle-orm';
 import { existsSync } from 'node:fs';
 import { ConfigError } from '../cli/config.js';
 import { resolveDetectionsConfig, readConfigFile } from '../detections/config.js';
@@ -86,8 +86,8 @@ export async function listRules(ctx: GraphqlContext, ids: readonly string[] | nu
   const catalog = await ruleCatalog(ctx);
   const rules = [...catalog.values()];
   // rules that raised alerts but whose file is gone still show (their alerts need a rule)
-  for (const ruleId of Object.keys(await countsByRule(ctx))) {
-    if (!catalog.has(ruleId)) rules.push(unknownRule(ruleId, null));
+  for (const [ruleId, counts] of Object.entries(await countsByRule(ctx))) {
+    if (!catalog.has(ruleId)) rules.push({ ...unknownRule(ruleId, null), level: toLevel(counts.level) });
   }
   return rules
     .filter((r) => (ids ? ids.includes(r.id) : true) && (enabled === null || enabled === undefined ? true : r.enabled === enabled))
@@ -116,19 +116,19 @@ function unknownRule(id: string, alert: Alert | null): Rule {
 
 const ZERO: AlertCounts = { open: 0, acknowledged: 0, resolved: 0, total: 0, historical: 0 };
 
-/** Alert counts of every rule, read once per request. */
-function countsByRule(ctx: GraphqlContext): Promise<Record<string, AlertCounts>> {
+/** Alert counts of every rule (and a level its alerts were raised with, for rules without a file), read once per request. */
+function countsByRule(ctx: GraphqlContext): Promise<Record<string, AlertCounts & { level: string }>> {
   return memoized(ctx, 'alert-counts', async () => {
-    const out: Record<string, AlertCounts> = {};
+    const out: Record<string, AlertCounts & { level: string }> = {};
     const db = ctx.alerts.read();
     if (!db) return out;
     const rows = db
-      .select({ ruleId: alerts.ruleId, status: alerts.status, historical: alerts.historical, n: count() })
+      .select({ ruleId: alerts.ruleId, status: alerts.status, historical: alerts.historical, n: count(), level: max(alerts.level) })
       .from(alerts)
       .groupBy(alerts.ruleId, alerts.status, alerts.historical)
       .all();
     for (const row of rows) {
-      const c = (out[row.ruleId] ??= { ...ZERO });
+      const c = (out[row.ruleId] ??= { ...ZERO, level: row.level ?? 'info' });
       if (row.status === 'open' || row.status === 'acknowledged' || row.status === 'resolved') c[row.status] += row.n;
       c.total += row.n;
       if (row.historical) c.historical += row.n;
@@ -138,7 +138,8 @@ function countsByRule(ctx: GraphqlContext): Promise<Record<string, AlertCounts>>
 }
 
 export async function alertCountsOf(ctx: GraphqlContext, ruleId: string): Promise<AlertCounts> {
-  return (await countsByRule(ctx))[ruleId] ?? { ...ZERO };
+  const counts = (await countsByRule(ctx))[ruleId];
+  return counts ? { open: counts.open, acknowledged: counts.acknowledged, resolved: counts.resolved, total: counts.total, historical: counts.historical } : { ...ZERO };
 }
 
 export function evaluationOf(ctx: GraphqlContext, ruleId: string): RuleEvaluation | null {
