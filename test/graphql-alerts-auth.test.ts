@@ -112,7 +112,7 @@ describe('on loopback without a read token', () => {
     expect(t.server.authenticated).toBe(false);
     expect((await t.gql(`{ alerts(first: 1) { totalCount } }`)).body.data!.alerts.totalCount).toBe(list.length);
     const before = snapshot(t.dataDir);
-    for (const headers of [{}, { authorization: 'Bearer nope-nope-nope-nope' }]) {
+    for (const headers of <Record<string, string>[]>[{}, { authorization: 'Bearer nope-nope-nope-nope' }]) {
       const { body } = await t.gql(ACK, { id: open().id }, headers);
       expect(body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     }
