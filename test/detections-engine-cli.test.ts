@@ -57,7 +57,7 @@ test('detections run, alerts list, ack: exit 0; a status change that does not ap
   expect(run.code, run.stderr).toBe(0);
   const report = JSON.parse(run.stdout) as { rules: { ruleId: string; mode: string; created: number }[] };
   expect(report.rules.find((r) => r.ruleId === 'sso_disabled')).toMatchObject({ mode: 'retro', created: 1 });
-  const listed = await runCli(['alerts', 'list', '--data-dir', dir, '--json']);
+  const listed = await runCli(['alerts', 'list', '--data-dir', dir, '--rules', 'sso_disabled', '--json']);
   expect(listed.code).toBe(0);
   const [alert] = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; ruleId: string; status: string });
   expect(alert).toMatchObject({ ruleId: 'sso_disabled', status: 'open' });

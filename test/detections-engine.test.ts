@@ -28,6 +28,7 @@ import { connect, makeSim, makeTenant, NOW } from './support/sim-harness.js';
 import { syncWith, tempDataDir } from './support/lake-harness.js';
 
 const HOUR = 3_600_000;
+const SEED_RULES = ['admin_action_after_privileged_group_join', 'failed_signin_burst', 'sso_disabled'];
 const DESTINATIONS: DestinationFilter[] = [
   { name: 'soc', minLevel: 'medium', rules: ['*'] },
   { name: 'chat', minLevel: 'high', rules: ['sso_disabled'] },
@@ -75,7 +76,8 @@ beforeAll(async () => {
   const r = await syncWith(t, dir);
   expect(r.ok).toBe(true);
   await buildModels(dir);
-  rules = loadRules();
+  // the seed rules, one of each kind: the engine's tests do not depend on the rest of the rule pack
+  rules = loadRules().filter((r) => SEED_RULES.includes(r.id));
   config = resolveDetectionsConfig(undefined, rules);
   const [org] = await warehouseRows(dir, 'select organization_uuid, organization_id from marts.activities where organization_uuid is not null limit 1');
   orgUuid = String(org.organization_uuid);
@@ -268,11 +270,9 @@ describe('changed parameters, broken rules, configuration', () => {
   test('changed parameters mean a new retro hunt of that rule only', async () => {
     const changed = resolveDetectionsConfig({ rules: { failed_signin_burst: { threshold: 7 } } }, rules);
     const r = await evaluateDetections({ dataDir: dir, config: changed, rules, destinations: DESTINATIONS });
-    expect(Object.fromEntries(r.rules.map((x) => [x.ruleId, x.mode]))).toEqual({
-      admin_action_after_privileged_group_join: 'unchanged',
-      failed_signin_burst: 'retro',
-      sso_disabled: 'unchanged',
-    });
+    expect(Object.fromEntries(r.rules.map((x) => [x.ruleId, x.mode]))).toEqual(
+      Object.fromEntries(config.enabled.map((id) => [id, id === 'failed_signin_burst' ? 'retro' : 'unchanged'])),
+    );
     // back to the defaults: another retro hunt, which finds the same alerts again and creates none
     const back = await evaluateDetections({ dataDir: dir, config, rules, destinations: DESTINATIONS });
     expect(back.rules.find((x) => x.ruleId === 'failed_signin_burst')).toMatchObject({ mode: 'retro', created: 0 });
@@ -316,7 +316,7 @@ describe('changed parameters, broken rules, configuration', () => {
     expect(err({ enable: ['*'] })).toMatch(/detections\.enable: unknown setting/);
     expect(err({ deliverHistorical: 'yes' })).toMatch(/deliverHistorical/);
     const ok = resolveDetectionsConfig({ disabled: ['sso_disabled'], rules: { failed_signin_burst: { threshold: 3, window: '30m' } } }, rules);
-    expect(ok.enabled).toEqual(['admin_action_after_privileged_group_join', 'failed_signin_burst']);
+    expect(ok.enabled).toEqual(rules.map((r) => r.id).filter((id) => id !== 'sso_disabled').sort());
     expect(ok.params.failed_signin_burst).toEqual({ threshold: 3, window: '30 minutes' });
   });
 

@@ -30,6 +30,9 @@ import { ConfigError } from './config.js';
 import { DEFAULT_DATA_DIR } from './lake-commands.js';
 import { requireLake } from './lake-guard.js';
 
+// run-commands.ts (the daemon) loads the rules and destinations the same way
+export { destinationFilters, loadDetections } from '../detections/index.js';
+
 export interface DetectionsCommandIo {
   out(text: string): void;
   err(text: string): void;
