@@ -70,6 +70,7 @@ describe('destinations', () => {
     expect(error([{ ...hook, rules: ['sso_disabled', 'nope'] }], ['sso_disabled'])).toMatch(/\.rules: unknown rule\(s\) "nope"/);
     expect(error([{ ...hook, rules: [] }])).toMatch(/\.rules: must be a non-empty array/);
     expect(error([{ ...hook, timeout: 5 }])).toMatch(/\.timeout: a duration from 100ms to 5m/);
+    expect(error([{ ...hook, maxBackoff: '2h' }])).toMatch(/\.maxBackoff: a duration from 1s to 60m such as "10s"; got "2h"$/);
     expect(error([{ ...hook, url: 'ftp://x' }])).toMatch(/\.url: must be an http or https URL; got "ftp:"$/);
     expect(error([{ ...hook, url: 'not a url DO-NOT-LEAK' }])).toMatch(/\.url: not a URL \(the value is not shown/);
     expect(error([{ ...hook, urlEnv: 'SLACK_URL' }])).toMatch(/set only one of "url", "urlEnv"$/);

@@ -156,14 +156,14 @@ describe('before any rule has been evaluated (no alerts.sqlite)', () => {
   test('alerts is empty, rules have no counts, and a mutation says there is no alert store yet', async () => {
     const t = await server({ writeToken: WRITE, prepare: () => undefined });
     const { body } = await t.gql(`{ alerts { totalCount edges { node { id } } } alert(id: "x") { id } rules { id alertCounts { total } evaluation { evaluatedSeq } }
-      syncStatus { detections { available openAlerts rules { ruleId } destinations { name } } } }`);
+      syncStatus { detections { available openAlerts rules { ruleId } } destinations { destination } } }`);
     expect(body.errors).toBeUndefined();
     expect(body.data!.alerts).toEqual({ totalCount: 0, edges: [] });
     expect(body.data!.alert).toBeNull();
     // the rules are there (sql/detections), with nothing counted and no evaluation yet
     expect(body.data!.rules.length).toBeGreaterThanOrEqual(25);
     for (const r of body.data!.rules) expect(r).toEqual({ id: r.id, alertCounts: { total: 0 }, evaluation: null });
-    expect(body.data!.syncStatus.detections).toEqual({ available: false, openAlerts: 0, rules: [], destinations: [] });
+    expect(body.data!.syncStatus).toEqual({ detections: { available: false, openAlerts: 0, rules: [] }, destinations: [] });
     const ack = await t.gql(ACK, { id: 'x' }, { authorization: `Bearer ${WRITE}` });
     expect(ack.body.errors?.[0]).toMatchObject({ extensions: { code: 'ALERT_STORE_UNAVAILABLE' } });
     expect(ack.body.errors?.[0].message).toMatch(/no alert store yet/);

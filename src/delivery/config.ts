@@ -12,6 +12,8 @@ export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 /** Per attempt: a destination that has not accepted an alert by then has failed this attempt. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** detections.md §5: the backoff doubles from 1 s up to this. */
+export const DEFAULT_MAX_BACKOFF_MS = 5 * 60_000;
 /** RFC 6587 plain TCP syslog (RFC 5425's 6514 is TLS, which this sender does not speak). */
 export const DEFAULT_SYSLOG_PORT = 601;
 export const SYSLOG_FACILITIES: Readonly<Record<string, number>> = {
@@ -45,6 +47,8 @@ interface Common {
   /** Rule ids, or ['*'] for every rule. */
   rules: readonly string[];
   timeoutMs: number;
+  /** The longest wait between two attempts (detections.md §5: 5 min). */
+  maxBackoffMs: number;
 }
 export interface WebhookConfig extends Common {
   type: 'webhook';
@@ -68,7 +72,7 @@ export interface NdjsonConfig extends Common {
 }
 export type DestinationConfig = WebhookConfig | SlackConfig | SyslogConfig | NdjsonConfig;
 
-const COMMON_KEYS = ['name', 'type', 'minLevel', 'rules', 'timeout'];
+const COMMON_KEYS = ['name', 'type', 'minLevel', 'rules', 'timeout', 'maxBackoff'];
 const TYPE_KEYS: Record<DestinationType, string[]> = {
   webhook: ['url', 'urlFile', 'urlEnv', 'secretFile', 'secretEnv'],
   slack: ['urlFile', 'urlEnv'],
@@ -121,7 +125,8 @@ export function parseDestinations(raw: unknown, options: DestinationOptions = {}
       name,
       minLevel: level(d.minLevel, `${at}.minLevel`),
       rules: ruleList(d.rules, `${at}.rules`, options.knownRules),
-      timeoutMs: timeout(d.timeout, `${at}.timeout`),
+      timeoutMs: duration(d.timeout, `${at}.timeout`, DEFAULT_TIMEOUT_MS, 100, 300_000),
+      maxBackoffMs: duration(d.maxBackoff, `${at}.maxBackoff`, DEFAULT_MAX_BACKOFF_MS, 1_000, 3_600_000),
     };
     const base = options.baseDir ?? process.cwd();
     const env = options.env ?? process.env;
@@ -179,11 +184,12 @@ function ruleList(value: unknown, where: string, known: readonly string[] | unde
   return value as string[];
 }
 
-function timeout(value: unknown, where: string): number {
-  if (value === undefined) return DEFAULT_TIMEOUT_MS;
-  const m = typeof value === 'string' ? /^(\d+)(ms|s|m)$/.exec(value.trim()) : null;
-  const ms = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] as 'ms'] : NaN;
-  if (!(ms >= 100 && ms <= 300_000)) throw new ConfigError(`${where}: a duration from 100ms to 5m such as "10s"; got ${JSON.stringify(value)}`);
+function duration(value: unknown, where: string, fallback: number, minMs: number, maxMs: number): number {
+  if (value === undefined) return fallback;
+  const m = typeof value === 'string' ? /^(\d+)(ms|s|m|h)$/.exec(value.trim()) : null;
+  const ms = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms'] : NaN;
+  const text = (n: number) => (n % 60_000 === 0 ? `${n / 60_000}m` : n % 1000 === 0 ? `${n / 1000}s` : `${n}ms`);
+  if (!(ms >= minMs && ms <= maxMs)) throw new ConfigError(`${where}: a duration from ${text(minMs)} to ${text(maxMs)} such as "10s"; got ${JSON.stringify(value)}`);
   return ms;
 }
 

@@ -8,12 +8,13 @@
 import { and, asc, count, desc, eq, isNotNull, lte, max, min, notInArray, sql } from 'drizzle-orm';
 import type { Logger } from '../api/index.js';
 import { alertOutbox } from '../detections/schema.js';
-import type { DestinationConfig } from './config.js';
+import { DEFAULT_MAX_BACKOFF_MS, type DestinationConfig } from './config.js';
 import { type AlertDocument, type AlertsDb, buildDocument, type RuleInfo } from './document.js';
 import { DeliveryError, type Sender } from './destinations/index.js';
 
 export const BACKOFF_BASE_MS = 1_000;
-export const BACKOFF_MAX_MS = 5 * 60_000;
+/** The default cap; a destination's `maxBackoff` sets its own. */
+export const BACKOFF_MAX_MS = DEFAULT_MAX_BACKOFF_MS;
 /** A destination whose oldest undelivered alert has been failing this long is reported as failing. */
 export const FAILING_AFTER_MS = 15 * 60_000;
 /** Rows one pass tries per destination; the next pass takes the rest. */
@@ -61,8 +62,8 @@ export interface DeliverOptions {
 }
 
 /** Equal jitter: half the exponential step, plus up to the other half at random. */
-export function backoffMs(attempts: number, random: () => number = Math.random): number {
-  const step = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1));
+export function backoffMs(attempts: number, random: () => number = Math.random, maxMs = BACKOFF_MAX_MS): number {
+  const step = Math.min(maxMs, BACKOFF_BASE_MS * 2 ** Math.max(0, Math.min(40, attempts - 1)));
   return Math.round(step / 2 + (random() * step) / 2);
 }
 
@@ -124,12 +125,14 @@ async function deliverTo(d: Destination, o: DeliverOptions, now: () => number, s
       missing = err instanceof MissingAlertError;
       error = err instanceof DeliveryError ? err.message : `unexpected: ${err instanceof Error ? err.message : String(err)}`;
     }
-    const wait = backoffMs(attempts, o.random);
+    // cut by shutdown: not the destination's failure; the row is simply tried again after the restart
+    if (signal.aborted) break;
+    const wait = backoffMs(attempts, o.random, d.config.maxBackoffMs);
     const next = now() + wait;
     report.failed++;
     report.lastError = error;
     db.update(alertOutbox).set({ nextAttemptAt: next, lastError: error }).where(key).run();
-    if (!signal.aborted) o.logger?.warn({ destination: name, type: d.config.type, alert_id: row.alertId, attempts, retry_in_ms: wait, error }, 'delivery: attempt failed; will retry');
+    o.logger?.warn({ destination: name, type: d.config.type, alert_id: row.alertId, attempts, retry_in_ms: wait, error }, 'delivery: attempt failed; will retry');
     if (!missing) break;
   }
   return report;

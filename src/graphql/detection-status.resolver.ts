@@ -9,8 +9,8 @@ import { SyncStatus } from './sync-status.type.js';
 
 @Resolver(() => SyncStatus)
 export class SyncStatusDetectionsResolver {
-  @FieldResolver(() => DetectionStatus, { description: 'Detections: evaluation per rule, open alerts, delivery per destination.' })
+  @FieldResolver(() => DetectionStatus, { description: 'Detections: evaluation per rule and open alerts.' })
   detections(@Ctx() ctx: GraphqlContext): DetectionStatus {
-    return readDetectionStatus(ctx.alerts, ctx.now);
+    return readDetectionStatus(ctx.alerts);
   }
 }

@@ -1,5 +1,5 @@
-// The detection side of syncStatus: how far each rule has been evaluated, open alerts, and the delivery state
-// of each destination from the outbox (detections.md §3, §5).
+// The detection side of syncStatus: how far each rule has been evaluated, and open alerts (detections.md §3).
+// Delivery per destination is syncStatus.destinations (src/delivery/status.ts).
 import 'reflect-metadata';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { DateTime } from './scalars.js';
@@ -25,34 +25,7 @@ export class RuleEvaluationStatus {
   alertsTotal!: number;
 }
 
-@ObjectType({ description: 'One destination as the outbox shows it: what waits, what went, and whether it keeps failing.' })
-export class DestinationStatus {
-  @Field(() => String)
-  name!: string;
-
-  @Field(() => Int, { description: 'Alerts waiting to be delivered (new or being retried).' })
-  pending!: number;
-
-  @Field(() => Int)
-  delivered!: number;
-
-  @Field(() => Boolean, { description: 'True when deliveries to it have been failing for 15 minutes or more (detections.md §5).' })
-  failing!: boolean;
-
-  @Field(() => DateTime, { nullable: true, description: 'The first failed attempt of the oldest waiting alert; null while nothing fails.' })
-  failingSince!: Date | null;
-
-  @Field(() => DateTime, { nullable: true, description: 'When the oldest waiting alert was queued.' })
-  oldestPendingSince!: Date | null;
-
-  @Field(() => DateTime, { nullable: true })
-  lastDeliveredAt!: Date | null;
-
-  @Field(() => String, { nullable: true, description: 'The last failure of a waiting alert, as the delivery recorded it.' })
-  lastError!: string | null;
-}
-
-@ObjectType({ description: 'Detections: evaluation per rule, open alerts, and delivery per destination.' })
+@ObjectType({ description: 'Detections: evaluation per rule and open alerts (delivery: SyncStatus.destinations).' })
 export class DetectionStatus {
   @Field(() => Boolean, { description: 'False until a first evaluation has created the alert store.' })
   available!: boolean;
@@ -65,7 +38,4 @@ export class DetectionStatus {
 
   @Field(() => [RuleEvaluationStatus], { description: 'By rule id.' })
   rules!: RuleEvaluationStatus[];
-
-  @Field(() => [DestinationStatus], { description: 'Destinations the outbox holds rows for, by name.' })
-  destinations!: DestinationStatus[];
 }

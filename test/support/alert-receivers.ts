@@ -22,7 +22,7 @@ export interface HttpReceiver {
 }
 
 /** `behave(n)` decides the fate of the n-th request (0-based); the body has been read in full first. */
-export async function httpReceiver(behave: (n: number) => Behaviour = () => 'ok', path = '/hook'): Promise<HttpReceiver> {
+export async function httpReceiver(behave: (n: number) => Behaviour = () => 'ok', path = '/hook', delayMs: () => number = () => 0): Promise<HttpReceiver> {
   const received: HttpDelivery[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
@@ -30,11 +30,19 @@ export async function httpReceiver(behave: (n: number) => Behaviour = () => 'ok'
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const outcome = behave(received.length);
-      received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), outcome });
-      if (outcome === 'ok') res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-      else if (outcome === 'fail') res.writeHead(503, { 'content-type': 'text/plain' }).end('try later');
-      else if (outcome === 'reset') req.socket.resetAndDestroy();
-      // 'hang': never answer; the sender's timeout ends the attempt
+      const delivery: HttpDelivery = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), outcome };
+      received.push(delivery);
+      const answer = () => {
+        // the sender may be gone (killed) before the answer: then it never learnt of the acceptance
+        if (req.socket.destroyed) return void (delivery.outcome = 'reset');
+        if (outcome === 'ok') res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+        else if (outcome === 'fail') res.writeHead(503, { 'content-type': 'text/plain' }).end('try later');
+        else if (outcome === 'reset') req.socket.resetAndDestroy();
+        // 'hang': never answer; the sender's timeout ends the attempt
+      };
+      const wait = delayMs();
+      if (wait > 0) setTimeout(answer, wait);
+      else answer();
     });
   });
   server.on('connection', (s) => {
