@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALERTS_SCHEMA_VERSION, alertTables } from '../detections/schema.js';
 import { ALERTS_FILE } from '../detections/store.js';
+
 /** How long a read waits for the engine's checkpoint to end. */
 const BUSY_TIMEOUT_MS = 5_000;
 
@@ -29,7 +30,7 @@ export function alertStoreSession(dataDir: string): AlertStoreSession {
   return {
     read() {
       if (reader !== undefined) return reader?.db ?? null;
-      reader = existsSync(path) ? open(path, true) : null;
+      reader = existsSync(path) ? openReadonly(path) : null;
       return reader?.db ?? null;
     },
     close() {
@@ -40,10 +41,10 @@ export function alertStoreSession(dataDir: string): AlertStoreSession {
 }
 
 /** The store, or null when its tables do not exist yet (the engine creates them on its first evaluation). */
-function open(path: string, readonly: boolean): { sqlite: Database.Database; db: AlertsDb } | null {
+function openReadonly(path: string): { sqlite: Database.Database; db: AlertsDb } | null {
   let sqlite: Database.Database;
   try {
-    sqlite = new Database(path, { readonly, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+    sqlite = new Database(path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
   } catch (err) {
     throw new AlertStoreUnavailableError(`the alert store could not be opened (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }

@@ -3,11 +3,11 @@
 // as of each event from the warehouse), and the status changes the write token may make. Every client value
 // is a bound parameter; every read is limited.
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
-import { alertEvidence, alerts, alertStatusChanges } from '../detections/schema.js';
-import { AlertEntityType, AlertStatus, toEntityType, toLevel, toStatus } from './alert-enums.js';
 import type { Logger } from '../api/index.js';
+import { alertEvidence, alerts, alertStatusChanges } from '../detections/schema.js';
 import { changeAlertStatus, type StatusAction } from '../detections/status.js';
 import { AlertNotFoundError, AlertStatusError } from '../detections/store.js';
+import { AlertEntityType, AlertStatus, toEntityType, toLevel, toStatus } from './alert-enums.js';
 import { type AlertStoreSession, AlertStoreUnavailableError } from './alert-store.js';
 import type { AlertFilter } from './alert.args.js';
 import {
