@@ -152,6 +152,22 @@ describe('configuration', () => {
   });
 });
 
+describe('a config file the rules cannot use', () => {
+  test('rules says what is wrong with it, naming the setting; alerts still list', async () => {
+    const t = await server({
+      prepare: (dir) => {
+        writeAlertStore(dir, fx, list);
+        writeFileSync(join(dir, 'compliance-lake.config.json'), JSON.stringify({ detections: { rules: { failed_signin_burst: { treshold: 3 } } } }));
+      },
+    });
+    const { body } = await t.gql(`{ rules { id } }`);
+    expect(body.errors?.[0].extensions?.code).toBe('RULES_UNAVAILABLE');
+    expect(body.errors?.[0].message).toMatch(/detections\.rules\.failed_signin_burst\.treshold.*no parameter "treshold"/);
+    const alerts = await t.gql(`{ alerts(first: 1) { totalCount } }`);
+    expect(alerts.body.data!.alerts.totalCount).toBe(list.length);
+  });
+});
+
 describe('before any rule has been evaluated (no alerts.sqlite)', () => {
   test('alerts is empty, rules have no counts, and a mutation says there is no alert store yet', async () => {
     const t = await server({ writeToken: WRITE, prepare: () => undefined });
