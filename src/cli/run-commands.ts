@@ -55,7 +55,7 @@ export function registerRunCommands(program: Command): Command {
     .option('--port <n>', 'GraphQL port (0 picks a free one)', String(DEFAULT_GRAPHQL_PORT))
     .option('--host <addr>', 'GraphQL address; anything but loopback needs a token', DEFAULT_GRAPHQL_HOST)
     .option('--token-file <file>', `file holding the GraphQL bearer token (default env ${TOKEN_ENV})`)
-    .option('--write-token-file <file>', `file holding the separate token acknowledgeAlert and resolveAlert need (default env ${WRITE_TOKEN_ENV}; none: no changes)`)
+    .option('--write-token-file <file>', `file holding the separate token acknowledgeAlert, resolveAlert and reopenAlert need (default env ${WRITE_TOKEN_ENV}; none: no changes)`)
     .option('--metrics-port <n>', '/healthz, /readyz and /metrics port (0 picks a free one)', String(DEFAULT_METRICS_PORT))
     .option('--metrics-host <addr>', '/healthz, /readyz and /metrics address', DEFAULT_METRICS_HOST);
   for (const s of SCHEDULE_FLAGS) cmd.option(`${s.flag} <cron>`, `when to ${s.what} (UTC cron, 5 fields or 6 with seconds)`, DEFAULT_SCHEDULES[s.job]);

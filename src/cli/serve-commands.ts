@@ -53,7 +53,7 @@ export function registerServeCommands(program: Command): Command {
     .option('--host <addr>', 'address to listen on; anything but loopback needs a token', DEFAULT_GRAPHQL_HOST)
     .option('--data-dir <dir>', 'data directory (warehouse.duckdb, state.sqlite)', DEFAULTS.dataDir)
     .option('--token-file <file>', `file holding the bearer token clients must send (default env ${TOKEN_ENV})`)
-    .option('--write-token-file <file>', `file holding the separate token acknowledgeAlert and resolveAlert need (default env ${WRITE_TOKEN_ENV}; none: no changes)`)
+    .option('--write-token-file <file>', `file holding the separate token acknowledgeAlert, resolveAlert and reopenAlert need (default env ${WRITE_TOKEN_ENV}; none: no changes)`)
     .option('--config <file>', 'settings file the rules\' settings come from (default <data-dir>/compliance-lake.config.json)')
     .option('--quiet', 'log warnings and errors only')
     .action(async (flags: ServeFlags) => {
@@ -77,7 +77,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     throw err;
   }
   const out = (text: string) => process.stdout.write(text + '\n');
-  out(`GraphQL API on ${server.url} (${server.writable ? 'read-only, except acknowledgeAlert and resolveAlert with the write token' : 'read-only'})`);
+  out(`GraphQL API on ${server.url} (${server.writable ? 'read-only, except acknowledgeAlert, resolveAlert and reopenAlert with the write token' : 'read-only'})`);
   out(
     server.authenticated
       ? 'Clients must send "Authorization: Bearer <token>" (the token from --token-file or ' + TOKEN_ENV + ').'
