@@ -50,14 +50,14 @@ test('a configuration error exits 2 naming the setting, before anything runs', a
   const noLake = await runCli(['detections', 'run', '--data-dir', join(dir, 'nothing-here')]);
   expect(noLake.code).toBe(2);
   expect(noLake.stderr).toMatch(/holds no lake|does not exist/);
-});
+}, 180_000);
 
 test('detections run, alerts list, ack: exit 0; a status change that does not apply exits 1 with the reason', async () => {
   const run = await runCli(['detections', 'run', '--data-dir', dir, '--json']);
   expect(run.code, run.stderr).toBe(0);
   const report = JSON.parse(run.stdout) as { rules: { ruleId: string; mode: string; created: number }[] };
   expect(report.rules.find((r) => r.ruleId === 'sso_disabled')).toMatchObject({ mode: 'retro', created: 1 });
-  const listed = await runCli(['alerts', 'list', '--data-dir', dir, '--json']);
+  const listed = await runCli(['alerts', 'list', '--data-dir', dir, '--rules', 'sso_disabled', '--json']);
   expect(listed.code).toBe(0);
   const [alert] = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; ruleId: string; status: string });
   expect(alert).toMatchObject({ ruleId: 'sso_disabled', status: 'open' });
@@ -70,11 +70,11 @@ test('detections run, alerts list, ack: exit 0; a status change that does not ap
   const missing = await runCli(['alerts', 'resolve', 'f'.repeat(32), '--by', 'ana', '--data-dir', dir]);
   expect(missing.code).toBe(1);
   expect(missing.stderr).toContain('no alert with id');
-});
+}, 180_000);
 
 test("detections test runs a rule's cases and passes; a rule without cases is named", async () => {
   const r = await runCli(['detections', 'test', '--rules', 'sso_disabled']);
   expect(r.code, r.stdout + r.stderr).toBe(0);
   expect(r.stdout).toMatch(/pass {2}sso_disabled: /);
   expect(r.stdout).toMatch(/1 passed, 0 failed/);
-}, 60_000);
+}, 120_000);

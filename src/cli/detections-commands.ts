@@ -17,8 +17,9 @@ import {
   RuleError,
   evaluateDetections,
   loadRules,
-  readConfigFile,
-  resolveDetectionsConfig,
+  changeAlertStatus,
+  destinationFilters,
+  loadDetections,
 } from '../detections/index.js';
 import { runRuleTests } from '../detections/rule-tests.js';
 import { LakeCorruptError } from '../lake/lake.js';
@@ -28,6 +29,9 @@ import { WarehouseMissingError } from '../models/query.js';
 import { ConfigError } from './config.js';
 import { DEFAULT_DATA_DIR } from './lake-commands.js';
 import { requireLake } from './lake-guard.js';
+
+// run-commands.ts (the daemon) loads the rules and destinations the same way
+export { destinationFilters, loadDetections } from '../detections/index.js';
 
 export interface DetectionsCommandIo {
   out(text: string): void;
@@ -46,39 +50,6 @@ interface CommonFlags {
   dataDir: string;
   config?: string;
   json?: boolean;
-}
-
-/** The rules and the validated `detections` block; a bad rule file or setting is a ConfigError (exit 2). */
-export function loadDetections(flags: { dataDir: string; config?: string }): { rules: Rule[]; config: DetectionsConfig; file: Record<string, unknown> } {
-  let rules: Rule[];
-  try {
-    rules = loadRules();
-  } catch (err) {
-    if (err instanceof RuleError) throw new ConfigError(err.message);
-    throw err;
-  }
-  const file = readConfigFile({ dataDir: flags.dataDir, config: flags.config });
-  return { rules, config: resolveDetectionsConfig(file.detections, rules), file };
-}
-
-/**
- * The destinations' level thresholds and rule filters (detections.md §5), which decide the outbox rows. Only
- * these three keys are read here; src/delivery validates the whole block.
- */
-export function destinationFilters(raw: unknown, rules: readonly Rule[]): DestinationFilter[] {
-  if (raw === undefined) return [];
-  if (!Array.isArray(raw)) throw new ConfigError('config file: "destinations" must be an array');
-  const ids = new Set(rules.map((r) => r.id));
-  return raw.map((d: Record<string, unknown>, i) => {
-    const at = `config file: destinations[${i}]`;
-    if (!d || typeof d !== 'object' || typeof d.name !== 'string' || !d.name) throw new ConfigError(`${at}: needs a "name"`);
-    const minLevel = d.minLevel ?? 'info';
-    if (!(LEVELS as readonly unknown[]).includes(minLevel)) throw new ConfigError(`${at}.minLevel: must be one of ${LEVELS.join(', ')}`);
-    const filter = d.rules ?? ['*'];
-    if (!Array.isArray(filter) || !filter.every((r) => typeof r === 'string')) throw new ConfigError(`${at}.rules: must be an array of rule ids or "*"`);
-    for (const r of filter) if (r !== '*' && !ids.has(r)) throw new ConfigError(`${at}.rules: unknown rule "${r}"`);
-    return { name: d.name, minLevel: minLevel as Level, rules: filter as string[] };
-  });
 }
 
 function list(value: string | undefined): string[] | undefined {
@@ -257,13 +228,9 @@ export function registerDetectionsCommands(program: Command, io: DetectionsComma
       .option('--data-dir <dir>', 'data directory', DEFAULT_DATA_DIR)
       .action(async (id: string, flags: { dataDir: string; by: string; note?: string }) => {
         await expected(io, async () => {
-          const store = openStore(flags.dataDir, false);
-          try {
-            const a = verb === 'acknowledge' ? store.acknowledge(id, flags.by, flags.note) : verb === 'resolve' ? store.resolve(id, flags.by, flags.note) : store.reopen(id, flags.by, flags.note);
-            io.out(`${a.id}: ${a.status} (by ${flags.by})`);
-          } finally {
-            store.close();
-          }
+          openStore(flags.dataDir, true).close();
+          const a = await changeAlertStatus(flags.dataDir, id, verb, flags.by, flags.note);
+          io.out(`${a.id}: ${a.status} (by ${flags.by})`);
         });
       });
   }
@@ -293,6 +260,6 @@ export function formatEvaluation(report: EvaluationReport): string {
     const what = r.error ? `FAILED: ${r.error}` : `${r.occurrences} occurrence(s): ${r.created} new, ${r.updated} updated, ${r.queued} queued for delivery`;
     lines.push(`  ${r.ruleId.padEnd(width)}  ${r.mode.padEnd(11)}  ${from}; ${what}  ${(r.durationMs / 1000).toFixed(2)} s`);
   }
-  lines.push(`${report.failed ? `${report.failed} rule(s) failed; ` : ''}${(report.ms / 1000).toFixed(1)} s`);
+  lines.push(`${report.failed ? `${report.failed} rule(s) failed; ` : ''}${(report.ms / 1000).toFixed(1)} s (evidence and actors looked up in ${(report.lookupMs / 1000).toFixed(2)} s)`);
   return lines.join('\n');
 }

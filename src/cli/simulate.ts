@@ -2,7 +2,7 @@
 import { FAULT_PROFILES, RATE_LIMIT_SHOULD_RETRY, type RateLimitShouldRetry, SimClock, createSimulator } from '../simulator/server/app.js';
 import type { KeySpec } from '../simulator/server/app.js';
 import { createTenant } from '../simulator/tenant/index.js';
-import { parseScenarioList } from '../simulator/tenant/scenarios.js';
+import { parseScenarioList, scenarioHorizonDays } from '../simulator/tenant/scenarios.js';
 import { ConfigError, intOption, timeOption } from './config.js';
 
 export interface SimulateFlags {
@@ -59,10 +59,16 @@ export function simulatorFromFlags(flags: SimulateFlags) {
   } catch (err) {
     throw new ConfigError(`--scenarios: ${(err as Error).message}`);
   }
+  const horizonDays = intOption('--horizon-days', flags.horizonDays, SIM_DEFAULTS.horizonDays, 1);
+  if (scenarios && horizonDays < scenarioHorizonDays(scenarios.length)) {
+    throw new ConfigError(
+      `--scenarios: ${scenarios.length} scenarios are played two days apart and need --horizon-days ${scenarioHorizonDays(scenarios.length)} or more (got ${horizonDays}); or pass --scenarios none and play them on demand with POST /_sim/scenarios`,
+    );
+  }
   const tenant = createTenant({
     seed: intOption('--seed', flags.seed, SIM_DEFAULTS.seed),
     startMs,
-    horizonDays: intOption('--horizon-days', flags.horizonDays, SIM_DEFAULTS.horizonDays, 1),
+    horizonDays,
     activitiesPerDay: intOption('--activities-per-day', flags.activitiesPerDay, SIM_DEFAULTS.activitiesPerDay),
     live: Boolean(flags.live),
     lateShare,

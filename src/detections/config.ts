@@ -3,7 +3,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, DEFAULTS } from '../cli/config.js';
-import { type ParamValue, type Rule, checkParamValue, effectiveParams } from './rules.js';
+import { LEVELS, type Level } from './schema.js';
+import type { DestinationFilter } from './store.js';
+import { type ParamValue, type Rule, RuleError, checkParamValue, effectiveParams, loadRules } from './rules.js';
 
 export interface DetectionsConfig {
   /** Rule ids that are evaluated, in id order. */
@@ -82,3 +84,37 @@ export function resolveDetectionsConfig(block: unknown, rules: readonly Rule[]):
     deliverHistorical,
   };
 }
+
+/** The rules and the validated `detections` block; a bad rule file or setting is a ConfigError (exit 2). */
+export function loadDetections(flags: { dataDir: string; config?: string }): { rules: Rule[]; config: DetectionsConfig; file: Record<string, unknown> } {
+  let rules: Rule[];
+  try {
+    rules = loadRules();
+  } catch (err) {
+    if (err instanceof RuleError) throw new ConfigError(err.message);
+    throw err;
+  }
+  const file = readConfigFile({ dataDir: flags.dataDir, config: flags.config });
+  return { rules, config: resolveDetectionsConfig(file.detections, rules), file };
+}
+
+/**
+ * The destinations' level thresholds and rule filters (detections.md §5), which decide the outbox rows. Only
+ * these three keys are read here; src/delivery validates the whole block.
+ */
+export function destinationFilters(raw: unknown, rules: readonly Rule[]): DestinationFilter[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw new ConfigError('config file: "destinations" must be an array');
+  const ids = new Set(rules.map((r) => r.id));
+  return raw.map((d: Record<string, unknown>, i) => {
+    const at = `config file: destinations[${i}]`;
+    if (!d || typeof d !== 'object' || typeof d.name !== 'string' || !d.name) throw new ConfigError(`${at}: needs a "name"`);
+    const minLevel = d.minLevel ?? 'info';
+    if (!(LEVELS as readonly unknown[]).includes(minLevel)) throw new ConfigError(`${at}.minLevel: must be one of ${LEVELS.join(', ')}`);
+    const filter = d.rules ?? ['*'];
+    if (!Array.isArray(filter) || !filter.every((r) => typeof r === 'string')) throw new ConfigError(`${at}.rules: must be an array of rule ids or "*"`);
+    for (const r of filter) if (r !== '*' && !ids.has(r)) throw new ConfigError(`${at}.rules: unknown rule "${r}"`);
+    return { name: d.name, minLevel: minLevel as Level, rules: filter as string[] };
+  });
+}
+

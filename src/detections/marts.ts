@@ -6,8 +6,12 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:f
 import { dirname, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { connectUtc, createDuck, sqlString } from '../lake/duck.js';
+import { LockedError, acquireLock, type Lock } from '../lake/lock.js';
 import type { WarehouseObject } from '../models/warehouse.js';
-import type { AlertRow, EvidenceRow } from './store.js';
+import { type AlertRow, AlertStore, type EvidenceRow } from './store.js';
+
+/** How long a writer of the alert marts waits for another one (an evaluation, a status change). */
+const MARTS_LOCK_WAIT_MS = 30_000;
 
 export const ALERT_MART_RELATIONS = ['marts.alerts', 'marts.alert_evidence'] as const;
 
@@ -76,6 +80,42 @@ async function copyAtomically(connection: DuckDBConnection, sql: string, path: s
   const tmp = `${path}.tmp-${process.pid}`;
   await connection.run(`copy (${sql}) to ${sqlString(tmp)} (format parquet, compression zstd)`);
   renameSync(tmp, path);
+}
+
+/**
+ * Rewrites the alert marts from the alert store as it is now. Writers (the engine after an evaluation, a
+ * status change) take turns under one lock and read the store inside it, so the last file renamed into
+ * place is never older than the last change.
+ */
+export async function publishAlertMarts(dataDir: string): Promise<void> {
+  const lock = await waitForLock(join(dataDir, 'detections', 'marts'), 'publish alert marts');
+  try {
+    if (!AlertStore.exists(dataDir)) return;
+    const store = AlertStore.open(dataDir, { readonly: true });
+    let rows: AlertRow[];
+    let evidence: EvidenceRow[];
+    try {
+      rows = store.all();
+      evidence = store.evidence();
+    } finally {
+      store.close();
+    }
+    await writeAlertMarts(join(dataDir, 'models'), rows, evidence);
+  } finally {
+    lock.release();
+  }
+}
+
+async function waitForLock(dir: string, command: string): Promise<Lock> {
+  const deadline = Date.now() + MARTS_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      return acquireLock(dir, command);
+    } catch (err) {
+      if (!(err instanceof LockedError) || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
 }
 
 /** Rewrites both marts from the alert store's rows. */

@@ -98,7 +98,7 @@ export interface DaemonOptions {
   compactMaxFiles?: number;
   schedules?: Partial<Record<ScheduledJobName, string>>;
   /** GraphQL server: port (0 = a free one), host, bearer token (null: loopback only). */
-  graphql?: { port?: number; host?: string; token?: string | null };
+  graphql?: { port?: number; host?: string; token?: string | null; writeToken?: string | null; configPath?: string };
   /** /healthz, /readyz, /metrics: port (0 = a free one) and host. */
   health?: { port?: number; host?: string };
   shutdownTimeoutMs?: number;
@@ -372,6 +372,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       port: options.graphql?.port ?? DEFAULT_GRAPHQL_PORT,
       host: options.graphql?.host ?? DEFAULT_GRAPHQL_HOST,
       token: options.graphql?.token ?? null,
+      writeToken: options.graphql?.writeToken ?? null,
+      configPath: options.graphql?.configPath,
       logger: log,
     });
     health = await startHealthServer({

@@ -197,7 +197,13 @@ export class DirectoryTimeline {
     this.usersByOrg[u.orgIndex].push(u);
   }
 
-  addScriptedMembership(m: SimMembership): void {
+  addScriptedGroup(g: SimGroup): void {
+    this.groups.push(g);
+    this.groupById.set(g.id, g);
+    this.membershipsByGroup.set(g.id, []);
+  }
+
+    addScriptedMembership(m: SimMembership): void {
     this.addMembership(m);
     this.groupById.get(m.groupId)!.changes.push(m.fromMs);
   }

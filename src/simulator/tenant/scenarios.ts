@@ -151,9 +151,22 @@ class Play {
     this.alerts.push({ rule_id: rule, entity_id: entity, evidence_ids: [...new Set(evidence)].sort() });
   }
 
-  privilegedGroup(): SimGroup {
-    const group = this.world.dir.groups.find((g) => g.name === PRIVILEGED_GROUP && g.createdMs <= this.anchorMs - DAY);
-    if (!group) throw new Error(`scenario ${this.name}: the tenant has no "${PRIVILEGED_GROUP}" group at ${isoMicros(this.anchorMs * 1000)}`);
+  /** The tenant's privileged group as of the anchor; one is created two days earlier when the tenant has none then. */
+  privilegedGroup(creator: SimUser): SimGroup {
+    const existing = this.world.dir.groups.find((g) => g.name === PRIVILEGED_GROUP && g.createdMs <= this.anchorMs - DAY);
+    if (existing) return existing;
+    const group: SimGroup = {
+      id: this.id('rbac_group'),
+      name: PRIVILEGED_GROUP,
+      description: `${PRIVILEGED_GROUP} team (managed in Claude)`,
+      sourceType: 'direct',
+      createdMs: this.anchorMs - 2 * DAY,
+      roleIds: [],
+      roleGrants: [],
+      changes: [],
+    };
+    this.world.dir.addScriptedGroup(group);
+    this.act(-2 * DAY, creator, 'group_created', { group_id: group.id, group_name: group.name }, true, true);
     return group;
   }
 }
@@ -179,7 +192,7 @@ export const SCENARIOS: Record<string, (p: Play) => void> = {
   privileged_group_join_then_admin_action(p) {
     const admin = p.member('admin');
     const member = p.member('user');
-    const join = p.addToGroup(0, member, p.privilegedGroup(), admin);
+    const join = p.addToGroup(0, member, p.privilegedGroup(admin), admin);
     const action = p.act(2 * HOUR, member, 'org_members_exported', {});
     p.fire('admin_action_after_privileged_group_join', member.id, [join, action]);
   },
@@ -492,6 +505,11 @@ export class ScenarioPlayer {
     const lastDay = Math.floor(startMs / DAY) * DAY - 3 * DAY;
     return ids.map((_, k) => lastDay - (ids.length - 1 - k) * SCENARIO_SPACING_MS + 10 * HOUR);
   }
+}
+
+/** Days of history `count` scenarios played at fixed times need (their anchors and a week of staging before the first). */
+export function scenarioHorizonDays(count: number): number {
+  return count === 0 ? 0 : Math.ceil((SCENARIO_SPACING_MS * (count - 1)) / DAY) + 10;
 }
 
 /** `all`, `none` or a comma-separated list of scenario ids; an unknown id is an error naming it. */
