@@ -131,6 +131,10 @@ describe('daemon: detections after the refresh, then delivery', () => {
     // the activities job found nothing new on the frozen clock: no refresh, so no second evaluation
     expect(metrics).toMatch(/compliance_lake_detection_evaluations_total\{result="success"\} 1\n/);
     expect(lines.some((l) => l.includes('"destination":"dead"') && l.includes('delivery: attempt failed'))).toBe(true);
+    const health = (await (await fetch(`${daemon.healthUrl}/healthz`)).json()) as { status: string; destinations: Record<string, unknown>[] };
+    expect(health.status).toBe('ok');
+    expect(health.destinations.find((d) => d.destination === 'dead')).toMatchObject({ failing: false, last_error: 'the webhook answered HTTP 503', last_delivered_at: null });
+    expect(health.destinations.find((d) => d.destination === 'soc')).toMatchObject({ pending: 0, failing: false, last_error: null });
     // GraphQL syncStatus reads the same state from the outbox
     const res = await fetch(daemon.url, {
       method: 'POST',

@@ -380,6 +380,17 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       port: options.health?.port ?? DEFAULT_METRICS_PORT,
       host: options.health?.host ?? DEFAULT_METRICS_HOST,
       readiness,
+      // without destinations /healthz stays { status: 'ok' }
+      details: () => (!options.destinations?.length ? {} : {
+        destinations: (alerting?.status().destinations ?? []).map((d) => ({
+          destination: d.destination,
+          pending: d.pending,
+          failing: d.failing,
+          failing_since: d.failingSince === null ? null : new Date(d.failingSince).toISOString(),
+          last_error: d.lastError,
+          last_delivered_at: d.lastDeliveredAt,
+        })),
+      }),
       metrics: () => {
         metrics.set('compliance_lake_ready', {}, readiness().ready ? 1 : 0);
         recordLag(dataDir, metrics, session.serverNow(), log);
