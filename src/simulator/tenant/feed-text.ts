@@ -1,0 +1,285 @@
+// An hour bucket of the feed kept as JSON bytes: one JSON.stringify per bucket (not per activity) written into a
+// reusable off-heap slab, byte offsets of each activity in it, and the few fields scans and filters read.
+// Why off-heap and per bucket: BENCHMARKS.md, issue 11 ("Simulator page at 50 M").
+import type { Activity } from '../../api/types.js';
+import type { ActivityFacets, ActivityJson, FeedPosition, SimActivity } from '../model.js';
+
+/** Bytes of one slab; a bucket that does not fit (over about 3 500 activities) gets a buffer of its own. */
+export const SLAB_BYTES = 2 * 1024 * 1024;
+
+export interface TextBucket {
+  /** `JSON.stringify` of the bucket's records as one array, UTF-8, in (created_at, id) order. */
+  bytes: Buffer;
+  /** True when `bytes` is a pooled slab, returned to the pool when the bucket leaves the cache. */
+  slab: boolean;
+  /** Every byte is ASCII (then Latin-1 decoding, much faster than UTF-8, reads it the same). */
+  ascii: boolean;
+  /** Activity i is `bytes[starts[i], ends[i])`, exactly `JSON.stringify(record)`. */
+  starts: Uint32Array;
+  ends: Uint32Array;
+  us: Float64Array;
+  visibleAt: Float64Array;
+  ids: string[];
+  types: unknown[];
+  actorUserIds: unknown[];
+  organizationIds: unknown[];
+  organizationUuids: unknown[];
+}
+
+/**
+ * Static activities (records built by the feed, `id` first) by one stringify of the bucket; `slab`, when the
+ * bytes fit, receives them.
+ */
+export function textBucketOf(items: readonly SimActivity[], slab?: Buffer): TextBucket {
+  const n = items.length;
+  const b = allocate(n);
+  const records = new Array<Activity>(n);
+  for (let i = 0; i < n; i++) {
+    const a = items[i];
+    records[i] = a.record;
+    b.us[i] = a.us;
+    b.visibleAt[i] = a.visibleAt;
+    b.ids[i] = a.id;
+    setFacets(b, i, a.record);
+  }
+  const json = JSON.stringify(records);
+  if (!splitArray(json, b.starts, b.ends)) return textBucketFromParts(b, records.map((r) => JSON.stringify(r)));
+  // all ASCII (as many UTF-8 bytes as characters): character offsets are byte offsets
+  if (Buffer.byteLength(json, 'utf8') === json.length) {
+    if (slab && json.length <= slab.length) {
+      slab.write(json, 0, 'latin1');
+      b.bytes = slab;
+      b.slab = true;
+    } else b.bytes = Buffer.from(json, 'latin1');
+    b.ascii = true;
+    return b;
+  }
+  const parts = new Array<string>(n);
+  for (let i = 0; i < n; i++) parts[i] = json.slice(b.starts[i], b.ends[i]);
+  return textBucketFromParts(b, parts);
+}
+
+/** Any activities (injected records may start with any key) by one stringify per record. */
+export function textBucketOfEach(items: readonly SimActivity[]): TextBucket {
+  const b = allocate(items.length);
+  const parts = new Array<string>(items.length);
+  items.forEach((a, i) => {
+    parts[i] = JSON.stringify(a.record);
+    b.us[i] = a.us;
+    b.visibleAt[i] = a.visibleAt;
+    b.ids[i] = a.id;
+    setFacets(b, i, a.record);
+  });
+  return textBucketFromParts(b, parts);
+}
+
+/** The two sorted buckets as one (the static text and the few dynamic activities of the same hour). */
+export function mergeTextBuckets(x: TextBucket, y: TextBucket): TextBucket {
+  const n = x.ids.length + y.ids.length;
+  const out = allocate(n);
+  const parts = new Array<string>(n);
+  let i = 0;
+  let j = 0;
+  for (let k = 0; k < n; k++) {
+    const fromX = j >= y.ids.length || (i < x.ids.length && comparePositions(x.us[i], x.ids[i], y.us[j], y.ids[j]) <= 0);
+    const src = fromX ? x : y;
+    const s = fromX ? i++ : j++;
+    parts[k] = itemText(src, s);
+    out.us[k] = src.us[s];
+    out.visibleAt[k] = src.visibleAt[s];
+    out.ids[k] = src.ids[s];
+    out.types[k] = src.types[s];
+    out.actorUserIds[k] = src.actorUserIds[s];
+    out.organizationIds[k] = src.organizationIds[s];
+    out.organizationUuids[k] = src.organizationUuids[s];
+  }
+  return textBucketFromParts(out, parts);
+}
+
+/** Activity i's JSON text (a copy: the slab may be reused once the bucket leaves the cache). */
+export function itemText(b: TextBucket, i: number): string {
+  return b.bytes.toString(b.ascii ? 'latin1' : 'utf8', b.starts[i], b.ends[i]);
+}
+
+/** Fills `f` with activity i's facets (one object reused across a scan). */
+export function readFacets(b: TextBucket, i: number, f: ActivityFacets): ActivityFacets {
+  f.type = b.types[i];
+  f.actorUserId = b.actorUserIds[i];
+  f.organizationId = b.organizationIds[i];
+  f.organizationUuid = b.organizationUuids[i];
+  return f;
+}
+
+export function activityJson(b: TextBucket, i: number): ActivityJson {
+  return { us: b.us[i], id: b.ids[i], visibleAt: b.visibleAt[i], facets: readFacets(b, i, newFacets()), json: itemText(b, i) };
+}
+
+export function newFacets(): ActivityFacets {
+  return { type: undefined, actorUserId: undefined, organizationId: undefined, organizationUuid: undefined };
+}
+
+export function comparePositions(aUs: number, aId: string, bUs: number, bId: string): number {
+  if (aUs !== bUs) return aUs < bUs ? -1 : 1;
+  return aId < bId ? -1 : aId > bId ? 1 : 0;
+}
+
+/** First index whose position is >= p. */
+export function lowerBoundText(b: TextBucket, p: FeedPosition): number {
+  let lo = 0;
+  let hi = b.ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (comparePositions(b.us[mid], b.ids[mid], p.us, p.id) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose position is > p. */
+export function upperBoundText(b: TextBucket, p: FeedPosition): number {
+  let lo = 0;
+  let hi = b.ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (comparePositions(b.us[mid], b.ids[mid], p.us, p.id) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Item offsets of `[{"id":…},{"id":…}]`, the stringify of records whose first key is `id`: a record ends where
+ * `},{"id":` begins (inside a JSON string the quotes would be escaped). False when the count does not match (a
+ * nested object that starts with `id` inside an array, or a record that does not start with it): the caller then
+ * stringifies the records one by one.
+ */
+function splitArray(json: string, starts: Uint32Array, ends: Uint32Array): boolean {
+  const n = starts.length;
+  if (n === 0) return json === '[]';
+  if (!json.startsWith('[{"id":')) return false;
+  let start = 1;
+  let i = 0;
+  // V8 builds search tables for patterns of 7 characters or more on every indexOf call: search for 4, check the rest
+  for (let at = json.indexOf('},{"', start); at >= 0; at = json.indexOf('},{"', at + 1)) {
+    if (!json.startsWith('id":', at + 4)) continue;
+    if (i === n - 1) return false;
+    starts[i] = start;
+    ends[i++] = at + 1;
+    start = at + 2;
+  }
+  if (i !== n - 1) return false;
+  starts[i] = start;
+  ends[i] = json.length - 1;
+  return true;
+}
+
+/** The bucket's bytes from each activity's JSON (the general path: dynamic activities, non-ASCII text). */
+function textBucketFromParts(b: TextBucket, parts: string[]): TextBucket {
+  const text = `[${parts.join(',')}]`;
+  const bytes = Buffer.from(text, 'utf8');
+  let pos = 1;
+  for (let i = 0; i < parts.length; i++) {
+    b.starts[i] = pos;
+    pos += Buffer.byteLength(parts[i], 'utf8');
+    b.ends[i] = pos;
+    pos += 1;
+  }
+  b.bytes = bytes;
+  b.slab = false;
+  b.ascii = bytes.length === text.length;
+  return b;
+}
+
+function allocate(n: number): TextBucket {
+  return {
+    bytes: EMPTY,
+    slab: false,
+    ascii: true,
+    starts: new Uint32Array(n),
+    ends: new Uint32Array(n),
+    us: new Float64Array(n),
+    visibleAt: new Float64Array(n),
+    ids: new Array<string>(n),
+    types: new Array<unknown>(n),
+    actorUserIds: new Array<unknown>(n),
+    organizationIds: new Array<unknown>(n),
+    organizationUuids: new Array<unknown>(n),
+  };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function setFacets(b: TextBucket, i: number, r: Activity): void {
+  b.types[i] = r.type;
+  b.actorUserIds[i] = (r.actor as { user_id?: unknown } | null | undefined)?.user_id;
+  b.organizationIds[i] = r.organization_id;
+  b.organizationUuids[i] = r.organization_uuid;
+}
+
+/**
+ * A scan's activities as JSON bytes, in scan order, separated by commas, off the V8 heap: the page is copied
+ * here as it is scanned (the slab of a bucket may be reused before the scan ends) and read once into the
+ * response. One per feed, reused by the next scan.
+ */
+export class JsonItems {
+  length = 0;
+  private ascii = true;
+  private bytes = Buffer.allocUnsafeSlow(4 * 1024 * 1024);
+  private starts: Uint32Array = new Uint32Array(8192);
+  private ends: Uint32Array = new Uint32Array(8192);
+  private pos = 0;
+
+  reset(): this {
+    this.length = 0;
+    this.pos = 0;
+    this.ascii = true;
+    return this;
+  }
+
+  push(src: TextBucket, i: number): void {
+    const start = src.starts[i];
+    const end = src.ends[i];
+    if (!src.ascii) this.ascii = false;
+    const n = this.length;
+    if (n === this.starts.length) {
+      this.starts = grow(this.starts);
+      this.ends = grow(this.ends);
+    }
+    const at = n === 0 ? 0 : this.pos + 1;
+    if (at + end - start > this.bytes.length) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(2 * this.bytes.length, at + end - start));
+      this.bytes.copy(bigger, 0, 0, this.pos);
+      this.bytes = bigger;
+    }
+    if (n > 0) this.bytes[this.pos] = 0x2c; // ','
+    src.bytes.copy(this.bytes, at, start, end);
+    this.starts[n] = at;
+    this.ends[n] = this.pos = at + end - start;
+    this.length = n + 1;
+  }
+
+  /** Item i's JSON text. */
+  text(i: number): string {
+    return this.bytes.toString(this.ascii ? 'latin1' : 'utf8', this.starts[i], this.ends[i]);
+  }
+
+  /** Items [0, count) joined by commas, in scan order or reversed. */
+  joined(count: number, reverse: boolean): string {
+    if (count === 0) return '';
+    const encoding = this.ascii ? 'latin1' : 'utf8';
+    if (!reverse) return this.bytes.toString(encoding, 0, this.ends[count - 1]);
+    const out = Buffer.allocUnsafeSlow(this.ends[count - 1]);
+    let at = 0;
+    for (let i = count - 1; i >= 0; i--) {
+      if (at > 0) out[at++] = 0x2c;
+      at += this.bytes.copy(out, at, this.starts[i], this.ends[i]);
+    }
+    return out.toString(encoding, 0, at);
+  }
+}
+
+function grow(a: Uint32Array): Uint32Array {
+  const b = new Uint32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
