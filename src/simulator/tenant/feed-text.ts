@@ -1,5 +1,5 @@
-// An hour bucket of the feed kept as JSON bytes: one JSON.stringify per bucket (not per activity) written into a
-// reusable off-heap slab, byte offsets of each activity in it, and the few fields scans and filters read.
+// An hour bucket of the feed kept as JSON bytes in a reusable off-heap slab (no string the size of a bucket or a
+// page on the V8 heap), byte offsets of each activity in it, and the few fields scans and filters read.
 // Why off-heap and per bucket: BENCHMARKS.md, issue 11 ("Simulator page at 50 M").
 import type { Activity } from '../../api/types.js';
 import type { ActivityFacets, ActivityJson, FeedPosition, SimActivity } from '../model.js';
@@ -8,7 +8,7 @@ import type { ActivityFacets, ActivityJson, FeedPosition, SimActivity } from '..
 export const SLAB_BYTES = 2 * 1024 * 1024;
 
 export interface TextBucket {
-  /** `JSON.stringify` of the bucket's records as one array, UTF-8, in (created_at, id) order. */
+  /** Each activity's `JSON.stringify(record)`, UTF-8, back to back in (created_at, id) order. */
   bytes: Buffer;
   /** True when `bytes` is a pooled slab, returned to the pool when the bucket leaves the cache. */
   slab: boolean;
@@ -27,64 +27,49 @@ export interface TextBucket {
 }
 
 /**
- * Static activities (records built by the feed, `id` first) by one stringify of the bucket; `slab`, when the
- * bytes fit, receives them.
+ * The activities' JSON, each `JSON.stringify(record)` written straight into `slab` (a buffer of its own when the
+ * slab is absent or too small): small strings that die young, no string the size of the bucket.
  */
 export function textBucketOf(items: readonly SimActivity[], slab?: Buffer): TextBucket {
   const n = items.length;
   const b = allocate(n);
-  const records = new Array<Activity>(n);
+  let bytes = slab ?? Buffer.allocUnsafeSlow(Math.max(1024, n * 640));
+  let pos = 0;
+  let ascii = true;
   for (let i = 0; i < n; i++) {
     const a = items[i];
-    records[i] = a.record;
+    const json = JSON.stringify(a.record);
+    if (pos + 3 * json.length > bytes.length) bytes = grown(bytes, pos, pos + 3 * json.length);
+    const written = bytes.write(json, pos, 'utf8');
+    // a UTF-8 character outside ASCII takes more bytes than its one character
+    if (written !== json.length) ascii = false;
+    b.starts[i] = pos;
+    b.ends[i] = pos += written;
     b.us[i] = a.us;
     b.visibleAt[i] = a.visibleAt;
     b.ids[i] = a.id;
     setFacets(b, i, a.record);
   }
-  const json = JSON.stringify(records);
-  if (!splitArray(json, b.starts, b.ends)) return textBucketFromParts(b, records.map((r) => JSON.stringify(r)));
-  // all ASCII (as many UTF-8 bytes as characters): character offsets are byte offsets
-  if (Buffer.byteLength(json, 'utf8') === json.length) {
-    if (slab && json.length <= slab.length) {
-      slab.write(json, 0, 'latin1');
-      b.bytes = slab;
-      b.slab = true;
-    } else b.bytes = Buffer.from(json, 'latin1');
-    b.ascii = true;
-    return b;
-  }
-  const parts = new Array<string>(n);
-  for (let i = 0; i < n; i++) parts[i] = json.slice(b.starts[i], b.ends[i]);
-  return textBucketFromParts(b, parts);
-}
-
-/** Any activities (injected records may start with any key) by one stringify per record. */
-export function textBucketOfEach(items: readonly SimActivity[]): TextBucket {
-  const b = allocate(items.length);
-  const parts = new Array<string>(items.length);
-  items.forEach((a, i) => {
-    parts[i] = JSON.stringify(a.record);
-    b.us[i] = a.us;
-    b.visibleAt[i] = a.visibleAt;
-    b.ids[i] = a.id;
-    setFacets(b, i, a.record);
-  });
-  return textBucketFromParts(b, parts);
+  b.bytes = bytes;
+  b.slab = bytes === slab;
+  b.ascii = ascii;
+  return b;
 }
 
 /** The two sorted buckets as one (the static text and the few dynamic activities of the same hour). */
 export function mergeTextBuckets(x: TextBucket, y: TextBucket): TextBucket {
   const n = x.ids.length + y.ids.length;
   const out = allocate(n);
-  const parts = new Array<string>(n);
+  const bytes = Buffer.allocUnsafeSlow(Math.max(1, lastEnd(x) + lastEnd(y)));
+  let pos = 0;
   let i = 0;
   let j = 0;
   for (let k = 0; k < n; k++) {
     const fromX = j >= y.ids.length || (i < x.ids.length && comparePositions(x.us[i], x.ids[i], y.us[j], y.ids[j]) <= 0);
     const src = fromX ? x : y;
     const s = fromX ? i++ : j++;
-    parts[k] = itemText(src, s);
+    out.starts[k] = pos;
+    out.ends[k] = pos += src.bytes.copy(bytes, pos, src.starts[s], src.ends[s]);
     out.us[k] = src.us[s];
     out.visibleAt[k] = src.visibleAt[s];
     out.ids[k] = src.ids[s];
@@ -93,7 +78,17 @@ export function mergeTextBuckets(x: TextBucket, y: TextBucket): TextBucket {
     out.organizationIds[k] = src.organizationIds[s];
     out.organizationUuids[k] = src.organizationUuids[s];
   }
-  return textBucketFromParts(out, parts);
+  out.bytes = bytes;
+  out.ascii = x.ascii && y.ascii;
+  return out;
+}
+
+const lastEnd = (b: TextBucket) => (b.ids.length === 0 ? 0 : b.ends[b.ids.length - 1]);
+
+function grown(bytes: Buffer, used: number, atLeast: number): Buffer {
+  const bigger = Buffer.allocUnsafeSlow(Math.max(2 * bytes.length, atLeast));
+  bytes.copy(bigger, 0, 0, used);
+  return bigger;
 }
 
 /** Activity i's JSON text (a copy: the slab may be reused once the bucket leaves the cache). */
@@ -145,49 +140,6 @@ export function upperBoundText(b: TextBucket, p: FeedPosition): number {
     else hi = mid;
   }
   return lo;
-}
-
-/**
- * Item offsets of `[{"id":…},{"id":…}]`, the stringify of records whose first key is `id`: a record ends where
- * `},{"id":` begins (inside a JSON string the quotes would be escaped). False when the count does not match (a
- * nested object that starts with `id` inside an array, or a record that does not start with it): the caller then
- * stringifies the records one by one.
- */
-function splitArray(json: string, starts: Uint32Array, ends: Uint32Array): boolean {
-  const n = starts.length;
-  if (n === 0) return json === '[]';
-  if (!json.startsWith('[{"id":')) return false;
-  let start = 1;
-  let i = 0;
-  // V8 builds search tables for patterns of 7 characters or more on every indexOf call: search for 4, check the rest
-  for (let at = json.indexOf('},{"', start); at >= 0; at = json.indexOf('},{"', at + 1)) {
-    if (!json.startsWith('id":', at + 4)) continue;
-    if (i === n - 1) return false;
-    starts[i] = start;
-    ends[i++] = at + 1;
-    start = at + 2;
-  }
-  if (i !== n - 1) return false;
-  starts[i] = start;
-  ends[i] = json.length - 1;
-  return true;
-}
-
-/** The bucket's bytes from each activity's JSON (the general path: dynamic activities, non-ASCII text). */
-function textBucketFromParts(b: TextBucket, parts: string[]): TextBucket {
-  const text = `[${parts.join(',')}]`;
-  const bytes = Buffer.from(text, 'utf8');
-  let pos = 1;
-  for (let i = 0; i < parts.length; i++) {
-    b.starts[i] = pos;
-    pos += Buffer.byteLength(parts[i], 'utf8');
-    b.ends[i] = pos;
-    pos += 1;
-  }
-  b.bytes = bytes;
-  b.slab = false;
-  b.ascii = bytes.length === text.length;
-  return b;
 }
 
 function allocate(n: number): TextBucket {

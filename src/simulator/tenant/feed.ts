@@ -15,7 +15,6 @@ import {
   readFacets,
   SLAB_BYTES,
   textBucketOf,
-  textBucketOfEach,
   upperBoundText,
 } from './feed-text.js';
 import type { SimOrg, TimelineEvent } from './directory.js';
@@ -222,7 +221,7 @@ export class Feed implements ActivityFeed {
     const extra = this.dynamic.get(b);
     if (!extra || extra.length === 0) return base;
     // written again on every scan: a dynamic activity's visibleAt may change after it was added (app.ts)
-    return mergeTextBuckets(base, textBucketOfEach(extra));
+    return mergeTextBuckets(base, textBucketOf(extra));
   }
 
   scanJson(o: JsonScanOptions): JsonItems {
@@ -260,7 +259,7 @@ export class Feed implements ActivityFeed {
 
   getJson(id: string): ActivityJson | undefined {
     const dyn = this.dynamicById.get(id);
-    if (dyn) return activityJson(textBucketOfEach([dyn]), 0);
+    if (dyn) return activityJson(textBucketOf([dyn]), 0);
     const us = activityIdTime(id);
     if (us === undefined) return undefined;
     const t = this.textBucket(bucketOf(us));
