@@ -28,9 +28,10 @@ export interface TextBucket {
 
 /**
  * The activities' JSON, each `JSON.stringify(record)` written straight into `slab` (a buffer of its own when the
- * slab is absent or too small): small strings that die young, no string the size of the bucket.
+ * slab is absent or too small): small strings that die young, no string the size of the bucket. `consume`
+ * drops each item from `items` once written (for a list nothing else holds).
  */
-export function textBucketOf(items: readonly SimActivity[], slab?: Buffer): TextBucket {
+export function textBucketOf(items: readonly SimActivity[], slab?: Buffer, consume = false): TextBucket {
   const n = items.length;
   const b = allocate(n);
   let bytes = slab ?? Buffer.allocUnsafeSlow(Math.max(1024, n * 640));
@@ -49,6 +50,8 @@ export function textBucketOf(items: readonly SimActivity[], slab?: Buffer): Text
     b.visibleAt[i] = a.visibleAt;
     b.ids[i] = a.id;
     setFacets(b, i, a.record);
+    // a record written is garbage at once: fewer live records for the scavenges of this bucket to copy and promote
+    if (consume) (items as (SimActivity | undefined)[])[i] = undefined;
   }
   b.bytes = bytes;
   b.slab = bytes === slab;

@@ -199,7 +199,7 @@ export class Feed implements ActivityFeed {
     }
     const slab = this.freeSlabs.pop() ?? Buffer.allocUnsafeSlow(SLAB_BYTES);
     const records = this.cache.get(b);
-    const text = textBucketOf(records ?? this.generate(b), slab);
+    const text = records ? textBucketOf(records, slab) : textBucketOf(this.generate(b), slab, true);
     if (!text.slab) this.freeSlabs.push(slab);
     this.textCache.set(b, text);
     return text;
