@@ -1,12 +1,13 @@
 // Runs the benchmarks (all, or those named on the command line) and writes each result as JSON under
 // bench/results/ (git-ignored); BENCHMARKS.md quotes them. Usage: npm run bench [-- simulator-page client-throughput]
 // (also sync-throughput, sync-memory, sync-rate-budget, lake-bytes; and, by name only, lake-generate, graphql-query,
-// models-refresh, graphql-memory, baselines, full-sync-large; see BENCHMARKS.md).
+// models-refresh, graphql-memory, baselines, full-sync-large, detections; see BENCHMARKS.md).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchBaselines } from './baselines.js';
 import { benchClientThroughput } from './client-throughput.js';
+import { benchDetections } from './detections.js';
 import { benchFullSyncLarge } from './full-sync-large.js';
 import { benchLakeBytes } from './lake-bytes.js';
 import { benchLakeGenerate } from './lake-generate.js';
@@ -31,6 +32,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   'graphql-memory': () => benchGraphqlMemory(),
   baselines: () => benchBaselines(),
   'full-sync-large': () => benchFullSyncLarge(),
+  detections: () => benchDetections(),
 };
 
 const machine = {
@@ -51,7 +53,7 @@ for (const name of names) {
 const resultsDir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 mkdirSync(resultsDir, { recursive: true });
 // The issue-4 benchmarks work on a large generated lake (tens of minutes): they run only when named.
-const BY_NAME_ONLY = new Set(['full-sync-large', 'lake-generate', 'graphql-query', 'models-refresh', 'graphql-memory', 'baselines']);
+const BY_NAME_ONLY = new Set(['detections', 'full-sync-large', 'lake-generate', 'graphql-query', 'models-refresh', 'graphql-memory', 'baselines']);
 for (const name of names.length ? names : Object.keys(BENCHES).filter((n) => !BY_NAME_ONLY.has(n))) {
   process.stdout.write(`== ${name}\n`);
   const result = await BENCHES[name]();

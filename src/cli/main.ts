@@ -14,6 +14,7 @@ import { registerModelsCommands } from './models-commands.js';
 import { registerServeCommands } from './serve-commands.js';
 import { startDaemon } from '../scheduler/daemon.js';
 import { registerRunCommands } from './run-commands.js';
+import { registerDetectionsCommands } from './detections-commands.js';
 import { STREAM_NAMES } from '../extract/registry.js';
 import { acquireLock, LockedError } from '../lake/lock.js';
 import { LakeCorruptError } from '../lake/lake.js';
@@ -48,7 +49,8 @@ function simulatorOptions(cmd: Command, defaultPort: number): Command {
         .default('false'),
     )
     .addOption(new Option('--timestamp-style <style>', 'z: 2026-01-01T00:00:00Z; reference: +00:00 with microseconds').choices(['z', 'reference']))
-    .option('--now <time>', "the tenant's present (RFC 3339); default the real time");
+    .option('--now <time>', "the tenant's present (RFC 3339); default the real time")
+    .option('--scenarios <ids>', 'attack scenarios to play (detections.md §6): all, none (on demand only) or a comma-separated list');
 }
 
 simulatorOptions(program.command('simulate'), SIM_DEFAULTS.port)
@@ -213,6 +215,7 @@ registerLakeCommands(program);
 registerModelsCommands(program);
 registerServeCommands(program);
 registerRunCommands(program);
+registerDetectionsCommands(program);
 
 /** Says on stderr when a request is retried, so a slow failure is never silent. */
 const retryLogger: Logger = {

@@ -39,6 +39,8 @@ const FILE_KEYS: Record<string, keyof SyncFlags> = {
   maxRetries: 'maxRetries',
   compactMaxFiles: 'compactMaxFiles',
 };
+/** Blocks of the config file other modules validate (src/detections/config.ts, src/delivery/config.ts): passed over here. */
+const BLOCK_KEYS = ['detections', 'destinations'];
 
 export interface ResolvedSync {
   dataDir: string;
@@ -77,8 +79,9 @@ export function resolveSyncConfig(flags: SyncFlags, env: NodeJS.ProcessEnv = pro
       if (key === 'apiKey' || key === 'api_key') {
         throw new ConfigError(`config file ${configPath}: "${key}" is not allowed (keys do not belong in config files); put the key in its own file and set "apiKeyFile", or use ANTHROPIC_COMPLIANCE_API_KEY`);
       }
+      if (BLOCK_KEYS.includes(key)) continue;
       const flag = FILE_KEYS[key];
-      if (!flag) throw new ConfigError(`config file ${configPath}: unknown setting "${key}"; known: ${Object.keys(FILE_KEYS).join(', ')}`);
+      if (!flag) throw new ConfigError(`config file ${configPath}: unknown setting "${key}"; known: ${[...Object.keys(FILE_KEYS), ...BLOCK_KEYS].join(', ')}`);
       if (Array.isArray(value) && key === 'streams') (fromFile as Record<string, unknown>)[flag] = value.join(',');
       else if (typeof value === 'string' || typeof value === 'number') (fromFile as Record<string, unknown>)[flag] = String(value);
       else throw new ConfigError(`config file ${configPath}: "${key}" must be a string or a number`);

@@ -22,6 +22,7 @@ import type { ManifestFile } from '../lake/manifest.js';
 import { type Model, type PreviousColumn, type SqlProject, type SqlTest, readSqlProject } from './sql-files.js';
 import { type ModelsState, STATE_VERSION, clearState, monthOf, readState, touchedMonths, writeState } from './state.js';
 import { type WarehouseObject, canonicalDataDir, writeWarehouse } from './warehouse.js';
+import { ALERT_MART_RELATIONS, alertMartObjects, ensureAlertMarts } from '../detections/marts.js';
 
 /** Bumped when the runner lays out or computes outputs differently: the next build is then full. */
 export const RUNNER_VERSION = 1;
@@ -233,6 +234,9 @@ async function buildLocked(
     for (const model of project.models) relations.push(await buildModel(ctx, model));
     lap('models');
     tests = await runTests(ctx, project.tests);
+    // the detection engine writes the alert marts (detections.md §4); empty until its first evaluation
+    await ensureAlertMarts(connection, modelsDir);
+    ctx.warehouse.push(...alertMartObjects(modelsDir));
     lap('tests');
   } catch (err) {
     connection.closeSync();
@@ -780,10 +784,16 @@ function removeUnused(ctx: BuildContext): void {
 }
 
 function removeUnwritten(modelsDir: string, keep: Set<string>): void {
+  // the alert marts are the detection engine's, not a model's
+  const alertDirs = new Set(ALERT_MART_RELATIONS.map((r) => join(modelsDir, ...r.split('.'))));
   const walk = (dir: string): boolean => {
     let empty = true;
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const abs = join(dir, entry.name);
+      if (alertDirs.has(abs)) {
+        empty = false;
+        continue;
+      }
       if (entry.isDirectory()) {
         if (walk(abs)) rmdirSync(abs);
         else empty = false;

@@ -180,8 +180,26 @@ export interface StoredFile {
   identity: boolean;
 }
 
+/** A scenario's expected alerts (detections.md §6), as GET /_sim/truth/alerts lists them. */
+export interface PlayedScenarioTruth {
+  scenario: string;
+  at: string;
+  alerts: { rule_id: string; entity_id: string; evidence_ids: string[] }[];
+  activity_ids: string[];
+}
+
+/** Attack scenarios of a tenant built with them (tenant/scenarios.ts). */
+export interface Scenarios {
+  ids: readonly string[];
+  played: readonly PlayedScenarioTruth[];
+  /** Plays one now (or with its anchor at atMs); its activities are visible from nowMs. */
+  play(id: string, atMs: number, nowMs: number): PlayedScenarioTruth;
+}
+
 export interface Tenant {
   feed: ActivityFeed;
   directory: Directory;
   content: Content;
+  /** Absent when the tenant was built without scenarios. */
+  scenarios?: Scenarios;
 }

@@ -1,0 +1,383 @@
+// The alert store, data/alerts.sqlite (detections.md §4): alerts, their evidence, who changed their status,
+// how far each rule was evaluated, and the delivery outbox. SQLite in WAL mode so readers (GraphQL, the
+// delivery worker) open it while the engine writes. Never rebuilt: it is the only copy of statuses and
+// deliveries (`state rebuild` does not touch it).
+import Database from 'better-sqlite3';
+import { and, asc, desc, eq, gte, inArray, lte, type SQL } from 'drizzle-orm';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ALERTS_DDL,
+  ALERTS_SCHEMA_VERSION,
+  type AlertStatus,
+  type EntityType,
+  LEVELS,
+  type Level,
+  alertEvidence,
+  alertOutbox,
+  alertStatusChanges,
+  alertTables,
+  alerts,
+  detectionRulesState,
+} from './schema.js';
+
+export const ALERTS_FILE = 'alerts.sqlite';
+const BUSY_TIMEOUT_MS = 5_000;
+const IN_CHUNK = 500;
+
+type AlertsDb = BetterSQLite3Database<typeof alertTables>;
+type AlertsTx = Parameters<Parameters<AlertsDb['transaction']>[0]>[0];
+
+export type AlertRow = typeof alerts.$inferSelect;
+export type EvidenceRow = typeof alertEvidence.$inferSelect;
+export type StatusChangeRow = typeof alertStatusChanges.$inferSelect;
+export type RuleStateRow = typeof detectionRulesState.$inferSelect;
+export type OutboxRow = typeof alertOutbox.$inferSelect;
+
+/** One occurrence a rule returned (times in µs since the epoch). */
+export interface Occurrence {
+  entityId: string;
+  windowStart: string;
+  windowEnd: string;
+  summary: string;
+  /** Sorted, distinct, with each activity's created_at (RFC 3339 UTC, µs). */
+  evidence: { activityId: string; createdAt: string }[];
+  /** The actor's user record, memberships and roles as of the first evidence (JSON), or null. */
+  actorJson: string | null;
+}
+
+/** Where new alerts go (detections.md §5): a destination's name, level threshold and rule filter. */
+export interface DestinationFilter {
+  name: string;
+  minLevel: Level;
+  /** Rule ids, or ['*'] for every rule. */
+  rules: readonly string[];
+}
+
+export interface UpsertOptions {
+  historical: boolean;
+  /** Deliver historical alerts too (`deliverHistorical`). */
+  deliverHistorical?: boolean;
+  destinations: readonly DestinationFilter[];
+  /** RFC 3339 UTC; default the real time. */
+  now?: string;
+}
+
+export interface UpsertResult {
+  created: string[];
+  /** Existing alerts whose evidence, times or summary changed. */
+  updated: string[];
+  /** Outbox rows created. */
+  queued: number;
+}
+
+export interface AlertFilter {
+  since?: string;
+  until?: string;
+  ruleIds?: readonly string[];
+  levels?: readonly Level[];
+  status?: readonly AlertStatus[];
+  entityId?: string;
+  historical?: boolean;
+  limit?: number;
+}
+
+export class AlertNotFoundError extends Error {
+  override name = 'AlertNotFoundError';
+  constructor(readonly id: string) {
+    super(`no alert with id ${id}; \`compliance-lake alerts list\` shows the alerts`);
+  }
+}
+
+/** A status change that does not apply (resolving twice, acknowledging a resolved alert). */
+export class AlertStatusError extends Error {
+  override name = 'AlertStatusError';
+}
+
+/** `id` of detections.md §4: first 32 hex of SHA-256 of `rule \0 entity \0 window_start`. */
+export function alertId(ruleId: string, entityId: string, windowStart: string): string {
+  return createHash('sha256').update(`${ruleId}\0${entityId}\0${windowStart}`).digest('hex').slice(0, 32);
+}
+
+/** Whether a destination takes an alert of this rule and level. */
+export function destinationTakes(d: DestinationFilter, ruleId: string, level: Level): boolean {
+  return LEVELS.indexOf(level) >= LEVELS.indexOf(d.minLevel) && (d.rules.includes('*') || d.rules.includes(ruleId));
+}
+
+export class AlertStore {
+  private constructor(
+    readonly path: string,
+    private readonly sqlite: Database.Database,
+    private readonly db: AlertsDb,
+  ) {}
+
+  static path(dataDir: string): string {
+    return join(dataDir, ALERTS_FILE);
+  }
+
+  static exists(dataDir: string): boolean {
+    return existsSync(AlertStore.path(dataDir));
+  }
+
+  /** Opens (and unless read-only creates) `<dataDir>/alerts.sqlite`. */
+  static open(dataDir: string, options: { readonly?: boolean } = {}): AlertStore {
+    const path = AlertStore.path(dataDir);
+    const readonly = options.readonly ?? false;
+    if (readonly && !existsSync(path)) throw new Error(`no alert store at ${path}; run \`compliance-lake detections run\` first`);
+    if (!readonly) mkdirSync(dataDir, { recursive: true });
+    const sqlite = new Database(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
+    try {
+      sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      if (!readonly) {
+        sqlite.pragma('journal_mode = WAL');
+        // a status change or a delivery mark is on disk when the call returns
+        sqlite.pragma('synchronous = FULL');
+      }
+      const version = sqlite.pragma('user_version', { simple: true }) as number;
+      if (version > ALERTS_SCHEMA_VERSION) {
+        throw new Error(`alert store ${path} has schema version ${version}, newer than this build's ${ALERTS_SCHEMA_VERSION}; upgrade compliance-lake`);
+      }
+      if (readonly && version !== ALERTS_SCHEMA_VERSION) {
+        throw new Error(`alert store ${path} has schema version ${version}; open it once read-write (\`compliance-lake detections run\`) to migrate it`);
+      }
+      if (!readonly) {
+        sqlite
+          .transaction(() => {
+            sqlite.exec(ALERTS_DDL);
+            sqlite.pragma(`user_version = ${ALERTS_SCHEMA_VERSION}`);
+          })
+          .immediate();
+      }
+    } catch (err) {
+      sqlite.close();
+      throw err;
+    }
+    return new AlertStore(path, sqlite, drizzle({ client: sqlite, schema: alertTables }));
+  }
+
+  close(): void {
+    this.sqlite.close();
+  }
+
+  /**
+   * Creates or updates the alerts of a rule's occurrences, in one transaction with the outbox rows of the new,
+   * deliverable ones (detections.md §4, §5). An existing alert keeps its status; its evidence becomes the union.
+   */
+  upsertOccurrences(rule: { id: string; level: Level; entity: EntityType }, occurrences: readonly Occurrence[], options: UpsertOptions): UpsertResult {
+    const now = options.now ?? isoNow();
+    const result: UpsertResult = { created: [], updated: [], queued: 0 };
+    const deliver = !options.historical || options.deliverHistorical === true;
+    const targets = deliver ? options.destinations.filter((d) => destinationTakes(d, rule.id, rule.level)) : [];
+    this.db.transaction(
+      (tx) => {
+        for (const o of occurrences) {
+          const id = alertId(rule.id, o.entityId, o.windowStart);
+          const existing = tx.select().from(alerts).where(eq(alerts.id, id)).get();
+          if (!existing) {
+            tx.insert(alerts)
+              .values({
+                id,
+                ruleId: rule.id,
+                level: rule.level,
+                entityType: rule.entity,
+                entityId: o.entityId,
+                windowStart: o.windowStart,
+                windowEnd: o.windowEnd,
+                firstSeen: o.windowStart,
+                lastSeen: o.windowEnd,
+                summary: o.summary,
+                status: 'open',
+                historical: options.historical,
+                evidenceCount: 0,
+                actorJson: o.actorJson,
+                createdAt: now,
+                updatedAt: now,
+              })
+              .run();
+            insertEvidence(tx, id, o.evidence);
+            tx.update(alerts).set({ evidenceCount: countEvidence(tx, id) }).where(eq(alerts.id, id)).run();
+            for (const d of targets) {
+              tx.insert(alertOutbox)
+                .values({ alertId: id, destination: d.name, state: 'pending', attempts: 0, nextAttemptAt: 0, createdAt: now })
+                .onConflictDoNothing()
+                .run();
+              result.queued++;
+            }
+            result.created.push(id);
+            continue;
+          }
+          const added = insertEvidence(tx, id, o.evidence);
+          const firstSeen = o.windowStart < existing.firstSeen ? o.windowStart : existing.firstSeen;
+          const lastSeen = o.windowEnd > existing.lastSeen ? o.windowEnd : existing.lastSeen;
+          const windowEnd = o.windowEnd > existing.windowEnd ? o.windowEnd : existing.windowEnd;
+          const changed = added > 0 || firstSeen !== existing.firstSeen || lastSeen !== existing.lastSeen || o.summary !== existing.summary;
+          if (!changed) continue;
+          tx.update(alerts)
+            .set({
+              firstSeen,
+              lastSeen,
+              windowEnd,
+              summary: o.summary,
+              evidenceCount: countEvidence(tx, id),
+              // the snapshot is as of the first evidence: it moves only when earlier evidence was found
+              actorJson: firstSeen !== existing.firstSeen ? (o.actorJson ?? existing.actorJson) : (existing.actorJson ?? o.actorJson),
+              updatedAt: now,
+            })
+            .where(eq(alerts.id, id))
+            .run();
+          result.updated.push(id);
+        }
+      },
+      { behavior: 'immediate' },
+    );
+    return result;
+  }
+
+  get(id: string): AlertRow | null {
+    return this.db.select().from(alerts).where(eq(alerts.id, id)).get() ?? null;
+  }
+
+  /** Alerts newest `last_seen` first. */
+  list(filter: AlertFilter = {}): AlertRow[] {
+    const where: SQL[] = [];
+    if (filter.since) where.push(gte(alerts.lastSeen, filter.since));
+    if (filter.until) where.push(lte(alerts.firstSeen, filter.until));
+    if (filter.ruleIds?.length) where.push(inArray(alerts.ruleId, [...filter.ruleIds]));
+    if (filter.levels?.length) where.push(inArray(alerts.level, [...filter.levels]));
+    if (filter.status?.length) where.push(inArray(alerts.status, [...filter.status]));
+    if (filter.entityId) where.push(eq(alerts.entityId, filter.entityId));
+    if (filter.historical !== undefined) where.push(eq(alerts.historical, filter.historical));
+    const q = this.db
+      .select()
+      .from(alerts)
+      .where(where.length ? and(...where) : undefined)
+      .orderBy(desc(alerts.lastSeen), asc(alerts.id));
+    return filter.limit ? q.limit(filter.limit).all() : q.all();
+  }
+
+  /** Every alert, for the mart (detections.md §4). */
+  all(): AlertRow[] {
+    return this.db.select().from(alerts).orderBy(asc(alerts.firstSeen), asc(alerts.id)).all();
+  }
+
+  /** The evidence of one alert, or of every alert, oldest first. */
+  evidence(id?: string): EvidenceRow[] {
+    const q = this.db.select().from(alertEvidence);
+    return (id ? q.where(eq(alertEvidence.alertId, id)) : q).orderBy(asc(alertEvidence.alertId), asc(alertEvidence.createdAt), asc(alertEvidence.activityId)).all();
+  }
+
+  /** The evidence of many alerts at once. */
+  evidenceOf(ids: readonly string[]): EvidenceRow[] {
+    const out: EvidenceRow[] = [];
+    for (let i = 0; i < ids.length; i += IN_CHUNK) {
+      out.push(...this.db.select().from(alertEvidence).where(inArray(alertEvidence.alertId, ids.slice(i, i + IN_CHUNK))).all());
+    }
+    return out;
+  }
+
+  statusChanges(id: string): StatusChangeRow[] {
+    return this.db.select().from(alertStatusChanges).where(eq(alertStatusChanges.alertId, id)).orderBy(asc(alertStatusChanges.id)).all();
+  }
+
+  /** open -> acknowledged (who and when recorded). */
+  acknowledge(id: string, by: string, note?: string, now?: string): AlertRow {
+    return this.changeStatus(id, 'acknowledged', by, note, now);
+  }
+
+  /** open or acknowledged -> resolved (who and when recorded). */
+  resolve(id: string, by: string, note?: string, now?: string): AlertRow {
+    return this.changeStatus(id, 'resolved', by, note, now);
+  }
+
+  /** acknowledged or resolved -> open. */
+  reopen(id: string, by: string, note?: string, now?: string): AlertRow {
+    return this.changeStatus(id, 'open', by, note, now);
+  }
+
+  private changeStatus(id: string, to: AlertStatus, by: string, note: string | undefined, now = isoNow()): AlertRow {
+    if (!by.trim()) throw new AlertStatusError('say who changes the status (--by)');
+    return this.db.transaction(
+      (tx) => {
+        const alert = tx.select().from(alerts).where(eq(alerts.id, id)).get();
+        if (!alert) throw new AlertNotFoundError(id);
+        const allowed: Record<AlertStatus, AlertStatus[]> = { acknowledged: ['open'], resolved: ['open', 'acknowledged'], open: ['acknowledged', 'resolved'] };
+        if (!allowed[to].includes(alert.status)) throw new AlertStatusError(`alert ${id} is ${alert.status}; it cannot become ${to}`);
+        const set: Partial<AlertRow> = { status: to, updatedAt: now };
+        if (to === 'acknowledged') Object.assign(set, { acknowledgedBy: by, acknowledgedAt: now });
+        if (to === 'resolved') Object.assign(set, { resolvedBy: by, resolvedAt: now });
+        tx.update(alerts).set(set).where(eq(alerts.id, id)).run();
+        tx.insert(alertStatusChanges).values({ alertId: id, fromStatus: alert.status, toStatus: to, by, at: now, note: note ?? null }).run();
+        return tx.select().from(alerts).where(eq(alerts.id, id)).get()!;
+      },
+      { behavior: 'immediate' },
+    );
+  }
+
+  ruleState(ruleId: string): RuleStateRow | null {
+    return this.db.select().from(detectionRulesState).where(eq(detectionRulesState.ruleId, ruleId)).get() ?? null;
+  }
+
+  ruleStates(): RuleStateRow[] {
+    return this.db.select().from(detectionRulesState).orderBy(asc(detectionRulesState.ruleId)).all();
+  }
+
+  /**
+   * Records one evaluation of a rule. `evaluatedSeq`/`paramsHash` advance only on success: a failed rule is
+   * evaluated again over the same data next time.
+   */
+  recordEvaluation(ruleId: string, e: { paramsHash: string; evaluatedSeq: number; at: string; durationMs: number; error: string | null }): void {
+    this.db.transaction(
+      (tx) => {
+        const previous = tx.select().from(detectionRulesState).where(eq(detectionRulesState.ruleId, ruleId)).get();
+        const total = tx.select({ id: alerts.id }).from(alerts).where(eq(alerts.ruleId, ruleId)).all().length;
+        const ok = e.error === null;
+        const row = {
+          ruleId,
+          paramsHash: ok ? e.paramsHash : (previous?.paramsHash ?? ''),
+          evaluatedSeq: ok ? e.evaluatedSeq : (previous?.evaluatedSeq ?? -1),
+          lastEvaluatedAt: e.at,
+          lastDurationMs: e.durationMs,
+          lastError: e.error,
+          alertsTotal: total,
+        };
+        tx.insert(detectionRulesState).values(row).onConflictDoUpdate({ target: detectionRulesState.ruleId, set: row }).run();
+      },
+      { behavior: 'immediate' },
+    );
+  }
+
+  /** Counts of alerts per rule (all, open). */
+  countsByRule(): { ruleId: string; total: number; open: number }[] {
+    const rows = this.sqlite
+      .prepare(`select rule_id as ruleId, count(*) as total, sum(case when status = 'open' then 1 else 0 end) as open from alerts group by rule_id order by rule_id`)
+      .all() as { ruleId: string; total: number; open: number }[];
+    return rows;
+  }
+
+  /** The outbox rows of an alert (the delivery worker owns their state). */
+  outbox(alertIdFilter?: string): OutboxRow[] {
+    const q = this.db.select().from(alertOutbox);
+    return (alertIdFilter ? q.where(eq(alertOutbox.alertId, alertIdFilter)) : q).orderBy(asc(alertOutbox.alertId), asc(alertOutbox.destination)).all();
+  }
+}
+
+/** Adds evidence rows not there yet; returns how many were new. */
+function insertEvidence(tx: AlertsTx, id: string, evidence: Occurrence['evidence']): number {
+  let added = 0;
+  for (const e of evidence) {
+    const r = tx.insert(alertEvidence).values({ alertId: id, activityId: e.activityId, createdAt: e.createdAt }).onConflictDoNothing().run();
+    added += r.changes;
+  }
+  return added;
+}
+
+function countEvidence(tx: AlertsTx, id: string): number {
+  return tx.select({ a: alertEvidence.activityId }).from(alertEvidence).where(eq(alertEvidence.alertId, id)).all().length;
+}
+
+/** Now as RFC 3339 UTC with microseconds (the form of every time in the store). */
+export function isoNow(ms = Date.now()): string {
+  return `${new Date(ms).toISOString().slice(0, 23)}000Z`;
+}
