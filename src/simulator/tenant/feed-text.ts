@@ -218,6 +218,27 @@ export class JsonItems {
     return this.bytes.toString(this.ascii ? 'latin1' : 'utf8', this.starts[i], this.ends[i]);
   }
 
+  /**
+   * `before` + items [0, count) joined by commas (scan order or reversed) + `after`, as one flat string: built in
+   * one buffer and read once, so the transport does not flatten a 2.6 MB rope again before encoding it.
+   */
+  wrapped(before: string, count: number, reverse: boolean, after: string): string {
+    const ascii = this.ascii && Buffer.byteLength(before) === before.length && Buffer.byteLength(after) === after.length;
+    if (!ascii || count === 0) return before + this.joined(count, reverse) + after;
+    const size = this.ends[count - 1];
+    const out = Buffer.allocUnsafeSlow(before.length + size + after.length);
+    let at = out.write(before, 0, 'latin1');
+    if (!reverse) at += this.bytes.copy(out, at, 0, size);
+    else {
+      for (let i = count - 1; i >= 0; i--) {
+        at += this.bytes.copy(out, at, this.starts[i], this.ends[i]);
+        if (i > 0) out[at++] = 0x2c;
+      }
+    }
+    at += out.write(after, at, 'latin1');
+    return out.toString('latin1', 0, at);
+  }
+
   /** Items [0, count) joined by commas, in scan order or reversed. */
   joined(count: number, reverse: boolean): string {
     if (count === 0) return '';

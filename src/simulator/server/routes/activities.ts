@@ -107,16 +107,18 @@ export function listActivities(ctx: RouteContext): RouteResult {
 
   // The body is exactly JSON.stringify of the CursorPage<Activity> (data, has_more, first_id, last_id), written
   // from the feed's JSON bytes instead of records (BENCHMARKS.md, issue 11: a 5000-activity page out of 50 million).
-  const items = count > 0 && scanned ? scanned.joined(count, !towardResultEnd) : '';
-  const data = repeated === undefined ? items : items === '' ? repeated : towardResultEnd ? `${repeated},${items}` : `${items},${repeated}`;
   // result order: [repeated] + scan[0, count) toward the end; reversed scan[0, count) + [repeated] toward the start
   const edge = (i: number) => (count > 0 ? scanned!.text(i) : repeated);
   const firstText = towardResultEnd ? (repeated ?? edge(0)) : edge(count - 1);
   const lastText = towardResultEnd ? edge(count - 1) : (repeated ?? edge(0));
   const firstId = firstText === undefined ? null : cursorOf(firstText);
   const lastId = lastText === undefined ? null : cursorOf(lastText);
-  const text = `{"data":[${data}],"has_more":${hasMore},"first_id":${JSON.stringify(firstId)},"last_id":${JSON.stringify(lastId)}}`;
-  return { text };
+  const tail = `],"has_more":${hasMore},"first_id":${JSON.stringify(firstId)},"last_id":${JSON.stringify(lastId)}}`;
+  const head = '{"data":[';
+  if (repeated === undefined) return { text: count > 0 ? scanned!.wrapped(head, count, !towardResultEnd, tail) : head + tail };
+  const items = count > 0 ? scanned!.joined(count, !towardResultEnd) : '';
+  const data = items === '' ? repeated : towardResultEnd ? `${repeated},${items}` : `${items},${repeated}`;
+  return { text: head + data + tail };
 }
 
 function cursorOf(json: string): string {
