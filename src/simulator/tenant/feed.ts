@@ -32,7 +32,7 @@ const bucketOf = (us: number) => Math.floor(us / 1000 / HOUR);
 /** Activities kept materialised at most (about 1 KB each); older buckets are regenerated on demand. */
 const CACHE_ACTIVITIES = 60_000;
 /** Buckets kept as text (each in a slab of SLAB_BYTES, off the V8 heap); older ones are written again on demand. */
-const TEXT_CACHE_BUCKETS = 24;
+const TEXT_CACHE_BUCKETS = 12;
 
 export interface FeedOptions {
   /** Delay before the event of an API call becomes visible (the real API: about a second). */
