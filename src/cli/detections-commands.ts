@@ -260,6 +260,6 @@ export function formatEvaluation(report: EvaluationReport): string {
     const what = r.error ? `FAILED: ${r.error}` : `${r.occurrences} occurrence(s): ${r.created} new, ${r.updated} updated, ${r.queued} queued for delivery`;
     lines.push(`  ${r.ruleId.padEnd(width)}  ${r.mode.padEnd(11)}  ${from}; ${what}  ${(r.durationMs / 1000).toFixed(2)} s`);
   }
-  lines.push(`${report.failed ? `${report.failed} rule(s) failed; ` : ''}${(report.ms / 1000).toFixed(1)} s`);
+  lines.push(`${report.failed ? `${report.failed} rule(s) failed; ` : ''}${(report.ms / 1000).toFixed(1)} s (evidence and actors looked up in ${(report.lookupMs / 1000).toFixed(2)} s)`);
   return lines.join('\n');
 }

@@ -102,6 +102,8 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
       const connection = await connectUtc(instance);
       try {
         const pending: { rule: Rule; report: RuleReport; hash: string; fromSeq: number | null; started: number }[] = [];
+        // every rule reads the footers of the same model files (set after start, as build.ts does)
+        await connection.run('SET parquet_metadata_cache = true');
         await connection.run(OCCURRENCES_DDL);
         // first every rule's own query (each into occurrences; a failure is that rule's alone) ...
         for (const rule of selected) {
