@@ -4,6 +4,7 @@
 // Two access patterns, measured separately: a walk (after_id from the newest activity back through
 // history, what a backfill does) and jumps (created_at.lt at a random moment of the six years, what a
 // windowed re-read does; nothing cached, nothing read ahead).
+import os from 'node:os';
 import { BENCH_KEY, median, percentile, startSimulator } from './sim-process.js';
 
 export interface SimulatorPageResult {
@@ -15,6 +16,8 @@ export interface SimulatorPageResult {
   medianMs: number;
   peakRssMb: number;
   startupMs: number;
+  /** 1, 5 and 15 minute load averages at the end (the machine is shared: read the times against it). */
+  loadAverage: number[];
 }
 
 const NOW = '2026-11-01T00:00:00Z';
@@ -61,6 +64,7 @@ export async function benchSimulatorPage(pages = 200): Promise<SimulatorPageResu
       medianMs: median([...walk, ...jump]),
       peakRssMb: sim.peakRss() / 1e6,
       startupMs,
+      loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
     };
   } finally {
     await sim.stop();

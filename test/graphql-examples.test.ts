@@ -10,9 +10,16 @@ import { Kind, parse, type OperationDefinitionNode } from '../src/graphql/graphq
 import { repoRoot } from '../src/graphql/emit.js';
 import { FIXTURE_DAYS, type Fixture, type TestServer, buildFixture, iso, us } from './graphql-fixture.js';
 import { startTestServer } from './graphql-fixture.js';
+import Database from 'better-sqlite3';
+import { buildAlerts, writeAlertStore } from './graphql-alerts-fixture.js';
 
 const fx: Fixture = buildFixture();
+const alertList = buildAlerts(fx);
+const WRITE = 'examples-write-token-0123456789';
 let t: TestServer;
+/** Alerts the examples act on: a user alert acknowledged before the examples run (so it has a history), two open ones to change. */
+const detailed = alertList.find((a) => a.entityType === 'user' && a.actorGroups.length > 0)!;
+const [toAcknowledge, toResolve] = alertList.filter((a) => a !== detailed);
 const NOW = Date.now();
 
 function file(stream: string, date: string, rows: number, n: number): ManifestFile {
@@ -55,7 +62,26 @@ const coveredUntil = new Date(NOW - 90_000).toISOString();
 const snapshotAt = new Date(NOW - 7_200_000).toISOString();
 
 beforeAll(async () => {
-  t = await startTestServer({ fixture: fx });
+  t = await startTestServer({
+    fixture: fx,
+    writeToken: WRITE,
+    prepare: (dir) => {
+      writeAlertStore(dir, fx, alertList.map((a) => (a === detailed || a === toAcknowledge || a === toResolve ? { ...a, status: 'open' as const } : a)));
+      const db = new Database(join(dir, 'alerts.sqlite'));
+      try {
+        const at = new Date(NOW - 600_000).toISOString();
+        const row = db.prepare(
+          'insert into alert_outbox (alert_id, destination, state, attempts, next_attempt_at, last_error, created_at, delivered_at, first_attempt_at, last_attempt_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        );
+        row.run(detailed.id, 'soc', 'pending', 2, NOW + 60_000, 'HTTP 503', at, null, NOW - 600_000, NOW - 60_000);
+        row.run(toAcknowledge.id, 'soc', 'delivered', 1, 0, null, at, at, NOW - 600_000, NOW - 600_000);
+      } finally {
+        db.close();
+      }
+    },
+  });
+  const ack = await t.gql(`mutation($id: ID!) { acknowledgeAlert(id: $id, by: "alice@example.com", note: "on it") { id } }`, { id: detailed.id }, { authorization: `Bearer ${WRITE}` });
+  if (ack.body.errors) throw new Error(JSON.stringify(ack.body.errors));
   const state = StateStore.open(t.dataDir);
   try {
     state.apply(
@@ -117,6 +143,13 @@ const VARIABLES: Record<string, () => Record<string, unknown>> = {
   ProjectDetail: () => ({ projectId: firstProjectId() }),
   OrganizationSettingsAsOf: () => ({ asOf: iso(us(50)) }),
   OrganizationSettingsChanges: () => ({ since: iso(us(0)), until: iso(us(120)) }),
+  OpenAlerts: () => ({ since: iso(us(0)) }),
+  AlertDetail: () => ({ id: detailed.id }),
+  AlertsByGroupMembers: () => ({ groupId: detailed.actorGroups[0] }),
+  Rules: () => ({ ids: ['failed_signin_burst', 'admin_action_after_privileged_group_join'] }),
+  DetectionStatus: () => ({}),
+  AcknowledgeAlert: () => ({ id: toAcknowledge.id, by: 'bob@example.com', note: 'looking into it' }),
+  ResolveAlert: () => ({ id: toResolve.id, by: 'carol@example.com', note: 'expected: a planned migration' }),
 };
 
 /** The fixture's first project (test/graphql-content-fixture.ts): made from the first claude_file_uploaded by a user in an organization. */
@@ -142,7 +175,8 @@ describe('schema/examples.graphql', () => {
     test(`${name} runs and returns data`, async () => {
       const res = await fetch(t.server.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token}` },
+        // mutations need the write token (the read token cannot change anything)
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${operation.operation === 'mutation' ? WRITE : t.token}` },
         body: JSON.stringify({ query: examples, operationName: name, variables: VARIABLES[name]() }),
       });
       const body = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };

@@ -432,12 +432,23 @@ export interface GqlBody {
   errors?: { message: string; extensions?: { code?: string }; path?: unknown[] }[];
 }
 
-export async function startTestServer(options: { fixture?: Fixture; token?: string | null; queryTimeoutMs?: number } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { fixture?: Fixture; token?: string | null; writeToken?: string | null; queryTimeoutMs?: number; prepare?: (dataDir: string) => void | Promise<void> } = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gql-test-'));
   if (options.fixture) await writeWarehouse(dataDir, options.fixture);
+  await options.prepare?.(dataDir);
   const logs: LogLine[] = [];
   const token = options.token === undefined ? 'test-token-0123456789abcdef' : options.token;
-  const server = await startGraphqlServer({ dataDir, port: 0, host: '127.0.0.1', token, logger: captureLogger(logs), warehouse: { queryTimeoutMs: options.queryTimeoutMs, threads: 2, memoryLimit: '256MB' } });
+  const server = await startGraphqlServer({
+    dataDir,
+    port: 0,
+    host: '127.0.0.1',
+    token,
+    writeToken: options.writeToken ?? null,
+    logger: captureLogger(logs),
+    warehouse: { queryTimeoutMs: options.queryTimeoutMs, threads: 2, memoryLimit: '256MB' },
+  });
   return {
     dataDir,
     server,

@@ -28,14 +28,16 @@ describe('schema/schema.graphql', () => {
       expect(Object.keys(query).sort()).toEqual(
         [
           'activities', 'activityCounts', 'activityTypes', 'adminActionsByRecentGroupMembers', 'group', 'groups', 'roles', 'syncStatus', 'user', 'users',
-          'chats', 'project', 'projects', 'organizationSettings', 'organizationSettingsChanges',
+          'chats', 'project', 'projects', 'organizationSettings', 'organizationSettingsChanges', 'alerts', 'alert', 'rules',
         ].sort(),
       );
-      for (const connection of ['ActivityConnection', 'UserConnection', 'GroupConnection', 'GroupMemberConnection', 'MembershipChangeConnection', 'RecentGroupMemberActionConnection', 'ChatConnection', 'ProjectConnection', 'OrganizationSettingConnection']) {
+      for (const connection of ['ActivityConnection', 'UserConnection', 'GroupConnection', 'GroupMemberConnection', 'MembershipChangeConnection', 'RecentGroupMemberActionConnection', 'ChatConnection', 'ProjectConnection', 'OrganizationSettingConnection', 'AlertConnection', 'AlertEvidenceConnection']) {
         const fields = (schema.getType(connection) as { getFields(): Record<string, unknown> }).getFields();
         expect(Object.keys(fields), connection).toEqual(['edges', 'pageInfo', 'totalCount']);
       }
       expect(schema.getType('DateTime')).toBeDefined();
+      // the only changes the API makes, both behind the write token
+      expect(Object.keys(schema.getMutationType()!.getFields()).sort()).toEqual(['acknowledgeAlert', 'reopenAlert', 'resolveAlert']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

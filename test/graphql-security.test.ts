@@ -13,6 +13,7 @@ import { GraphqlServerConfigError, isLoopback, startGraphqlServer } from '../src
 import { loadGraphqlToken, registerServeCommands } from '../src/cli/serve-commands.js';
 import { ConfigError } from '../src/cli/config.js';
 import { type Fixture, type TestServer, buildFixture, startTestServer } from './graphql-fixture.js';
+import { buildAlerts, writeAlertStore } from './graphql-alerts-fixture.js';
 
 const fx: Fixture = buildFixture();
 let t: TestServer;
@@ -329,6 +330,78 @@ describe('injection attempts in every string argument', () => {
     expect(batch.status).toBe(400);
     // the server still answers
     expect((await t.gql('{ __typename }')).status).toBe(200);
+  });
+});
+
+describe('alerts: hostile queries are bounded, hostile values match nothing and change nothing', () => {
+  const WRITE = 'write-token-for-the-security-test';
+  let a: TestServer;
+  const alerts = buildAlerts(fx);
+  const storeHash = () => createHash('sha256').update(readFileSync(join(a.dataDir, 'alerts.sqlite'))).digest('hex');
+
+  beforeAll(async () => {
+    a = await startTestServer({ fixture: fx, writeToken: WRITE, prepare: (dir) => writeAlertStore(dir, fx, alerts) });
+  });
+
+  afterAll(async () => {
+    await a?.close();
+  });
+
+  test('nested evidence pages multiply into the complexity budget; pages are capped', async () => {
+    for (const query of [
+      '{ alerts(first: 500) { edges { node { activities(first: 500) { edges { node { id type } actor { email } } } } } } }',
+      'query($n: Int, $m: Int) { alerts(first: $n) { edges { node { id activities(first: $m) { edges { activityId } } } } } }',
+      `{ ${Array.from({ length: 30 }, (_, i) => `a${i}: alerts(first: 500) { edges { node { id statusChanges { by } actor { groups { groupId } } } } }`).join(' ')} }`,
+    ]) {
+      const { status, body } = await a.gql(query, { n: 2, m: 2 });
+      expect(status, query).toBe(400);
+      expect(body.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(body.errors![0].message).toMatch(/may return about/);
+    }
+    const id = alerts[0].id;
+    for (const query of ['{ alerts(first: 501) { totalCount } }', `{ alert(id: "${id}") { activities(first: 501) { totalCount } } }`, '{ alerts(first: -1) { totalCount } }']) {
+      const { body } = await a.gql(query);
+      expect(body.errors?.[0].extensions?.code, query).toBe('BAD_USER_INPUT');
+    }
+    const ok = await a.gql('{ alerts(first: 20) { edges { node { id rule { id } activities(first: 20) { edges { node { id } actor { email } } } } } } }');
+    expect(ok.body.errors).toBeUndefined();
+  });
+
+  test('every string argument and cursor, read and write', async () => {
+    const before = storeHash();
+    const total = alerts.length;
+    const shapes = [
+      'query($s: ID!) { alerts(filter: { ruleIds: [$s] }) { totalCount edges { node { id } } } }',
+      'query($s: ID!) { alerts(filter: { userId: $s }) { totalCount edges { node { id } } } }',
+      'query($s: ID!) { alerts(filter: { groupId: $s }) { totalCount edges { node { id } } } }',
+      'query($s: ID!) { rules(ids: [$s]) { id } }',
+    ];
+    const hostile = ["' OR 1=1 --", "'); DROP TABLE alerts; --", '$.groups', '%', '\\', '\u0000', "x' OR json_extract(actor_json, '$.user.user_id') IS NOT NULL --", 'x'.repeat(999)];
+    for (const query of shapes) {
+      for (const s of hostile) {
+        const { status, body } = await a.gql(query, { s });
+        expect(status).toBe(200);
+        expect(body.errors, `${query} ${s}`).toBeUndefined();
+        expect(JSON.stringify(body.data), `${query} ${s}`).not.toMatch(/"totalCount":[1-9]|"edges":\[\{|"rules":\[\{/);
+      }
+    }
+    for (const s of hostile) {
+      const one = await a.gql('query($s: ID!) { alert(id: $s) { id } }', { s });
+      if (one.body.errors) expect(one.body.errors[0].extensions!.code).toBe('BAD_USER_INPUT');
+      else expect(one.body.data).toEqual({ alert: null });
+      const ack = await a.gql('mutation($s: ID!) { acknowledgeAlert(id: $s, by: "x") { id } }', { s }, { authorization: `Bearer ${WRITE}` });
+      expect(ack.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    }
+    const forged = (parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+    for (const after of [hostile[0], forged(['alert', "' OR 1=1 --", 'x']), forged(['activity', 'a', 'b']), forged(['alert', 1, 2])]) {
+      const { body } = await a.gql('query($a: String) { alerts(first: 2, after: $a) { edges { node { id } } } }', { a: after });
+      if (body.errors) expect(body.errors[0].extensions!.code).toBe('BAD_USER_INPUT');
+      else expect(body.data!.alerts.edges.length).toBeLessThanOrEqual(2);
+      const ev = await a.gql('query($id: ID!, $a: String) { alert(id: $id) { activities(after: $a) { totalCount } } }', { id: alerts[0].id, a: forged(['alert', 'x', 'y']) });
+      expect(ev.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    }
+    expect(storeHash()).toBe(before);
+    expect((await a.gql('{ alerts(first: 0) { totalCount } }')).body.data!.alerts.totalCount).toBe(total);
   });
 });
 

@@ -14,8 +14,9 @@ with failures as (
     select
         id,
         created_at,
-        coalesce(actor_user_id, lower(actor_email), actor_ip) as actor,
-        actor_email,
+        -- failed sign-ins come from unauthenticated_user_actor: the address tried is in actor_details (compliance-api.md §3.2)
+        coalesce(actor_user_id, lower(coalesce(actor_email, actor_details ->> 'unauthenticated_email_address')), actor_ip) as actor,
+        coalesce(actor_email, actor_details ->> 'unauthenticated_email_address') as actor_email,
         actor_ip
     from marts.activities
     where created_at >= {{eval_start}} - {{window}}

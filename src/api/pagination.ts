@@ -116,8 +116,14 @@ export async function* walkCursorPages<P extends PageOf<unknown>>(
   const seen = new Set<string>();
   if (cursor !== undefined) seen.add(cursor);
   let pending: { claim: PageCheck['claim']; page: P } | null = null;
+  // The next page is requested as soon as this one says where it is, before the caller works through this
+  // one: the server's time and the caller's overlap (a walk is serial otherwise, one round trip per page).
+  let inflight: Promise<P> | null = prefetch(fetchPage(cursor === undefined ? {} : { [key]: cursor }));
   for (;;) {
-    const page: Checked<P> = await fetchPage(cursor === undefined ? {} : { [key]: cursor });
+    const page: Checked<P> = await inflight!;
+    inflight = null;
+    let stop = false;
+    let warning: string | null = null;
     if (pending) {
       // After a full page, an empty page claiming more is a claim of its own, asked again once more; two
       // empty pages in a row end the walk (it must not loop).
@@ -125,28 +131,36 @@ export async function* walkCursorPages<P extends PageOf<unknown>>(
       const outcome: PageCheck['outcome'] = page.data.length > 0 || again ? 'more' : page.has_more ? 'unconfirmed' : 'end';
       page.check = reportCheck(options, pending.claim, outcome, pending.page, page);
       pending = null;
-      yield page;
-      if (outcome !== 'more') return;
-    } else {
-      yield page;
+      stop = outcome !== 'more';
     }
-    if (page.data.length === 0) {
-      if (!page.has_more) return;
+    if (!stop && page.data.length === 0) {
       // the same request again: an empty page has no cursor to follow
-      pending = { claim: 'empty-has-more', page };
-      continue;
+      if (page.has_more) pending = { claim: 'empty-has-more', page };
+      else stop = true;
+    } else if (!stop) {
+      const next = direction === 'after' ? page.last_id : page.first_id;
+      if (!page.has_more && (options.limit === null || page.data.length < options.limit || next === null)) stop = true;
+      else if (!page.has_more) pending = { claim: 'full-no-more', page };
+      else if (next === null || seen.has(next)) {
+        warning = next === null ? 'has_more without a cursor; stopping' : 'cursor did not advance; stopping';
+        stop = true;
+      }
+      if (!stop) {
+        seen.add(next!);
+        cursor = next!;
+      }
     }
-    const next = direction === 'after' ? page.last_id : page.first_id;
-    if (!page.has_more) {
-      if (options.limit === null || page.data.length < options.limit || next === null) return;
-      pending = { claim: 'full-no-more', page };
-    } else if (next === null || seen.has(next)) {
-      warn(logger, page, next === null ? 'has_more without a cursor; stopping' : 'cursor did not advance; stopping');
-      return;
-    }
-    seen.add(next!);
-    cursor = next!;
+    if (!stop) inflight = prefetch(fetchPage(cursor === undefined ? {} : { [key]: cursor }));
+    yield page;
+    if (warning) warn(logger, page, warning);
+    if (stop) return;
   }
+}
+
+/** A request started ahead: its failure is raised where it is awaited, never as an unhandled rejection. */
+function prefetch<P>(request: Promise<P>): Promise<P> {
+  request.catch(() => {});
+  return request;
 }
 
 /**

@@ -13,6 +13,10 @@ import { registerLakeCommands } from './lake-commands.js';
 import { registerModelsCommands } from './models-commands.js';
 import { registerServeCommands } from './serve-commands.js';
 import { startDaemon } from '../scheduler/daemon.js';
+import { loadDetections } from '../detections/config.js';
+import { parseDestinations } from '../delivery/config.js';
+import { join, resolve } from 'node:path';
+import { type Stoppable, playAttacks, watchAlerts } from './demo-alerts.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerDetectionsCommands } from './detections-commands.js';
 import { STREAM_NAMES } from '../extract/registry.js';
@@ -49,7 +53,8 @@ function simulatorOptions(cmd: Command, defaultPort: number): Command {
         .default('false'),
     )
     .addOption(new Option('--timestamp-style <style>', 'z: 2026-01-01T00:00:00Z; reference: +00:00 with microseconds').choices(['z', 'reference']))
-    .option('--now <time>', "the tenant's present (RFC 3339); default the real time");
+    .option('--now <time>', "the tenant's present (RFC 3339); default the real time")
+    .option('--scenarios <ids>', 'attack scenarios to play (detections.md §6): all, none (on demand only) or a comma-separated list');
 }
 
 simulatorOptions(program.command('simulate'), SIM_DEFAULTS.port)
@@ -64,12 +69,24 @@ simulatorOptions(program.command('demo'), 0)
   .option('--graphql-port <n>', 'GraphQL port on 127.0.0.1 (0 picks a free one)', '4000')
   .option('--metrics-port <n>', '/healthz, /readyz and /metrics port (0 picks a free one)', '0')
   .option('--once', 'exit after the first answer (for scripts and tests)')
-  .action(async (flags: SimulateFlags & { dataDir: string; graphqlPort: string; metricsPort: string; once?: boolean }) => {
+  .option('--attack-every <seconds>', 'play an attack in the simulator this often, and print its alert when it fires (0 = never)', '120')
+  .action(async (flags: SimulateFlags & { dataDir: string; graphqlPort: string; metricsPort: string; once?: boolean; attackEvery: string }) => {
     flags.live = flags.live ?? true;
+    // the scenario organization exists so that attacks can be played "now" (detections.md §6)
+    flags.scenarios = flags.scenarios ?? 'none';
+    const attackEveryMs = intOption('--attack-every', flags.attackEvery, 120) * 1000;
+    const detections = loadDetections({ dataDir: flags.dataDir });
+    const baseDir = resolve(flags.dataDir);
+    const destinations = parseDestinations(detections.file.destinations ?? [{ name: 'demo-file', type: 'ndjson', path: 'alerts.ndjson' }], {
+      knownRules: detections.rules.map((r) => r.id),
+      baseDir,
+    });
     const { sim, apiKey, tenant } = simulatorFromFlags(flags);
+    const demoLog = stderrLogger('warn').logger;
     const server = await listenOrExplain(sim, intOption('--port', flags.port, 0), flags.host ?? '127.0.0.1');
     out(`Compliance API simulator (live) on ${server.url} (seed ${flags.seed}, history from ${iso(tenant.epochStartMs)})`);
     const token = process.env.COMPLIANCE_LAKE_GRAPHQL_TOKEN ?? randomBytes(18).toString('hex');
+    const writeToken = process.env.COMPLIANCE_LAKE_GRAPHQL_WRITE_TOKEN ?? randomBytes(18).toString('hex');
     out(`Starting the daemon: sync every stream into ${flags.dataDir}, build the models, serve GraphQL ...`);
     const daemon = await startDaemon({
       dataDir: flags.dataDir,
@@ -78,11 +95,15 @@ simulatorOptions(program.command('demo'), 0)
       requestsPerMinute: intOption('--rpm', flags.rpm, SIM_DEFAULTS.rpm),
       // the demo's schedules are short so that new activity shows up within a minute
       schedules: { activities: '*/20 * * * * *', content: '0 * * * * *', directory: '30 */5 * * * *' },
-      graphql: { port: intOption('--graphql-port', flags.graphqlPort, 4000), host: '127.0.0.1', token },
+      graphql: { port: intOption('--graphql-port', flags.graphqlPort, 4000), host: '127.0.0.1', token, writeToken },
       health: { port: intOption('--metrics-port', flags.metricsPort, 0), host: '127.0.0.1' },
-      logger: stderrLogger('warn').logger,
+      detections: { config: detections.config, rules: detections.rules },
+      destinations,
+      logger: demoLog,
     });
+    const watchers: Stoppable[] = [];
     const stop = async () => {
+      for (const w of watchers) w.stop();
       await daemon.close();
       await server.close();
     };
@@ -95,12 +116,22 @@ simulatorOptions(program.command('demo'), 0)
       out(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
       out(`GraphQL:  ${daemon.url}`);
       out(`Token:    ${token}   (demo only; set COMPLIANCE_LAKE_GRAPHQL_TOKEN to choose one)`);
+      out(`Write:    ${writeToken}   (for acknowledgeAlert / resolveAlert; set COMPLIANCE_LAKE_GRAPHQL_WRITE_TOKEN to choose one)`);
       out(`Health:   ${daemon.healthUrl}/readyz   Metrics: ${daemon.healthUrl}/metrics\n`);
       out(await demoAnswer(daemon.url, token));
       out(`\nTry it:\n  curl -s ${daemon.url} -H 'authorization: Bearer ${token}' -H 'content-type: application/json' \\\n    -d '${JSON.stringify({ query: DEMO_QUERY.replace(/\s+/g, ' ').trim() })}'`);
       out(`\nThe simulator keeps producing activity and the daemon syncs it every 20 s; run the query again to see it.`);
       out(`Analysts: npx compliance-lake sql "select category, count(*) from marts.activities group by all" --data-dir ${flags.dataDir}`);
+      out(
+        `\nDetections: ${detections.config.enabled.length} rules evaluated after each model refresh; alerts go to ${destinations.map((d) => d.name).join(', ')}` +
+          `${detections.file.destinations === undefined ? ` (${join(baseDir, 'alerts.ndjson')})` : ''}.`,
+      );
       if (flags.once) return;
+      if (attackEveryMs > 0) {
+        out(`The simulator plays an attack every ${attackEveryMs / 1000} s (the first in a few seconds); each alert is printed here when it fires.`);
+        watchers.push(playAttacks(server.url, attackEveryMs, out, demoLog));
+      }
+      watchers.push(watchAlerts(daemon.url, token, out, demoLog));
       out(`Ctrl-C to stop.`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

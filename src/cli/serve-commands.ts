@@ -1,10 +1,11 @@
 // `serve`: the GraphQL API over the warehouse until SIGINT or SIGTERM. The bearer token comes from
-// COMPLIANCE_LAKE_GRAPHQL_TOKEN or --token-file and is never printed; without one, loopback only.
+// COMPLIANCE_LAKE_GRAPHQL_TOKEN or --token-file and is never printed; without one, loopback only. The write
+// token (acknowledgeAlert, resolveAlert) comes from COMPLIANCE_LAKE_GRAPHQL_WRITE_TOKEN or --write-token-file.
 import { stderrLogger } from './log.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_GRAPHQL_HOST, DEFAULT_GRAPHQL_PORT, GraphqlServerConfigError, TOKEN_ENV, startGraphqlServer } from '../graphql/server.js';
+import { DEFAULT_GRAPHQL_HOST, DEFAULT_GRAPHQL_PORT, GraphqlServerConfigError, TOKEN_ENV, WRITE_TOKEN_ENV, startGraphqlServer } from '../graphql/server.js';
 import { WAREHOUSE_FILE } from '../graphql/warehouse.js';
 import { ConfigError, DEFAULTS, intOption } from './config.js';
 import { requireLake } from './lake-guard.js';
@@ -14,23 +15,34 @@ interface ServeFlags {
   host?: string;
   dataDir: string;
   tokenFile?: string;
+  writeTokenFile?: string;
+  config?: string;
   quiet?: boolean;
 }
 
 /** The token from --token-file, else from the environment; null when neither gives one. */
 export function loadGraphqlToken(flags: { tokenFile?: string }, env: NodeJS.ProcessEnv = process.env): string | null {
-  if (flags.tokenFile) {
+  return tokenFrom('--token-file', flags.tokenFile, env[TOKEN_ENV]);
+}
+
+/** The write token from --write-token-file, else from the environment; null: mutations are refused. */
+export function loadGraphqlWriteToken(flags: { writeTokenFile?: string }, env: NodeJS.ProcessEnv = process.env): string | null {
+  return tokenFrom('--write-token-file', flags.writeTokenFile, env[WRITE_TOKEN_ENV]);
+}
+
+function tokenFrom(flag: string, file: string | undefined, fromEnv: string | undefined): string | null {
+  if (file) {
     let text: string;
     try {
-      text = readFileSync(flags.tokenFile, 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`--token-file: cannot read ${flags.tokenFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new ConfigError(`${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
     const token = text.trim();
-    if (!token) throw new ConfigError(`--token-file: ${flags.tokenFile} is empty`);
+    if (!token) throw new ConfigError(`${flag}: ${file} is empty`);
     return token;
   }
-  return env[TOKEN_ENV]?.trim() || null;
+  return fromEnv?.trim() || null;
 }
 
 export function registerServeCommands(program: Command): Command {
@@ -41,6 +53,8 @@ export function registerServeCommands(program: Command): Command {
     .option('--host <addr>', 'address to listen on; anything but loopback needs a token', DEFAULT_GRAPHQL_HOST)
     .option('--data-dir <dir>', 'data directory (warehouse.duckdb, state.sqlite)', DEFAULTS.dataDir)
     .option('--token-file <file>', `file holding the bearer token clients must send (default env ${TOKEN_ENV})`)
+    .option('--write-token-file <file>', `file holding the separate token acknowledgeAlert, resolveAlert and reopenAlert need (default env ${WRITE_TOKEN_ENV}; none: no changes)`)
+    .option('--config <file>', 'settings file the rules\' settings come from (default <data-dir>/compliance-lake.config.json)')
     .option('--quiet', 'log warnings and errors only')
     .action(async (flags: ServeFlags) => {
       await runServe(flags);
@@ -50,19 +64,20 @@ export function registerServeCommands(program: Command): Command {
 
 async function runServe(flags: ServeFlags): Promise<void> {
   const token = loadGraphqlToken(flags);
+  const writeToken = loadGraphqlWriteToken(flags);
   const port = intOption('--port', flags.port, DEFAULT_GRAPHQL_PORT);
   if (port > 65_535) throw new ConfigError(`--port must be at most 65535; got ${port}`);
   requireLake(flags.dataDir, 'serve');
   const { log, logger } = stderrLogger(flags.quiet ? 'warn' : 'info');
   let server;
   try {
-    server = await startGraphqlServer({ dataDir: flags.dataDir, port, host: flags.host ?? DEFAULT_GRAPHQL_HOST, token, logger });
+    server = await startGraphqlServer({ dataDir: flags.dataDir, port, host: flags.host ?? DEFAULT_GRAPHQL_HOST, token, writeToken, configPath: flags.config, logger });
   } catch (err) {
     if (err instanceof GraphqlServerConfigError) throw new ConfigError(err.message);
     throw err;
   }
   const out = (text: string) => process.stdout.write(text + '\n');
-  out(`GraphQL API on ${server.url} (read-only)`);
+  out(`GraphQL API on ${server.url} (${server.writable ? 'read-only, except acknowledgeAlert, resolveAlert and reopenAlert with the write token' : 'read-only'})`);
   out(
     server.authenticated
       ? 'Clients must send "Authorization: Bearer <token>" (the token from --token-file or ' + TOKEN_ENV + ').'

@@ -2,6 +2,7 @@
 import { FAULT_PROFILES, RATE_LIMIT_SHOULD_RETRY, type RateLimitShouldRetry, SimClock, createSimulator } from '../simulator/server/app.js';
 import type { KeySpec } from '../simulator/server/app.js';
 import { createTenant } from '../simulator/tenant/index.js';
+import { parseScenarioList, scenarioHorizonDays } from '../simulator/tenant/scenarios.js';
 import { ConfigError, intOption, timeOption } from './config.js';
 
 export interface SimulateFlags {
@@ -25,6 +26,8 @@ export interface SimulateFlags {
   projects?: string;
   /** `x-should-retry` on 429s: false (as the real API), true, or none. */
   rateLimitShouldRetry?: string;
+  /** Attack scenarios: all, none or a comma-separated list (scenarios.ts). */
+  scenarios?: string;
 }
 
 /** Keys the simulator accepts when none are given: documented, local-only, never valid anywhere else. */
@@ -50,10 +53,22 @@ export function simulatorFromFlags(flags: SimulateFlags) {
     throw new ConfigError(`--rate-limit-should-retry must be one of ${RATE_LIMIT_SHOULD_RETRY.join(', ')}; got "${shouldRetry}"`);
   }
   const startMs = timeOption('--now', flags.now) ?? Math.floor(Date.now() / 1000) * 1000;
+  let scenarios: string[] | undefined;
+  try {
+    scenarios = flags.scenarios === undefined ? undefined : parseScenarioList(flags.scenarios);
+  } catch (err) {
+    throw new ConfigError(`--scenarios: ${(err as Error).message}`);
+  }
+  const horizonDays = intOption('--horizon-days', flags.horizonDays, SIM_DEFAULTS.horizonDays, 1);
+  if (scenarios && horizonDays < scenarioHorizonDays(scenarios.length)) {
+    throw new ConfigError(
+      `--scenarios: ${scenarios.length} scenarios are played two days apart and need --horizon-days ${scenarioHorizonDays(scenarios.length)} or more (got ${horizonDays}); or pass --scenarios none and play them on demand with POST /_sim/scenarios`,
+    );
+  }
   const tenant = createTenant({
     seed: intOption('--seed', flags.seed, SIM_DEFAULTS.seed),
     startMs,
-    horizonDays: intOption('--horizon-days', flags.horizonDays, SIM_DEFAULTS.horizonDays, 1),
+    horizonDays,
     activitiesPerDay: intOption('--activities-per-day', flags.activitiesPerDay, SIM_DEFAULTS.activitiesPerDay),
     live: Boolean(flags.live),
     lateShare,
@@ -62,6 +77,7 @@ export function simulatorFromFlags(flags: SimulateFlags) {
     groups: flags.groups === undefined ? undefined : intOption('--groups', flags.groups, 0, 1),
     chats: flags.chats === undefined ? undefined : intOption('--chats', flags.chats, 0, 0),
     projects: flags.projects === undefined ? undefined : intOption('--projects', flags.projects, 0, 0),
+    scenarios,
   });
   const keys: KeySpec[] = [
     { key: apiKey, kind: 'compliance', name: 'simulator compliance key' },
@@ -91,7 +107,7 @@ export async function runSimulate(flags: SimulateFlags): Promise<void> {
     `  compliance key (every read scope): ${apiKey}`,
     `  admin key (activity feed only):    ${adminKey}`,
     `  try: curl -H "x-api-key: ${apiKey}" "${server.url}/v1/compliance/activities?limit=2"`,
-    `  control endpoints (loopback only): ${server.url}/_sim/health, /_sim/truth/activities, /_sim/faults, /_sim/clock`,
+    `  control endpoints (loopback only): ${server.url}/_sim/health, /_sim/truth/activities, /_sim/faults, /_sim/clock${tenant.scenarios ? ', /_sim/scenarios, /_sim/truth/alerts' : ''}`,
   ];
   // these are the simulator's own local keys, printed on purpose so a developer can call it
   process.stdout.write(lines.join('\n') + '\n');

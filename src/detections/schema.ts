@@ -93,6 +93,11 @@ export const alertOutbox = sqliteTable(
     lastError: text('last_error'),
     createdAt: text('created_at').notNull(),
     deliveredAt: text('delivered_at'),
+    /** The alert document as first sent, frozen so every retry sends the same body (detections.md §5). */
+    body: text('body'),
+    /** Epoch ms of the first and the latest attempt (a destination failing for 15 minutes is reported). */
+    firstAttemptAt: integer('first_attempt_at'),
+    lastAttemptAt: integer('last_attempt_at'),
   },
   (t) => [primaryKey({ columns: [t.alertId, t.destination] }), index('alert_outbox_due_idx').on(t.state, t.nextAttemptAt), check('alert_outbox_attempts', sql`${t.attempts} >= 0`)],
 );
@@ -158,6 +163,9 @@ CREATE TABLE IF NOT EXISTS alert_outbox (
   last_error TEXT,
   created_at TEXT NOT NULL,
   delivered_at TEXT,
+  body TEXT,
+  first_attempt_at INTEGER,
+  last_attempt_at INTEGER,
   PRIMARY KEY (alert_id, destination),
   CONSTRAINT alert_outbox_attempts CHECK (attempts >= 0)
 );

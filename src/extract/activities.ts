@@ -2,8 +2,10 @@
 // of the last window read completely and committed.
 //
 // The incremental rule (design.md invariant 3): a run reads the window [covered_until - overlap, end), where
-// `end` is fixed when the run starts as one minute before the server's clock (its `date` header), or
-// --until. The window is cut at UTC midnights; each piece is walked to the end (newest first, the feed's
+// `end` is fixed when the run starts as the server's clock (its `date` header), or --until. What the last
+// minute before that clock holds is stored at once (an alert on it need not wait a run), but the cursor never
+// passes one minute before the clock: the feed may still be indexing that minute, so the next run reads it
+// again, and what it finds there then is not late. The window is cut at UTC midnights; each piece is walked to the end (newest first, the feed's
 // documented order) and committed with the cursor in one manifest entry, so a crash loses at most the piece
 // in progress and the next run repeats it. A first run is the same code from --since, or from the oldest
 // activity the feed returns. Once per UTC day a reconciliation re-reads the last `reconcileDays` closed days.
@@ -51,7 +53,9 @@ export const activitiesStream: Stream = {
     // A first request fixes the server's clock for this run (and proves the key can read the feed).
     const probe = await ctx.client.activities.list({ limit: 1 });
     const serverNow = probe.serverTimeMs ?? ctx.serverNow();
-    const endMs = settings.untilMs ?? serverNow - INDEXING_MARGIN_MS;
+    const endMs = settings.untilMs ?? serverNow;
+    // the cursor's bound: the feed may still be indexing the last minute (compliance-api.md §7.1)
+    const trustedMs = settings.untilMs ?? serverNow - INDEXING_MARGIN_MS;
     let startMs: number;
     if (before) {
       startMs = Date.parse(before.covered_until) - settings.overlapMs;
@@ -70,7 +74,7 @@ export const activitiesStream: Stream = {
         const b = Math.min(endMs, Math.floor(a / DAY_MS) * DAY_MS + DAY_MS);
         const foundBy: FoundBy = a < coveredBefore ? 'overlap' : null;
         const found = await readWindow(ctx, stats, a, b, foundBy, coveredBefore);
-        covered = Math.max(covered, b);
+        covered = Math.max(covered, Math.min(b, trustedMs));
         cursor = { ...cursor, covered_until: isoMicros(covered) };
         if (committing) await committing;
         committing = commitBatch(ctx, 'activities', found.writer, { cursor, coverage: found.events }, stats);

@@ -1,5 +1,8 @@
 // What every resolver gets: the request's warehouse session (one file for the whole request), the data
-// dir (for the state store that syncStatus reads) and the time the request started.
+// dir (for the state store that syncStatus reads), the alert store, what the request's token allows, and
+// the time the request started.
+import type { Logger } from '../api/index.js';
+import type { AlertStoreSession } from './alert-store.js';
 import type { Params, Row } from './warehouse.js';
 
 export interface Db {
@@ -12,6 +15,13 @@ export interface GraphqlContext {
   /** When the warehouse file was last replaced; null when there is none. */
   warehouseBuiltAt(): Date | null;
   now: Date;
+  /** The alert store (data/alerts.sqlite), opened on first use and closed after the request. */
+  alerts: AlertStoreSession;
+  /** What the request may do: `write` only with the write token (the read token cannot change anything). */
+  auth: { write: boolean; writeConfigured: boolean };
+  /** The config file the rules' settings come from (detections.md §2). */
+  configPath: string;
+  logger: Logger;
   /** Per-request memo for lookups many fields repeat (a membership's group). */
   memo: Map<string, Promise<unknown>>;
 }

@@ -4,11 +4,15 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from './graphql-js.js';
 import type { Logger } from '../api/index.js';
+import { AlertStoreUnavailableError } from './alert-store.js';
 import { QueryTimeoutError, WarehouseUnavailableError } from './warehouse.js';
 
 export const ErrorCode = {
   badUserInput: 'BAD_USER_INPUT',
   unauthenticated: 'UNAUTHENTICATED',
+  forbidden: 'FORBIDDEN',
+  alertStoreUnavailable: 'ALERT_STORE_UNAVAILABLE',
+  rulesUnavailable: 'RULES_UNAVAILABLE',
   queryTimeout: 'QUERY_TIMEOUT',
   warehouseUnavailable: 'WAREHOUSE_UNAVAILABLE',
   internal: 'INTERNAL_SERVER_ERROR',
@@ -18,8 +22,11 @@ export const ErrorCode = {
 const PUBLIC_CODES: ReadonlySet<string> = new Set([
   ErrorCode.badUserInput,
   ErrorCode.unauthenticated,
+  ErrorCode.forbidden,
   ErrorCode.queryTimeout,
   ErrorCode.warehouseUnavailable,
+  ErrorCode.alertStoreUnavailable,
+  ErrorCode.rulesUnavailable,
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
@@ -27,6 +34,11 @@ const PUBLIC_CODES: ReadonlySet<string> = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
+
+/** The request's token may not do this (a mutation without the write token). */
+export function forbiddenError(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.forbidden } });
+}
 
 /** A client mistake: the message says what to change. */
 export function userInputError(message: string): GraphQLError {
@@ -44,6 +56,10 @@ export function formatErrorFor(logger: Logger): (formatted: GraphQLFormattedErro
     if (original instanceof WarehouseUnavailableError) {
       logger.error({ detail: original.detail }, `graphql: ${original.message}`);
       return { ...base, message: original.message, extensions: { code: ErrorCode.warehouseUnavailable } };
+    }
+    if (original instanceof AlertStoreUnavailableError) {
+      logger.warn({}, `graphql: ${original.message}`);
+      return { ...base, message: original.message, extensions: { code: ErrorCode.alertStoreUnavailable } };
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PUBLIC_CODES.has(code)) {

@@ -1,6 +1,8 @@
 // The GraphQL server: Apollo Server over node:http, read-only over the warehouse. A bearer token is checked
-// (in constant time) before a request is read; without a token the server listens on loopback only. The
-// token is never logged or echoed. `serve` runs it; the daemon reuses startGraphqlServer.
+// (in constant time) before a request is read; without a token the server listens on loopback only. A second,
+// separate write token is the only way to change anything (acknowledgeAlert, resolveAlert): the read token
+// cannot, and without a write token configured every mutation is refused. Tokens are never logged or echoed.
+// `serve` runs it; the daemon reuses startGraphqlServer.
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import {
   ApolloServerPluginInlineTraceDisabled,
@@ -12,6 +14,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import type { Logger } from '../api/index.js';
+import { join } from 'node:path';
+import { alertStoreSession } from './alert-store.js';
 import type { GraphqlContext } from './context.js';
 import { ErrorCode, formatErrorFor } from './errors.js';
 import { complexityLimitRule, depthLimitRule } from './limits.js';
@@ -22,6 +26,7 @@ export const DEFAULT_GRAPHQL_PORT = 4000;
 export const DEFAULT_GRAPHQL_HOST = '127.0.0.1';
 export const GRAPHQL_PATH = '/graphql';
 export const TOKEN_ENV = 'COMPLIANCE_LAKE_GRAPHQL_TOKEN';
+export const WRITE_TOKEN_ENV = 'COMPLIANCE_LAKE_GRAPHQL_WRITE_TOKEN';
 /** A GraphQL request is a query text and variables: 1 MiB is far more than any real one. */
 const MAX_BODY_BYTES = 1024 * 1024;
 /** Parsing cost is bounded before validation: a query with more tokens is refused. */
@@ -31,6 +36,8 @@ const REQUEST_TIMEOUT_MS = 60_000;
 /** After this long, close() drops connections still open. */
 const CLOSE_GRACE_MS = 10_000;
 const MIN_TOKEN_LENGTH = 16;
+/** The config file's default name in the data dir (as `sync` and `run` read it: src/cli/sync.ts). */
+const CONFIG_FILE = 'compliance-lake.config.json';
 
 export interface GraphqlServerOptions {
   dataDir: string;
@@ -38,6 +45,10 @@ export interface GraphqlServerOptions {
   host?: string;
   /** The bearer token clients must send; null or empty: no auth, allowed on loopback only. */
   token?: string | null;
+  /** The bearer token mutations need (it also reads); null or empty: mutations are refused. */
+  writeToken?: string | null;
+  /** The config file rules' settings come from; default <dataDir>/compliance-lake.config.json. */
+  configPath?: string;
   logger?: Logger;
   warehouse?: WarehouseOptions;
 }
@@ -46,6 +57,8 @@ export interface GraphqlServer {
   url: string;
   /** True when requests need the bearer token. */
   authenticated: boolean;
+  /** True when a write token is configured (mutations are possible with it). */
+  writable: boolean;
   close(): Promise<void>;
 }
 
@@ -72,7 +85,14 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     );
   }
   if (token && token.length < MIN_TOKEN_LENGTH) logger.warn({}, `graphql: the bearer token is shorter than ${MIN_TOKEN_LENGTH} characters; use a long random one`);
+  const writeToken = options.writeToken ? options.writeToken : null;
+  if (writeToken && token && writeToken === token) {
+    throw new GraphqlServerConfigError(`the write token must differ from the read token: anyone who can read could change alerts. Set ${WRITE_TOKEN_ENV} (or --write-token-file) to another value`);
+  }
+  if (writeToken && writeToken.length < MIN_TOKEN_LENGTH) logger.warn({}, `graphql: the write token is shorter than ${MIN_TOKEN_LENGTH} characters; use a long random one`);
   const tokenDigest = token ? digest(token) : null;
+  const writeDigest = writeToken ? digest(writeToken) : null;
+  const configPath = options.configPath ?? join(options.dataDir, CONFIG_FILE);
 
   const warehouse = new Warehouse(options.dataDir, options.warehouse);
   const apollo = new ApolloServer<GraphqlContext>({
@@ -103,7 +123,10 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       req.resume();
       return sendJson(res, 404, { errors: [{ message: `not found; the GraphQL endpoint is ${GRAPHQL_PATH}`, extensions: { code: 'NOT_FOUND' } }] });
     }
-    if (tokenDigest && !authorized(req.headers.authorization, tokenDigest)) {
+    // both comparisons always run: the time taken says nothing about which token (if any) was close
+    const isWrite = writeDigest !== null && authorized(req.headers.authorization, writeDigest);
+    const isRead = tokenDigest !== null && authorized(req.headers.authorization, tokenDigest);
+    if (tokenDigest && !isRead && !isWrite) {
       req.resume();
       logger.info({ method: req.method, status: 401, remote: req.socket.remoteAddress }, 'graphql: rejected a request without the right bearer token');
       res.setHeader('www-authenticate', 'Bearer realm="compliance-lake"');
@@ -125,10 +148,12 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     const session = warehouse.session();
+    const alerts = alertStoreSession(options.dataDir);
+    const auth = { write: isWrite, writeConfigured: writeDigest !== null };
     try {
       const response = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
-        context: async () => ({ db: session, dataDir: options.dataDir, warehouseBuiltAt: () => warehouse.builtAt(), now: new Date(), memo: new Map() }),
+        context: async () => ({ db: session, dataDir: options.dataDir, warehouseBuiltAt: () => warehouse.builtAt(), now: new Date(), memo: new Map(), alerts, auth, configPath, logger }),
       });
       for (const [key, value] of response.headers) res.setHeader(key, value);
       res.statusCode = response.status ?? 200;
@@ -140,6 +165,7 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       logger.info({ method: req.method, status: res.statusCode, ms: Date.now() - started }, 'graphql: request');
     } finally {
       session.release();
+      alerts.close();
     }
   };
 
@@ -166,6 +192,7 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
   return {
     url: publicUrl,
     authenticated: tokenDigest !== null,
+    writable: writeDigest !== null,
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { STREAM_NAMES as STREAMS, cursorTimeOf as streamCursorTime } from '../extract/registry.js';
 import { STATE_FILE, StateStore, type RunRow } from '../state/index.js';
-import type { StreamStatus, SyncRun, SyncStatus } from './sync-status.type.js';
+import { readDeliveryStatus } from '../delivery/status.js';
+import type { DestinationStatus, StreamStatus, SyncRun, SyncStatus } from './sync-status.type.js';
 
 /** Runs read to find each stream's last attempt and success (a stream not tried in that many runs shows none). */
 const RUNS_SCANNED = 500;
@@ -16,7 +17,15 @@ interface StreamAttempt {
 }
 
 export function readSyncStatus(dataDir: string, now: Date, warehouseBuiltAt: Date | null): SyncStatus {
-  const empty: SyncStatus = { generatedAt: now, stateAvailable: false, lastRun: null, warehouseBuiltAt, streams: [] };
+  const destinations: DestinationStatus[] = readDeliveryStatus(dataDir, now.getTime()).map((d) => ({
+    destination: d.destination,
+    pending: d.pending,
+    failing: d.failing,
+    failingSince: d.failingSince === null ? null : new Date(d.failingSince),
+    lastError: d.lastError,
+    lastDeliveredAt: date(d.lastDeliveredAt),
+  }));
+  const empty: SyncStatus = { generatedAt: now, stateAvailable: false, lastRun: null, warehouseBuiltAt, streams: [], destinations };
   if (!existsSync(join(dataDir, STATE_FILE))) return { ...empty, streams: STREAMS.map((s) => emptyStream(s)) };
   const state = StateStore.open(dataDir, { readonly: true });
   try {

@@ -61,6 +61,27 @@ export class StreamStatus {
   lastCoverageEventAt!: Date | null;
 }
 
+@ObjectType({ description: 'Where the delivery of alerts to one destination stands (from the alert store\'s outbox).' })
+export class DestinationStatus {
+  @Field(() => String)
+  destination!: string;
+
+  @Field(() => Int, { description: 'Alerts the destination has not accepted yet.' })
+  pending!: number;
+
+  @Field(() => Boolean, { description: 'The oldest undelivered alert has been failing for 15 minutes or more.' })
+  failing!: boolean;
+
+  @Field(() => DateTime, { nullable: true, description: 'First failed attempt of the oldest undelivered alert.' })
+  failingSince!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'Why the latest failed attempt failed (never a URL or a secret).' })
+  lastError!: string | null;
+
+  @Field(() => DateTime, { nullable: true, description: 'When the destination last accepted an alert.' })
+  lastDeliveredAt!: Date | null;
+}
+
 @ObjectType({ description: 'The state of the sync and of the warehouse.' })
 export class SyncStatus {
   @Field(() => DateTime)
@@ -77,4 +98,7 @@ export class SyncStatus {
 
   @Field(() => [StreamStatus])
   streams!: StreamStatus[];
+
+  @Field(() => [DestinationStatus], { description: 'Per alert destination with deliveries in the outbox (detections.md §5).' })
+  destinations!: DestinationStatus[];
 }

@@ -3,15 +3,20 @@
 // fsyncs it and measures it (SHA-256, rows, time range, first and last id). Nothing here touches the lake
 // itself: src/lake/commit.ts moves staged files into place and records them in the manifest.
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, createReadStream, fsyncSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, rmSync, statSync, write, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duck } from './duck.js';
 import { sqlString } from './duck.js';
 import type { ManifestFile } from './manifest.js';
 import { allColumns, type TableSpec } from './tables.js';
 
-/** NDJSON is flushed to disk in chunks of about this many characters (memory stays flat). */
-const FLUSH_CHARS = 4 * 1024 * 1024;
+/**
+ * NDJSON is encoded into buffers of this many bytes, each written to disk when full by the thread pool while
+ * the next one fills (memory stays flat, and the event loop never waits for the disk or joins strings).
+ */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+/** Chunks a partition may have in the thread pool; beyond that a chunk is written synchronously (backpressure). */
+const MAX_CHUNKS_IN_FLIGHT = 3;
 
 /**
  * Rows per Parquet row group. DuckDB buffers a whole row group before writing it, so this bounds the
@@ -27,8 +32,15 @@ export interface StagedFile extends ManifestFile {
 
 interface PartitionBuffer {
   ndjson: string;
-  pending: string[];
-  pendingChars: number;
+  fd: number;
+  chunk: Buffer;
+  used: number;
+  /** Bytes handed out for writing so far: the file position of the next chunk. */
+  offset: number;
+  /** Chunks being written by the thread pool, each at its own position. */
+  inFlight: Set<Promise<void>>;
+  /** The first write that failed; raised by finish. */
+  failure: Error | null;
   rows: number;
   requestIds: Set<string>;
 }
@@ -65,18 +77,16 @@ export class StreamWriter {
   add(row: Record<string, unknown>, date: string, requestId: string | null): void {
     let p = this.#partitions.get(date);
     if (!p) {
-      p = { ndjson: join(this.#dir, `date=${date}.ndjson`), pending: [], pendingChars: 0, rows: 0, requestIds: new Set() };
+      const ndjson = join(this.#dir, `date=${date}.ndjson`);
+      p = { ndjson, fd: openSync(ndjson, 'w'), chunk: Buffer.allocUnsafe(CHUNK_BYTES), used: 0, offset: 0, inFlight: new Set(), failure: null, rows: 0, requestIds: new Set() };
       this.#partitions.set(date, p);
     }
     // run id, extraction time and endpoint are the same for the whole file: COPY adds them as constants
     row._request_id = requestId;
-    const line = JSON.stringify(row);
-    p.pending.push(line);
-    p.pendingChars += line.length;
+    appendLine(p, JSON.stringify(row));
     p.rows++;
     this.#rows++;
     if (requestId) p.requestIds.add(requestId);
-    if (p.pendingChars >= FLUSH_CHARS) flush(p);
   }
 
   /** Converts every partition to Parquet in staging and describes each file. */
@@ -95,7 +105,7 @@ export class StreamWriter {
       .map((name) => (name in constant ? `${constant[name]} AS ${name}` : name))
       .join(', ');
     for (const [date, p] of [...this.#partitions].sort(([a], [b]) => a.localeCompare(b))) {
-      flush(p);
+      await closePartition(p);
       const name = `${runId}-${part}.parquet`;
       const staged = join(this.#dir, `date=${date}.parquet`);
       await duck.run(
@@ -132,15 +142,73 @@ export class StreamWriter {
 
   /** Removes this writer's staging files (after a commit, or when the stream gives up). */
   discard(): void {
+    for (const p of this.#partitions.values()) {
+      if (p.fd >= 0) {
+        // Closed only once the thread pool is done with it: a descriptor closed under a queued write could be
+        // reused by another file and receive that write. The file itself is removed below either way.
+        const fd = p.fd;
+        p.fd = -1;
+        void Promise.all(p.inFlight).finally(() => closeSync(fd));
+      }
+    }
     rmSync(this.#dir, { recursive: true, force: true });
   }
 }
 
-function flush(p: PartitionBuffer): void {
-  if (p.pending.length === 0) return;
-  appendFileSync(p.ndjson, p.pending.join('\n') + '\n');
-  p.pending = [];
-  p.pendingChars = 0;
+function appendLine(p: PartitionBuffer, line: string): void {
+  // one byte per character for ASCII; a line with other characters may need up to three
+  if (p.used + line.length * 3 + 1 > p.chunk.length) {
+    flushChunk(p);
+    if (line.length * 3 + 1 > p.chunk.length) p.chunk = Buffer.allocUnsafe(line.length * 3 + 1);
+  }
+  p.used += p.chunk.write(line, p.used, 'utf8');
+  p.chunk[p.used++] = 0x0a;
+}
+
+/**
+ * Hands the filled chunk to the thread pool, at its own file position, and starts a new one. When the disk
+ * falls behind, the chunk is written synchronously instead, so memory stays bounded.
+ */
+function flushChunk(p: PartitionBuffer): void {
+  if (p.used === 0) return;
+  const chunk = p.chunk;
+  const length = p.used;
+  const position = p.offset;
+  p.offset += length;
+  p.used = 0;
+  if (p.inFlight.size >= MAX_CHUNKS_IN_FLIGHT) {
+    for (let done = 0; done < length; ) done += writeSync(p.fd, chunk, done, length - done, position + done);
+    return;
+  }
+  p.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  const written: Promise<void> = writeAt(p.fd, chunk, length, position)
+    .catch((err: Error) => {
+      p.failure ??= err;
+    })
+    .finally(() => p.inFlight.delete(written));
+  p.inFlight.add(written);
+}
+
+function writeAt(fd: number, buffer: Buffer, length: number, position: number, done = 0): Promise<void> {
+  return new Promise((resolve, reject) => {
+    write(fd, buffer, done, length - done, position + done, (err, n) => {
+      if (err) reject(err);
+      else if (done + n < length) writeAt(fd, buffer, length, position, done + n).then(resolve, reject);
+      else resolve();
+    });
+  });
+}
+
+async function closePartition(p: PartitionBuffer): Promise<void> {
+  if (p.fd < 0) return;
+  flushChunk(p);
+  try {
+    await Promise.all(p.inFlight);
+    if (p.failure) throw p.failure;
+  } finally {
+    closeSync(p.fd);
+    p.fd = -1;
+  }
 }
 
 export function fsyncFile(path: string): void {

@@ -24,6 +24,10 @@
 // The cron tasks are destroyed one by one rather than with node-cron's shutdown(), which would stop every
 // task in the process (a demo or a test may run more than one daemon).
 //
+// Detections and delivery (src/scheduler/alerting.ts): after each successful model refresh the enabled rules
+// are evaluated inside the job, then the outbox is delivered by a loop on its own timer, outside the job queue,
+// so a slow or failing destination never delays a sync and is retried without waiting for new data.
+//
 // Readiness: /readyz answers 200 once a sync since start has committed at least one stream, a model build
 // since start has succeeded and data/warehouse.duckdb exists; 503 with the reason otherwise, and while
 // shutting down.
@@ -44,6 +48,10 @@ import { WAREHOUSE_FILE } from '../models/warehouse.js';
 import { STATE_FILE, StateStore } from '../state/index.js';
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, type HealthServer, type Readiness, startHealthServer } from './health-server.js';
 import { defineMetrics, recordLag, recordSync, seedLastSuccess } from './sync-metrics.js';
+import { type Alerting, type AlertingStatus, defineAlertingMetrics, startAlerting } from './alerting.js';
+import type { DestinationConfig } from '../delivery/config.js';
+import type { DetectionsConfig } from '../detections/config.js';
+import type { Rule } from '../detections/rules.js';
 import { type RunningJob, type TickOutcome, type TriggerReason, Scheduler, cronProblem } from './scheduler.js';
 
 export const SCHEDULED_JOBS = ['activities', 'directory', 'content', 'reconcile'] as const;
@@ -90,12 +98,18 @@ export interface DaemonOptions {
   compactMaxFiles?: number;
   schedules?: Partial<Record<ScheduledJobName, string>>;
   /** GraphQL server: port (0 = a free one), host, bearer token (null: loopback only). */
-  graphql?: { port?: number; host?: string; token?: string | null };
+  graphql?: { port?: number; host?: string; token?: string | null; writeToken?: string | null; configPath?: string };
   /** /healthz, /readyz, /metrics: port (0 = a free one) and host. */
   health?: { port?: number; host?: string };
   shutdownTimeoutMs?: number;
   /** Run every stream once at start (default true). */
   runAtStart?: boolean;
+  /** Rules evaluated after each model refresh (none: no evaluation). */
+  detections?: { config: DetectionsConfig; rules: readonly Rule[] } | null;
+  /** Where alerts are delivered (detections.md §5); validated by parseDestinations. */
+  destinations?: readonly DestinationConfig[];
+  /** How often the delivery loop looks for due outbox rows (default 2 s). */
+  deliveryIntervalMs?: number;
   /** Default: pino JSON lines on stderr at info. */
   logger?: Logger;
   fetch?: typeof fetch;
@@ -129,6 +143,8 @@ export interface DaemonStatus {
   nextRuns: Record<string, string | null>;
   jobs: Record<string, JobStatus>;
   models: { builds: number; lastSuccessAt: string | null; lastError: string | null; lastReport: BuildReport | null };
+  /** Evaluations and, per destination, the delivery state. */
+  alerting: AlertingStatus;
   graphqlUrl: string;
   healthUrl: string;
 }
@@ -205,6 +221,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   const startedAt = new Date();
   const metrics = defineMetrics();
+  defineAlertingMetrics(metrics);
   metrics.set('compliance_lake_start_time_seconds', {}, startedAt.getTime() / 1000);
   seedLastSuccess(dataDir, metrics, log);
 
@@ -238,7 +255,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       metrics.inc('compliance_lake_model_builds_total', { result: 'success' });
       metrics.set('compliance_lake_model_build_duration_seconds', {}, seconds);
       metrics.set('compliance_lake_model_build_last_success_timestamp_seconds', {}, Date.now() / 1000);
-      return { models: report.mode, models_ms: Date.now() - started, models_relations: report.relations.length };
+      const counts = { models: report.mode, models_ms: Date.now() - started, models_relations: report.relations.length };
+      return { ...counts, ...(alerting && !stopping ? await alerting.afterRefresh(job) : {}) };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       models.lastError = message.split('\n')[0];
@@ -336,6 +354,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     log[level]({ job, result: jobResult, ms, ...counts, ...(error ? { error } : {}) }, 'job: end');
   };
 
+  let alerting: Alerting | null = null;
   const scheduler = new Scheduler({
     jobs: Object.entries(schedules).map(([name, expression]) => ({ name, cron: expression })),
     run: runJob,
@@ -353,12 +372,25 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       port: options.graphql?.port ?? DEFAULT_GRAPHQL_PORT,
       host: options.graphql?.host ?? DEFAULT_GRAPHQL_HOST,
       token: options.graphql?.token ?? null,
+      writeToken: options.graphql?.writeToken ?? null,
+      configPath: options.graphql?.configPath,
       logger: log,
     });
     health = await startHealthServer({
       port: options.health?.port ?? DEFAULT_METRICS_PORT,
       host: options.health?.host ?? DEFAULT_METRICS_HOST,
       readiness,
+      // without destinations /healthz stays { status: 'ok' }
+      details: () => (!options.destinations?.length ? {} : {
+        destinations: (alerting?.status().destinations ?? []).map((d) => ({
+          destination: d.destination,
+          pending: d.pending,
+          failing: d.failing,
+          failing_since: d.failingSince === null ? null : new Date(d.failingSince).toISOString(),
+          last_error: d.lastError,
+          last_delivered_at: d.lastDeliveredAt,
+        })),
+      }),
       metrics: () => {
         metrics.set('compliance_lake_ready', {}, readiness().ready ? 1 : 0);
         recordLag(dataDir, metrics, session.serverNow(), log);
@@ -373,6 +405,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
   const graphqlUrl = graphql.url;
   const healthUrl = health.url;
+  alerting = startAlerting({
+    dataDir,
+    detections: options.detections ?? null,
+    destinations: options.destinations ?? [],
+    metrics,
+    log,
+    intervalMs: options.deliveryIntervalMs,
+  });
   scheduler.start(options.runAtStart === false ? [] : [STARTUP_JOB]);
   log.info({ graphql: graphqlUrl, authenticated: graphql.authenticated, health: healthUrl, schedules, streams }, 'run: started');
   if (plan.skipped.length) {
@@ -393,7 +433,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       }
     }
     stop.abort();
-    await Promise.all([graphql!.close(), health!.close()]);
+    await Promise.all([graphql!.close(), health!.close(), alerting!.close()]);
     releaseDaemonLock();
     log.info({ uptime_s: Math.round((Date.now() - startedAt.getTime()) / 1000) }, 'run: stopped');
   };
@@ -415,6 +455,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         nextRuns: Object.fromEntries(Object.entries(scheduler.nextRuns()).map(([k, v]) => [k, v?.toISOString() ?? null])),
         jobs: structuredClone(jobs),
         models: { ...models },
+        alerting: alerting!.status(),
         graphqlUrl,
         healthUrl,
       };

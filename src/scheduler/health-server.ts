@@ -1,5 +1,6 @@
 // The daemon's operations endpoints on their own small node:http server (default 127.0.0.1:9464, the port
-// Prometheus exporters customarily use): /healthz (the process is up), /readyz (it has synced and built the
+// Prometheus exporters customarily use): /healthz (the process is up, and how alert delivery stands per
+// destination), /readyz (it has synced and built the
 // models, and is not shutting down) and /metrics (Prometheus text). They sit apart from the GraphQL server
 // because that one answers only /graphql and needs a bearer token, while probes and scrapers send none;
 // nothing here reveals compliance data or a secret.
@@ -24,6 +25,8 @@ export interface HealthServerOptions {
   host: string;
   readiness(): Readiness;
   metrics(): string;
+  /** More of /healthz's body: the alert destinations' delivery state (never a URL or a secret). */
+  details?(): Record<string, unknown>;
   logger: Logger;
 }
 
@@ -46,7 +49,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       return send(res, 405, 'application/json', JSON.stringify({ error: 'method not allowed' }));
     }
     try {
-      if (path === '/healthz') return send(res, 200, 'application/json', JSON.stringify({ status: 'ok' }));
+      if (path === '/healthz') return send(res, 200, 'application/json', JSON.stringify({ status: 'ok', ...options.details?.() }));
       if (path === '/readyz') {
         const r = options.readiness();
         return send(res, r.ready ? 200 : 503, 'application/json', JSON.stringify(r.ready ? { status: 'ready' } : { status: 'not ready', reason: r.reason }));

@@ -28,6 +28,7 @@ import type {
   RemoteSessionMessage,
 } from '../api/app-types.js';
 import type { Blob } from './tenant/blobs.js';
+import type { JsonItems } from './tenant/feed-text.js';
 
 /** A position in the feed's total order: created_at in microseconds since the epoch, then id. */
 export interface FeedPosition {
@@ -60,6 +61,27 @@ export interface ScanOptions {
   limit: number;
 }
 
+/** What the Activity Feed's filters look at, read from an activity's record (compliance-api.md §2.1). */
+export interface ActivityFacets {
+  type: unknown;
+  /** `actor.user_id` when the actor has one. */
+  actorUserId: unknown;
+  organizationId: unknown;
+  organizationUuid: unknown;
+}
+
+export interface JsonScanOptions extends Omit<ScanOptions, 'filter'> {
+  /** Called with an object reused from one activity to the next: read it, do not keep it. */
+  filter?: (f: ActivityFacets) => boolean;
+}
+
+/** One activity as its JSON text: exactly `JSON.stringify(record)`. */
+export interface ActivityJson extends FeedPosition {
+  visibleAt: number;
+  facets: ActivityFacets;
+  json: string;
+}
+
 export interface ApiAccessEvent {
   nowMs: number;
   apiKeyId: string;
@@ -76,6 +98,13 @@ export interface ActivityFeed {
   scan(opts: ScanOptions): SimActivity[];
   /** The activity with this id if it exists (visible or not); ids encode their time, so this is cheap. */
   get(id: string): SimActivity | undefined;
+  /**
+   * `scan` answered with each activity's JSON text, in scan order: what the activities route serves. Written per
+   * hour bucket and cached as text, so a page is sliced out of it instead of building and stringifying records.
+   */
+  scanJson(opts: JsonScanOptions): JsonItems;
+  /** `get` as JSON text, for the route's cursors. */
+  getJson(id: string): ActivityJson | undefined;
   /** Adds the `compliance_api_accessed` activity of one API call. */
   recordApiAccess(event: ApiAccessEvent): SimActivity;
   /** Adds arbitrary records (tests: odd timestamps, unknown fields, late arrivals). */
@@ -151,8 +180,26 @@ export interface StoredFile {
   identity: boolean;
 }
 
+/** A scenario's expected alerts (detections.md §6), as GET /_sim/truth/alerts lists them. */
+export interface PlayedScenarioTruth {
+  scenario: string;
+  at: string;
+  alerts: { rule_id: string; entity_id: string; evidence_ids: string[] }[];
+  activity_ids: string[];
+}
+
+/** Attack scenarios of a tenant built with them (tenant/scenarios.ts). */
+export interface Scenarios {
+  ids: readonly string[];
+  played: readonly PlayedScenarioTruth[];
+  /** Plays one now (or with its anchor at atMs); its activities are visible from nowMs. */
+  play(id: string, atMs: number, nowMs: number): PlayedScenarioTruth;
+}
+
 export interface Tenant {
   feed: ActivityFeed;
   directory: Directory;
   content: Content;
+  /** Absent when the tenant was built without scenarios. */
+  scenarios?: Scenarios;
 }

@@ -23,6 +23,12 @@ function parseInstant(value: unknown, field: string): number {
   return Math.floor(t.us / 1000);
 }
 
+function scenariosOf(sim: SimulatorInternals): NonNullable<SimulatorInternals['tenant']['scenarios']> {
+  const scenarios = sim.tenant.scenarios;
+  if (!scenarios) throw invalidRequest('This simulator has no attack scenarios: start it with --scenarios (a list, all, or none to play them on demand).');
+  return scenarios;
+}
+
 const clockBody = (sim: SimulatorInternals) => {
   const now = sim.clock.now();
   return { now: new Date(now).toISOString(), now_ms: now };
@@ -65,6 +71,22 @@ const ENDPOINTS: Record<string, Partial<Record<string, Handler>>> = {
   },
   '/_sim/truth/memberships': {
     GET: (sim) => ({ data: sim.tenant.directory.membershipHistory(sim.clock.now()) }),
+  },
+  // attack scenarios (detections.md §6): what each played scenario must raise, and playing one on demand
+  '/_sim/truth/alerts': {
+    GET: (sim) => ({ data: scenariosOf(sim).played }),
+  },
+  '/_sim/scenarios': {
+    GET: (sim) => ({ ids: scenariosOf(sim).ids, played: scenariosOf(sim).played.map((p) => ({ scenario: p.scenario, at: p.at })) }),
+    POST: (sim, _req, _q, body) => {
+      const scenarios = scenariosOf(sim);
+      if (typeof body.id !== 'string' || !scenarios.ids.includes(body.id)) {
+        throw invalidRequest(`\`id\` must be one of ${scenarios.ids.join(', ')}.`);
+      }
+      const now = sim.clock.now();
+      const at = body.at === undefined ? now : parseInstant(body.at, 'at');
+      return scenarios.play(body.id, at, now);
+    },
   },
   '/_sim/keys': {
     POST: (sim, _req, _q, body) => {

@@ -47,7 +47,7 @@ export interface RouteResult {
   body?: unknown;
   /** Extra or overriding headers (downloads: content type, disposition, Content-MD5). */
   headers?: Record<string, string>;
-  /** A raw text body instead of JSON (legacy artifact content). */
+  /** A body already written: raw text (legacy artifact content) or JSON serialised by the route (the activity feed). */
   text?: string;
   /** A streamed body instead of JSON (downloads). */
   stream?: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>;

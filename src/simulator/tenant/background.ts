@@ -93,7 +93,7 @@ export class BackgroundGenerator {
     const mean = (this.shape.activitiesPerDay / 24) * HOURLY[date.getUTCHours()] * WEEKDAY[date.getUTCDay()];
     const count = rng.poisson(mean);
     if (count === 0) return [];
-    const active = this.dir.users.filter((u) => u.joinedMs <= startMs && u.leftMs > startMs + HOUR);
+    const active = this.dir.users.filter((u) => !u.scripted && u.joinedMs <= startMs && u.leftMs > startMs + HOUR);
     if (active.length === 0) return [];
     const offsets = new Float64Array(count);
     for (let i = 0; i < count; i++) offsets[i] = Math.floor(rng.next() * HOUR * 1000);

@@ -22,6 +22,8 @@ export interface SimOrg {
   name: string;
   createdMs: number;
   kind: 'claude_ai' | 'console';
+  /** The attack scenarios' organization (scenarios.ts): the everyday generators leave it alone. */
+  scripted?: boolean;
 }
 
 export interface SimUser {
@@ -42,6 +44,8 @@ export interface SimUser {
   leftMs: number;
   /** Role changes in time order; the first entry holds from joinedMs. */
   roles: { fromMs: number; role: OrganizationRole }[];
+  /** A person of an attack scenario (scenarios.ts): the everyday generators never pick them. */
+  scripted?: boolean;
 }
 
 export interface SimGroup {
@@ -163,9 +167,9 @@ export class DirectoryTimeline {
     if (!pool || pool.length === 0) return undefined;
     for (let attempt = 0; attempt < 64; attempt++) {
       const u = pool[rng.int(pool.length)];
-      if (this.isActive(u, ms) && (!accept || accept(u))) return u;
+      if (this.isActive(u, ms) && !u.scripted && (!accept || accept(u))) return u;
     }
-    return pool.find((u) => this.isActive(u, ms) && (!accept || accept(u)));
+    return pool.find((u) => this.isActive(u, ms) && !u.scripted && (!accept || accept(u)));
   }
 
   pickAdmin(rng: Rng, ms: number, orgIndex: number): SimUser | undefined {
@@ -180,6 +184,28 @@ export class DirectoryTimeline {
     let actor = this.actors.get(u.id);
     if (!actor) this.actors.set(u.id, (actor = userActor(this.shape.seed, u)));
     return actor;
+  }
+
+  // ---- additions by the attack scenarios (scenarios.ts) -------------------------------------------
+
+  addOrganizationSlot(): void {
+    this.usersByOrg.push([]);
+  }
+
+  addScriptedUser(u: SimUser): void {
+    this.users.push(u);
+    this.usersByOrg[u.orgIndex].push(u);
+  }
+
+  addScriptedGroup(g: SimGroup): void {
+    this.groups.push(g);
+    this.groupById.set(g.id, g);
+    this.membershipsByGroup.set(g.id, []);
+  }
+
+    addScriptedMembership(m: SimMembership): void {
+    this.addMembership(m);
+    this.groupById.get(m.groupId)!.changes.push(m.fromMs);
   }
 
   // ---- Directory (the endpoints' view at a moment) ------------------------------------------------

@@ -1,10 +1,22 @@
 // The activity feed: timeline events, hourly background buckets and the events of API calls, in the API's
 // total order (created_at, then id), with each activity visible only once it has been "indexed".
 import type { Activity } from '../../api/types.js';
-import type { ActivityFeed, ApiAccessEvent, FeedPosition, ScanOptions, SimActivity } from '../model.js';
+import type { ActivityFacets, ActivityFeed, ActivityJson, ApiAccessEvent, FeedPosition, JsonScanOptions, ScanOptions, SimActivity } from '../model.js';
 import type { BackgroundGenerator, Draft } from './background.js';
 import { FUTURE_TYPES } from './background.js';
 import { REFERENCE_ACTIVITY_TYPES } from './activity-types.js';
+import {
+  JsonItems,
+  type TextBucket,
+  activityJson,
+  lowerBoundText,
+  mergeTextBuckets,
+  newFacets,
+  readFacets,
+  SLAB_BYTES,
+  textBucketOf,
+  upperBoundText,
+} from './feed-text.js';
 import type { SimOrg, TimelineEvent } from './directory.js';
 import type { TenantShape } from './options.js';
 import { Rng, activityId, activityIdTime, hash32 } from './random.js';
@@ -19,6 +31,8 @@ const bucketOf = (us: number) => Math.floor(us / 1000 / HOUR);
 
 /** Activities kept materialised at most (about 1 KB each); older buckets are regenerated on demand. */
 const CACHE_ACTIVITIES = 60_000;
+/** Buckets kept as text (each in a slab of SLAB_BYTES, off the V8 heap); older ones are written again on demand. */
+const TEXT_CACHE_BUCKETS = 12;
 
 export interface FeedOptions {
   /** Delay before the event of an API call becomes visible (the real API: about a second). */
@@ -30,6 +44,9 @@ export class Feed implements ActivityFeed {
   private readonly timeline: SimActivity[];
   private readonly cache = new Map<number, SimActivity[]>();
   private cached = 0;
+  private readonly textCache = new Map<number, TextBucket>();
+  private readonly freeSlabs: Buffer[] = [];
+  private readonly page = new JsonItems();
   private readonly dynamic = new Map<number, SimActivity[]>();
   private readonly dynamicById = new Map<string, SimActivity>();
   private dynamicMinUs = Infinity;
@@ -83,12 +100,7 @@ export class Feed implements ActivityFeed {
       this.cache.set(b, hit);
       return hit;
     }
-    const rng = new Rng(hash32(this.shape.seed, 101, b));
-    const items = this.background.bucket(b).map((d) => this.materialise(rng, d));
-    const lo = lowerBound(this.timeline, b * HOUR * 1000);
-    const hi = lowerBound(this.timeline, (b + 1) * HOUR * 1000);
-    for (let i = lo; i < hi; i++) items.push(this.timeline[i]);
-    items.sort(comparePosition);
+    const items = this.generate(b);
     this.cache.set(b, items);
     this.cached += items.length;
     while (this.cached > CACHE_ACTIVITIES && this.cache.size > 1) {
@@ -114,9 +126,8 @@ export class Feed implements ActivityFeed {
     return [bucketOf(lo), bucketOf(hi)];
   }
 
-  scan(o: ScanOptions): SimActivity[] {
-    const out: SimActivity[] = [];
-    if (o.limit <= 0) return out;
+  /** The buckets a scan visits, inclusive. */
+  private scanBuckets(o: ScanOptions | JsonScanOptions): [number, number] {
     let [first, last] = this.extent(o.nowMs);
     if (o.minUs !== undefined) first = Math.max(first, bucketOf(o.minUs));
     if (o.maxUs !== undefined) last = Math.min(last, bucketOf(o.maxUs - 1));
@@ -126,6 +137,14 @@ export class Feed implements ActivityFeed {
       if (forward) first = Math.max(first, fb);
       else last = Math.min(last, fb);
     }
+    return [first, last];
+  }
+
+  scan(o: ScanOptions): SimActivity[] {
+    const out: SimActivity[] = [];
+    if (o.limit <= 0) return out;
+    const [first, last] = this.scanBuckets(o);
+    const forward = o.direction === 'forward';
     const minUs = o.minUs ?? -Infinity;
     const maxUs = o.maxUs ?? Infinity;
     for (let b = forward ? first : last; forward ? b <= last : b >= first; b += forward ? 1 : -1) {
@@ -163,6 +182,89 @@ export class Feed implements ActivityFeed {
     const items = this.staticBucket(bucketOf(us));
     const i = lowerBoundPosition(items, { us, id });
     return items[i]?.id === id ? items[i] : undefined;
+  }
+
+  /** The static bucket as text: written from the generator once, then served by slicing (BENCHMARKS.md, issue 11). */
+  private textBucket(b: number): TextBucket {
+    const hit = this.textCache.get(b);
+    if (hit) {
+      this.textCache.delete(b);
+      this.textCache.set(b, hit);
+      return hit;
+    }
+    if (this.textCache.size >= TEXT_CACHE_BUCKETS) {
+      const [oldest, old] = this.textCache.entries().next().value as [number, TextBucket];
+      this.textCache.delete(oldest);
+      if (old.slab) this.freeSlabs.push(old.bytes);
+    }
+    const slab = this.freeSlabs.pop() ?? Buffer.allocUnsafeSlow(SLAB_BYTES);
+    const records = this.cache.get(b);
+    const text = records ? textBucketOf(records, slab) : textBucketOf(this.generate(b), slab, true);
+    if (!text.slab) this.freeSlabs.push(slab);
+    this.textCache.set(b, text);
+    return text;
+  }
+
+  /** Bucket b's activities, as staticBucket makes them, without keeping them. */
+  private generate(b: number): SimActivity[] {
+    const rng = new Rng(hash32(this.shape.seed, 101, b));
+    const items = this.background.bucket(b).map((d) => this.materialise(rng, d));
+    const lo = lowerBound(this.timeline, b * HOUR * 1000);
+    const hi = lowerBound(this.timeline, (b + 1) * HOUR * 1000);
+    for (let i = lo; i < hi; i++) items.push(this.timeline[i]);
+    items.sort(comparePosition);
+    return items;
+  }
+
+  private bucketText(b: number): TextBucket {
+    const base = this.textBucket(b);
+    const extra = this.dynamic.get(b);
+    if (!extra || extra.length === 0) return base;
+    // written again on every scan: a dynamic activity's visibleAt may change after it was added (app.ts)
+    return mergeTextBuckets(base, textBucketOf(extra));
+  }
+
+  scanJson(o: JsonScanOptions): JsonItems {
+    const out = this.page.reset();
+    if (o.limit <= 0) return out;
+    const [first, last] = this.scanBuckets(o);
+    const forward = o.direction === 'forward';
+    const minUs = o.minUs ?? -Infinity;
+    const maxUs = o.maxUs ?? Infinity;
+    const { filter, nowMs } = o;
+    const facets: ActivityFacets = newFacets();
+    for (let b = forward ? first : last; forward ? b <= last : b >= first; b += forward ? 1 : -1) {
+      const t = this.bucketText(b);
+      const n = t.ids.length;
+      if (n === 0) continue;
+      const { us, visibleAt } = t;
+      if (forward) {
+        for (let i = o.from ? upperBoundText(t, o.from) : 0; i < n; i++) {
+          if (us[i] >= maxUs) return out;
+          if (us[i] < minUs || visibleAt[i] > nowMs || (filter && !filter(readFacets(t, i, facets)))) continue;
+          out.push(t, i);
+          if (out.length >= o.limit) return out;
+        }
+      } else {
+        for (let i = o.from ? lowerBoundText(t, o.from) - 1 : n - 1; i >= 0; i--) {
+          if (us[i] < minUs) return out;
+          if (us[i] >= maxUs || visibleAt[i] > nowMs || (filter && !filter(readFacets(t, i, facets)))) continue;
+          out.push(t, i);
+          if (out.length >= o.limit) return out;
+        }
+      }
+    }
+    return out;
+  }
+
+  getJson(id: string): ActivityJson | undefined {
+    const dyn = this.dynamicById.get(id);
+    if (dyn) return activityJson(textBucketOf([dyn]), 0);
+    const us = activityIdTime(id);
+    if (us === undefined) return undefined;
+    const t = this.textBucket(bucketOf(us));
+    const i = lowerBoundText(t, { us, id });
+    return t.ids[i] === id ? activityJson(t, i) : undefined;
   }
 
   private addDynamic(a: SimActivity): void {

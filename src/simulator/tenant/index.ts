@@ -5,6 +5,7 @@ import { ContentTimeline } from './content.js';
 import { DirectoryTimeline, directoryView } from './directory.js';
 import { Feed } from './feed.js';
 import { shapeTenant } from './options.js';
+import { ScenarioPlayer, SCENARIO_IDS, addScenarioOrganization } from './scenarios.js';
 import { SettingsTimeline } from './settings.js';
 import type { TenantOptions } from './options.js';
 
@@ -24,11 +25,20 @@ export function createTenant(options: TenantOptions & { selfEventDelayMs?: numbe
   const timeline = new DirectoryTimeline(shape);
   const contentTimeline = new ContentTimeline(shape, timeline);
   const background = new BackgroundGenerator(shape, timeline, contentTimeline);
+  // after the everyday generators have drawn their people, before the settings (the org gets settings too)
+  const scenarioOrg = shape.withScenarios ? addScenarioOrganization(shape, timeline) : undefined;
   // before the feed: it rewrites the settings events' fields to match the settings it keeps
   const settingsTimeline = new SettingsTimeline(shape, timeline);
   const feed = new Feed(shape, timeline.orgs, [...timeline.events, ...contentTimeline.events], background, {
     selfEventDelayMs: options.selfEventDelayMs ?? 1000,
   });
+  let scenarios: SyntheticTenant['scenarios'];
+  if (scenarioOrg !== undefined) {
+    const player = new ScenarioPlayer(shape, timeline, feed, scenarioOrg);
+    const delay = options.selfEventDelayMs ?? 1000;
+    ScenarioPlayer.anchors(shape.scenarios, shape.startMs).forEach((at, k) => player.play(shape.scenarios[k], at, delay));
+    scenarios = { ids: SCENARIO_IDS, played: player.played, play: (id, atMs, nowMs) => player.play(id, atMs, delay, nowMs) };
+  }
   // Without live mode the tenant stops changing at start; API calls still happen on the running clock.
   const clamp = (nowMs: number) => (shape.live ? nowMs : Math.min(nowMs, shape.startMs));
   return {
@@ -39,5 +49,6 @@ export function createTenant(options: TenantOptions & { selfEventDelayMs?: numbe
     contentTimeline,
     settingsTimeline,
     epochStartMs: shape.epochStartMs,
+    scenarios,
   };
 }

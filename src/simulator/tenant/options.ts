@@ -22,9 +22,16 @@ export interface TenantOptions {
   projects?: number;
   /** When > 0, the first chat file is this many bytes (streamed, never held whole), to test large downloads. */
   largeFileBytes?: number;
+  /**
+   * Attack scenarios (scenarios.ts) played at fixed times before startMs. Undefined: none, and no scenario
+   * organization (the baseline tenant); [] : the organization exists so scenarios can be played on demand.
+   */
+  scenarios?: string[];
 }
 
 export interface TenantShape extends Required<TenantOptions> {
+  /** Whether the tenant has the scenario organization (TenantOptions.scenarios given). */
+  withScenarios: boolean;
   epochStartMs: number;
   /** Directory and content timelines are generated up to here (later than startMs in live mode). */
   timelineEndMs: number;
@@ -52,6 +59,8 @@ export function shapeTenant(o: TenantOptions): TenantShape {
     chats: o.chats ?? clamp((o.activitiesPerDay * o.horizonDays) / 40, 20, 50_000),
     projects: o.projects ?? clamp(users / 8, 4, 2_000),
     largeFileBytes: o.largeFileBytes ?? 0,
+    scenarios: o.scenarios ?? [],
+    withScenarios: o.scenarios !== undefined,
     epochStartMs,
     timelineEndMs: o.live ? o.startMs + LIVE_TIMELINE_DAYS * DAY : o.startMs,
   };

@@ -134,6 +134,8 @@ export class SettingsTimeline {
     const { epochStartMs, timelineEndMs } = shape;
     const days = (timelineEndMs - epochStartMs) / DAY;
     for (let o = 0; o < this.timeline.orgs.length; o++) {
+      // the scenario organization's changes are the scenarios' own (scenarios.ts)
+      if (this.timeline.orgs[o].scripted) continue;
       const count = rng.poisson(days / SETTINGS_CHANGE_DAYS);
       for (let k = 0; k < count; k++) {
         const ms = epochStartMs + Math.floor(rng.next() * (timelineEndMs - epochStartMs));

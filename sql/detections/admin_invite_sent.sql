@@ -1,0 +1,20 @@
+-- id: admin_invite_sent
+-- title: Invitation carrying a privileged role
+-- level: medium
+-- mitre: T1098.003
+-- entity: user
+-- kind: event
+-- window: 0h
+-- description: An invitation grants a privileged role on acceptance; the alert is about the inviter.
+-- param: privileged_roles varchar[] ['admin','owner','primary_owner','membership_admin'] -- invited roles that count as privileged
+select
+    coalesce(a.actor_user_id, a.actor_email, a.actor_api_key_id) as entity_id,
+    a.created_at as window_start,
+    a.created_at as window_end,
+    [a.id] as evidence_ids,
+    format('{} invited as {} by {}', a.details ->> 'invited_email', a.details ->> 'invited_role', coalesce(a.actor_email, a.actor_user_id, a.actor_api_key_id, a.actor_type)) as summary
+from marts.activities as a
+where a.type = 'org_user_invite_sent'
+    and list_contains({{privileged_roles}}, a.details ->> 'invited_role')
+    and a.created_at >= {{eval_start}}
+    and a.created_at < {{eval_end}}

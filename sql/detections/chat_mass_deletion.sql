@@ -1,0 +1,32 @@
+-- id: chat_mass_deletion
+-- title: Mass chat deletion
+-- level: medium
+-- mitre: T1070
+-- entity: user
+-- kind: threshold
+-- window: {{window}}
+-- description: One person deleted many chats in one UTC day: covering tracks or destroying work.
+-- param: threshold integer 30 -- activities in one window that raise an alert
+-- param: window interval INTERVAL '1 day' -- the fixed window (time_bucket) counted in
+with hits as (
+    select
+        a.actor_user_id as entity_id,
+        a.id,
+        a.created_at,
+        time_bucket({{window}}, a.created_at) as bucket
+    from marts.activities as a
+    where a.type in ('claude_chat_deleted')
+        and a.actor_user_id is not null
+        and a.created_at >= time_bucket({{window}}, {{eval_start}})
+        and a.created_at < {{eval_end}}
+)
+
+select
+    entity_id,
+    bucket as window_start,
+    max(created_at) as window_end,
+    list(distinct id order by id) as evidence_ids,
+    format('{} chat deletions by {} within {}', count(*), entity_id, {{window}}::varchar) as summary
+from hits
+group by entity_id, bucket
+having count(*) >= {{threshold}} and max(created_at) >= {{eval_start}}

@@ -1,0 +1,18 @@
+-- id: service_key_revoked
+-- title: Service key revoked
+-- level: medium
+-- mitre: T1098.001
+-- entity: api_key
+-- kind: event
+-- window: 0h
+-- description: A service key was revoked.
+select
+    coalesce(a.details ->> 'service_key_id', a.id) as entity_id,
+    a.created_at as window_start,
+    a.created_at as window_end,
+    [a.id] as evidence_ids,
+    format('service key {} revoked by {}', a.details ->> 'service_key_id', coalesce(a.actor_email, a.actor_user_id, a.actor_api_key_id, a.actor_type)) as summary
+from marts.activities as a
+where a.type = 'service_key_revoked'
+    and a.created_at >= {{eval_start}}
+    and a.created_at < {{eval_end}}
