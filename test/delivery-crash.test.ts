@@ -114,7 +114,7 @@ describe(`delivery under ${KILLS} kill -9 of the daemon`, () => {
     // its start-up job may evaluate again (a kill can leave a rule to re-evaluate) and queue more alerts:
     // the outbox counts as drained once that job has ended
     const startupEnded = () => /"job":"startup"[^\n]*"msg":"job: end"/.test(last.output().stderr);
-    const drained = await waitFor(() => startupEnded() && outbox().rows.every((r) => r.state === 'delivered'), 120_000, 250);
+    const drained = await waitFor(() => startupEnded() && outbox().rows.every((r) => r.state === 'delivered'), 240_000, 250);
     last.child.kill('SIGTERM');
     const end = await last.done;
     stderrs.push(end.stderr, end.stdout);
@@ -171,5 +171,5 @@ describe(`delivery under ${KILLS} kill -9 of the daemon`, () => {
     for (const text of stderrs) expect(text).not.toContain('DO-NOT-LEAK');
     const files = readdirSync(data.dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
     for (const f of files) expect(readFileSync(join(f.parentPath, f.name)).includes('DO-NOT-LEAK'), `${f.name} holds the secret`).toBe(false);
-  }, 240_000);
+  }, 420_000);
 });

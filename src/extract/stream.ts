@@ -15,7 +15,7 @@ import type { StateStore } from '../state/index.js';
 export interface SyncSettings {
   /** Backfill start (epoch ms); undefined = as far back as the feed goes. */
   sinceMs?: number;
-  /** Upper bound for this run (epoch ms); default one minute before the server's clock. */
+  /** Upper bound for this run (epoch ms); default the server's clock (cursors stop one minute before it). */
   untilMs?: number;
   overlapMs: number;
   reconcileDays: number;
