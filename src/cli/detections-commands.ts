@@ -13,10 +13,9 @@ import {
   type Level,
   ALERT_STATUSES,
   type AlertStatus,
-  type Rule,
   RuleError,
   evaluateDetections,
-  loadRules,
+  loadRulesChecked,
   changeAlertStatus,
   destinationFilters,
   loadDetections,
@@ -98,13 +97,7 @@ export function registerDetectionsCommands(program: Command, io: DetectionsComma
     .description("run each rule's own test cases (sql/detections/tests/<id>.json) against a scratch lake and warehouse; exit 1 if any fails")
     .option('--rules <ids>', 'only these rules (comma separated)')
     .action(async (flags: { rules?: string }) => {
-      let rules: Rule[];
-      try {
-        rules = loadRules();
-      } catch (err) {
-        if (err instanceof RuleError) throw new ConfigError(err.message);
-        throw err;
-      }
+      const rules = loadRulesChecked();
       const only = list(flags.rules);
       for (const id of only ?? []) if (!rules.some((r) => r.id === id)) throw new ConfigError(`--rules: unknown rule "${id}"`);
       const selected = only ? rules.filter((r) => only.includes(r.id)) : rules;

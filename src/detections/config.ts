@@ -85,15 +85,19 @@ export function resolveDetectionsConfig(block: unknown, rules: readonly Rule[]):
   };
 }
 
-/** The rules and the validated `detections` block; a bad rule file or setting is a ConfigError (exit 2). */
-export function loadDetections(flags: { dataDir: string; config?: string }): { rules: Rule[]; config: DetectionsConfig; file: Record<string, unknown> } {
-  let rules: Rule[];
+/** The rules of sql/detections; a bad rule file is a ConfigError (exit 2) naming the file and line. */
+export function loadRulesChecked(): Rule[] {
   try {
-    rules = loadRules();
+    return loadRules();
   } catch (err) {
     if (err instanceof RuleError) throw new ConfigError(err.message);
     throw err;
   }
+}
+
+/** The rules and the validated `detections` block; a bad rule file or setting is a ConfigError (exit 2). */
+export function loadDetections(flags: { dataDir: string; config?: string }): { rules: Rule[]; config: DetectionsConfig; file: Record<string, unknown> } {
+  const rules = loadRulesChecked();
   const file = readConfigFile({ dataDir: flags.dataDir, config: flags.config });
   return { rules, config: resolveDetectionsConfig(file.detections, rules), file };
 }

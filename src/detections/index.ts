@@ -1,7 +1,7 @@
 // The detection engine's public surface (issue 12; contract: schema/detections.md): rules, their
 // configuration, the alert store, evaluation and the alert marts.
 export { type Rule, type RuleParam, type RuleKind, type ParamType, type ParamValue, RuleError, RULE_KINDS, PARAM_TYPES, loadRules, parseRule, renderRule, rulesHash, detectionsDir, isoMicros, intervalText } from './rules.js';
-export { type DetectionsConfig, destinationFilters, loadDetections, readConfigFile, resolveDetectionsConfig } from './config.js';
+export { type DetectionsConfig, destinationFilters, loadDetections, loadRulesChecked, readConfigFile, resolveDetectionsConfig } from './config.js';
 export { type StatusAction, changeAlertStatus } from './status.js';
 export {
   ALERTS_FILE,
