@@ -173,8 +173,8 @@ function setFacets(b: TextBucket, i: number, r: Activity): void {
 
 /**
  * A scan's activities as JSON bytes, in scan order, separated by commas, off the V8 heap: the page is copied
- * here as it is scanned (the slab of a bucket may be reused before the scan ends) and read once into the
- * response. One per feed, reused by the next scan.
+ * here as it is scanned (the slab of a bucket may be reused before the scan ends) and copied once into the
+ * response's body. One per feed, reused by the next scan.
  */
 export class JsonItems {
   length = 0;
@@ -219,15 +219,14 @@ export class JsonItems {
   }
 
   /**
-   * `before` + items [0, count) joined by commas (scan order or reversed) + `after`, as one flat string: built in
-   * one buffer and read once, so the transport does not flatten a 2.6 MB rope again before encoding it.
+   * `before` + items [0, count) joined by commas (scan order or reversed) + `after`, as UTF-8 bytes in a buffer
+   * of their own: the transports send it as it is (no string the size of the page, no second encoding), and it
+   * stays valid while the socket drains, when this object already serves the next scan.
    */
-  wrapped(before: string, count: number, reverse: boolean, after: string): string {
-    const ascii = this.ascii && Buffer.byteLength(before) === before.length && Buffer.byteLength(after) === after.length;
-    if (!ascii || count === 0) return before + this.joined(count, reverse) + after;
-    const size = this.ends[count - 1];
-    const out = Buffer.allocUnsafeSlow(before.length + size + after.length);
-    let at = out.write(before, 0, 'latin1');
+  body(before: string, count: number, reverse: boolean, after: string): Buffer {
+    const size = count === 0 ? 0 : this.ends[count - 1];
+    const out = Buffer.allocUnsafeSlow(Buffer.byteLength(before) + size + Buffer.byteLength(after));
+    let at = out.write(before, 0, 'utf8');
     if (!reverse) at += this.bytes.copy(out, at, 0, size);
     else {
       for (let i = count - 1; i >= 0; i--) {
@@ -235,8 +234,8 @@ export class JsonItems {
         if (i > 0) out[at++] = 0x2c;
       }
     }
-    at += out.write(after, at, 'latin1');
-    return out.toString('latin1', 0, at);
+    at += out.write(after, at, 'utf8');
+    return out;
   }
 
   /** Items [0, count) joined by commas, in scan order or reversed. */
