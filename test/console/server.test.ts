@@ -3,10 +3,11 @@
 // write session can; no URL gives data without credentials; the security headers on every answer; the vendor
 // and asset allow-lists take no path from the URL; cross-site cookie requests are refused; TLS with a
 // certificate made here by openssl; the plain-HTTP warning off loopback; tokens and session ids never logged.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError, loadTlsFiles } from '../../src/cli/config.js';
 import { SECURITY_HEADERS } from '../../src/graphql/console/headers.js';
@@ -330,6 +331,26 @@ describe('TLS and the plain-HTTP warning', () => {
       expect((error as Error).message).not.toContain(keyText.split('\n')[1]);
     }
     expect(loadTlsFiles({})).toBeNull();
+  });
+
+  test('serve, run and demo exit 2 on a missing TLS file, naming the flag and the path, before starting anything', () => {
+    // `npm test` builds dist/ first
+    const cli = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+    const data = mkdtempSync(join(tmpdir(), 'console-tls-cli-'));
+    const missing = join(dir, 'missing.crt');
+    const env = { ...process.env, ANTHROPIC_COMPLIANCE_API_KEY: 'sk-ant-api01-console-test-key', COMPLIANCE_API_BASE_URL: 'http://127.0.0.1:9' };
+    try {
+      for (const args of [['serve'], ['run'], ['demo', '--once']]) {
+        const r = spawnSync(process.execPath, [cli, ...args, '--data-dir', data, '--port', '0', '--tls-cert', missing, '--tls-key', join(dir, 'missing.key')], { env, encoding: 'utf8', timeout: 120_000 });
+        expect(r.status, `${args[0]}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toContain(`--tls-cert: cannot read ${missing} (ENOENT)`);
+        const half = spawnSync(process.execPath, [cli, ...args, '--data-dir', data, '--port', '0', '--tls-key', missing], { env, encoding: 'utf8', timeout: 120_000 });
+        expect(half.status, `${args[0]}: ${half.stderr}`).toBe(2);
+        expect(half.stderr).toContain('--tls-cert is missing');
+      }
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
   });
 
   test('plain HTTP off loopback warns that the token and cookie travel in clear; loopback does not', async () => {
