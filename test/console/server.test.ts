@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError, loadTlsFiles } from '../../src/cli/config.js';
 import { SECURITY_HEADERS } from '../../src/graphql/console/headers.js';
-import { SESSION_IDLE_MS, SESSION_MAX_MS } from '../../src/graphql/console/sessions.js';
+import { MAX_SESSIONS, SESSION_IDLE_MS, SESSION_MAX_MS, SessionStore } from '../../src/graphql/console/sessions.js';
 import { startGraphqlServer } from '../../src/graphql/server.js';
 import { type LogLine, type Fixture, type TestServer, buildFixture, captureLogger, startTestServer } from '../graphql-fixture.js';
 import { type FxAlert, buildAlerts, writeAlertStore } from '../graphql-alerts-fixture.js';
@@ -129,6 +129,19 @@ describe('sign-in', () => {
     }
     clock = signedInAt + SESSION_MAX_MS;
     expect((await count({ cookie: busy })).status).toBe(401);
+  });
+
+  test('the store keeps at most MAX_SESSIONS: past it the oldest sign-in ends, the newest stay', () => {
+    const store = new SessionStore(() => clock);
+    const first = store.create('read');
+    const second = store.create('write');
+    for (let i = 2; i < MAX_SESSIONS; i++) store.create('read');
+    expect(store.size).toBe(MAX_SESSIONS);
+    const newest = store.create('read');
+    expect(store.size).toBe(MAX_SESSIONS);
+    expect(store.touch(first)).toBeNull();
+    expect(store.touch(second)?.kind).toBe('write');
+    expect(store.touch(newest)?.kind).toBe('read');
   });
 
   test('a read session cannot acknowledge an alert; a write session can; viewer says which', async () => {
@@ -252,6 +265,23 @@ describe('what every URL answers', () => {
     for (const secret of [t.token!, WRITE, ...sessionIds]) expect(text).not.toContain(secret);
     expect(t.logs.some((l) => l.msg === 'console: signed in')).toBe(true);
     expect(t.logs.some((l) => /sign-in refused/.test(l.msg ?? ''))).toBe(true);
+  });
+});
+
+describe('a server without a token (loopback only)', () => {
+  test('the page and /graphql need no sign-in; viewer says not authenticated; a sign-in starts nothing', async () => {
+    const open = await startTestServer({ fixture: fx, token: null });
+    try {
+      const o = new URL(open.server.consoleUrl).origin;
+      expect((await raw(o, { path: '/' })).status).toBe(200);
+      const res = await gqlRaw(o, '{ viewer { authenticated writable } activities(first: 1) { totalCount } }');
+      expect(JSON.parse(res.text)).toEqual({ data: { viewer: { authenticated: false, writable: false }, activities: { totalCount: fx.activities.length } } });
+      const { answer, cookie } = await login(o, 'anything-at-all-0123456789');
+      expect(answer.headers.location).toBe('/?login=failed');
+      expect(cookie).toBeNull();
+    } finally {
+      await open.close();
+    }
   });
 });
 
