@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { type Fixture, type TestServer, buildFixture, startTestServer } from '../graphql-fixture.js';
 import { type FxAlert, buildAlerts, writeAlertStore } from '../graphql-alerts-fixture.js';
-import { describeBrowser, launchBrowser, openPage, pageGql, screenshot, signIn, signOut } from './browser.js';
+import { describeBrowser, launchBrowser, openPage, pageGql, signIn, signOut } from './browser.js';
 
 const WRITE = 'console-write-token-5e4d3c2b1a09';
 const COUNT = '{ viewer { authenticated writable } activities(first: 1) { totalCount } }';
@@ -47,7 +47,6 @@ describeBrowser('console sign-in in Chromium', () => {
       const answer = await pageGql(p.page, COUNT);
       expect(answer.status).toBe(200);
       expect(answer.body.data).toEqual({ viewer: { authenticated: true, writable: false }, activities: { totalCount: fx.activities.length } });
-      await screenshot(p.page, 'sign-in');
 
       await signOut(p.page);
       expect(await p.context.cookies()).toEqual([]);
