@@ -207,6 +207,21 @@ describe('what every URL answers', () => {
     }
   });
 
+  test('static files carry an ETag; asking with it gets a 304 without a body, asking with another gets the file', async () => {
+    for (const path of ['/', '/assets/explorer.js', '/vendor/uplot/uPlot.min.css']) {
+      const first = await raw(origin, { path });
+      const etag = first.headers.etag!;
+      expect(etag, path).toMatch(/^"[0-9a-z]+-[0-9a-z]+"$/);
+      const again = await raw(origin, { path, headers: { 'if-none-match': etag } });
+      expect(again.status, path).toBe(304);
+      expect(again.text).toBe('');
+      expect(again.headers['content-security-policy']).toBe(SECURITY_HEADERS['content-security-policy']);
+      const other = await raw(origin, { path, headers: { 'if-none-match': '"0-0"' } });
+      expect(other.status).toBe(200);
+      expect(other.text).toBe(first.text);
+    }
+  });
+
   test('every answer carries the security headers: static, redirect, 401, 403, 404, 413, GraphQL data and errors', async () => {
     const cookie = await signedIn(t.token!);
     const answers: [string, RawAnswer][] = [];

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../api/index.js';
 import { type SessionKind, type SessionStore, sessionCookie, sessionIdFrom } from './sessions.js';
-import { type StaticFile, type StaticFiles, readStaticFile } from './static-files.js';
+import { type StaticFile, type StaticFiles, readStaticFile, staticEtag } from './static-files.js';
 
 /** A sign-in form is one short field: anything longer is refused unread. */
 const MAX_FORM_BYTES = 8 * 1024;
@@ -62,10 +62,17 @@ export function consoleSite(options: ConsoleSiteOptions): ConsoleSite {
     else if (path.startsWith('/assets/')) file = files.asset(decodePath(path.slice('/assets/'.length)));
     else if (path.startsWith('/vendor/')) file = files.vendor(decodePath(path.slice('/vendor/'.length)));
     if (!file) return notFound(res);
-    const body = readStaticFile(file);
-    res.statusCode = 200;
+    const etag = staticEtag(file);
     res.setHeader('content-type', file.contentType);
     res.setHeader('cache-control', file.cacheControl);
+    res.setHeader('etag', etag);
+    // no-cache means "ask first": an unchanged file is a 304 without a body
+    if (req.headers['if-none-match']?.split(',').some((tag) => tag.trim() === etag)) {
+      res.statusCode = 304;
+      return void res.end();
+    }
+    const body = readStaticFile(file);
+    res.statusCode = 200;
     res.setHeader('content-length', body.length);
     res.end(method === 'HEAD' ? undefined : body);
   };
