@@ -28,7 +28,7 @@ export function consoleSite(options: ConsoleSiteOptions): ConsoleSite {
     if (method === 'POST' && (path === '/login' || path === '/logout')) {
       if (!sameOrigin(req)) {
         req.resume();
-        return sendText(res, 403, 'refused: this form must be sent from the console's own page (the browser says another site sent it)\n');
+        return sendText(res, 403, 'refused: this form must be sent from the console page itself (the browser says another site sent it)\n');
       }
       if (path === '/logout') {
         req.resume();
