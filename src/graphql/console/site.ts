@@ -1,12 +1,15 @@
 // Everything on the GraphQL port that is not /graphql (console.md §1): the shell, assets, vendor files, the
 // explorer, sign-in and sign-out, and a plain-text 404 for the rest. None of it holds data.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { Logger } from '../../api/index.js';
 import { type SessionKind, type SessionStore, sessionCookie, sessionIdFrom } from './sessions.js';
 import { type StaticFile, type StaticFiles, readStaticFile, staticEtag } from './static-files.js';
 
 /** A sign-in form is one short field: anything longer is refused unread. */
 const MAX_FORM_BYTES = 8 * 1024;
+/** Smaller files are sent as they are (gzip would save little). */
+const GZIP_MIN_BYTES = 1024;
 
 export interface ConsoleSiteOptions {
   files: StaticFiles;
@@ -22,6 +25,8 @@ export type ConsoleSite = (req: IncomingMessage, res: ServerResponse, url: URL) 
 
 export function consoleSite(options: ConsoleSiteOptions): ConsoleSite {
   const { files, sessions, logger } = options;
+  // gzipped bodies by path, for the ETag they were made from (GraphiQL is ~1 MB as is, ~0.3 MB gzipped)
+  const gzipped = new Map<string, { etag: string; body: Buffer }>();
   return async (req, res, url) => {
     const method = (req.method ?? 'GET').toUpperCase();
     const path = url.pathname;
@@ -71,7 +76,14 @@ export function consoleSite(options: ConsoleSiteOptions): ConsoleSite {
       res.statusCode = 304;
       return void res.end();
     }
-    const body = readStaticFile(file);
+    let body = readStaticFile(file);
+    res.setHeader('vary', 'Accept-Encoding');
+    if (body.length >= GZIP_MIN_BYTES && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      let cached = gzipped.get(file.path);
+      if (cached?.etag !== etag) gzipped.set(file.path, (cached = { etag, body: gzipSync(body) }));
+      body = cached.body;
+      res.setHeader('content-encoding', 'gzip');
+    }
     res.statusCode = 200;
     res.setHeader('content-length', body.length);
     res.end(method === 'HEAD' ? undefined : body);
