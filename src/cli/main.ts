@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { TlsFiles } from '../graphql/server.js';
+import { DEFAULT_GRAPHQL_PORT, type TlsFiles } from '../graphql/server.js';
 import { Command, Option } from 'commander';
 import { stderrLogger } from './log.js';
 import { ComplianceApiError, ComplianceClient, ConnectionError, type Logger, packageVersion } from '../api/index.js';
@@ -69,7 +69,7 @@ simulatorOptions(program.command('simulate'), SIM_DEFAULTS.port)
 tlsOptions(simulatorOptions(program.command('demo'), 0))
   .description('the whole thing on the embedded default: a live simulator, the daemon syncing it, models, and the GraphQL API')
   .option('--data-dir <dir>', 'where the demo lake goes (a later demo continues it)', './data/demo')
-  .option('--graphql-port <n>', 'GraphQL port on 127.0.0.1 (0 picks a free one)', '4000')
+  .option('--graphql-port <n>', 'GraphQL port on 127.0.0.1 (0 picks a free one)', String(DEFAULT_GRAPHQL_PORT))
   .option('--metrics-port <n>', '/healthz, /readyz and /metrics port (0 picks a free one)', '0')
   .option('--once', 'exit after the first answer (for scripts and tests)')
   .option('--attack-every <seconds>', 'play an attack in the simulator this often, and print its alert when it fires (0 = never)', '120')
@@ -99,7 +99,7 @@ tlsOptions(simulatorOptions(program.command('demo'), 0))
       requestsPerMinute: intOption('--rpm', flags.rpm, SIM_DEFAULTS.rpm),
       // the demo's schedules are short so that new activity shows up within a minute
       schedules: { activities: '*/20 * * * * *', content: '0 * * * * *', directory: '30 */5 * * * *' },
-      graphql: { port: intOption('--graphql-port', flags.graphqlPort, 4000), host: '127.0.0.1', token, writeToken, tls },
+      graphql: { port: intOption('--graphql-port', flags.graphqlPort, DEFAULT_GRAPHQL_PORT), host: '127.0.0.1', token, writeToken, tls },
       health: { port: intOption('--metrics-port', flags.metricsPort, 0), host: '127.0.0.1' },
       detections: { config: detections.config, rules: detections.rules },
       destinations,
