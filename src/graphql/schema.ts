@@ -10,6 +10,7 @@ import { SyncStatusDetectionsResolver } from './detection-status.resolver.js';
 import { ChatResolver, GroupContentResolver, UserChatsResolver } from './chat.resolver.js';
 import { GroupResolver } from './group.resolver.js';
 import { MembershipResolver } from './membership.resolver.js';
+import { OverviewResolver } from './overview.resolver.js';
 import { OrganizationSettingsResolver } from './organization-settings.resolver.js';
 import { ProjectResolver } from './project.resolver.js';
 import { RoleResolver, UserRolesResolver } from './role.resolver.js';
@@ -21,7 +22,7 @@ export function buildGraphqlSchema(): GraphQLSchema {
   return buildSchemaSync({
     resolvers: [ActivityResolver, AdminActionResolver, UserResolver, GroupResolver, MembershipResolver, RoleResolver, UserRolesResolver, ActivityTypeResolver, SyncStatusResolver,
       ChatResolver, UserChatsResolver, GroupContentResolver, ProjectResolver, OrganizationSettingsResolver,
-      AlertResolver, RuleResolver, SyncStatusDetectionsResolver],
+      AlertResolver, RuleResolver, SyncStatusDetectionsResolver, OverviewResolver],
     // Arguments are checked by the services (type-graphql's class-validator integration is not used).
     validate: false,
   });
