@@ -1,0 +1,116 @@
+// One lake per browser-test file: a small simulator tenant synced into a real lake, `models build` run, and the
+// GraphQL server (with the console) started on 127.0.0.1 with a read and a write token. Before the sync, one
+// user, one group and one injected activity get strings made of markup and script (HOSTILE), so the pages can
+// be checked to show them as text.
+import type { Activity } from '../../src/api/types.js';
+import { type GraphqlServer, startGraphqlServer } from '../../src/graphql/server.js';
+import { buildModels } from '../../src/models/build.js';
+import type { Simulator } from '../../src/simulator/server/app.js';
+import type { SyntheticTenant } from '../../src/simulator/tenant/index.js';
+import { Rng, activityId } from '../../src/simulator/tenant/random.js';
+import { syncWith, tempDataDir } from '../support/lake-harness.js';
+import { MINUTE, type Transport, connect, control, makeSim, makeTenant } from '../support/sim-harness.js';
+import { coveredUntilMs, isoOf } from '../support/e2e-harness.js';
+
+export const READ_TOKEN = 'console-read-token-0123456789abcdef';
+export const WRITE_TOKEN = 'console-write-token-0123456789abcdef';
+
+/** What a successful injection would set: the tests read these window flags (they must stay undefined). */
+export const PWN_FLAGS = ['__pwnedImg', '__pwnedScript', '__pwnedHref', '__pwnedSvg'] as const;
+/** Markup and script in one string: an image with onerror, a closing script tag, a javascript: link, SVG. */
+export const HOSTILE =
+  `<img src=x id=pwn-img onerror="window.__pwnedImg=1"></script><script id=pwn-script>window.__pwnedScript=1</script>` +
+  `<a id=pwn-link href="javascript:window.__pwnedHref=1">click</a><svg id=pwn-svg onload="window.__pwnedSvg=1"></svg>`;
+/** Ids of the elements the payload would create, were it parsed as HTML. */
+export const PAYLOAD_IDS = ['pwn-img', 'pwn-script', 'pwn-link', 'pwn-svg'];
+
+export interface ConsoleLake {
+  dir: string;
+  sim: Simulator;
+  tenant: SyntheticTenant;
+  transport: Transport;
+  server: GraphqlServer;
+  /** http://127.0.0.1:<port> */
+  origin: string;
+  /** The activities cursor: the lake holds every activity before it (µs). */
+  coveredUs: number;
+  /** The injected activity whose every string is HOSTILE, and the user and group renamed to HOSTILE. */
+  hostile: { activityId: string; activityCreatedAt: string; userId: string; groupId: string };
+  /** A POST to /graphql with the read token; returns `data` or throws with the errors. */
+  gql(query: string, variables?: Record<string, unknown>): Promise<Record<string, any>>;
+  close(): Promise<void>;
+}
+
+export async function buildConsoleLake(): Promise<ConsoleLake> {
+  const tenant = makeTenant({ horizonDays: 6, activitiesPerDay: 1200, groups: 6 });
+  const users = tenant.timeline.users;
+  const victim = users.find((u) => u.joinedMs < tenant.epochStartMs && u.leftMs === Infinity) ?? users[0];
+  victim.fullName = `${HOSTILE} name`;
+  const group = tenant.timeline.groups[0];
+  group.name = `${HOSTILE} group`;
+  group.description = HOSTILE;
+  const sim = makeSim({ shared: tenant });
+  const transport = await connect(sim, 'loopback');
+  const { dir, cleanup } = tempDataDir('cl-console-');
+  try {
+    const org = tenant.timeline.orgs[victim.orgIndex];
+    const createdUs = (sim.clock.now() - 6 * 60 * MINUTE) * 1000 + 123;
+    const record = {
+      id: activityId(createdUs, new Rng(13)),
+      created_at: isoOf(createdUs),
+      organization_id: org.tagged,
+      organization_uuid: org.uuid,
+      actor: { type: 'user_actor', user_id: victim.id, email_address: `${HOSTILE}@example.com`, ip_address: HOSTILE, user_agent: HOSTILE },
+      type: 'org_sso_toggled',
+      enabled: true,
+      note: HOSTILE,
+      link: 'javascript:window.__pwnedHref=1',
+      nested: { html: HOSTILE, list: [HOSTILE, '</pre><img src=x id=pwn-img onerror="window.__pwnedImg=1">'] },
+    } as unknown as Activity;
+    await control(transport, 'POST', '/_sim/activities', { records: [record], visible_at: isoOf(sim.clock.now() * 1000) });
+    // bounded a minute before the simulator's clock, as the end-to-end test does: everything before it is indexed
+    const untilMs = Math.floor(sim.clock.now() / 1000) * 1000 - MINUTE;
+    const result = await syncWith(transport, dir, { settings: { overlapMs: 10 * MINUTE, reconcileDays: 3, untilMs } });
+    if (!result.ok) throw new Error(`the console lake's sync failed: ${JSON.stringify(result.streams)}`);
+    await buildModels(dir);
+    const server = await startGraphqlServer({
+      dataDir: dir,
+      port: 0,
+      host: '127.0.0.1',
+      token: READ_TOKEN,
+      writeToken: WRITE_TOKEN,
+      warehouse: { threads: 2, memoryLimit: '512MB' },
+    });
+    const origin = new URL(server.url).origin;
+    const gql = async (query: string, variables: Record<string, unknown> = {}) => {
+      const res = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${READ_TOKEN}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as { data?: Record<string, any>; errors?: unknown[] };
+      if (res.status !== 200 || body.errors || !body.data) throw new Error(`GraphQL HTTP ${res.status}: ${JSON.stringify(body.errors)}`);
+      return body.data;
+    };
+    return {
+      dir,
+      sim,
+      tenant,
+      transport,
+      server,
+      origin,
+      coveredUs: coveredUntilMs(dir) * 1000,
+      hostile: { activityId: String(record.id), activityCreatedAt: record.created_at as string, userId: victim.id, groupId: group.id },
+      gql,
+      async close() {
+        await server.close();
+        await transport.close();
+        cleanup();
+      },
+    };
+  } catch (err) {
+    await transport.close();
+    cleanup();
+    throw err;
+  }
+}
