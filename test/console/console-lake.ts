@@ -5,6 +5,7 @@
 import type { Activity } from '../../src/api/types.js';
 import { type GraphqlServer, startGraphqlServer } from '../../src/graphql/server.js';
 import { buildModels } from '../../src/models/build.js';
+import { evaluateDetections, loadRules, resolveDetectionsConfig } from '../../src/detections/index.js';
 import type { Simulator } from '../../src/simulator/server/app.js';
 import type { SyntheticTenant } from '../../src/simulator/tenant/index.js';
 import { Rng, activityId } from '../../src/simulator/tenant/random.js';
@@ -35,14 +36,15 @@ export interface ConsoleLake {
   /** The activities cursor: the lake holds every activity before it (µs). */
   coveredUs: number;
   /** The injected activity whose every string is HOSTILE, and the user and group renamed to HOSTILE. */
-  hostile: { activityId: string; activityCreatedAt: string; userId: string; groupId: string };
+  hostile: { activityId: string; activityCreatedAt: string; oddTypeId: string; oddCreatedAt: string; userId: string; groupId: string };
   /** A POST to /graphql with the read token; returns `data` or throws with the errors. */
   gql(query: string, variables?: Record<string, unknown>): Promise<Record<string, any>>;
   close(): Promise<void>;
 }
 
 export async function buildConsoleLake(): Promise<ConsoleLake> {
-  const tenant = makeTenant({ horizonDays: 6, activitiesPerDay: 1200, groups: 6 });
+  // two attack scenarios (scenarios.ts) so the detection rules raise alerts; they need 12 days of history
+  const tenant = makeTenant({ horizonDays: 14, activitiesPerDay: 600, groups: 6, scenarios: ['activity_after_offboarding', 'newcomer_creates_key'] });
   const users = tenant.timeline.users;
   const victim = users.find((u) => u.joinedMs < tenant.epochStartMs && u.leftMs === Infinity) ?? users[0];
   victim.fullName = `${HOSTILE} name`;
@@ -67,12 +69,17 @@ export async function buildConsoleLake(): Promise<ConsoleLake> {
       link: 'javascript:window.__pwnedHref=1',
       nested: { html: HOSTILE, list: [HOSTILE, '</pre><img src=x id=pwn-img onerror="window.__pwnedImg=1">'] },
     } as unknown as Activity;
-    await control(transport, 'POST', '/_sim/activities', { records: [record], visible_at: isoOf(sim.clock.now() * 1000) });
+    // and an activity of an unknown type whose type itself is markup (kept, category other)
+    const oddUs = createdUs + 60_000_000;
+    const odd = { ...record, id: activityId(oddUs, new Rng(14)), created_at: isoOf(oddUs), type: `x_${HOSTILE}` } as unknown as Activity;
+    await control(transport, 'POST', '/_sim/activities', { records: [record, odd], visible_at: isoOf(sim.clock.now() * 1000) });
     // bounded a minute before the simulator's clock, as the end-to-end test does: everything before it is indexed
     const untilMs = Math.floor(sim.clock.now() / 1000) * 1000 - MINUTE;
     const result = await syncWith(transport, dir, { settings: { overlapMs: 10 * MINUTE, reconcileDays: 3, untilMs } });
     if (!result.ok) throw new Error(`the console lake's sync failed: ${JSON.stringify(result.streams)}`);
     await buildModels(dir);
+    const rules = loadRules();
+    await evaluateDetections({ dataDir: dir, config: resolveDetectionsConfig(undefined, rules), rules });
     const server = await startGraphqlServer({
       dataDir: dir,
       port: 0,
@@ -100,7 +107,14 @@ export async function buildConsoleLake(): Promise<ConsoleLake> {
       server,
       origin,
       coveredUs: coveredUntilMs(dir) * 1000,
-      hostile: { activityId: String(record.id), activityCreatedAt: record.created_at as string, userId: victim.id, groupId: group.id },
+      hostile: {
+        activityId: String(record.id),
+        activityCreatedAt: record.created_at as string,
+        oddTypeId: String(odd.id),
+        oddCreatedAt: odd.created_at as string,
+        userId: victim.id,
+        groupId: group.id,
+      },
       gql,
       async close() {
         await server.close();
