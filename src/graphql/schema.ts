@@ -19,12 +19,13 @@ import { RoleResolver, UserRolesResolver } from './role.resolver.js';
 import { RuleResolver } from './rule.resolver.js';
 import { SyncStatusResolver } from './sync-status.resolver.js';
 import { UserResolver } from './user.resolver.js';
+import { ViewerResolver } from './viewer.resolver.js';
 
 export function buildGraphqlSchema(): GraphQLSchema {
   return buildSchemaSync({
     resolvers: [ActivityResolver, AdminActionResolver, UserResolver, GroupResolver, MembershipResolver, RoleResolver, UserRolesResolver, ActivityTypeResolver, SyncStatusResolver,
       ChatResolver, UserChatsResolver, GroupContentResolver, ProjectResolver, OrganizationSettingsResolver,
-      AlertResolver, RuleResolver, SyncStatusDetectionsResolver, OverviewResolver, UserHistoryResolver, ActivityLookupResolver],
+      AlertResolver, RuleResolver, SyncStatusDetectionsResolver, ViewerResolver, OverviewResolver, UserHistoryResolver, ActivityLookupResolver],
     // Arguments are checked by the services (type-graphql's class-validator integration is not used).
     validate: false,
   });
