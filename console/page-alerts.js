@@ -33,7 +33,7 @@ const ACTIONS = {
 const BY_KEY = 'compliance-lake.console.by';
 
 export async function renderAlerts(container, _id, params, ctx) {
-  const windowGiven = params.has('days') || params.has('from') || params.has('to');
+  const windowGiven = (params.has('days') && params.get('days') !== 'all') || params.has('from') || params.has('to');
   const win = timeWindow(params, 30);
   const filter = {};
   if (windowGiven) Object.assign(filter, { since: win.since, until: win.until });
@@ -55,12 +55,11 @@ export async function renderAlerts(container, _id, params, ctx) {
         select('rule', 'Rule', rules.map((r) => [r.id, r.title])),
         select('historical', 'Found by', [['no', 'live evaluation'], ['yes', 'retro hunt']]),
         field('User id', h('input', { type: 'text', name: 'user', id: 'f-user', value: params.get('user') ?? '' })),
-        windowFields(win, params),
+        windowFields(win, params, [1, 7, 30, 90, 365], true),
       ],
       (p) => ctx.go('alerts', p),
       'Filter',
     ),
-    windowGiven ? null : note('All times; choose a window to narrow the list.'),
   );
   const list = pagedTable(
     'alerts',

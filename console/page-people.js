@@ -108,7 +108,9 @@ export async function renderUser(container, id, params) {
     container.append(heading('User'), note(`No user ${id} in the warehouse.`, 'error'));
     return;
   }
-  const win = timeWindow(params, 90);
+  // the window ends on the day of their latest activity (or today), unless the route names one
+  const newest = (await gql(USER_ACTIVITIES, { id, after: null })).user.activities.edges[0]?.node.createdAt;
+  const win = timeWindow(params.has('to') || !newest ? params : new URLSearchParams({ ...Object.fromEntries(params), to: newest.slice(0, 10) }), 90);
   container.append(
     heading(u.email ?? u.id),
     h(
@@ -124,7 +126,7 @@ export async function renderUser(container, id, params) {
       'section',
       { class: 'card', 'aria-labelledby': 'versions-title' },
       h('h2', { id: 'versions-title' }, 'Versions over time'),
-      table(['From', 'Until', 'Email', 'Name', 'Role'], u.versions.map((v) => [when(v.validFrom), v.validTo ? when(v.validTo) : 'now', v.email ?? '', v.fullName ?? '', v.organizationRole ?? '']), { id: 'versions' }),
+      table(['From', 'Until', 'Email', 'Name', 'Role'], u.versions.map((v) => [v.validFrom ? when(v.validFrom) : 'before the history', v.validTo ? when(v.validTo) : 'now', v.email ?? '', v.fullName ?? '', v.organizationRole ?? '']), { id: 'versions' }),
     ),
     h('section', { class: 'card', 'aria-labelledby': 'memberships-title' }, h('h2', { id: 'memberships-title' }, 'Group memberships over time'), timeline(u.membershipHistory, Date.now())),
   );

@@ -35,12 +35,14 @@ export function field(label, input) {
 }
 
 /** The "window" fields: last N days, or from/to days (UTC). */
-export function windowFields(win, params, dayChoices = [1, 7, 30, 90, 365]) {
+export function windowFields(win, params, dayChoices = [1, 7, 30, 90, 365], allTimes = false) {
   const custom = params.has('from') || params.has('to');
+  const all = allTimes && !custom && (!params.has('days') || params.get('days') === 'all');
   const days = h(
     'select',
     { name: 'days', id: 'f-days' },
-    dayChoices.map((d) => h('option', { value: String(d), selected: !custom && d === win.days }, d === 1 ? 'Last day' : `Last ${d} days`)),
+    allTimes ? h('option', { value: 'all', selected: all }, 'All times') : null,
+    dayChoices.map((d) => h('option', { value: String(d), selected: !custom && !all && d === win.days }, d === 1 ? 'Last day' : `Last ${d} days`)),
     h('option', { value: '', selected: custom }, 'From … to …'),
   );
   return [

@@ -37,6 +37,8 @@ export interface ConsoleLake {
   coveredUs: number;
   /** The injected activity whose every string is HOSTILE, and the user and group renamed to HOSTILE. */
   hostile: { activityId: string; activityCreatedAt: string; oddTypeId: string; oddCreatedAt: string; userId: string; groupId: string };
+  /** A group with admin actions injected an hour and a day and a half after members were added (and an hour before). */
+  probeGroupId: string;
   /** A POST to /graphql with the read token; returns `data` or throws with the errors. */
   gql(query: string, variables?: Record<string, unknown>): Promise<Record<string, any>>;
   close(): Promise<void>;
@@ -72,7 +74,25 @@ export async function buildConsoleLake(): Promise<ConsoleLake> {
     // and an activity of an unknown type whose type itself is markup (kept, category other)
     const oddUs = createdUs + 60_000_000;
     const odd = { ...record, id: activityId(oddUs, new Rng(14)), created_at: isoOf(oddUs), type: `x_${HOSTILE}` } as unknown as Activity;
-    await control(transport, 'POST', '/_sim/activities', { records: [record, odd], visible_at: isoOf(sim.clock.now() * 1000) });
+    // Admin actions by members shortly after they were added (the generated feed has few): an hour and a
+    // day and a half after the start of memberships that began inside the history, and an hour before it.
+    const rng = new Rng(15);
+    const probes: Activity[] = [];
+    const DAY = 24 * 60 * MINUTE;
+    const recent = tenant.timeline.memberships.filter((m) => {
+      const u = users[m.userIndex];
+      return m.fromMs > tenant.epochStartMs + 2 * DAY && m.fromMs < sim.clock.now() - 3 * DAY && m.toMs > m.fromMs + 2 * DAY && u.joinedMs < m.fromMs - DAY && u.leftMs >= m.toMs;
+    });
+    const probeGroupId = recent.length ? mostCommon(recent.map((m) => m.groupId)) : group.id;
+    for (const m of recent.filter((x) => x.groupId === probeGroupId).slice(0, 4)) {
+      const u = users[m.userIndex];
+      const o = tenant.timeline.orgs[u.orgIndex];
+      for (const offsetMs of [-60 * MINUTE, 60 * MINUTE, 1.5 * DAY]) {
+        const atUs = (m.fromMs + offsetMs) * 1000 + 7;
+        probes.push({ id: activityId(atUs, rng), created_at: isoOf(atUs), organization_id: o.tagged, organization_uuid: o.uuid, actor: tenant.timeline.actorFor(u), type: 'org_sso_toggled', enabled: true } as unknown as Activity);
+      }
+    }
+    await control(transport, 'POST', '/_sim/activities', { records: [record, odd, ...probes], visible_at: isoOf(sim.clock.now() * 1000) });
     // bounded a minute before the simulator's clock, as the end-to-end test does: everything before it is indexed
     const untilMs = Math.floor(sim.clock.now() / 1000) * 1000 - MINUTE;
     const result = await syncWith(transport, dir, { settings: { overlapMs: 10 * MINUTE, reconcileDays: 3, untilMs } });
@@ -115,6 +135,7 @@ export async function buildConsoleLake(): Promise<ConsoleLake> {
         userId: victim.id,
         groupId: group.id,
       },
+      probeGroupId,
       gql,
       async close() {
         await server.close();
@@ -127,4 +148,10 @@ export async function buildConsoleLake(): Promise<ConsoleLake> {
     cleanup();
     throw err;
   }
+}
+
+function mostCommon(values: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0][0];
 }
