@@ -69,7 +69,7 @@ export async function renderCorrelation(container, _id, params, ctx) {
         e.actor ? h('span', { class: 'sub' }, ` ${e.actor.fullName ?? ''} · ${e.actor.organizationRole ?? ''}`) : null,
       ),
       h('span', {}, `${group?.name ?? e.membership.groupId} since ${when(e.membership.validFrom)} (${e.membership.validFromSource ?? 'unknown'})`, e.membership.validTo ? ` until ${when(e.membership.validTo)}` : ''),
-      e.daysSinceAdded.toFixed(1),
+      e.daysSinceAdded.toFixed(2),
     ],
     'No admin action by a member added that recently in this window.',
   );
