@@ -148,7 +148,12 @@ describeBrowser('the console in Chromium', () => {
       await loadAll(page, '#page-correlation');
       expect(await rowActivityIds(page, '#correlation-rows')).toEqual(expected.map((e) => e.activity.id));
       // the actor as of the event, as the truth's feed names them
-      expect((await cells(page, '#correlation-rows')).map((r) => r[2].split(' ')[0])).toEqual(expected.map((e) => e.activity.actorEmail));
+      const rows = await cells(page, '#correlation-rows');
+      expect(rows.map((r) => r[2].split(' ')[0])).toEqual(expected.map((e) => e.activity.actorEmail));
+      // the membership it came through: its start, to the second the page shows
+      expect(rows.map((r) => r[3].replace(/^.* since (\S+ \S+Z) .*$/, '$1'))).toEqual(expected.map((e) => `${isoOf(e.membership.fromUs).slice(0, 10)} ${isoOf(e.membership.fromUs).slice(11, 19)}Z`));
+      // days since added, as the page rounds them
+      expect(rows.map((r) => r[4])).toEqual(expected.map((e) => ((e.activity.us - e.membership.fromUs) / (DAY_MS * 1000)).toFixed(2)));
       found += expected.length;
     }
     expect(found, 'the probes give the correlation something to find').toBeGreaterThan(4);
