@@ -53,8 +53,14 @@ function signInNeeded(message) {
 }
 
 let generation = 0;
+/** The overview refreshes itself this often while it is shown (the page a team keeps open all day). */
+const REFRESH_MS = 5 * 60_000;
 
-async function render() {
+/**
+ * Renders the route. `quiet`: a refresh of the page on screen, built off-screen and swapped in when complete,
+ * keeping the scroll position (no flash of "Loading…").
+ */
+async function render({ quiet = false } = {}) {
   const { name, id, params } = parseHash();
   const mine = ++generation;
   for (const a of document.querySelectorAll('#nav a')) {
@@ -64,21 +70,34 @@ async function render() {
   // Each render writes into its own container: a slow answer for a page the user already left lands in a
   // detached element and changes nothing.
   const container = h('div', { class: 'page', id: `page-${name}` });
-  replace(document.getElementById('page'), container);
+  const loading = note('Loading…');
+  const pageEl = document.getElementById('page');
+  if (!quiet) replace(pageEl, container, loading);
   try {
     await PAGES[name](container, id, params, ctx);
   } catch (err) {
     if (err instanceof SignInNeeded) return signInNeeded(err.message);
     if (mine === generation) container.appendChild(note(err.message, 'error'));
   }
-  if (mine === generation) container.dataset.ready = 'true';
+  loading.remove();
+  if (mine !== generation) return;
+  if (quiet) {
+    const y = window.scrollY;
+    replace(pageEl, container);
+    window.scrollTo(0, y);
+  }
+  container.dataset.ready = 'true';
+}
+
+function refreshOverview() {
+  const busy = document.getElementById('page').contains(document.activeElement) && document.activeElement.matches('input, select, textarea');
+  if (document.visibilityState === 'visible' && parseHash().name === 'overview' && !busy) render({ quiet: true });
 }
 
 async function start() {
   const search = new URLSearchParams(location.search);
   if (search.get('login') === 'failed') {
     replace(document.getElementById('signin-status'), note('That token was not accepted. Paste the read or write token the server was started with (CL_GRAPHQL_TOKEN or CL_GRAPHQL_WRITE_TOKEN) and try again.', 'error'));
-    history.replaceState(null, '', `/${location.hash}`);
   }
   try {
     ctx.viewer = (await gql('query Viewer { viewer { authenticated writable } }')).viewer;
@@ -96,6 +115,7 @@ async function start() {
   window.addEventListener('hashchange', () => {
     render().then(() => document.querySelector('#page h1')?.focus());
   });
+  setInterval(refreshOverview, REFRESH_MS);
   await render();
 }
 

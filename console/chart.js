@@ -47,11 +47,17 @@ export function dayChart(title, days, series) {
       el,
     );
   };
-  // Drawn when the element has a width (it is appended by the caller), then kept as wide as its box.
-  requestAnimationFrame(() => {
-    if (!el.isConnected) return;
+  // Drawn once the element is in the page and has a width (a quiet refresh builds the page off-screen and
+  // swaps it in later), then kept as wide as its box.
+  let frames = 0;
+  const whenShown = () => {
+    if (!el.isConnected) {
+      if (++frames < 3_600) requestAnimationFrame(whenShown);
+      return;
+    }
     draw();
     new ResizeObserver(() => plot && plot.setSize({ width: width(), height: 260 })).observe(el);
-  });
+  };
+  requestAnimationFrame(whenShown);
   return el;
 }

@@ -38,7 +38,7 @@ export async function renderOverview(container, _id, params, ctx) {
   container.append(
     heading('Overview'),
     filterForm('overview-window', windowFields(win, params), (p) => ctx.go('overview', p)),
-    h('p', { class: 'window', id: 'window' }, `Window: ${win.from} to ${win.to} (UTC, both days included)`),
+    h('p', { class: 'window', id: 'window' }, `Window: ${win.from} to ${win.to} (UTC, both days included). Read ${new Date().toISOString().slice(11, 16)} UTC; refreshed every 5 minutes while shown.`),
   );
 
   const chart = section('activity-by-category', 'Activity per day by category', async () => {

@@ -84,6 +84,26 @@ describeBrowser('the console in Chromium', () => {
     await lake?.close();
   });
 
+  test('signed out, the page is the sign-in form and nothing else; a wrong token says so; signing in shows the overview', async () => {
+    const p = await openPage(browser);
+    try {
+      await p.page.goto(`${lake.origin}/#/overview?from=${from}&to=${to}`);
+      await p.page.waitForSelector('#signin:not([hidden])');
+      expect(await p.page.locator('#app').isHidden()).toBe(true);
+      expect(await p.page.locator('#page').textContent()).toBe('');
+      expect(await signIn(p.page, lake.origin, `${READ_TOKEN}-wrong`)).toBe(false);
+      await p.page.waitForSelector('#signin-status [role="alert"]');
+      expect(await p.page.locator('#signin-status').textContent()).toMatch(/not accepted/);
+      expect(await p.page.locator('#page').textContent()).toBe('');
+      expect(await signIn(p.page, lake.origin, READ_TOKEN)).toBe(true);
+      await p.page.waitForSelector('#page-overview[data-ready="true"]');
+      expect(await p.page.locator('#who').textContent()).toBe('Signed in with the read token');
+      p.assertLocal();
+    } finally {
+      await p.close();
+    }
+  });
+
   test('overview: activity per day by category, sync status, open alerts by level and the top types and actors are what GraphQL answers', async () => {
     const page = reader.page;
     await show(page, `#/overview?from=${from}&to=${to}`, 'overview');
