@@ -110,7 +110,7 @@ export async function renderUser(container, id, params) {
   }
   // the window ends on the day of their latest activity (or today), unless the route names one
   const newest = (await gql(USER_ACTIVITIES, { id, after: null })).user.activities.edges[0]?.node.createdAt;
-  const win = timeWindow(params.has('to') || !newest ? params : new URLSearchParams({ ...Object.fromEntries(params), to: newest.slice(0, 10) }), 90);
+  const win = timeWindow(params.has('to') || !newest ? params : new URLSearchParams({ ...Object.fromEntries(params), to: newest.slice(0, 10) }), 30);
   container.append(
     heading(u.email ?? u.id),
     h(
