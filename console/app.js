@@ -97,7 +97,7 @@ function refreshOverview() {
 async function start() {
   const search = new URLSearchParams(location.search);
   if (search.get('login') === 'failed') {
-    replace(document.getElementById('signin-status'), note('That token was not accepted. Paste the read or write token the server was started with (CL_GRAPHQL_TOKEN or CL_GRAPHQL_WRITE_TOKEN) and try again.', 'error'));
+    replace(document.getElementById('signin-status'), note('That token was not accepted. Paste the read or write token the server was started with (COMPLIANCE_LAKE_GRAPHQL_TOKEN or COMPLIANCE_LAKE_GRAPHQL_WRITE_TOKEN, or the files of --token-file / --write-token-file) and try again.', 'error'));
   }
   try {
     ctx.viewer = (await gql('query Viewer { viewer { authenticated writable } }')).viewer;

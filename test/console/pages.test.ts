@@ -98,6 +98,12 @@ describeBrowser('the console in Chromium', () => {
       expect(await signIn(p.page, lake.origin, READ_TOKEN)).toBe(true);
       await p.page.waitForSelector('#page-overview[data-ready="true"]');
       expect(await p.page.locator('#who').textContent()).toBe('Signed in with the read token');
+      // the session goes (here: the cookie is dropped): the next page asks to sign in again, and shows no data
+      await p.context.clearCookies();
+      await p.page.evaluate(() => ((globalThis as any).location.hash = '#/alerts'));
+      await p.page.waitForSelector('#signin:not([hidden])');
+      expect(await p.page.locator('#signin-status').textContent()).toMatch(/session has ended.*sign in again/);
+      expect(await p.page.locator('#app').isHidden()).toBe(true);
       p.assertLocal();
     } finally {
       await p.close();
