@@ -47,7 +47,7 @@ export async function renderPeople(container, _id, params, ctx) {
   container.append(
     h(
       'div',
-      { class: 'two' },
+      {},
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'users-title' },
