@@ -93,7 +93,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
       ? 'Clients must send "Authorization: Bearer <token>" (the token from --token-file or ' + TOKEN_ENV + ').'
       : `No token configured: serving WITHOUT authentication, on loopback only. Set ${TOKEN_ENV} or pass --token-file to require one.`,
   );
-  out(`Console on ${server.consoleUrl}${server.authenticated ? ' (sign in with the token or the write token)' : ''}; GraphiQL on ${server.consoleUrl}explorer`);
+  out(`Console on ${server.consoleUrl}${server.authenticated ? ` (sign in with the token${server.writable ? ', or the write token to change alerts' : ''})` : ''}; GraphiQL on ${server.consoleUrl}explorer`);
   if (!existsSync(join(flags.dataDir, WAREHOUSE_FILE))) {
     out(`Note: ${join(flags.dataDir, WAREHOUSE_FILE)} does not exist yet; queries over the data fail until \`compliance-lake models build\` creates it (syncStatus works).`);
   }

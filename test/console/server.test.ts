@@ -3,14 +3,15 @@
 // write session can; no URL gives data without credentials; the security headers on every answer; the vendor
 // and asset allow-lists take no path from the URL; cross-site cookie requests are refused; TLS with a
 // certificate made here by openssl; the plain-HTTP warning off loopback; tokens and session ids never logged.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError, loadTlsFiles } from '../../src/cli/config.js';
 import { SECURITY_HEADERS } from '../../src/graphql/console/headers.js';
-import { SESSION_IDLE_MS, SESSION_MAX_MS } from '../../src/graphql/console/sessions.js';
+import { MAX_SESSIONS, SESSION_IDLE_MS, SESSION_MAX_MS, SessionStore } from '../../src/graphql/console/sessions.js';
 import { startGraphqlServer } from '../../src/graphql/server.js';
 import { type LogLine, type Fixture, type TestServer, buildFixture, captureLogger, startTestServer } from '../graphql-fixture.js';
 import { type FxAlert, buildAlerts, writeAlertStore } from '../graphql-alerts-fixture.js';
@@ -128,6 +129,19 @@ describe('sign-in', () => {
     }
     clock = signedInAt + SESSION_MAX_MS;
     expect((await count({ cookie: busy })).status).toBe(401);
+  });
+
+  test('the store keeps at most MAX_SESSIONS: past it the oldest sign-in ends, the newest stay', () => {
+    const store = new SessionStore(() => clock);
+    const first = store.create('read');
+    const second = store.create('write');
+    for (let i = 2; i < MAX_SESSIONS; i++) store.create('read');
+    expect(store.size).toBe(MAX_SESSIONS);
+    const newest = store.create('read');
+    expect(store.size).toBe(MAX_SESSIONS);
+    expect(store.touch(first)).toBeNull();
+    expect(store.touch(second)?.kind).toBe('write');
+    expect(store.touch(newest)?.kind).toBe('read');
   });
 
   test('a read session cannot acknowledge an alert; a write session can; viewer says which', async () => {
@@ -254,6 +268,23 @@ describe('what every URL answers', () => {
   });
 });
 
+describe('a server without a token (loopback only)', () => {
+  test('the page and /graphql need no sign-in; viewer says not authenticated; a sign-in starts nothing', async () => {
+    const open = await startTestServer({ fixture: fx, token: null });
+    try {
+      const o = new URL(open.server.consoleUrl).origin;
+      expect((await raw(o, { path: '/' })).status).toBe(200);
+      const res = await gqlRaw(o, '{ viewer { authenticated writable } activities(first: 1) { totalCount } }');
+      expect(JSON.parse(res.text)).toEqual({ data: { viewer: { authenticated: false, writable: false }, activities: { totalCount: fx.activities.length } } });
+      const { answer, cookie } = await login(o, 'anything-at-all-0123456789');
+      expect(answer.headers.location).toBe('/?login=failed');
+      expect(cookie).toBeNull();
+    } finally {
+      await open.close();
+    }
+  });
+});
+
 describe('TLS and the plain-HTTP warning', () => {
   let dir: string;
   let cert: string;
@@ -330,6 +361,26 @@ describe('TLS and the plain-HTTP warning', () => {
       expect((error as Error).message).not.toContain(keyText.split('\n')[1]);
     }
     expect(loadTlsFiles({})).toBeNull();
+  });
+
+  test('serve, run and demo exit 2 on a missing TLS file, naming the flag and the path, before starting anything', () => {
+    // `npm test` builds dist/ first
+    const cli = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+    const data = mkdtempSync(join(tmpdir(), 'console-tls-cli-'));
+    const missing = join(dir, 'missing.crt');
+    const env = { ...process.env, ANTHROPIC_COMPLIANCE_API_KEY: 'sk-ant-api01-console-test-key', COMPLIANCE_API_BASE_URL: 'http://127.0.0.1:9' };
+    try {
+      for (const args of [['serve'], ['run'], ['demo', '--once']]) {
+        const r = spawnSync(process.execPath, [cli, ...args, '--data-dir', data, '--port', '0', '--tls-cert', missing, '--tls-key', join(dir, 'missing.key')], { env, encoding: 'utf8', timeout: 120_000 });
+        expect(r.status, `${args[0]}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toContain(`--tls-cert: cannot read ${missing} (ENOENT)`);
+        const half = spawnSync(process.execPath, [cli, ...args, '--data-dir', data, '--port', '0', '--tls-key', missing], { env, encoding: 'utf8', timeout: 120_000 });
+        expect(half.status, `${args[0]}: ${half.stderr}`).toBe(2);
+        expect(half.stderr).toContain('--tls-cert is missing');
+      }
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
   });
 
   test('plain HTTP off loopback warns that the token and cookie travel in clear; loopback does not', async () => {

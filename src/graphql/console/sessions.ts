@@ -12,6 +12,8 @@ export const SESSION_MAX_MS = 7 * 24 * 3_600_000;
 /** 32 random bytes, base64url: 43 characters. */
 const SESSION_ID_BYTES = 32;
 const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+/** Sessions kept at once; past it the oldest sign-in ends (memory stays bounded whatever a token holder does). */
+export const MAX_SESSIONS = 10_000;
 
 export interface Session {
   kind: SessionKind;
@@ -27,6 +29,8 @@ export class SessionStore {
   /** Starts a session; returns its id (the cookie's value). */
   create(kind: SessionKind): string {
     this.prune();
+    // a Map iterates in insertion order: the first key is the oldest sign-in
+    while (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
     const id = randomBytes(SESSION_ID_BYTES).toString('base64url');
     const at = this.now();
     this.sessions.set(id, { kind, signedInAt: at, expiresAt: Math.min(at + SESSION_IDLE_MS, at + SESSION_MAX_MS) });
