@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startGraphqlServer } from '../../src/graphql/server.js';
 import { bruteForceRecentMembers, isoOf, truthActivities, truthMemberships } from '../support/e2e-harness.js';
 import { type RecordedPage, describeBrowser, launchBrowser, openPage, screenshot, signIn } from './browser.js';
 import { type ConsoleLake, HOSTILE, PAYLOAD_IDS, PWN_FLAGS, READ_TOKEN, WRITE_TOKEN, buildConsoleLake } from './console-lake.js';
@@ -334,6 +335,24 @@ describeBrowser('the console in Chromium', () => {
     expect(hrefs.filter((h: string) => !h.startsWith('#/') && h !== '/explorer')).toEqual([]);
     await expectInert(page);
     reader.assertLocal();
+  });
+
+  test('a server without a token (loopback only) shows the data without sign-in, and no sign-out', async () => {
+    const open = await startGraphqlServer({ dataDir: lake.dir, port: 0, host: '127.0.0.1', token: null, warehouse: { threads: 1, memoryLimit: '256MB' } });
+    const p = await openPage(browser);
+    try {
+      await p.page.goto(`${new URL(open.url).origin}/#/alerts`);
+      await p.page.waitForSelector('#page-alerts[data-ready="true"]');
+      expect(await p.page.locator('#signin').isHidden()).toBe(true);
+      expect(await p.page.locator('#signed-in').isHidden()).toBe(true);
+      const all = await lake.gql('{ alerts { totalCount } }');
+      expect(await p.page.locator('#alerts').getAttribute('data-total')).toBe(String(all.alerts.totalCount));
+      expect(await p.page.locator('#page-alerts').textContent()).not.toContain('sign in');
+      p.assertLocal();
+    } finally {
+      await p.close();
+      await open.close();
+    }
   });
 
   test('keyboard: the pages are reached with Tab and Enter; at 400 px wide nothing scrolls sideways', async () => {
