@@ -164,7 +164,7 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     const session = bearer ? null : sessions.touch(sessionIdFrom(req.headers.cookie));
     if (session && !sameOrigin(req)) {
       req.resume();
-      return sendText(res, 403, 'refused: a request with the console session must come from the console itself (the Origin header names another site)\n');
+      return sendText(res, 403, 'refused: a request with the console session must come from the console pages themselves (the browser says another site sent it)\n');
     }
     if (tokenDigest && !isRead && !isWrite && !session) {
       req.resume();

@@ -68,8 +68,13 @@ export function isLocalUrl(url: string): boolean {
 }
 
 /** A fresh context (no cookies) and page; requests are recorded and only 127.0.0.1 is reachable. */
-export async function openPage(browser: Browser, options: { width?: number; height?: number } = {}): Promise<RecordedPage> {
-  const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 800 }, serviceWorkers: 'block' });
+export async function openPage(browser: Browser, options: { width?: number; height?: number; selfSignedTls?: boolean } = {}): Promise<RecordedPage> {
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
+    serviceWorkers: 'block',
+    // a test's own throw-away certificate (made by openssl in the test) is trusted; nothing else is reachable anyway
+    ignoreHTTPSErrors: options.selfSignedTls ?? false,
+  });
   context.setDefaultTimeout(BROWSER_TIMEOUT_MS);
   context.setDefaultNavigationTimeout(BROWSER_TIMEOUT_MS);
   const requests: string[] = [];

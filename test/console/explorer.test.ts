@@ -47,7 +47,7 @@ describeBrowser('the explorer in Chromium', () => {
     });
     try {
       expect(await signIn(p.page, origin, t.token!)).toBe(true);
-      // the console's first request, before sign-in, asks /graphql whether there is a session: a 401 then
+      // the console's own probe before sign-in may have logged a 401; from here on the explorer's page counts
       p.errors.length = 0;
       const response = await p.page.goto(`${origin}/explorer`);
       expect(response?.headers()['content-security-policy']).toMatch(/script-src 'self';/);

@@ -49,3 +49,18 @@ export async function login(origin: string, token: string | null, ca?: string): 
 export function gqlRaw(origin: string, query: string, headers: Record<string, string> = {}, variables: Record<string, unknown> = {}, ca?: string): Promise<RawAnswer> {
   return raw(origin, { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }), ca });
 }
+
+/** GET as bytes (a gzipped body stays packed). */
+export function rawBytes(origin: string, path: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  const url = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError, loadTlsFiles } from '../../src/cli/config.js';
@@ -15,7 +16,7 @@ import { MAX_SESSIONS, SESSION_IDLE_MS, SESSION_MAX_MS, SessionStore } from '../
 import { startGraphqlServer } from '../../src/graphql/server.js';
 import { type LogLine, type Fixture, type TestServer, buildFixture, captureLogger, startTestServer } from '../graphql-fixture.js';
 import { type FxAlert, buildAlerts, writeAlertStore } from '../graphql-alerts-fixture.js';
-import { type RawAnswer, gqlRaw, login, raw } from './http.js';
+import { type RawAnswer, gqlRaw, login, raw, rawBytes } from './http.js';
 
 const fx: Fixture = buildFixture();
 const alerts: FxAlert[] = buildAlerts(fx);
@@ -205,6 +206,31 @@ describe('what every URL answers', () => {
       if (u.cache) expect(res.headers['cache-control'], u.path).toBe(u.cache);
       expectNoData(res, `${u.method} ${u.path}`);
     }
+  });
+
+  test('static files carry an ETag; asking with it gets a 304 without a body, asking with another gets the file', async () => {
+    for (const path of ['/', '/assets/explorer.js', '/vendor/uplot/uPlot.min.css']) {
+      const first = await raw(origin, { path });
+      const etag = first.headers.etag!;
+      expect(etag, path).toMatch(/^"[0-9a-z]+-[0-9a-z]+"$/);
+      const again = await raw(origin, { path, headers: { 'if-none-match': etag } });
+      expect(again.status, path).toBe(304);
+      expect(again.text).toBe('');
+      expect(again.headers['content-security-policy']).toBe(SECURITY_HEADERS['content-security-policy']);
+      const other = await raw(origin, { path, headers: { 'if-none-match': '"0-0"' } });
+      expect(other.status).toBe(200);
+      expect(other.text).toBe(first.text);
+    }
+  });
+
+  test('a client that accepts gzip gets large static files gzipped, the same bytes once unpacked', async () => {
+    const plain = await rawBytes(origin, '/vendor/graphiql/index.umd.js', {});
+    const packed = await rawBytes(origin, '/vendor/graphiql/index.umd.js', { 'accept-encoding': 'gzip, deflate, br' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(packed.headers['content-encoding']).toBe('gzip');
+    expect(packed.headers.vary).toBe('Accept-Encoding');
+    expect(packed.body.length).toBeLessThan(plain.body.length / 2);
+    expect(gunzipSync(packed.body).equals(plain.body)).toBe(true);
   });
 
   test('every answer carries the security headers: static, redirect, 401, 403, 404, 413, GraphQL data and errors', async () => {

@@ -1,11 +1,17 @@
 // Signing in and out of the console in Chromium (console.md §2): a wrong token starts nothing and reads nothing;
 // the right one sets an HttpOnly, SameSite=Strict cookie the page's own requests carry; signing out ends the
-// session on the server. No request leaves 127.0.0.1.
+// session on the server; a write session changes an alert, a read one cannot; over HTTPS the cookie is Secure. No
+// request leaves 127.0.0.1.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startGraphqlServer } from '../../src/graphql/server.js';
 import type { Browser } from 'playwright-core';
 import { type Fixture, type TestServer, buildFixture, startTestServer } from '../graphql-fixture.js';
 import { type FxAlert, buildAlerts, writeAlertStore } from '../graphql-alerts-fixture.js';
-import { describeBrowser, launchBrowser, openPage, pageGql, screenshot, signIn, signOut } from './browser.js';
+import { describeBrowser, launchBrowser, openPage, pageGql, signIn, signOut } from './browser.js';
 
 const WRITE = 'console-write-token-5e4d3c2b1a09';
 const COUNT = '{ viewer { authenticated writable } activities(first: 1) { totalCount } }';
@@ -47,7 +53,6 @@ describeBrowser('console sign-in in Chromium', () => {
       const answer = await pageGql(p.page, COUNT);
       expect(answer.status).toBe(200);
       expect(answer.body.data).toEqual({ viewer: { authenticated: true, writable: false }, activities: { totalCount: fx.activities.length } });
-      await screenshot(p.page, 'sign-in');
 
       await signOut(p.page);
       expect(await p.context.cookies()).toEqual([]);
@@ -85,6 +90,34 @@ describeBrowser('console sign-in in Chromium', () => {
     } finally {
       await reader.close();
       await writer.close();
+    }
+  });
+
+  test('over HTTPS (a certificate openssl makes here) the cookie is Secure and the session reads', async (ctx) => {
+    const dir = mkdtempSync(join(tmpdir(), 'console-tls-browser-'));
+    try {
+      try {
+        execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+      } catch {
+        ctx.skip('openssl is not installed (apt-get install openssl): cannot make a certificate for the HTTPS test');
+      }
+      const server = await startGraphqlServer({ dataDir: t.dataDir, port: 0, host: '127.0.0.1', token: t.token, tls: { cert: readFileSync(join(dir, 'c.pem')), key: readFileSync(join(dir, 'k.pem')) } });
+      const p = await openPage(browser, { selfSignedTls: true });
+      try {
+        const secureOrigin = new URL(server.consoleUrl).origin;
+        expect(secureOrigin).toMatch(/^https:/);
+        expect(await signIn(p.page, secureOrigin, t.token!)).toBe(true);
+        const [cookie] = await p.context.cookies();
+        expect(cookie).toMatchObject({ name: 'cl_session', httpOnly: true, sameSite: 'Strict', secure: true });
+        const answer = await pageGql(p.page, COUNT);
+        expect(answer.body.data).toEqual({ viewer: { authenticated: true, writable: false }, activities: { totalCount: fx.activities.length } });
+        p.assertLocal();
+      } finally {
+        await p.close();
+        await server.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

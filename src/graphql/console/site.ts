@@ -1,12 +1,15 @@
 // Everything on the GraphQL port that is not /graphql (console.md §1): the shell, assets, vendor files, the
 // explorer, sign-in and sign-out, and a plain-text 404 for the rest. None of it holds data.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { Logger } from '../../api/index.js';
 import { type SessionKind, type SessionStore, sessionCookie, sessionIdFrom } from './sessions.js';
-import { type StaticFile, type StaticFiles, readStaticFile } from './static-files.js';
+import { type StaticFile, type StaticFiles, readStaticFile, staticEtag } from './static-files.js';
 
 /** A sign-in form is one short field: anything longer is refused unread. */
 const MAX_FORM_BYTES = 8 * 1024;
+/** Smaller files are sent as they are (gzip would save little). */
+const GZIP_MIN_BYTES = 1024;
 
 export interface ConsoleSiteOptions {
   files: StaticFiles;
@@ -22,13 +25,15 @@ export type ConsoleSite = (req: IncomingMessage, res: ServerResponse, url: URL) 
 
 export function consoleSite(options: ConsoleSiteOptions): ConsoleSite {
   const { files, sessions, logger } = options;
+  // gzipped bodies by path, for the ETag they were made from (GraphiQL is ~1 MB as is, ~0.3 MB gzipped)
+  const gzipped = new Map<string, { etag: string; body: Buffer }>();
   return async (req, res, url) => {
     const method = (req.method ?? 'GET').toUpperCase();
     const path = url.pathname;
     if (method === 'POST' && (path === '/login' || path === '/logout')) {
       if (!sameOrigin(req)) {
         req.resume();
-        return sendText(res, 403, 'refused: this form must be sent from the console itself (the Origin header names another site)\n');
+        return sendText(res, 403, 'refused: this form must be sent from the console page itself (the browser says another site sent it)\n');
       }
       if (path === '/logout') {
         req.resume();
@@ -62,10 +67,24 @@ export function consoleSite(options: ConsoleSiteOptions): ConsoleSite {
     else if (path.startsWith('/assets/')) file = files.asset(decodePath(path.slice('/assets/'.length)));
     else if (path.startsWith('/vendor/')) file = files.vendor(decodePath(path.slice('/vendor/'.length)));
     if (!file) return notFound(res);
-    const body = readStaticFile(file);
-    res.statusCode = 200;
+    const etag = staticEtag(file);
     res.setHeader('content-type', file.contentType);
     res.setHeader('cache-control', file.cacheControl);
+    res.setHeader('etag', etag);
+    // no-cache means "ask first": an unchanged file is a 304 without a body
+    if (req.headers['if-none-match']?.split(',').some((tag) => tag.trim() === etag)) {
+      res.statusCode = 304;
+      return void res.end();
+    }
+    let body = readStaticFile(file);
+    res.setHeader('vary', 'Accept-Encoding');
+    if (body.length >= GZIP_MIN_BYTES && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      let cached = gzipped.get(file.path);
+      if (cached?.etag !== etag) gzipped.set(file.path, (cached = { etag, body: gzipSync(body) }));
+      body = cached.body;
+      res.setHeader('content-encoding', 'gzip');
+    }
+    res.statusCode = 200;
     res.setHeader('content-length', body.length);
     res.end(method === 'HEAD' ? undefined : body);
   };

@@ -1,7 +1,7 @@
 // The console's files (console.md §1): the page's own files from console/ and the vendor files it loads from
 // installed packages. Both are explicit allow-lists built when the server starts; a URL only ever selects an
 // entry of a list, it never becomes a path.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import type { Logger } from '../../api/index.js';
@@ -94,6 +94,12 @@ export function loadStaticFiles(logger: Logger, dir = consoleDir()): StaticFiles
 
 export function readStaticFile(file: StaticFile): Buffer {
   return readFileSync(file.path);
+}
+
+/** A validator for If-None-Match: the file's size and modification time (a reinstall or an edit changes it). */
+export function staticEtag(file: StaticFile): string {
+  const st = statSync(file.path);
+  return `"${st.size.toString(36)}-${Math.floor(st.mtimeMs).toString(36)}"`;
 }
 
 function listFiles(dir: string): string[] {
