@@ -29,6 +29,7 @@ describe('schema/schema.graphql', () => {
         [
           'activities', 'activityCounts', 'activityTypes', 'adminActionsByRecentGroupMembers', 'group', 'groups', 'roles', 'syncStatus', 'user', 'users',
           'chats', 'project', 'projects', 'organizationSettings', 'organizationSettingsChanges', 'alerts', 'alert', 'rules', 'viewer',
+          'activity', 'activityCountsByCategory', 'topActivityTypes', 'topActors',
         ].sort(),
       );
       for (const connection of ['ActivityConnection', 'UserConnection', 'GroupConnection', 'GroupMemberConnection', 'MembershipChangeConnection', 'RecentGroupMemberActionConnection', 'ChatConnection', 'ProjectConnection', 'OrganizationSettingConnection', 'AlertConnection', 'AlertEvidenceConnection']) {
