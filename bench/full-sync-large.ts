@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { MAX_ACTIVITY_PAGE, MAX_CHAT_PAGE, MAX_DIRECTORY_PAGE, MAX_ORGANIZATION_PAGE, MAX_PROJECT_PAGE } from '../src/api/limits.js';
+import { MAX_ACTIVITY_PAGE, MAX_CHAT_PAGE, MAX_COLLABORATOR_PAGE, MAX_DIRECTORY_PAGE, MAX_ORGANIZATION_PAGE, MAX_PROJECT_PAGE } from '../src/api/limits.js';
 import { openDuck, sqlString } from '../src/lake/duck.js';
 import { BENCH_KEY, lastSyncSummary, runSyncCli, startSimulator } from './sim-process.js';
 
@@ -108,7 +108,7 @@ async function minimumRequests(dataDir: string) {
   };
   try {
     const rows: Record<string, number> = {};
-    for (const s of ['activities', 'organizations', 'users', 'roles', 'role_permissions', 'groups', 'group_members', 'chats', 'projects', 'project_attachments']) {
+    for (const s of ['activities', 'organizations', 'users', 'roles', 'role_permissions', 'groups', 'group_members', 'chats', 'projects', 'project_attachments', 'project_collaborators']) {
       rows[s] = Number((await q(s, 'SELECT count(*) AS n FROM {t}').catch(() => [{ n: 0 }]))[0].n);
     }
     const orgs = (await q('organizations', 'SELECT DISTINCT uuid FROM {t}')).map((r) => String(r.uuid));
@@ -127,6 +127,7 @@ async function minimumRequests(dataDir: string) {
       '/v1/compliance/apps/chats': pagesOf(rows.chats, MAX_CHAT_PAGE),
       '/v1/compliance/apps/projects': pagesOf(rows.projects, MAX_PROJECT_PAGE),
       '/v1/compliance/apps/projects/{project_id}/attachments': await perList('project_attachments', 'project_id', projects, MAX_PROJECT_PAGE),
+      '/v1/compliance/apps/projects/{project_id}/collaborators': await perList('project_collaborators', 'project_id', projects, MAX_COLLABORATOR_PAGE),
     };
     return { rows, minimumByPath, days: Number(span.days) };
   } finally {
