@@ -21,7 +21,7 @@ test('an Admin key: only the feed is scheduled, the start log says why, and the 
   daemon = await startDaemon(triggeredDaemonOptions(sim, data.dir, KEYS.admin, logs.logger));
   expect(Object.keys(daemon.status().schedules).sort()).toEqual(['activities', 'reconcile']);
   const notice = logs.lines.find((l) => l.startsWith('warn run: not scheduling '));
-  expect(notice).toMatch(/not scheduling organizations, organization_settings, users, .*project_attachments: an Admin key \(sk-ant-admin01-\) reads only the activity feed/);
+  expect(notice).toMatch(/not scheduling organizations, organization_settings, users, .*project_attachments, project_collaborators: an Admin key \(sk-ant-admin01-\) reads only the activity feed/);
 
   daemon.trigger('startup');
   await daemon.idle();

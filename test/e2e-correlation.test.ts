@@ -885,6 +885,10 @@ describe('schema/examples.graphql against the real warehouse', () => {
       UnknownActivityTypes: {},
       SyncStatus: {},
       AdminRoleHoldersAt: { at: iso(START) },
+      // the console's examples
+      ActivityOverview: { since: epochIso, until: isoOf(coveredUs) },
+      UserMembershipTimeline: { userId: membership.userId },
+      ActivityById: { id: admin[0].id, createdAt: isoOf(admin[0].us) },
       ...contentVariables(epochIso),
     };
   }
