@@ -7,14 +7,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { connectUtc, createDuck, sqlString } from '../lake/duck.js';
-import { Lake } from '../lake/lake.js';
+import type { DuckDBInstance } from '@duckdb/node-api';
 import { acquireLock } from '../lake/lock.js';
+import { entryFileName, manifestsDir, readEntry } from '../lake/manifest.js';
 import { WarehouseMissingError } from '../models/query.js';
 import { readState } from '../models/state.js';
-import { relocateWarehouse, warehousePath } from '../models/warehouse.js';
+import { LOCATION_TABLE, canonicalDataDir, relocateWarehouse, warehousePath } from '../models/warehouse.js';
 import type { DetectionsConfig } from './config.js';
-import { alertMartPath, publishAlertMarts } from './marts.js';
-import { type ParamValue, type Rule, isoMicros, loadRules, renderRule, rulesHash, windowMs } from './rules.js';
+import { publishAlertMarts } from './marts.js';
+import { type ParamValue, type Rule, effectiveParams, isoMicros, loadRules, renderRule, rulesHash, windowMs } from './rules.js';
 import { AlertStore, type DestinationFilter, type Occurrence, isoNow } from './store.js';
 
 /**
@@ -70,6 +71,11 @@ export interface EvaluationReport {
   toSeq: number;
   /** Looking up the evidence and actor snapshots of every rule's occurrences (one pass). */
   lookupMs: number;
+  /**
+   * Where `ms` went: opening (the new manifest entries, the warehouse), the rules' own queries, the lookup,
+   * storing the alerts and positions (one transaction), and bringing the alert marts up to date.
+   */
+  phases: { openMs: number; rulesMs: number; lookupMs: number; storeMs: number; martsMs: number };
   /** The alerts were stored but marts.alerts could not be rewritten (the next evaluation tries again). */
   martsError: string | null;
   ms: number;
@@ -99,25 +105,30 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
 
   const lock = acquireLock(join(dataDir, 'detections'), 'detections run');
   try {
-    await relocateWarehouse(dataDir);
-    const lake = Lake.open(dataDir);
     const store = AlertStore.open(dataDir);
-    const instance = await createDuck({ path, readOnly: true, threads: options.threads ?? 2, memoryLimit: options.memoryLimit ?? '1GB' });
     const reports: RuleReport[] = [];
+    const phases = { openMs: 0, rulesMs: 0, lookupMs: 0, storeMs: 0, martsMs: 0 };
     let lookupMs = 0;
+    let instance: DuckDBInstance | null = null;
     try {
+      const states = new Map(selected.map((rule) => [rule.id, store.ruleState(rule.id)]));
+      // only the manifest entries after the rules' positions: what an incremental evaluation starts from
+      const positions = [...states.values()].map((st) => (st && st.evaluatedSeq >= 0 ? st.evaluatedSeq : toSeq)).filter((seq) => seq < toSeq);
+      const newActivity = positions.length ? newActivityRanges(dataDir, Math.min(...positions), toSeq) : new Map<number, NewActivity>();
+      instance = await openWarehouse(dataDir, options);
       const connection = await connectUtc(instance);
+      phases.openMs = Date.now() - started;
       try {
-        const pending: { rule: Rule; report: RuleReport; hash: string; fromSeq: number | null; started: number }[] = [];
+        const pending: { rule: Rule; report: RuleReport; hash: string; fromSeq: number | null; start: bigint | null }[] = [];
         // every rule reads the footers of the same model files (set after start, as build.ts does)
         await connection.run('SET parquet_metadata_cache = true');
         await connection.run(OCCURRENCES_DDL);
-        // first every rule's own query (each into occurrences; a failure is that rule's alone) ...
+        const rulesStarted = Date.now();
+        // each rule's mode and range first ...
         for (const rule of selected) {
           const params = options.config.params[rule.id] ?? {};
           const hash = rulesHash(rule, params);
-          const state = store.ruleState(rule.id);
-          const ruleStarted = Date.now();
+          const state = states.get(rule.id) ?? null;
           let mode: EvaluationMode;
           let start: bigint | null;
           const fromSeq = state && state.evaluatedSeq >= 0 ? state.evaluatedSeq : null;
@@ -128,7 +139,7 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
             mode = 'since';
             start = sinceUs;
           } else {
-            start = earliestNewActivity(lake, fromSeq, toSeq);
+            start = earliestAfter(newActivity, fromSeq, toSeq);
             mode = start === null ? 'unchanged' : 'incremental';
           }
           const report: RuleReport = {
@@ -145,16 +156,30 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
             phases: { ruleMs: 0, lookupMs: 0 },
             error: null,
           };
-          if (mode !== 'unchanged') {
-            try {
-              report.occurrences = await queryOccurrences(connection, rule, params, start);
-            } catch (err) {
-              report.error = `${rule.id} (${rule.path}): ${(err as Error).message}`;
-            }
+          pending.push({ rule, report, hash, fromSeq, start });
+        }
+        // ... then the activities the event and threshold rules of a bounded range read, copied once out of
+        // marts.activities (a day of them, not six years' files per rule) ...
+        const newest = Math.max(-Infinity, ...[...newActivity.values()].map((r) => r.max));
+        const recent = await copyRecentActivities(
+          connection,
+          pending.filter((p) => p.report.mode === 'incremental' && readsOnlyRecentActivities(p.rule)).map((p) => lookBackStart(p.rule, options.config.params[p.rule.id] ?? {}, p.start!)),
+          newest,
+        );
+        // ... then every rule's own query (each into occurrences; a failure is that rule's alone)
+        for (const { rule, report, start } of pending) {
+          if (report.mode === 'unchanged') continue;
+          const ruleStarted = Date.now();
+          const params = options.config.params[rule.id] ?? {};
+          const source = recent !== null && start !== null && readsOnlyRecentActivities(rule) && lookBackStart(rule, params, start) >= recent ? RECENT_ACTIVITIES : null;
+          try {
+            report.occurrences = await queryOccurrences(connection, rule, params, start, source);
+          } catch (err) {
+            report.error = `${rule.id} (${rule.path}): ${(err as Error).message}`;
           }
           report.phases.ruleMs = Date.now() - ruleStarted;
-          pending.push({ rule, report, hash, fromSeq, started: ruleStarted });
         }
+        phases.rulesMs = Date.now() - rulesStarted;
         // ... then the evidence and actors of them all, LOOKUP_CHUNK occurrences per scan of the activities (not one scan per rule)
         const lookupStarted = Date.now();
         const found = new Map<string, Occurrence[]>();
@@ -168,65 +193,164 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
             for (const ruleId of await rulesIn(connection, ks)) failedLookup.set(ruleId, `looking up the evidence and actors: ${(err as Error).message}`);
           }
         }
-        lookupMs = Date.now() - lookupStarted;
-        for (const { rule, report, hash, fromSeq } of pending) {
-          const upsertStarted = Date.now();
-          const lookupError = failedLookup.get(rule.id) ?? null;
-          if (report.mode !== 'unchanged' && report.error === null) {
-            if (lookupError) report.error = `${rule.id}: ${lookupError}`;
-            else {
-              const occurrences = (found.get(rule.id) ?? []).map((o) => (o.summary ? o : { ...o, summary: rule.title }));
-              const r = store.upsertOccurrences(rule, occurrences, {
-                historical: report.mode === 'retro',
-                deliverHistorical: options.config.deliverHistorical,
-                destinations: options.destinations ?? [],
-                now: now(),
-              });
-              report.created = r.created.length;
-              report.updated = r.updated.length;
-              report.queued = r.queued;
+        lookupMs = phases.lookupMs = Date.now() - lookupStarted;
+        const storeStarted = Date.now();
+        // every rule's alerts, outbox rows and position in one transaction: one commit (and fsync) per evaluation
+        store.inTransaction(() => {
+          for (const { rule, report, hash, fromSeq } of pending) {
+            const upsertStarted = Date.now();
+            const lookupError = failedLookup.get(rule.id) ?? null;
+            if (report.mode !== 'unchanged' && report.error === null) {
+              if (lookupError) report.error = `${rule.id}: ${lookupError}`;
+              else {
+                const occurrences = (found.get(rule.id) ?? []).map((o) => (o.summary ? o : { ...o, summary: rule.title }));
+                const r = store.upsertOccurrences(rule, occurrences, {
+                  historical: report.mode === 'retro',
+                  deliverHistorical: options.config.deliverHistorical,
+                  destinations: options.destinations ?? [],
+                  now: now(),
+                });
+                report.created = r.created.length;
+                report.updated = r.updated.length;
+                report.queued = r.queued;
+              }
             }
+            report.phases.lookupMs = report.occurrences > 0 ? lookupMs : 0;
+            report.durationMs = report.phases.ruleMs + (Date.now() - upsertStarted);
+            // `--since` looks again at a range; it does not move the rule's position
+            const seq = report.mode === 'since' ? fromSeq! : toSeq;
+            store.recordEvaluation(rule.id, { paramsHash: hash, evaluatedSeq: seq, at: now(), durationMs: report.durationMs, error: report.error });
+            reports.push(report);
           }
-          report.phases.lookupMs = report.occurrences > 0 ? lookupMs : 0;
-          report.durationMs = report.phases.ruleMs + (Date.now() - upsertStarted);
-          // `--since` looks again at a range; it does not move the rule's position
-          const seq = report.mode === 'since' ? fromSeq! : toSeq;
-          store.recordEvaluation(rule.id, { paramsHash: hash, evaluatedSeq: seq, at: now(), durationMs: report.durationMs, error: report.error });
-          reports.push(report);
-        }
+        });
+        phases.storeMs = Date.now() - storeStarted;
       } finally {
         connection.closeSync();
       }
     } finally {
-      instance.closeSync();
+      instance?.closeSync();
       store.close();
     }
-    // the alerts are stored: a failure to rewrite the marts is reported, and the next evaluation rewrites them
+    // the alerts are stored: a failure to rewrite the marts is reported, and the next evaluation (or status
+    // change) rewrites the months still marked as changed
     let martsError: string | null = null;
-    const changed = reports.some((r) => r.created + r.updated > 0);
+    const martsStarted = Date.now();
     try {
-      // nothing new: the marts stand (status changes rewrite them themselves)
-      if (changed || !existsSync(alertMartPath(join(dataDir, 'models'), 'marts.alerts'))) await publishAlertMarts(dataDir);
+      await publishAlertMarts(dataDir);
     } catch (err) {
       martsError = `writing marts.alerts: ${(err as Error).message}`;
     }
-    return { rules: reports, toSeq, lookupMs, martsError, ms: Date.now() - started, failed: reports.filter((r) => r.error !== null).length };
+    phases.martsMs = Date.now() - martsStarted;
+    return { rules: reports, toSeq, lookupMs, phases, martsError, ms: Date.now() - started, failed: reports.filter((r) => r.error !== null).length };
   } finally {
     lock.release();
   }
 }
 
-/** The earliest created_at (µs) of activity files committed after `fromSeq` up to `toSeq`; null when none. */
-export function earliestNewActivity(lake: Lake, fromSeq: number, toSeq: number): bigint | null {
-  let earliest: string | null = null;
-  for (const entry of lake.entries) {
-    if (entry.seq <= fromSeq || entry.seq > toSeq) continue;
-    for (const f of entry.added) {
+/**
+ * The warehouse, read-only, for the rules. When the data directory moved since the build, its views are
+ * rewritten first (relocateWarehouse); the recorded location is read on this same open, not a separate one.
+ */
+async function openWarehouse(dataDir: string, options: EvaluateOptions): Promise<DuckDBInstance> {
+  const open = () => createDuck({ path: warehousePath(dataDir), readOnly: true, threads: options.threads ?? 2, memoryLimit: options.memoryLimit ?? '1GB' });
+  const instance = await open();
+  let moved: boolean;
+  try {
+    const connection = await connectUtc(instance);
+    try {
+      const [schema, table] = LOCATION_TABLE.split('.');
+      const found = await connection.runAndReadAll(`select count(*)::INTEGER as n from duckdb_tables() where schema_name = '${schema}' and table_name = '${table}'`);
+      const recorded = Number(found.getRowObjects()[0].n) === 0 ? null : (await connection.runAndReadAll(`select data_dir from ${LOCATION_TABLE} limit 1`)).getRowObjects()[0]?.data_dir;
+      moved = recorded !== null && recorded !== undefined && String(recorded) !== canonicalDataDir(dataDir);
+    } finally {
+      connection.closeSync();
+    }
+  } catch (err) {
+    instance.closeSync();
+    throw err;
+  }
+  if (!moved) return instance;
+  instance.closeSync();
+  await relocateWarehouse(dataDir);
+  return open();
+}
+
+/** The created_at range (ms) of the activity rows one manifest entry added. */
+interface NewActivity {
+  min: number;
+  max: number;
+}
+
+/**
+ * Per manifest entry after `fromSeq` up to `toSeq` that added activity rows: the range of their created_at
+ * (min_time, max_time). Reads only those entries' files, not the whole manifest (the lake's chain is checked
+ * by the sync and `models build`, which built the warehouse up to `toSeq`).
+ */
+export function newActivityRanges(dataDir: string, fromSeq: number, toSeq: number): Map<number, NewActivity> {
+  const dir = manifestsDir(join(dataDir, 'lake'));
+  const ranges = new Map<number, NewActivity>();
+  for (let seq = fromSeq + 1; seq <= toSeq; seq++) {
+    const file = join(dir, entryFileName(seq));
+    if (!existsSync(file)) throw new DetectionsUnavailableError(`manifest entry ${seq} (${file}) is missing though the warehouse was built up to ${toSeq}: run \`compliance-lake verify\``);
+    for (const f of readEntry(file).added) {
       if (f.stream !== ACTIVITY_STREAM || f.min_time === null || f.rows === 0) continue;
-      if (earliest === null || Date.parse(f.min_time) < Date.parse(earliest)) earliest = f.min_time;
+      const min = Date.parse(f.min_time);
+      const max = f.max_time === null ? Infinity : Date.parse(f.max_time);
+      const r = ranges.get(seq);
+      ranges.set(seq, r ? { min: Math.min(r.min, min), max: Math.max(r.max, max) } : { min, max });
     }
   }
-  return earliest === null ? null : BigInt(Date.parse(earliest)) * 1000n - 1000n; // min_time is ms-rounded text at worst
+  return ranges;
+}
+
+/** The earliest created_at (µs) of activities committed after `fromSeq` up to `toSeq`; null when none. */
+function earliestAfter(ranges: Map<number, NewActivity>, fromSeq: number, toSeq: number): bigint | null {
+  let earliest: number | null = null;
+  for (const [seq, r] of ranges) {
+    if (seq <= fromSeq || seq > toSeq) continue;
+    if (earliest === null || r.min < earliest) earliest = r.min;
+  }
+  return earliest === null ? null : BigInt(earliest) * 1000n - 1000n; // min_time is ms-rounded text at worst
+}
+
+/** The temp table of the activities the bounded event and threshold rules read (copyRecentActivities). */
+const RECENT_ACTIVITIES = 'recent_activities';
+const ACTIVITIES_RELATION = /\bmarts\.activities\b/g;
+const RELATION = /\b(marts|intermediate|staging|seeds)\.[a-z_][a-z0-9_]*\b/g;
+
+/**
+ * Whether a rule reads nothing but marts.activities, from `eval_start - window` on (detections.md §1): the
+ * event and threshold rules. Those run on a copy of that range instead of the view over every month's file.
+ */
+export function readsOnlyRecentActivities(rule: Rule): boolean {
+  if (rule.kind !== 'event' && rule.kind !== 'threshold') return false;
+  const relations = new Set([...rule.sql.matchAll(RELATION)].map((m) => m[0]));
+  return relations.size === 1 && relations.has('marts.activities');
+}
+
+/** The earliest created_at (µs) a rule may read when evaluated from `start`: `start - window`. */
+function lookBackStart(rule: Rule, params: Record<string, ParamValue>, start: bigint): bigint {
+  return start - BigInt(Math.ceil(windowMs(rule, effectiveParams(rule, params)))) * 1000n;
+}
+
+/** The longest range copied into recent_activities; a longer one (late arrivals, a long pause) reads the view. */
+const RECENT_MAX_MS = 8 * 86_400_000;
+
+/**
+ * Copies the activities from the earliest of `from` (µs) into the temp table recent_activities (same columns
+ * as marts.activities); returns that bound, or null when no rule needs it, the range up to `newestMs` (the
+ * newest new activity) is longer than RECENT_MAX_MS, or the copy failed (the rules then read the view).
+ */
+async function copyRecentActivities(connection: DuckDBConnection, from: bigint[], newestMs: number): Promise<bigint | null> {
+  if (from.length === 0) return null;
+  const earliest = from.reduce((a, b) => (b < a ? b : a));
+  if (!Number.isFinite(newestMs) || BigInt(newestMs) * 1000n - earliest > BigInt(RECENT_MAX_MS) * 1000n) return null;
+  try {
+    await connection.run(`create or replace temp table ${RECENT_ACTIVITIES} as select * from marts.activities where created_at >= '${isoMicros(earliest)}'::TIMESTAMPTZ`);
+    return earliest;
+  } catch {
+    return null;
+  }
 }
 
 /** The rules' occurrences of one evaluation, before their evidence and actors are looked up. */
@@ -238,8 +362,9 @@ const OCCURRENCES_DDL = `create or replace temp table occurrences (
  * Runs one rule from `start` (null: everything) into the temp table `occurrences`; returns how many it found.
  * Only occurrences whose last evidence is at or after `start` count (detections.md §1).
  */
-async function queryOccurrences(connection: DuckDBConnection, rule: Rule, params: Record<string, ParamValue>, start: bigint | null): Promise<number> {
-  const sql = renderRule(rule, params, { start, end: null });
+async function queryOccurrences(connection: DuckDBConnection, rule: Rule, params: Record<string, ParamValue>, start: bigint | null, activities: string | null = null): Promise<number> {
+  const rendered = renderRule(rule, params, { start, end: null });
+  const sql = activities === null ? rendered : rendered.replace(ACTIVITIES_RELATION, activities);
   const startLiteral = start === null ? `'-infinity'::TIMESTAMPTZ` : `'${isoMicros(start)}'::TIMESTAMPTZ`;
   await connection.run(
     `insert into occurrences
