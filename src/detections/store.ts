@@ -362,7 +362,7 @@ export class AlertStore {
     this.db.transaction(
       (tx) => {
         const previous = tx.select().from(detectionRulesState).where(eq(detectionRulesState.ruleId, ruleId)).get();
-        const total = tx.select({ id: alerts.id }).from(alerts).where(eq(alerts.ruleId, ruleId)).all().length;
+        const total = tx.select({ n: sql<number>`count(*)` }).from(alerts).where(eq(alerts.ruleId, ruleId)).get()!.n;
         const ok = e.error === null;
         const row = {
           ruleId,
