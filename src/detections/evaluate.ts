@@ -188,7 +188,7 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
         for (let from = 1; from <= total; from += LOOKUP_CHUNK) {
           const ks = { from, to: Math.min(total, from + LOOKUP_CHUNK - 1) };
           try {
-            for (const [ruleId, list] of await lookupOccurrences(connection, ks)) found.set(ruleId, [...(found.get(ruleId) ?? []), ...list]);
+            for (const [ruleId, list] of await lookupOccurrences(connection, ks, recent)) found.set(ruleId, [...(found.get(ruleId) ?? []), ...list]);
           } catch (err) {
             for (const ruleId of await rulesIn(connection, ks)) failedLookup.set(ruleId, `looking up the evidence and actors: ${(err as Error).message}`);
           }
@@ -393,10 +393,18 @@ async function rulesIn(connection: DuckDBConnection, ks: { from: number; to: num
 /**
  * The occurrences in `occurrences` with their evidence's times and the actor snapshot (the entity for user
  * rules, else the actor of the first evidence; detections.md §4), per rule. One scan of marts.activities over
- * the occurrences' time range serves every rule.
+ * the occurrences' time range serves every rule (of recent_activities when it holds that range: `recent` is
+ * its lower bound, µs).
  */
-async function lookupOccurrences(connection: DuckDBConnection, ks?: { from: number; to: number }): Promise<Map<string, Occurrence[]>> {
+async function lookupOccurrences(connection: DuckDBConnection, ks?: { from: number; to: number }, recent: bigint | null = null): Promise<Map<string, Occurrence[]>> {
   const scope = ks === undefined ? '' : `where k between ${ks.from} and ${ks.to}`;
+  // evidence is never before its occurrence's window_start: when every window starts inside the copy of the
+  // recent activities, the copy holds all the evidence (one small table instead of the view over every month)
+  let activities = 'marts.activities';
+  if (recent !== null) {
+    const [{ lo }] = (await connection.runAndReadAll(`select epoch_us(min(window_start)) as lo from occurrences ${scope}`)).getRowObjectsJS() as { lo: bigint | null }[];
+    if (lo !== null && lo >= recent) activities = RECENT_ACTIVITIES;
+  }
   const rows = (
     await connection.runAndReadAll(
       `with occurrences as (
@@ -412,7 +420,7 @@ async function lookupOccurrences(connection: DuckDBConnection, ks?: { from: numb
          select e.rule_id, e.k, e.activity_id, a.created_at, a.actor_user_id
          from evidence as e
          left join (
-           select id, created_at, actor_user_id from marts.activities
+           select id, created_at, actor_user_id from ${activities}
            where created_at >= (select lo from bounds) and created_at <= (select hi from bounds)
              and id in (select activity_id from evidence)
          ) as a on a.id = e.activity_id
