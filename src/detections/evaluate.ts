@@ -109,6 +109,7 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
     const reports: RuleReport[] = [];
     const phases = { openMs: 0, rulesMs: 0, lookupMs: 0, storeMs: 0, martsMs: 0 };
     let lookupMs = 0;
+    let martsError: string | null = null;
     let instance: DuckDBInstance | null = null;
     try {
       const states = new Map(selected.map((rule) => [rule.id, store.ruleState(rule.id)]));
@@ -166,14 +167,34 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
           pending.filter((p) => p.report.mode === 'incremental' && readsOnlyRecentActivities(p.rule)).map((p) => lookBackStart(p.rule, options.config.params[p.rule.id] ?? {}, p.start!)),
           newest,
         );
-        // ... then every rule's own query (each into occurrences; a failure is that rule's alone)
-        for (const { rule, report, start } of pending) {
-          if (report.mode === 'unchanged') continue;
+        // ... then the rules that read only that copy, in one statement (one query instead of dozens; if it
+        // fails, they run one by one below, so a failure is still that rule's alone) ...
+        const onCopy = (p: (typeof pending)[number]) =>
+          recent !== null && p.report.mode === 'incremental' && readsOnlyRecentActivities(p.rule) && lookBackStart(p.rule, options.config.params[p.rule.id] ?? {}, p.start!) >= recent;
+        const batch = pending.filter(onCopy);
+        const batched = new Set<string>();
+        if (batch.length > 1) {
+          const batchStarted = Date.now();
+          try {
+            const counts = await queryOccurrencesTogether(connection, batch.map((p) => ({ rule: p.rule, params: options.config.params[p.rule.id] ?? {}, start: p.start! })));
+            const share = Math.round((Date.now() - batchStarted) / batch.length);
+            for (const p of batch) {
+              p.report.occurrences = counts.get(p.rule.id) ?? 0;
+              p.report.phases.ruleMs = share; // the statement's time, shared out
+              batched.add(p.rule.id);
+            }
+          } catch {
+            // one by one below
+          }
+        }
+        // ... then every other rule's own query (each into occurrences; a failure is that rule's alone)
+        for (const p of pending) {
+          const { rule, report, start } = p;
+          if (report.mode === 'unchanged' || batched.has(rule.id)) continue;
           const ruleStarted = Date.now();
           const params = options.config.params[rule.id] ?? {};
-          const source = recent !== null && start !== null && readsOnlyRecentActivities(rule) && lookBackStart(rule, params, start) >= recent ? RECENT_ACTIVITIES : null;
           try {
-            report.occurrences = await queryOccurrences(connection, rule, params, start, source);
+            report.occurrences = await queryOccurrences(connection, rule, params, start, onCopy(p) ? RECENT_ACTIVITIES : null);
           } catch (err) {
             report.error = `${rule.id} (${rule.path}): ${(err as Error).message}`;
           }
@@ -224,6 +245,16 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
           }
         });
         phases.storeMs = Date.now() - storeStarted;
+        // the alerts are stored: bring the alert marts up to date (on this connection when only a few months
+        // changed). A failure is reported, and the next evaluation (or status change) rewrites the months still
+        // marked as changed
+        const martsStarted = Date.now();
+        try {
+          await publishAlertMarts(dataDir, { connection });
+        } catch (err) {
+          martsError = `writing marts.alerts: ${(err as Error).message}`;
+        }
+        phases.martsMs = Date.now() - martsStarted;
       } finally {
         connection.closeSync();
       }
@@ -231,16 +262,6 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
       instance?.closeSync();
       store.close();
     }
-    // the alerts are stored: a failure to rewrite the marts is reported, and the next evaluation (or status
-    // change) rewrites the months still marked as changed
-    let martsError: string | null = null;
-    const martsStarted = Date.now();
-    try {
-      await publishAlertMarts(dataDir);
-    } catch (err) {
-      martsError = `writing marts.alerts: ${(err as Error).message}`;
-    }
-    phases.martsMs = Date.now() - martsStarted;
     return { rules: reports, toSeq, lookupMs, phases, martsError, ms: Date.now() - started, failed: reports.filter((r) => r.error !== null).length };
   } finally {
     lock.release();
@@ -363,20 +384,42 @@ const OCCURRENCES_DDL = `create or replace temp table occurrences (
  * Only occurrences whose last evidence is at or after `start` count (detections.md §1).
  */
 async function queryOccurrences(connection: DuckDBConnection, rule: Rule, params: Record<string, ParamValue>, start: bigint | null, activities: string | null = null): Promise<number> {
+  await connection.run(
+    `insert into occurrences
+     select rule_id, entity_type, (select count(*) from occurrences) + row_number() over (order by entity_id, window_start) as k, entity_id, window_start, window_end, evidence_ids, summary
+     from (${occurrenceSelect(rule, params, start, activities)})`,
+  );
+  return countOccurrences(connection, rule.id);
+}
+
+/** Several rules' occurrences in one statement (all or none inserted); returns how many each found. */
+async function queryOccurrencesTogether(connection: DuckDBConnection, rules: { rule: Rule; params: Record<string, ParamValue>; start: bigint }[]): Promise<Map<string, number>> {
+  await connection.run(
+    `insert into occurrences
+     select rule_id, entity_type, (select count(*) from occurrences) + row_number() over (order by rule_id, entity_id, window_start) as k, entity_id, window_start, window_end, evidence_ids, summary
+     from (${rules.map((r) => occurrenceSelect(r.rule, r.params, r.start, RECENT_ACTIVITIES)).join('\n union all\n')})`,
+  );
+  const ids = rules.map((r) => sqlString(r.rule.id)).join(', ');
+  const rows = (await connection.runAndReadAll(`select rule_id, count(*)::INTEGER as n from occurrences where rule_id in (${ids}) group by rule_id`)).getRowObjectsJS() as { rule_id: string; n: number }[];
+  return new Map(rows.map((r) => [r.rule_id, Number(r.n)]));
+}
+
+/**
+ * One rule's occurrences from `start` (null: everything) as rows of `occurrences` without k, reading
+ * `activities` instead of marts.activities when given. Only occurrences whose last evidence is at or after
+ * `start` count (detections.md §1).
+ */
+function occurrenceSelect(rule: Rule, params: Record<string, ParamValue>, start: bigint | null, activities: string | null): string {
   const rendered = renderRule(rule, params, { start, end: null });
   const sql = activities === null ? rendered : rendered.replace(ACTIVITIES_RELATION, activities);
   const startLiteral = start === null ? `'-infinity'::TIMESTAMPTZ` : `'${isoMicros(start)}'::TIMESTAMPTZ`;
-  await connection.run(
-    `insert into occurrences
-     select ${sqlString(rule.id)}, ${sqlString(rule.entity)}, (select count(*) from occurrences) + row_number() over (order by entity_id, window_start) as k, *
+  return `select ${sqlString(rule.id)} as rule_id, ${sqlString(rule.entity)} as entity_type, *
      from (
        select entity_id::VARCHAR as entity_id, window_start::TIMESTAMPTZ as window_start, window_end::TIMESTAMPTZ as window_end,
               list_sort(list_distinct(evidence_ids::VARCHAR[])) as evidence_ids, summary::VARCHAR as summary
        from (${sql}\n) as rule
      )
-     where window_end >= ${startLiteral} and entity_id is not null and window_start is not null`,
-  );
-  return countOccurrences(connection, rule.id);
+     where window_end >= ${startLiteral} and entity_id is not null and window_start is not null`;
 }
 
 async function countOccurrences(connection: DuckDBConnection, ruleId?: string): Promise<number> {

@@ -101,7 +101,7 @@ async function copyAtomically(connection: DuckDBConnection, sql: string, path: s
  * evaluation, a status change) take turns under one lock and read the store inside it, and a month's mark is
  * cleared only if it did not move meanwhile, so the files never end up older than the store.
  */
-export async function publishAlertMarts(dataDir: string): Promise<{ full: boolean; buckets: number }> {
+export async function publishAlertMarts(dataDir: string, options: { connection?: DuckDBConnection } = {}): Promise<{ full: boolean; buckets: number }> {
   const lock = await waitForLock(join(dataDir, 'detections', 'marts'), 'publish alert marts');
   try {
     if (!AlertStore.exists(dataDir)) return { full: false, buckets: 0 };
@@ -112,7 +112,8 @@ export async function publishAlertMarts(dataDir: string): Promise<{ full: boolea
       const full = publishedFrom(modelsDir) !== store.storeId() || ALERT_MART_RELATIONS.some((r) => !existsSync(alertMartPath(modelsDir, r)));
       const snapshot = store.martsSnapshot(full);
       if (!full && snapshot.buckets.length === 0) return { full, buckets: 0 };
-      await writeAlertMarts(modelsDir, snapshot.rows, snapshot.evidence, snapshot.buckets, full);
+      // a few months on the caller's connection (an evaluation's); every month on a writer of its own that may spill
+      await writeAlertMarts(modelsDir, snapshot.rows, snapshot.evidence, snapshot.buckets, full, full ? undefined : options.connection);
       if (full) writePublished(modelsDir, snapshot.storeId);
       store.clearDirty(snapshot.dirty);
       return { full, buckets: snapshot.buckets.length };
@@ -155,13 +156,20 @@ async function waitForLock(dir: string, command: string): Promise<Lock> {
  * `full`: these are all the store's months; every other month directory (and a file of the single-file layout
  * before months) is removed, and the typed empty files are written again.
  */
-export async function writeAlertMarts(modelsDir: string, rows: readonly AlertRow[], evidence: readonly EvidenceRow[], buckets: readonly string[], full: boolean): Promise<void> {
+export async function writeAlertMarts(
+  modelsDir: string,
+  rows: readonly AlertRow[],
+  evidence: readonly EvidenceRow[],
+  buckets: readonly string[],
+  full: boolean,
+  given?: DuckDBConnection,
+): Promise<void> {
   const work = join(modelsDir, `_alerts-${process.pid}`);
   mkdirSync(work, { recursive: true });
   // actor snapshots can be large (an admin in hundreds of groups): spill under the work dir rather than fail
-  const instance = await createDuck({ threads: 1, memoryLimit: '1GB', tempDirectory: join(work, 'spill'), settings: { preserve_insertion_order: 'false' } });
+  const instance = given ? null : await createDuck({ threads: 1, memoryLimit: '1GB', tempDirectory: join(work, 'spill'), settings: { preserve_insertion_order: 'false' } });
   try {
-    const connection = await connectUtc(instance);
+    const connection = given ?? (await connectUtc(instance!));
     try {
       const bucketOf = new Map(rows.map((a) => [a.id, alertBucket(a.windowStart)]));
       const alertsJson = join(work, 'alerts.ndjson');
@@ -201,8 +209,8 @@ export async function writeAlertMarts(modelsDir: string, rows: readonly AlertRow
         evidenceJson,
         evidence.map((e) => JSON.stringify({ alert_id: e.alertId, activity_id: e.activityId, created_at: e.createdAt, bucket: bucketOf.get(e.alertId) ?? null })).join('\n') + '\n',
       );
-      await connection.run(`create temp table alerts_in as ${readJson(alertsJson, ALERT_COLUMNS, rows.length)}`);
-      await connection.run(`create temp table evidence_in as ${readJson(evidenceJson, EVIDENCE_COLUMNS, evidence.length)}`);
+      await connection.run(`create or replace temp table alerts_in as ${readJson(alertsJson, ALERT_COLUMNS, rows.length)}`);
+      await connection.run(`create or replace temp table evidence_in as ${readJson(evidenceJson, EVIDENCE_COLUMNS, evidence.length)}`);
       const present = new Set(bucketOf.values());
       for (const [relation, table, columns, order] of [
         ['marts.alerts', 'alerts_in', ALERT_COLUMNS, 'first_seen, id'],
@@ -222,10 +230,11 @@ export async function writeAlertMarts(modelsDir: string, rows: readonly AlertRow
         }
       }
     } finally {
-      connection.closeSync();
+      if (given) await connection.run('drop table if exists alerts_in; drop table if exists evidence_in');
+      else connection.closeSync();
     }
   } finally {
-    instance.closeSync();
+    instance?.closeSync();
     rmSync(work, { recursive: true, force: true });
   }
 }
