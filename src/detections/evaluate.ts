@@ -1,13 +1,13 @@
 // Evaluation (detections.md §3): each enabled rule over the warehouse, incrementally from the earliest
 // activity committed since the rule last ran, or over everything the first time (a retro hunt: historical
 // alerts). Occurrences become alerts in the alert store with their evidence and the actor as of the first
-// evidence; then marts.alerts / marts.alert_evidence are rewritten. A rule that fails is reported and the
-// others still run; its recorded position does not move, so the next evaluation covers the same data.
+// evidence; then the months of marts.alerts / marts.alert_evidence that changed are rewritten. A rule that fails
+// is reported and the others still run; its recorded position does not move, so the next evaluation covers the
+// same data. An incremental evaluation reads only what new data can affect (detections.md §3).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { connectUtc, createDuck, sqlString } from '../lake/duck.js';
-import type { DuckDBInstance } from '@duckdb/node-api';
 import { acquireLock } from '../lake/lock.js';
 import { entryFileName, manifestsDir, readEntry } from '../lake/manifest.js';
 import { WarehouseMissingError } from '../models/query.js';
