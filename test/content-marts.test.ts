@@ -240,4 +240,34 @@ describe('content marts', () => {
       if (projectChats.every((c) => settled(c.created_at))) expect(Number(row!.chat_count)).toBe(projectChats.length);
     }
   });
+
+  test('marts.project_collaborators: the grants each project listed at its latest snapshot, named, and the projects\' counts', async () => {
+    const latest = await warehouseRows(
+      dir,
+      `select project_id, epoch_ms(max(snapshot_at)) as snapshot_ms from staging.stg_compliance__project_collaborators group by project_id`,
+    );
+    const grants = await warehouseRows(dir, 'select project_id, principal_type, principal_id, principal_name, role, epoch_ms(granted_at) as granted_ms from marts.project_collaborators where is_current');
+    const counts = new Map((await warehouseRows(dir, 'select project_id, collaborator_count from marts.projects')).map((r) => [String(r.project_id), Number(r.collaborator_count)]));
+    const groupNames = new Map((await warehouseRows(dir, 'select group_id, name from marts.groups')).map((r) => [String(r.group_id), r.name]));
+    expect(latest.length).toBeGreaterThan(5);
+    let compared = 0;
+    for (const { project_id, snapshot_ms } of latest) {
+      const served = tenant.content.projectCollaborators(String(project_id), Number(snapshot_ms));
+      if (!served) continue; // deleted since: nothing to compare with
+      const key = (type: unknown, id: unknown, role: unknown, granted: unknown) => `${type} ${id} ${role} ${granted}`;
+      const principal = (c: Record<string, unknown>) => c.user_id ?? c.group_id ?? c.organization_uuid ?? c.organization_role ?? null;
+      const mine = grants.filter((g) => g.project_id === project_id);
+      expect(mine.map((g) => key(g.principal_type, g.principal_id, g.role, g.granted_ms)).sort(), String(project_id)).toEqual(
+        served.map((c) => key(c.type, principal(c as Record<string, unknown>), c.role, ms(c.granted_at))).sort(),
+      );
+      for (const g of mine) {
+        if (g.principal_type === 'group') expect(g.principal_name).toBe(groupNames.get(String(g.principal_id)));
+        if (g.principal_type === 'organization_role') expect(g.principal_name).toBe(g.principal_id);
+      }
+      expect(counts.get(String(project_id))).toBe(mine.length);
+      compared += mine.length;
+    }
+    expect(compared).toBeGreaterThan(10);
+    expect(new Set(grants.map((g) => g.principal_type)).size).toBeGreaterThanOrEqual(3);
+  });
 });

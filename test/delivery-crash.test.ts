@@ -100,10 +100,12 @@ describe.skipIf(process.env.CL_DELIVERY_CRASH !== '1')(`delivery under ${KILLS} 
       const child = startRun();
       const started = Date.now();
       const deliveredBefore = hook.received.length + syslog.received.length;
-      // a random moment: every other kill during start-up (lock, recovery, loading), the others once the
-      // daemon is up and its delivery loop is sending
+      // a random moment: every other kill during start-up (lock, recovery, loading), the others once this
+      // daemon's delivery loop has had a destination accept something (however long start-up took on a loaded
+      // machine), while it is still sending
       if (i % 2 === 1) await waitFor(() => child.output().stdout.includes('Detections:') || child.child.exitCode !== null, 30_000, 20);
-      const delay = i % 2 === 1 ? Math.floor(random() * 1200) : 200 + Math.floor(random() * 2500);
+      else await waitFor(() => hook.received.length + syslog.received.length > deliveredBefore || child.child.exitCode !== null, 30_000, 10);
+      const delay = Math.floor(random() * (i % 2 === 1 ? 1200 : 600));
       await new Promise((r) => setTimeout(r, delay));
       const phase = hook.received.length + syslog.received.length > deliveredBefore ? 'delivering' : 'start-up';
       moments.push(`${Date.now() - started}ms:${phase}`);
@@ -121,7 +123,8 @@ describe.skipIf(process.env.CL_DELIVERY_CRASH !== '1')(`delivery under ${KILLS} 
     last.child.kill('SIGTERM');
     const end = await last.done;
     stderrs.push(end.stderr, end.stdout);
-    expect(drained, `outbox not drained: ${JSON.stringify(outbox().rows.filter((r) => r.state !== 'delivered').slice(0, 3))}`).toBe(true);
+    if (!drained) writeFileSync(join(outDir.dir, '..', 'cl-delivery-crash-last.log'), `${end.stderr}\n--- stdout\n${end.stdout}`);
+    expect(drained, `outbox not drained or start-up job not ended: ${JSON.stringify(outbox().rows.filter((r) => r.state !== 'delivered').slice(0, 3))}; the last daemon's log ends: ${end.stderr.split('\n').slice(-12).join('\n')}`).toBe(true);
     expect(end.code).toBe(0);
     process.stdout.write(`kill moments: ${moments.join(' ')}\n`);
     expect(moments.filter((m) => m.endsWith('delivering')).length, 'some kills must land while deliveries are under way').toBeGreaterThanOrEqual(Math.floor(KILLS / 4));

@@ -1,5 +1,5 @@
 // The content and settings marts of the GraphQL fixture warehouse (marts.chats, projects, project_attachments,
-// organization_settings), derived in SQL from the fixture's own activities and users so they agree with them:
+// project_collaborators, organization_settings), derived in SQL from the fixture's own activities and users so they agree with them:
 // every claude_chat_created activity is a chat, the first claude_file_uploaded activities are projects, and
 // each organization has a few settings with a change placed by an event and one by a snapshot.
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -38,8 +38,22 @@ export async function writeContentMarts(c: DuckDBConnection): Promise<void> {
            case when k = 2 then null else 1000 * k end::bigint as size_bytes, p.created_at + to_days(k::integer) as created_at,
            null::timestamptz as updated_at, p.created_at + to_days(k::integer) as first_seen, p.created_at + interval 9 days as last_seen, k < 3 as is_current
     from marts.projects_base p, range(1, 4) as r(k)`);
+  // every project: its creator as owner, the organization as viewer, and (on even ones) a revoked editor grant
+  await c.run(`create table marts.project_collaborators as
+    select p.project_id, 'user' as principal_type, p.user_id as principal_id, p.user_email as principal_name, 'owner' as role,
+           p.created_at as granted_at, p.created_at as first_seen, p.created_at + interval 9 days as last_seen, true as is_current
+    from marts.projects_base p
+    union all
+    select p.project_id, 'organization', p.organization_uuid, p.organization_uuid, 'viewer', p.created_at + interval 1 day,
+           p.created_at + interval 1 day, p.created_at + interval 9 days, true
+    from marts.projects_base p
+    union all
+    select p.project_id, 'organization_role', 'admin', 'admin', 'editor', p.created_at + interval 2 days,
+           p.created_at + interval 2 days, p.created_at + interval 4 days, false
+    from marts.projects_base p where p.is_private`);
   await c.run(`create table marts.projects as
     select p.*, p.deleted_at is not null as is_deleted, 1::bigint as versions_seen,
+           (select count(*) from marts.project_collaborators k where k.project_id = p.project_id and k.is_current) as collaborator_count,
            (select count(*) from marts.chats c where c.project_id = p.project_id) as chat_count,
            (select count(*) from marts.chats c where c.project_id = p.project_id and not c.is_deleted) as live_chat_count,
            (select count(*) from marts.project_attachments a where a.project_id = p.project_id and a.is_current) as attachment_count

@@ -1,6 +1,6 @@
 // The content and settings GraphQL fields over a warehouse built from a real sync of the simulator, served by
 // Apollo over loopback: chats (and the "creator was in the group when the chat was created" filter), User.chats,
-// Group.chatCount / projectCount, projects with attachments, and the organization settings as of a moment and
+// Group.chatCount / projectCount, projects with attachments and collaborators, and the organization settings as of a moment and
 // their changes, each compared with the simulator's ground truth.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildModels } from '../src/models/build.js';
@@ -188,6 +188,26 @@ describe('projects', () => {
       expect(one.data.project.chats.totalCount).toBe(n.chatCount);
     }
     expect((await gql('{ project(id: "claude_proj_missing") { id } }')).data.project).toBeNull();
+  });
+
+  test('project(id).collaborators: the current grants of marts.project_collaborators (held to the simulator in content-marts), all with currentOnly: false', async () => {
+    const mart = await warehouseRows(dir, 'select project_id, principal_type, principal_id, principal_name, role, epoch_ms(granted_at) as granted_ms, is_current from marts.project_collaborators');
+    const projects = [...new Set(mart.map((r) => String(r.project_id)))];
+    expect(projects.length).toBeGreaterThan(3);
+    const key = (type: unknown, id: unknown, role: unknown, ms: unknown) => `${type} ${id} ${role} ${ms}`;
+    for (const id of projects) {
+      const one = await gql(
+        `query($id: ID!) { project(id: $id) { collaboratorCount collaborators { principalType principalId principalName role grantedAt isCurrent } all: collaborators(currentOnly: false) { role } } }`,
+        { id },
+      );
+      expect(one.errors).toBeUndefined();
+      const current = mart.filter((r) => r.project_id === id && r.is_current);
+      const got = one.data.project.collaborators as { principalType: string; principalId: string | null; principalName: string | null; role: string; grantedAt: string }[];
+      expect(got.map((c) => key(c.principalType, c.principalId, c.role, Date.parse(c.grantedAt))).sort()).toEqual(current.map((r) => key(r.principal_type, r.principal_id, r.role, r.granted_ms)).sort());
+      for (const c of got) expect(c.principalName).toBe(current.find((r) => r.principal_type === c.principalType && r.principal_id === c.principalId && r.role === c.role)!.principal_name);
+      expect(one.data.project.collaboratorCount).toBe(current.length);
+      expect(one.data.project.all.length).toBe(mart.filter((r) => r.project_id === id).length);
+    }
   });
 });
 

@@ -18,7 +18,12 @@ const shared = makeTenant({ activitiesPerDay: 1500, horizonDays: 2 });
 
 function keySql(stream: string): string {
   const spec = TABLES[stream];
-  return spec.key.map((k) => (spec.columns[k] === 'TIMESTAMPTZ' ? `strftime(${k}, '%Y-%m-%dT%H:%M:%S.%fZ')` : `${k}::VARCHAR`)).join(" || '|' || ");
+  return keyExpr(spec.key, spec);
+}
+
+/** A key as one string; a null part (a deleted user's grant in project_collaborators) reads as `∅`, not null. */
+function keyExpr(columns: readonly string[], spec: (typeof TABLES)[string]): string {
+  return columns.map((k) => `coalesce(${spec.columns[k] === 'TIMESTAMPTZ' ? `strftime(${k}, '%Y-%m-%dT%H:%M:%S.%fZ')` : `${k}::VARCHAR`}, '∅')`).join(" || '|' || ");
 }
 
 test('the registry: unique names, a table each, dependencies listed before their dependents, known job groups', () => {
@@ -93,7 +98,7 @@ describe.each(STREAM_NAMES)('stream %s', (stream) => {
     expect(storm.streams[0].rateLimited).toBeGreaterThan(0);
     const spec = TABLES[stream];
     const content = spec.key.filter((k) => k !== 'snapshot_at');
-    const contentKey = content.map((k) => (spec.columns[k] === 'TIMESTAMPTZ' ? `strftime(${k}, '%Y-%m-%dT%H:%M:%S.%fZ')` : `${k}::VARCHAR`)).join(" || '|' || ");
+    const contentKey = keyExpr(content, spec);
     const own = stream === 'activities' ? "WHERE type <> 'compliance_api_accessed'" : '';
     const q = `SELECT ${contentKey} AS k FROM {files} ${own} ORDER BY k`;
     const clean = (await lakeQuery(dir.dir, stream, q)).map((r) => String(r.k));

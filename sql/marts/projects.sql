@@ -34,6 +34,12 @@ attachment_counts as (
     group by project_id
 ),
 
+collaborator_counts as (
+    select project_id, count(*) filter (where is_current) as collaborator_count
+    from marts.project_collaborators
+    group by project_id
+),
+
 creators as (
     select
         p.project_id,
@@ -65,11 +71,13 @@ select
     coalesce(c.chat_count, 0) as chat_count,
     coalesce(c.live_chat_count, 0) as live_chat_count,
     coalesce(a.attachment_count, 0) as attachment_count,
+    coalesce(k.collaborator_count, 0) as collaborator_count,
     u.email as creator_email_at_creation,
     u.full_name as creator_full_name_at_creation,
     u.organization_role as creator_role_at_creation
 from latest as p
 left join chat_counts as c on c.project_id = p.project_id
 left join attachment_counts as a on a.project_id = p.project_id
+left join collaborator_counts as k on k.project_id = p.project_id
 left join creators as u on u.project_id = p.project_id
 order by p.created_at, p.project_id

@@ -3,7 +3,7 @@
 // Its own updated_at cursor, so it can run without the projects stream.
 import { MAX_PROJECT_PAGE, type Project, type ProjectAttachment } from '../api/index.js';
 import { TABLES } from '../lake/tables.js';
-import { commitSnapshot, type SnapshotPart } from './snapshot.js';
+import { cachedPages, commitSnapshot, type SnapshotPart } from './snapshot.js';
 import type { Stream, SyncContext } from './stream.js';
 import { type UpdatedWindow, updatedWindow } from './updated-window.js';
 
@@ -20,11 +20,21 @@ export const projectAttachmentsStream: Stream = {
   },
 };
 
-async function* parts(ctx: SyncContext, w: UpdatedWindow): AsyncGenerator<SnapshotPart<ProjectAttachment>> {
+/**
+ * The ids of the projects updated in the window, in list order. The list is read once per run and window:
+ * project_attachments and project_collaborators share it (their windows are the same on every first run and
+ * whenever both ran last time together).
+ */
+export async function projectIdsUpdatedIn(ctx: SyncContext, w: UpdatedWindow): Promise<string[]> {
   const query = { ...(w.fromIso ? { 'updated_at.gte': w.fromIso } : {}), 'updated_at.lt': w.toIso, limit: MAX_PROJECT_PAGE };
+  const pages = await cachedPages(ctx, `projects ${JSON.stringify(query)}`, () => ctx.client.projects.pages(query));
   const ids = new Set<string>();
-  for await (const page of ctx.client.projects.pages(query)) for (const p of page.data as Project[]) if (typeof p?.id === 'string') ids.add(p.id);
-  for (const projectId of ids) {
+  for (const page of pages) for (const p of page.data as Project[]) if (typeof p?.id === 'string') ids.add(p.id);
+  return [...ids];
+}
+
+async function* parts(ctx: SyncContext, w: UpdatedWindow): AsyncGenerator<SnapshotPart<ProjectAttachment>> {
+  for (const projectId of await projectIdsUpdatedIn(ctx, w)) {
     yield {
       pages: ctx.client.projectAttachments.pages(projectId, { limit: MAX_PROJECT_PAGE }),
       parent: { kind: 'project', id: projectId, endpoint: `/v1/compliance/apps/projects/${projectId}/attachments` },

@@ -8,6 +8,7 @@ import { groupsStream } from './groups.js';
 import { organizationSettingsStream } from './organization-settings.js';
 import { organizationsStream } from './organizations.js';
 import { projectAttachmentsStream } from './project-attachments.js';
+import { projectCollaboratorsStream } from './project-collaborators.js';
 import { projectsStream } from './projects.js';
 import { rolePermissionsStream } from './role-permissions.js';
 import { rolesStream } from './roles.js';
@@ -27,6 +28,7 @@ export const ALL_STREAMS: readonly Stream[] = [
   chatsStream,
   projectsStream,
   projectAttachmentsStream,
+  projectCollaboratorsStream,
 ];
 
 export const STREAM_NAMES: readonly string[] = ALL_STREAMS.map((s) => s.name);

@@ -30,3 +30,12 @@ export class AttachmentsArgs {
   @Field(() => Int, { defaultValue: 100, description: 'At most this many, oldest first.' })
   first!: number;
 }
+
+@ArgsType()
+export class CollaboratorsArgs {
+  @Field(() => Boolean, { defaultValue: true, description: 'True: only the current grants. False: every grant ever listed.' })
+  currentOnly!: boolean;
+
+  @Field(() => Int, { defaultValue: 100, description: 'At most this many, earliest grant first.' })
+  first!: number;
+}

@@ -7,14 +7,14 @@ import { SqlParams, keysetAfter, toInt, toStringOrNull, usToDate } from './sql-p
 import { checkList, checkTimeRange, inList } from './activity.service.js';
 import { checkFirst } from './membership.service.js';
 import type { ProjectFilter } from './project.args.js';
-import { type Project, type ProjectAttachment, ProjectConnection, ProjectEdge } from './project.type.js';
+import { type Project, type ProjectAttachment, type ProjectCollaborator, ProjectConnection, ProjectEdge } from './project.type.js';
 import type { Row } from './warehouse.js';
 
 const CURSOR = { kind: 'project', shape: ['u', 's'] } as const;
 
 const PROJECT_COLUMNS =
   'p.project_id, p.name, p.is_private, p.organization_uuid, p.user_id, p.user_email, epoch_us(p.created_at) as created_us, ' +
-  'epoch_us(p.updated_at) as updated_us, epoch_us(p.deleted_at) as deleted_us, p.chat_count, p.attachment_count';
+  'epoch_us(p.updated_at) as updated_us, epoch_us(p.deleted_at) as deleted_us, p.chat_count, p.attachment_count, p.collaborator_count';
 
 function toProject(row: Row): Project {
   return {
@@ -29,6 +29,7 @@ function toProject(row: Row): Project {
     deletedAt: usToDate(row.deleted_us),
     chatCount: toInt(row.chat_count),
     attachmentCount: toInt(row.attachment_count),
+    collaboratorCount: toInt(row.collaborator_count),
   };
 }
 
@@ -89,6 +90,28 @@ export async function projectAttachments(db: Db, projectId: string, currentOnly:
     md5: toStringOrNull(r.md5),
     sizeBytes: r.size_bytes === null || r.size_bytes === undefined ? null : toInt(r.size_bytes),
     createdAt: usToDate(r.created_us),
+    firstSeen: usToDate(r.first_seen_us),
+    lastSeen: usToDate(r.last_seen_us),
+    isCurrent: Boolean(r.is_current),
+  }));
+}
+
+export async function projectCollaborators(db: Db, projectId: string, currentOnly: boolean, first: number): Promise<ProjectCollaborator[]> {
+  checkFirst(first, MAX_PAGE_SIZE);
+  const params = new SqlParams();
+  const rows = await db.query(
+    `select c.principal_type, c.principal_id, c.principal_name, c.role, epoch_us(c.granted_at) as granted_us,
+            epoch_us(c.first_seen) as first_seen_us, epoch_us(c.last_seen) as last_seen_us, c.is_current
+     from marts.project_collaborators c where c.project_id = ${params.add(projectId)} ${currentOnly ? 'and c.is_current' : ''}
+     order by c.granted_at, c.principal_type, c.principal_id, c.role limit ${params.add(first)}`,
+    params.values,
+  );
+  return rows.map((r) => ({
+    principalType: String(r.principal_type),
+    principalId: toStringOrNull(r.principal_id),
+    principalName: toStringOrNull(r.principal_name),
+    role: String(r.role),
+    grantedAt: usToDate(r.granted_us),
     firstSeen: usToDate(r.first_seen_us),
     lastSeen: usToDate(r.last_seen_us),
     isCurrent: Boolean(r.is_current),

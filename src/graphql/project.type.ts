@@ -1,4 +1,5 @@
-// A project as GraphQL (marts.projects), its attachments (marts.project_attachments) and the connection over projects.
+// A project as GraphQL (marts.projects), its attachments (marts.project_attachments), its collaborators
+// (marts.project_collaborators) and the connection over projects.
 import 'reflect-metadata';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Connection, Edge } from './connection.type.js';
@@ -37,6 +38,33 @@ export class ProjectAttachment {
   isCurrent!: boolean;
 }
 
+@ObjectType({ description: 'A role on a project held by a user, a group, the whole organization or an organization role (metadata of the collaborators endpoint).' })
+export class ProjectCollaborator {
+  @Field(() => String, { description: 'user, group, organization or organization_role.' })
+  principalType!: string;
+
+  @Field(() => String, { nullable: true, description: "The grantee's id: user_…, a group id, an organization uuid or a role name; null for a deleted user account." })
+  principalId!: string | null;
+
+  @Field(() => String, { nullable: true, description: "A user's latest known email, a group's name, else the id." })
+  principalName!: string | null;
+
+  @Field(() => String, { description: 'owner, admin, editor or viewer.' })
+  role!: string;
+
+  @Field(() => DateTime, { nullable: true })
+  grantedAt!: Date | null;
+
+  @Field(() => DateTime, { nullable: true, description: 'First snapshot of the project that listed the grant.' })
+  firstSeen!: Date | null;
+
+  @Field(() => DateTime, { nullable: true, description: 'Last snapshot of the project that listed the grant.' })
+  lastSeen!: Date | null;
+
+  @Field(() => Boolean, { description: "Listed by the project's latest collaborators snapshot." })
+  isCurrent!: boolean;
+}
+
 @ObjectType({ description: 'A claude.ai project (marts.projects), with its latest known state; deleted projects are kept with deletedAt.' })
 export class Project {
   @Field(() => ID)
@@ -71,6 +99,9 @@ export class Project {
 
   @Field(() => Int, { description: 'Current attachments.' })
   attachmentCount!: number;
+
+  @Field(() => Int, { description: 'Current collaborators (grants).' })
+  collaboratorCount!: number;
 }
 
 @ObjectType()

@@ -159,6 +159,23 @@ export const TABLES: Record<string, TableSpec> = {
     idColumn: 'id',
     key: ['snapshot_at', 'project_id', 'id'],
   },
+  // One row per grant listed by a project's collaborators endpoint: who (a user, a group, the whole organization
+  // or an organization role, by `principal_type`) holds which project role since when (compliance-api.md §2.4 #25).
+  project_collaborators: {
+    stream: 'project_collaborators',
+    columns: {
+      snapshot_at: TS,
+      project_id: S,
+      principal_type: S,
+      principal_id: S,
+      role: S,
+      granted_at: TS,
+      raw: 'JSON',
+    },
+    timeColumn: 'snapshot_at',
+    idColumn: 'project_id',
+    key: ['snapshot_at', 'project_id', 'principal_type', 'principal_id', 'role', 'granted_at'],
+  },
 };
 
 export const STREAMS = Object.keys(TABLES);
