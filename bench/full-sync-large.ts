@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { MAX_ACTIVITY_PAGE, MAX_CHAT_PAGE, MAX_DIRECTORY_PAGE, MAX_ORGANIZATION_PAGE, MAX_PROJECT_PAGE } from '../src/api/limits.js';
+import { MAX_ACTIVITY_PAGE, MAX_CHAT_PAGE, MAX_COLLABORATOR_PAGE, MAX_DIRECTORY_PAGE, MAX_ORGANIZATION_PAGE, MAX_PROJECT_PAGE } from '../src/api/limits.js';
 import { openDuck, sqlString } from '../src/lake/duck.js';
 import { BENCH_KEY, lastSyncSummary, runSyncCli, startSimulator } from './sim-process.js';
 
@@ -20,6 +20,8 @@ export interface FullSyncLargeResult {
   tenant: { users: number; groups: number; chats: number; projects: number; horizonDays: number; activitiesPerDay: number };
   wallMs: number;
   peakRssMB: number;
+  /** VmRSS of the sync every ~2 s: [seconds since spawn, MB] (where in the run memory rises). */
+  rssTimeline: [number, number][];
   requests: { made: number; minimum: number; ratio: number; byPath: Record<string, number>; minimumByPath: Record<string, number> };
   /** Lake rows per stream (what the minimum is computed from). */
   rows: Record<string, number>;
@@ -50,7 +52,7 @@ export async function benchFullSyncLarge(
     const stats = async () => (await (await fetch(`${sim.url}/_sim/stats`, { headers: { 'x-api-key': BENCH_KEY } })).json()) as { requests_total: number; by_path_prefix: Record<string, number> };
     const before = await stats();
     // every stream, from the first activity on; --until keeps the simulator's own API-call events out
-    const run = await runSyncCli(['--data-dir', dataDir, '--base-url', sim.url, '--rpm', '0', '--quiet', '--until', '2026-10-31T23:58:00Z']);
+    const run = await runSyncCli(['--data-dir', dataDir, '--base-url', sim.url, '--rpm', '0', '--quiet', '--until', '2026-10-31T23:58:00Z'], { sampleRss: true });
     if (run.code !== 0) throw new Error(`sync exited with ${run.code}: ${run.stderr.slice(-2000)}`);
     const after = await stats();
     const byPath: Record<string, number> = {};
@@ -68,6 +70,7 @@ export async function benchFullSyncLarge(
       tenant: o,
       wallMs: run.wallMs,
       peakRssMB,
+      rssTimeline: everyTwoSeconds(run.rssSamples),
       requests: { made, minimum, ratio, byPath, minimumByPath: { ...minimumByPath, '(activities: one per UTC day, the sync commits by day)': days } },
       rows,
       streams: summary.map((s) => ({ stream: s.stream, status: s.status, requests: s.requests, durationMs: s.durationMs, recordsRead: s.recordsRead })),
@@ -78,6 +81,12 @@ export async function benchFullSyncLarge(
     rmSync(root, { recursive: true, force: true });
     await sim.stop();
   }
+}
+
+function everyTwoSeconds(samples: [number, number][]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [ms, rss] of samples) if (out.length === 0 || ms / 1000 >= out[out.length - 1][0] + 2) out.push([Math.round(ms / 100) / 10, Math.round(rss / 2 ** 20)]);
+  return out;
 }
 
 function env(name: string, fallback: number): number {
@@ -99,7 +108,7 @@ async function minimumRequests(dataDir: string) {
   };
   try {
     const rows: Record<string, number> = {};
-    for (const s of ['activities', 'organizations', 'users', 'roles', 'role_permissions', 'groups', 'group_members', 'chats', 'projects', 'project_attachments']) {
+    for (const s of ['activities', 'organizations', 'users', 'roles', 'role_permissions', 'groups', 'group_members', 'chats', 'projects', 'project_attachments', 'project_collaborators']) {
       rows[s] = Number((await q(s, 'SELECT count(*) AS n FROM {t}').catch(() => [{ n: 0 }]))[0].n);
     }
     const orgs = (await q('organizations', 'SELECT DISTINCT uuid FROM {t}')).map((r) => String(r.uuid));
@@ -118,6 +127,7 @@ async function minimumRequests(dataDir: string) {
       '/v1/compliance/apps/chats': pagesOf(rows.chats, MAX_CHAT_PAGE),
       '/v1/compliance/apps/projects': pagesOf(rows.projects, MAX_PROJECT_PAGE),
       '/v1/compliance/apps/projects/{project_id}/attachments': await perList('project_attachments', 'project_id', projects, MAX_PROJECT_PAGE),
+      '/v1/compliance/apps/projects/{project_id}/collaborators': await perList('project_collaborators', 'project_id', projects, MAX_COLLABORATOR_PAGE),
     };
     return { rows, minimumByPath, days: Number(span.days) };
   } finally {

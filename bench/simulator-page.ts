@@ -4,6 +4,7 @@
 // Two access patterns, measured separately: a walk (after_id from the newest activity back through
 // history, what a backfill does) and jumps (created_at.lt at a random moment of the six years, what a
 // windowed re-read does; nothing cached, nothing read ahead).
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { BENCH_KEY, median, percentile, startSimulator } from './sim-process.js';
 
@@ -15,6 +16,8 @@ export interface SimulatorPageResult {
   /** Over both patterns. */
   medianMs: number;
   peakRssMb: number;
+  /** The simulator's CPU time (user + system, all threads) per page: less sensitive to a shared machine than the times. */
+  cpuMsPerPage: number;
   startupMs: number;
   /** 1, 5 and 15 minute load averages at the end (the machine is shared: read the times against it). */
   loadAverage: number[];
@@ -45,6 +48,7 @@ export async function benchSimulatorPage(pages = 200): Promise<SimulatorPageResu
       if (page.data.length !== 5000) throw new Error(`a page of ${page.data.length} activities`);
       return page;
     };
+    const cpuBefore = cpuMsOf(sim.child.pid!);
     // first the walk from the newest activity, then the jumps, so neither pattern's read-ahead serves the other
     let cursor: string | null = null;
     for (let i = 0; i < pages / 2; i++) {
@@ -63,10 +67,17 @@ export async function benchSimulatorPage(pages = 200): Promise<SimulatorPageResu
       jump: { medianMs: median(jump), p95Ms: percentile(jump, 95) },
       medianMs: median([...walk, ...jump]),
       peakRssMb: sim.peakRss() / 1e6,
+      cpuMsPerPage: (cpuMsOf(sim.child.pid!) - cpuBefore) / pages,
       startupMs,
       loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
     };
   } finally {
     await sim.stop();
   }
+}
+
+/** User + system CPU of a process so far, ms (Linux /proc/<pid>/stat, in clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }

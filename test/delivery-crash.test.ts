@@ -111,7 +111,7 @@ describe.skipIf(process.env.CL_DELIVERY_CRASH !== '1')(`delivery under ${KILLS} 
       moments.push(`${Date.now() - started}ms:${phase}`);
       child.child.kill('SIGKILL');
       const run = await child.done;
-      expect(run.signal).toBe('SIGKILL');
+      expect(run.signal, `daemon ${i} exited by itself (code ${run.code}): ${run.stderr.split('\n').slice(-8).join('\n')}`).toBe('SIGKILL');
       stderrs.push(run.stderr, run.stdout);
     }
     // the last daemon runs until the outbox is empty, then stops on SIGTERM

@@ -433,7 +433,7 @@ export interface GqlBody {
 }
 
 export async function startTestServer(
-  options: { fixture?: Fixture; token?: string | null; writeToken?: string | null; queryTimeoutMs?: number; prepare?: (dataDir: string) => void | Promise<void> } = {},
+  options: { fixture?: Fixture; token?: string | null; writeToken?: string | null; queryTimeoutMs?: number; prepare?: (dataDir: string) => void | Promise<void>; now?: () => number } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gql-test-'));
   if (options.fixture) await writeWarehouse(dataDir, options.fixture);
@@ -447,6 +447,7 @@ export async function startTestServer(
     token,
     writeToken: options.writeToken ?? null,
     logger: captureLogger(logs),
+    now: options.now,
     warehouse: { queryTimeoutMs: options.queryTimeoutMs, threads: 2, memoryLimit: '256MB' },
   });
   return {

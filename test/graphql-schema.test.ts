@@ -28,7 +28,8 @@ describe('schema/schema.graphql', () => {
       expect(Object.keys(query).sort()).toEqual(
         [
           'activities', 'activityCounts', 'activityTypes', 'adminActionsByRecentGroupMembers', 'group', 'groups', 'roles', 'syncStatus', 'user', 'users',
-          'chats', 'project', 'projects', 'organizationSettings', 'organizationSettingsChanges', 'alerts', 'alert', 'rules',
+          'chats', 'project', 'projects', 'organizationSettings', 'organizationSettingsChanges', 'alerts', 'alert', 'rules', 'viewer',
+          'activity', 'activityCountsByCategory', 'topActivityTypes', 'topActors',
         ].sort(),
       );
       for (const connection of ['ActivityConnection', 'UserConnection', 'GroupConnection', 'GroupMemberConnection', 'MembershipChangeConnection', 'RecentGroupMemberActionConnection', 'ChatConnection', 'ProjectConnection', 'OrganizationSettingConnection', 'AlertConnection', 'AlertEvidenceConnection']) {

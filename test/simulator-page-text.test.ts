@@ -4,7 +4,7 @@
 // every filter, both orders, both cursor directions, page sizes from 1 to 5000, late (invisible) activities,
 // and injected records that take the general paths (non-ASCII text, keys in any order, nested `{"id":…}`).
 import { describe, expect, test } from 'vitest';
-import type { Activity } from '../src/api/types.js';
+import { type Activity, KNOWN_ACTOR_TYPES } from '../src/api/types.js';
 import type { ActivityFeed, SimActivity } from '../src/simulator/model.js';
 import type { Simulator } from '../src/simulator/server/app.js';
 import { activityCursorId, encodeActivityCursor } from '../src/simulator/server/cursors.js';
@@ -157,6 +157,12 @@ describe('activity pages written from bucket text', () => {
     expect(all.some((a, i) => i > 0 && a.us === all[i - 1].us)).toBe(true);
     expect(all.some((a) => a.record.created_at.endsWith('+00:00'))).toBe(true);
     expect(all.length).toBeGreaterThan(20_000);
+    // generated activities are written from their parts (tenant/placed.ts): the rarest kinds and actors are compared too
+    const types = new Set(all.map((a) => a.record.type));
+    for (const t of ['anthropic_access', 'claude_code_credential_revoked', 'session_share_accessed', 'org_users_listed', 'claude_canvas_created', 'platform_agent_session_started']) {
+      expect(types, t).toContain(t);
+    }
+    expect(new Set(all.map((a) => a.record.actor?.type)).size).toBeGreaterThanOrEqual(KNOWN_ACTOR_TYPES.length);
   });
 
   test.each([

@@ -1,7 +1,9 @@
 // Connection settings for commands that call a Compliance API: one place that reads them, validates
 // them, and fails before any request with a message naming the bad setting (never its secret value).
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { DEFAULT_BASE_URL, DEFAULT_REQUESTS_PER_MINUTE } from '../api/index.js';
+import type { TlsFiles } from '../graphql/server.js';
 
 /** Every default a sync or daemon setting has, written once (flags, config file, daemon, demo and bench use these). */
 export const DEFAULTS = {
@@ -91,4 +93,38 @@ export function timeOption(name: string, value: string | undefined): number | un
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) throw new ConfigError(`${name} must be an RFC 3339 timestamp such as 2026-11-01T00:00:00Z; got "${value}"`);
   return ms;
+}
+
+export interface TlsFlags {
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+/** console.md §4: --tls-cert and --tls-key (PEM), both or neither; checked here, before anything starts. The key's
+ * text never reaches a message. */
+export function loadTlsFiles(flags: TlsFlags): TlsFiles | null {
+  if (!flags.tlsCert && !flags.tlsKey) return null;
+  if (!flags.tlsCert || !flags.tlsKey) {
+    throw new ConfigError(`${flags.tlsCert ? '--tls-key' : '--tls-cert'} is missing: HTTPS needs both --tls-cert FILE (the PEM certificate) and --tls-key FILE (its PEM private key)`);
+  }
+  const read = (flag: string, path: string, marker: RegExp, what: string): string => {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`${flag}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    if (!marker.test(text)) throw new ConfigError(`${flag}: ${path} holds no PEM ${what} (a "-----BEGIN ${what.toUpperCase()}-----" block)`);
+    return text;
+  };
+  const cert = read('--tls-cert', flags.tlsCert, /-----BEGIN CERTIFICATE-----/, 'certificate');
+  const key = read('--tls-key', flags.tlsKey, /-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----/, 'private key');
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(key)) throw new ConfigError(`--tls-key: ${flags.tlsKey} is encrypted; give the server an unencrypted key file readable only by its user`);
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    const reason = /mismatch/i.test((err as Error).message) ? 'the key does not belong to the certificate' : 'OpenSSL cannot use them';
+    throw new ConfigError(`--tls-cert ${flags.tlsCert} and --tls-key ${flags.tlsKey}: ${reason} (${(err as Error).message})`);
+  }
+  return { cert, key };
 }

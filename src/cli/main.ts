@@ -2,16 +2,19 @@
 // The compliance-lake command line: parses flags, runs one command, and turns every failure into a
 // message that says what went wrong and what to do (never a secret, never a bare stack trace).
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { DEFAULT_GRAPHQL_PORT, type TlsFiles } from '../graphql/server.js';
 import { Command, Option } from 'commander';
 import { stderrLogger } from './log.js';
 import { ComplianceApiError, ComplianceClient, ConnectionError, type Logger, packageVersion } from '../api/index.js';
-import { ConfigError, DEFAULTS, intOption, loadConnection, timeOption } from './config.js';
+import { ConfigError, DEFAULTS, intOption, loadConnection, loadTlsFiles, timeOption, type TlsFlags } from './config.js';
 import { SIM_DEFAULTS, listenOrExplain, runSimulate, simulatorFromFlags, type SimulateFlags } from './simulate.js';
 import { formatSummary, requestTracker, smokeWalk } from './smoke.js';
 import { runSyncCommand, type SyncFlags } from './sync.js';
 import { registerLakeCommands } from './lake-commands.js';
 import { registerModelsCommands } from './models-commands.js';
-import { registerServeCommands } from './serve-commands.js';
+import { registerServeCommands, tlsOptions } from './serve-commands.js';
 import { startDaemon } from '../scheduler/daemon.js';
 import { loadDetections } from '../detections/config.js';
 import { parseDestinations } from '../delivery/config.js';
@@ -63,15 +66,16 @@ simulatorOptions(program.command('simulate'), SIM_DEFAULTS.port)
     await runSimulate(flags);
   });
 
-simulatorOptions(program.command('demo'), 0)
+tlsOptions(simulatorOptions(program.command('demo'), 0))
   .description('the whole thing on the embedded default: a live simulator, the daemon syncing it, models, and the GraphQL API')
   .option('--data-dir <dir>', 'where the demo lake goes (a later demo continues it)', './data/demo')
-  .option('--graphql-port <n>', 'GraphQL port on 127.0.0.1 (0 picks a free one)', '4000')
+  .option('--graphql-port <n>', 'GraphQL port on 127.0.0.1 (0 picks a free one)', String(DEFAULT_GRAPHQL_PORT))
   .option('--metrics-port <n>', '/healthz, /readyz and /metrics port (0 picks a free one)', '0')
   .option('--once', 'exit after the first answer (for scripts and tests)')
   .option('--attack-every <seconds>', 'play an attack in the simulator this often, and print its alert when it fires (0 = never)', '120')
-  .action(async (flags: SimulateFlags & { dataDir: string; graphqlPort: string; metricsPort: string; once?: boolean; attackEvery: string }) => {
+  .action(async (flags: SimulateFlags & TlsFlags & { dataDir: string; graphqlPort: string; metricsPort: string; once?: boolean; attackEvery: string }) => {
     flags.live = flags.live ?? true;
+    const tls = loadTlsFiles(flags);
     // the scenario organization exists so that attacks can be played "now" (detections.md §6)
     flags.scenarios = flags.scenarios ?? 'none';
     const attackEveryMs = intOption('--attack-every', flags.attackEvery, 120) * 1000;
@@ -95,7 +99,7 @@ simulatorOptions(program.command('demo'), 0)
       requestsPerMinute: intOption('--rpm', flags.rpm, SIM_DEFAULTS.rpm),
       // the demo's schedules are short so that new activity shows up within a minute
       schedules: { activities: '*/20 * * * * *', content: '0 * * * * *', directory: '30 */5 * * * *' },
-      graphql: { port: intOption('--graphql-port', flags.graphqlPort, 4000), host: '127.0.0.1', token, writeToken },
+      graphql: { port: intOption('--graphql-port', flags.graphqlPort, DEFAULT_GRAPHQL_PORT), host: '127.0.0.1', token, writeToken, tls },
       health: { port: intOption('--metrics-port', flags.metricsPort, 0), host: '127.0.0.1' },
       detections: { config: detections.config, rules: detections.rules },
       destinations,
@@ -115,11 +119,12 @@ simulatorOptions(program.command('demo'), 0)
       }
       out(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
       out(`GraphQL:  ${daemon.url}`);
+      out(`Console:  ${new URL('/', daemon.url).href}   (sign in with the token below; GraphiQL at /explorer)`);
       out(`Token:    ${token}   (demo only; set COMPLIANCE_LAKE_GRAPHQL_TOKEN to choose one)`);
       out(`Write:    ${writeToken}   (for acknowledgeAlert / resolveAlert; set COMPLIANCE_LAKE_GRAPHQL_WRITE_TOKEN to choose one)`);
       out(`Health:   ${daemon.healthUrl}/readyz   Metrics: ${daemon.healthUrl}/metrics\n`);
-      out(await demoAnswer(daemon.url, token));
-      out(`\nTry it:\n  curl -s ${daemon.url} -H 'authorization: Bearer ${token}' -H 'content-type: application/json' \\\n    -d '${JSON.stringify({ query: DEMO_QUERY.replace(/\s+/g, ' ').trim() })}'`);
+      out(await demoAnswer(daemon.url, token, tls));
+      out(`\nTry it:\n  curl -s ${daemon.url}${tls ? ` --cacert ${flags.tlsCert}` : ''} -H 'authorization: Bearer ${token}' -H 'content-type: application/json' \\\n    -d '${JSON.stringify({ query: DEMO_QUERY.replace(/\s+/g, ' ').trim() })}'`);
       out(`\nThe simulator keeps producing activity and the daemon syncs it every 20 s; run the query again to see it.`);
       out(`Analysts: npx compliance-lake sql "select category, count(*) from marts.activities group by all" --data-dir ${flags.dataDir}`);
       out(
@@ -149,14 +154,10 @@ const DEMO_QUERY = `{
 }`;
 
 /** Asks the demo's GraphQL API what a new user would ask first, and prints the answer briefly. */
-async function demoAnswer(url: string, token: string): Promise<string> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ query: DEMO_QUERY }),
-  });
-  const body = (await res.json()) as { data?: any; errors?: { message: string }[] };
-  if (!res.ok || body.errors?.length) throw new Error(`the example query failed: ${body.errors?.map((e) => e.message).join('; ') ?? res.status}`);
+async function demoAnswer(url: string, token: string, tls: TlsFiles | null): Promise<string> {
+  const { status, text } = await postOwnServer(url, { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, JSON.stringify({ query: DEMO_QUERY }), tls);
+  const body = JSON.parse(text) as { data?: any; errors?: { message: string }[] };
+  if (status !== 200 || body.errors?.length) throw new Error(`the example query failed: ${body.errors?.map((e) => e.message).join('; ') ?? status}`);
   const d = body.data;
   const activityStream = d.syncStatus.streams.find((s: any) => s.stream === 'activities');
   const admin = (d.activityCounts as { bucket: string; count: number }[]).reduce((n, b) => n + b.count, 0);
@@ -166,6 +167,22 @@ async function demoAnswer(url: string, token: string): Promise<string> {
     ...d.activities.edges.map((e: any) => `  ${e.node.createdAt}  ${e.node.type}  ${e.node.actor?.email ?? ''}`),
     `  ${admin} admin actions over ${d.activityCounts.length} days`,
   ].join('\n');
+}
+
+/** POSTs to the demo's own server; over HTTPS it trusts exactly the certificate it was given (a self-signed one
+ * names no address, so the certificate itself, not its name, is what is checked). */
+function postOwnServer(url: string, headers: Record<string, string>, body: string, tls: TlsFiles | null): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const options = tls ? { method: 'POST', headers, ca: tls.cert, checkServerIdentity: () => undefined } : { method: 'POST', headers };
+    const req = (tls ? httpsRequest : httpRequest)(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 program

@@ -7,14 +7,14 @@ import { DEFAULT_GRAPHQL_HOST, DEFAULT_GRAPHQL_PORT, GraphqlServerConfigError, T
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, HealthServerListenError } from '../scheduler/health-server.js';
 import { DEFAULT_SCHEDULES, DEFAULT_SHUTDOWN_TIMEOUT_MS, DaemonConfigError, type ScheduledJobName, startDaemon } from '../scheduler/daemon.js';
 import { cronProblem } from '../scheduler/scheduler.js';
-import { ConfigError, DEFAULTS, intOption } from './config.js';
-import { loadGraphqlToken, loadGraphqlWriteToken } from './serve-commands.js';
+import { ConfigError, DEFAULTS, intOption, loadTlsFiles, type TlsFlags } from './config.js';
+import { loadGraphqlToken, loadGraphqlWriteToken, tlsOptions } from './serve-commands.js';
 import { loadDetections } from '../detections/config.js';
 import { parseDestinations } from '../delivery/config.js';
 import { dirname, join, resolve } from 'node:path';
 import { CONFIG_FILE, durationOption, resolveSyncConfig, type SyncFlags } from './sync.js';
 
-interface RunFlags extends Omit<SyncFlags, 'until' | 'quiet'> {
+interface RunFlags extends Omit<SyncFlags, 'until' | 'quiet'>, TlsFlags {
   port?: string;
   host?: string;
   tokenFile?: string;
@@ -55,7 +55,8 @@ export function registerRunCommands(program: Command): Command {
     .option('--port <n>', 'GraphQL port (0 picks a free one)', String(DEFAULT_GRAPHQL_PORT))
     .option('--host <addr>', 'GraphQL address; anything but loopback needs a token', DEFAULT_GRAPHQL_HOST)
     .option('--token-file <file>', `file holding the GraphQL bearer token (default env ${TOKEN_ENV})`)
-    .option('--write-token-file <file>', `file holding the separate token acknowledgeAlert, resolveAlert and reopenAlert need (default env ${WRITE_TOKEN_ENV}; none: no changes)`)
+    .option('--write-token-file <file>', `file holding the separate token acknowledgeAlert, resolveAlert and reopenAlert need (default env ${WRITE_TOKEN_ENV}; none: no changes)`);
+  tlsOptions(cmd)
     .option('--metrics-port <n>', '/healthz, /readyz and /metrics port (0 picks a free one)', String(DEFAULT_METRICS_PORT))
     .option('--metrics-host <addr>', '/healthz, /readyz and /metrics address', DEFAULT_METRICS_HOST);
   for (const s of SCHEDULE_FLAGS) cmd.option(`${s.flag} <cron>`, `when to ${s.what} (UTC cron, 5 fields or 6 with seconds)`, DEFAULT_SCHEDULES[s.job]);
@@ -86,6 +87,7 @@ async function runDaemon(flags: RunFlags): Promise<void> {
   if (config.untilMs !== undefined) throw new ConfigError('until: a daemon keeps reading up to the present; remove "until" from the config file (use `compliance-lake sync --until` for a bounded run)');
   const token = loadGraphqlToken(flags);
   const writeToken = loadGraphqlWriteToken(flags);
+  const tls = loadTlsFiles(flags);
   // detections.md §2: rules, their parameters and the destinations are checked before anything starts
   const detections = loadDetections({ dataDir: config.dataDir, config: flags.config });
   const destinations = parseDestinations(detections.file.destinations, {
@@ -115,7 +117,7 @@ async function runDaemon(flags: RunFlags): Promise<void> {
       sinceMs: config.sinceMs,
       compactMaxFiles: config.compactMaxFiles,
       schedules,
-      graphql: { port, host: flags.host ?? DEFAULT_GRAPHQL_HOST, token, writeToken, configPath: flags.config ?? join(config.dataDir, CONFIG_FILE) },
+      graphql: { port, host: flags.host ?? DEFAULT_GRAPHQL_HOST, token, writeToken, tls, configPath: flags.config ?? join(config.dataDir, CONFIG_FILE) },
       health: { port: metricsPort, host: flags.metricsHost ?? DEFAULT_METRICS_HOST },
       shutdownTimeoutMs,
       detections: { config: detections.config, rules: detections.rules },
@@ -128,6 +130,7 @@ async function runDaemon(flags: RunFlags): Promise<void> {
   }
   const out = (text: string) => process.stdout.write(text + '\n');
   out(`GraphQL API on ${daemon.url} (${daemon.authenticated ? 'clients send "Authorization: Bearer <token>"' : 'no token configured: loopback only, without authentication'})`);
+  out(`Console on ${new URL('/', daemon.url).href}; GraphiQL on ${new URL('/explorer', daemon.url).href}`);
   out(`Health and metrics on ${daemon.healthUrl}/healthz, /readyz, /metrics`);
   out(`Detections: ${detections.config.enabled.length} rule(s) enabled, evaluated after each model refresh; alerts delivered to ${destinations.length ? destinations.map((d) => `${d.name} (${d.type})`).join(', ') : 'no destination (none configured)'}`);
   out(`Schedules (UTC): ${Object.entries(daemon.status().schedules).map(([job, expr]) => `${job} "${expr}"`).join(', ')}; every stream syncs once now.`);

@@ -62,7 +62,7 @@ async function change(ctx: GraphqlContext, mutation: string, args: AlertStatusCh
     throw forbiddenError(`${mutation} is disabled: this server has no write token. Start it with ${WRITE_TOKEN_ENV} or --write-token-file set, then send that token`);
   }
   if (!ctx.auth.write) {
-    throw forbiddenError(`${mutation} needs the write token: send "Authorization: Bearer <write token>" (the read token cannot change anything)`);
+    throw forbiddenError(`${mutation} needs the write token: send "Authorization: Bearer <write token>", or sign in to the console with it (the read token cannot change anything)`);
   }
   return changeStatus(ctx.alerts, ctx.dataDir, { id: args.id, to, by: args.by, note: args.note }, ctx.logger);
 }

@@ -17,8 +17,9 @@ export interface GraphqlContext {
   now: Date;
   /** The alert store (data/alerts.sqlite), opened on first use and closed after the request. */
   alerts: AlertStoreSession;
-  /** What the request may do: `write` only with the write token (the read token cannot change anything). */
-  auth: { write: boolean; writeConfigured: boolean };
+  /** What the request may do: `write` only with the write token or a session it started (the read token cannot
+   * change anything); `authenticated` when a token or a console session was checked (console.md §2). */
+  auth: { write: boolean; writeConfigured: boolean; authenticated: boolean };
   /** The config file the rules' settings come from (detections.md §2). */
   configPath: string;
   logger: Logger;

@@ -2,7 +2,8 @@
 // (in constant time) before a request is read; without a token the server listens on loopback only. A second,
 // separate write token is the only way to change anything (acknowledgeAlert, resolveAlert): the read token
 // cannot, and without a write token configured every mutation is refused. Tokens are never logged or echoed.
-// `serve` runs it; the daemon reuses startGraphqlServer.
+// The same port serves the console (console.md): its files, sign-in to a session cookie, and the security headers
+// on every answer. `serve` runs it; the daemon reuses startGraphqlServer.
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import {
   ApolloServerPluginInlineTraceDisabled,
@@ -12,10 +13,15 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { isIP, type AddressInfo } from 'node:net';
 import type { Logger } from '../api/index.js';
 import { join } from 'node:path';
 import { alertStoreSession } from './alert-store.js';
+import { applySecurityHeaders } from './console/headers.js';
+import { SessionStore, sessionIdFrom, type SessionKind } from './console/sessions.js';
+import { consoleSite, sameOrigin, sendText } from './console/site.js';
+import { loadStaticFiles } from './console/static-files.js';
 import type { GraphqlContext } from './context.js';
 import { ErrorCode, formatErrorFor } from './errors.js';
 import { complexityLimitRule, depthLimitRule } from './limits.js';
@@ -51,10 +57,21 @@ export interface GraphqlServerOptions {
   configPath?: string;
   logger?: Logger;
   warehouse?: WarehouseOptions;
+  /** PEM certificate and key: the port speaks HTTPS and the session cookie is Secure (console.md §4). */
+  tls?: TlsFiles | null;
+  /** The clock console sessions expire by (tests move it). */
+  now?: () => number;
+}
+
+export interface TlsFiles {
+  cert: string | Buffer;
+  key: string | Buffer;
 }
 
 export interface GraphqlServer {
   url: string;
+  /** The console's address (the same port, path /). */
+  consoleUrl: string;
   /** True when requests need the bearer token. */
   authenticated: boolean;
   /** True when a write token is configured (mutations are possible with it). */
@@ -93,6 +110,23 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
   const tokenDigest = token ? digest(token) : null;
   const writeDigest = writeToken ? digest(writeToken) : null;
   const configPath = options.configPath ?? join(options.dataDir, CONFIG_FILE);
+  const secure = Boolean(options.tls);
+  if (!secure && !isLoopback(host)) {
+    logger.warn(
+      { host },
+      `graphql: listening on ${host} over plain HTTP: the token and the console's session cookie travel in clear. ` +
+        'Pass --tls-cert FILE and --tls-key FILE to serve HTTPS, or listen on 127.0.0.1 behind a TLS proxy',
+    );
+  }
+  const sessions = new SessionStore(options.now);
+  // both comparisons always run: the time taken says nothing about which token (if any) was close
+  const checkToken = (given: string): SessionKind | null => {
+    const d = digest(given);
+    const isWrite = writeDigest !== null && timingSafeEqual(d, writeDigest);
+    const isRead = tokenDigest !== null && timingSafeEqual(d, tokenDigest);
+    return isWrite ? 'write' : isRead ? 'read' : null;
+  };
+  const site = consoleSite({ files: loadStaticFiles(logger), sessions, checkToken, secure, logger });
 
   const warehouse = new Warehouse(options.dataDir, options.warehouse);
   const apollo = new ApolloServer<GraphqlContext>({
@@ -118,20 +152,26 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = Date.now();
+    applySecurityHeaders(res);
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== GRAPHQL_PATH && url.pathname !== '/') {
-      req.resume();
-      return sendJson(res, 404, { errors: [{ message: `not found; the GraphQL endpoint is ${GRAPHQL_PATH}`, extensions: { code: 'NOT_FOUND' } }] });
-    }
-    // both comparisons always run: the time taken says nothing about which token (if any) was close
+    if (url.pathname !== GRAPHQL_PATH) return site(req, res, url);
+    res.setHeader('cache-control', 'no-store');
+    // A bearer header is judged alone; without one, the console's session cookie. Both token comparisons always
+    // run: the time taken says nothing about which token (if any) was close.
+    const bearer = Boolean(req.headers.authorization);
     const isWrite = writeDigest !== null && authorized(req.headers.authorization, writeDigest);
     const isRead = tokenDigest !== null && authorized(req.headers.authorization, tokenDigest);
-    if (tokenDigest && !isRead && !isWrite) {
+    const session = bearer ? null : sessions.touch(sessionIdFrom(req.headers.cookie));
+    if (session && !sameOrigin(req)) {
       req.resume();
-      logger.info({ method: req.method, status: 401, remote: req.socket.remoteAddress }, 'graphql: rejected a request without the right bearer token');
+      return sendText(res, 403, 'refused: a request with the console session must come from the console pages themselves (the browser says another site sent it)\n');
+    }
+    if (tokenDigest && !isRead && !isWrite && !session) {
+      req.resume();
+      logger.info({ method: req.method, status: 401, remote: req.socket.remoteAddress }, 'graphql: rejected a request without the right bearer token or session');
       res.setHeader('www-authenticate', 'Bearer realm="compliance-lake"');
       return sendJson(res, 401, {
-        errors: [{ message: 'missing or wrong bearer token: send the header "Authorization: Bearer <token>"', extensions: { code: ErrorCode.unauthenticated } }],
+        errors: [{ message: 'missing or wrong bearer token: send the header "Authorization: Bearer <token>", or sign in on the console at /', extensions: { code: ErrorCode.unauthenticated } }],
       });
     }
     let body: unknown;
@@ -147,13 +187,13 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const session = warehouse.session();
+    const db = warehouse.session();
     const alerts = alertStoreSession(options.dataDir);
-    const auth = { write: isWrite, writeConfigured: writeDigest !== null };
+    const auth = { write: isWrite || session?.kind === 'write', writeConfigured: writeDigest !== null, authenticated: isRead || isWrite || session !== null };
     try {
       const response = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
-        context: async () => ({ db: session, dataDir: options.dataDir, warehouseBuiltAt: () => warehouse.builtAt(), now: new Date(), memo: new Map(), alerts, auth, configPath, logger }),
+        context: async () => ({ db, dataDir: options.dataDir, warehouseBuiltAt: () => warehouse.builtAt(), now: new Date(), memo: new Map(), alerts, auth, configPath, logger }),
       });
       for (const [key, value] of response.headers) res.setHeader(key, value);
       res.statusCode = response.status ?? 200;
@@ -164,18 +204,26 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
       }
       logger.info({ method: req.method, status: res.statusCode, ms: Date.now() - started }, 'graphql: request');
     } finally {
-      session.release();
+      db.release();
       alerts.close();
     }
   };
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       logger.error({ error: err instanceof Error ? err.message : String(err) }, 'graphql: request failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.internal } }] });
       else res.destroy();
     });
-  });
+  };
+  let server: Server;
+  try {
+    server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : createServer(onRequest);
+  } catch (err) {
+    await apollo.stop();
+    await warehouse.close();
+    throw new GraphqlServerConfigError(`cannot use the TLS certificate and key: ${(err as Error).message}; pass a PEM certificate (--tls-cert) and its unencrypted PEM private key (--tls-key)`);
+  }
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   try {
     await listen(server, port, host);
@@ -186,11 +234,13 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
   }
   const address = server.address() as AddressInfo;
   const urlHost = host === 'localhost' ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const publicUrl = `http://${urlHost}:${address.port}${GRAPHQL_PATH}`;
+  const origin = `${secure ? 'https' : 'http'}://${urlHost}:${address.port}`;
+  const publicUrl = `${origin}${GRAPHQL_PATH}`;
 
   let closing: Promise<void> | null = null;
   return {
     url: publicUrl,
+    consoleUrl: `${origin}/`,
     authenticated: tokenDigest !== null,
     writable: writeDigest !== null,
     close() {

@@ -17,6 +17,15 @@ import { allColumns, type TableSpec } from './tables.js';
 const CHUNK_BYTES = 4 * 1024 * 1024;
 /** Chunks a partition may have in the thread pool; beyond that a chunk is written synchronously (backpressure). */
 const MAX_CHUNKS_IN_FLIGHT = 3;
+/**
+ * Partitions that keep a chunk between rows. A stream read in time order fills its days one after another, so a
+ * day it has left hands its chunk to the thread pool and keeps none: 200 000 chats over a few weeks otherwise
+ * held a partly filled 4 MB chunk per day until `finish` (BENCHMARKS.md, "A full sync of every stream on a large
+ * tenant").
+ */
+export const MAX_BUFFERED_PARTITIONS = 4;
+/** The chunk of a partition that holds none. */
+const NO_CHUNK = Buffer.alloc(0);
 
 /**
  * Rows per Parquet row group. DuckDB buffers a whole row group before writing it, so this bounds the
@@ -61,6 +70,9 @@ export class StreamWriter {
   readonly #o: StreamWriterOptions;
   readonly #dir: string;
   readonly #partitions = new Map<string, PartitionBuffer>();
+  /** The partitions holding a chunk, least recently written first. */
+  readonly #buffered = new Map<string, PartitionBuffer>();
+  #lastDate: string | undefined;
   #rows = 0;
 
   constructor(options: StreamWriterOptions) {
@@ -73,20 +85,43 @@ export class StreamWriter {
     return this.#rows;
   }
 
+  /** Partitions holding a chunk now (at most MAX_BUFFERED_PARTITIONS). */
+  get bufferedPartitions(): number {
+    return this.#buffered.size;
+  }
+
   /** Adds one row (typed columns by name) to the partition `date` (YYYY-MM-DD). */
   add(row: Record<string, unknown>, date: string, requestId: string | null): void {
     let p = this.#partitions.get(date);
     if (!p) {
       const ndjson = join(this.#dir, `date=${date}.ndjson`);
-      p = { ndjson, fd: openSync(ndjson, 'w'), chunk: Buffer.allocUnsafe(CHUNK_BYTES), used: 0, offset: 0, inFlight: new Set(), failure: null, rows: 0, requestIds: new Set() };
+      p = { ndjson, fd: openSync(ndjson, 'w'), chunk: NO_CHUNK, used: 0, offset: 0, inFlight: new Set(), failure: null, rows: 0, requestIds: new Set() };
       this.#partitions.set(date, p);
     }
+    if (p.chunk === NO_CHUNK) this.#holdChunk(date, p);
+    else if (date !== this.#lastDate) {
+      // most recently written last
+      this.#buffered.delete(date);
+      this.#buffered.set(date, p);
+    }
+    this.#lastDate = date;
     // run id, extraction time and endpoint are the same for the whole file: COPY adds them as constants
     row._request_id = requestId;
     appendLine(p, JSON.stringify(row));
     p.rows++;
     this.#rows++;
     if (requestId) p.requestIds.add(requestId);
+  }
+
+  /** Gives `p` a chunk, taking the one of the partition written least recently when too many hold one. */
+  #holdChunk(date: string, p: PartitionBuffer): void {
+    if (this.#buffered.size >= MAX_BUFFERED_PARTITIONS) {
+      const [oldDate, old] = this.#buffered.entries().next().value as [string, PartitionBuffer];
+      this.#buffered.delete(oldDate);
+      flushChunk(old, false);
+    }
+    p.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.#buffered.set(date, p);
   }
 
   /** Converts every partition to Parquet in staging and describes each file. */
@@ -104,6 +139,7 @@ export class StreamWriter {
     const selectSql = Object.keys(columns)
       .map((name) => (name in constant ? `${constant[name]} AS ${name}` : name))
       .join(', ');
+    this.#buffered.clear();
     for (const [date, p] of [...this.#partitions].sort(([a], [b]) => a.localeCompare(b))) {
       await closePartition(p);
       const name = `${runId}-${part}.parquet`;
@@ -166,13 +202,15 @@ function appendLine(p: PartitionBuffer, line: string): void {
 }
 
 /**
- * Hands the filled chunk to the thread pool, at its own file position, and starts a new one. When the disk
- * falls behind, the chunk is written synchronously instead, so memory stays bounded.
+ * Hands the filled chunk to the thread pool, at its own file position, and starts a new one (`keep`) or leaves
+ * the partition without one. When the disk falls behind, the chunk is written synchronously instead, so memory
+ * stays bounded.
  */
-function flushChunk(p: PartitionBuffer): void {
-  if (p.used === 0) return;
+function flushChunk(p: PartitionBuffer, keep = true): void {
   const chunk = p.chunk;
   const length = p.used;
+  if (!keep) p.chunk = NO_CHUNK;
+  if (length === 0) return;
   const position = p.offset;
   p.offset += length;
   p.used = 0;
@@ -180,7 +218,7 @@ function flushChunk(p: PartitionBuffer): void {
     for (let done = 0; done < length; ) done += writeSync(p.fd, chunk, done, length - done, position + done);
     return;
   }
-  p.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  if (keep) p.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   const written: Promise<void> = writeAt(p.fd, chunk, length, position)
     .catch((err: Error) => {
       p.failure ??= err;
@@ -201,7 +239,7 @@ function writeAt(fd: number, buffer: Buffer, length: number, position: number, d
 
 async function closePartition(p: PartitionBuffer): Promise<void> {
   if (p.fd < 0) return;
-  flushChunk(p);
+  flushChunk(p, false);
   try {
     await Promise.all(p.inFlight);
     if (p.failure) throw p.failure;

@@ -41,7 +41,7 @@ import { DEFAULTS } from '../cli/config.js';
 import { StreamSelectionError, planStreams } from '../pipeline/keys.js';
 import { type SyncResult, runSync } from '../pipeline/run.js';
 import { openSession } from '../pipeline/session.js';
-import { DEFAULT_GRAPHQL_HOST, DEFAULT_GRAPHQL_PORT, type GraphqlServer, startGraphqlServer } from '../graphql/server.js';
+import { DEFAULT_GRAPHQL_HOST, DEFAULT_GRAPHQL_PORT, type GraphqlServer, type TlsFiles, startGraphqlServer } from '../graphql/server.js';
 import { acquireLock, type Lock } from '../lake/lock.js';
 import { buildModels, type BuildReport } from '../models/build.js';
 import { WAREHOUSE_FILE } from '../models/warehouse.js';
@@ -97,8 +97,8 @@ export interface DaemonOptions {
   sinceMs?: number;
   compactMaxFiles?: number;
   schedules?: Partial<Record<ScheduledJobName, string>>;
-  /** GraphQL server: port (0 = a free one), host, bearer token (null: loopback only). */
-  graphql?: { port?: number; host?: string; token?: string | null; writeToken?: string | null; configPath?: string };
+  /** GraphQL server: port (0 = a free one), host, bearer token (null: loopback only), TLS files (console.md §4). */
+  graphql?: { port?: number; host?: string; token?: string | null; writeToken?: string | null; configPath?: string; tls?: TlsFiles | null };
   /** /healthz, /readyz, /metrics: port (0 = a free one) and host. */
   health?: { port?: number; host?: string };
   shutdownTimeoutMs?: number;
@@ -374,6 +374,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       token: options.graphql?.token ?? null,
       writeToken: options.graphql?.writeToken ?? null,
       configPath: options.graphql?.configPath,
+      tls: options.graphql?.tls ?? null,
       logger: log,
     });
     health = await startHealthServer({

@@ -11,7 +11,7 @@ import { requestIdFor } from './ids.js';
 import { type ListeningServer, listenNode } from './node-adapter.js';
 import { Query } from './params.js';
 import { RateLimiter, rateLimitHeaders, retryAfterSeconds } from './rate-limit.js';
-import { baseHeaders, errorResponse, jsonResponse } from './responses.js';
+import { baseHeaders, bytesResponse, errorResponse, jsonResponse } from './responses.js';
 import { type RouteContext, matchRoute } from './router.js';
 import { ServerCache } from './routes/shared.js';
 import { toFetch } from './in-process.js';
@@ -35,7 +35,13 @@ export interface SimRequest {
 export interface SimResponse {
   status: number;
   headers: Record<string, string>;
+  /** The body as text. A response made with `bytesResponse` decodes its bytes here only when read (tests do). */
   body: string;
+  /**
+   * The body as UTF-8 bytes when the route wrote it so (a 5000-activity page): the transports send these as they
+   * are, so the page is never a string that would be encoded again (BENCHMARKS.md, "Simulator page at 50 M").
+   */
+  bytes?: Buffer;
   /** What the transport must do instead of (or before) sending the response normally. */
   fault?: 'reset' | 'truncate' | { delayMs: number };
   /** A streamed body (downloads) instead of `body`; sent chunked, pulled as the client reads. */
@@ -280,6 +286,7 @@ class SimulatorImpl implements Simulator {
         compat: this.compat,
       };
       const result = match.route.handler(ctx);
+      if (result.bytes) return bytesResponse(result.status ?? 200, { ...baseHeaders(requestId, nowMs), ...rlHeaders, ...result.headers }, result.bytes);
       if (result.stream || result.text !== undefined) {
         const headers = { ...baseHeaders(requestId, nowMs), ...rlHeaders, ...result.headers };
         return { status: result.status ?? 200, headers, body: result.text ?? '', stream: result.stream };
@@ -382,7 +389,7 @@ function applyTransportFault(res: SimResponse, fault: TransportFault): SimRespon
       return { ...res, fault: { delayMs: fault.delayMs } };
     case 'invalid-json':
       // a trailing comma before the closing brace: looks complete, does not parse (error bodies stay intact)
-      return res.status === 200 && !res.stream ? { ...res, body: `${res.body.slice(0, -1)},}` } : res;
+      return res.status === 200 && !res.stream ? { ...res, bytes: undefined, body: `${res.body.slice(0, -1)},}` } : res;
     default:
       return res;
   }

@@ -31,8 +31,7 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * A body that yields its first half and then fails the way undici fails when the peer closes mid-body
  * (`TypeError: terminated`), so `res.json()`/`res.text()` reject as they would over a socket.
  */
-function truncatedBody(body: string): ReadableStream<Uint8Array> {
-  const bytes = Buffer.from(body, 'utf8');
+function truncatedBody(bytes: Buffer): ReadableStream<Uint8Array> {
   const half = new Uint8Array(bytes.subarray(0, Math.floor(bytes.length / 2)));
   let sent = false;
   return new ReadableStream<Uint8Array>({
@@ -93,11 +92,12 @@ export function toFetch(handle: (req: SimRequest) => Promise<SimResponse>): type
       const body = request.method === 'HEAD' ? null : streamBody(res.stream, res.fault === 'truncate');
       return new Response(body, { status: res.status, headers: responseHeaders });
     }
+    const bytes = res.bytes ?? Buffer.from(res.body, 'utf8');
     if (res.fault === 'truncate') {
-      responseHeaders.set('content-length', String(Buffer.byteLength(res.body)));
-      return new Response(truncatedBody(res.body), { status: res.status, headers: responseHeaders });
+      responseHeaders.set('content-length', String(bytes.length));
+      return new Response(truncatedBody(bytes), { status: res.status, headers: responseHeaders });
     }
-    return new Response(request.method === 'HEAD' ? null : res.body, { status: res.status, headers: responseHeaders });
+    return new Response(request.method === 'HEAD' ? null : bytes, { status: res.status, headers: responseHeaders });
   };
   return inProcessFetch as typeof fetch;
 }

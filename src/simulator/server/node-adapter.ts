@@ -51,7 +51,7 @@ function send(res: ServerResponse, sim: SimResponse): void {
     sendStream(res, sim, sim.stream).catch(() => res.destroy());
     return;
   }
-  const body = Buffer.from(sim.body, 'utf8');
+  const body = sim.bytes ?? Buffer.from(sim.body, 'utf8');
   if (sim.fault === 'reset') {
     // no response at all: the client sees ECONNRESET / "socket hang up"
     res.socket?.destroy();

@@ -16,6 +16,18 @@ export function jsonResponse(status: number, body: string, headers: Record<strin
   return { status, headers, body };
 }
 
+/** A response whose body is UTF-8 bytes; `body` decodes them when read (tests, the invalid-json fault), not before. */
+export function bytesResponse(status: number, headers: Record<string, string>, bytes: Buffer): SimResponse {
+  return {
+    status,
+    headers,
+    bytes,
+    get body() {
+      return bytes.toString('utf8');
+    },
+  };
+}
+
 export interface ErrorOptions {
   details?: Record<string, unknown>;
   /** `false` on every 4xx (429 included by default) and deterministic 500; `true` on transient 5xx; omitted when undefined. */

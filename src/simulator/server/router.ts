@@ -47,8 +47,10 @@ export interface RouteResult {
   body?: unknown;
   /** Extra or overriding headers (downloads: content type, disposition, Content-MD5). */
   headers?: Record<string, string>;
-  /** A body already written: raw text (legacy artifact content) or JSON serialised by the route (the activity feed). */
+  /** A body already written: raw text (legacy artifact content) or JSON serialised by the route. */
   text?: string;
+  /** A body already written as UTF-8 bytes (the activity feed's pages), sent as they are. */
+  bytes?: Buffer;
   /** A streamed body instead of JSON (downloads). */
   stream?: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 }

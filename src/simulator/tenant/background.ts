@@ -82,23 +82,25 @@ export class BackgroundGenerator {
     this.workspaceKeyId = entityId('apikey', new Rng(hash32(shape.seed, 40)));
   }
 
-  /** Everyday activities of one hour bucket, sorted by time (ids are added by the feed). */
-  bucket(b: number): Draft[] {
+  /**
+   * Everyday activities of one hour bucket, each handed to `emit` as it is drawn, in time order (ties included;
+   * ids are added by the feed), so that nothing holds a whole bucket.
+   */
+  bucket(b: number, emit: (d: Draft) => void): void {
     const startMs = b * HOUR;
     const { epochStartMs, live, startMs: simStart, seed } = this.shape;
-    if (startMs + HOUR <= epochStartMs) return [];
-    if (!live && startMs >= simStart) return [];
+    if (startMs + HOUR <= epochStartMs) return;
+    if (!live && startMs >= simStart) return;
     const rng = new Rng(hash32(seed, 100, b));
     const date = new Date(startMs);
     const mean = (this.shape.activitiesPerDay / 24) * HOURLY[date.getUTCHours()] * WEEKDAY[date.getUTCDay()];
     const count = rng.poisson(mean);
-    if (count === 0) return [];
+    if (count === 0) return;
     const active = this.dir.users.filter((u) => !u.scripted && u.joinedMs <= startMs && u.leftMs > startMs + HOUR);
-    if (active.length === 0) return [];
+    if (active.length === 0) return;
     const offsets = new Float64Array(count);
     for (let i = 0; i < count; i++) offsets[i] = Math.floor(rng.next() * HOUR * 1000);
     offsets.sort();
-    const out: Draft[] = [];
     let prevUs = -1;
     for (let i = 0; i < count; i++) {
       let us = startMs * 1000 + offsets[i];
@@ -108,9 +110,8 @@ export class BackgroundGenerator {
       prevUs = us;
       const kindIndex = rng.weighted(CUMULATIVE);
       const d = this.draft(rng, us, kindIndex, active);
-      if (d && (live || us < simStart * 1000) && us >= epochStartMs * 1000) out.push(d);
+      if (d && (live || us < simStart * 1000) && us >= epochStartMs * 1000) emit(d);
     }
-    return out;
   }
 
   private draft(rng: Rng, us: number, kindIndex: number, active: SimUser[]): Draft | undefined {

@@ -3,6 +3,7 @@
 // Why off-heap and per bucket: BENCHMARKS.md, issue 11 ("Simulator page at 50 M").
 import type { Activity } from '../../api/types.js';
 import type { ActivityFacets, ActivityJson, FeedPosition, SimActivity } from '../model.js';
+import type { Placed, PlacedJson } from './placed.js';
 
 /** Bytes of one slab; a bucket that does not fit (over about 3 500 activities) gets a buffer of its own. */
 export const SLAB_BYTES = 2 * 1024 * 1024;
@@ -32,31 +33,105 @@ export interface TextBucket {
  * drops each item from `items` once written (for a list nothing else holds).
  */
 export function textBucketOf(items: readonly SimActivity[], slab?: Buffer, consume = false): TextBucket {
-  const n = items.length;
-  const b = allocate(n);
-  let bytes = slab ?? Buffer.allocUnsafeSlow(Math.max(1024, n * 640));
-  let pos = 0;
-  let ascii = true;
-  for (let i = 0; i < n; i++) {
-    const a = items[i];
-    const json = JSON.stringify(a.record);
-    if (pos + 3 * json.length > bytes.length) bytes = grown(bytes, pos, pos + 3 * json.length);
-    const written = bytes.write(json, pos, 'utf8');
-    // a UTF-8 character outside ASCII takes more bytes than its one character
-    if (written !== json.length) ascii = false;
-    b.starts[i] = pos;
-    b.ends[i] = pos += written;
-    b.us[i] = a.us;
-    b.visibleAt[i] = a.visibleAt;
-    b.ids[i] = a.id;
-    setFacets(b, i, a.record);
+  const w = new TextBucketWriter(slab, items.length);
+  for (let i = 0; i < items.length; i++) {
+    w.add(items[i]);
     // a record written is garbage at once: fewer live records for the scavenges of this bucket to copy and promote
     if (consume) (items as (SimActivity | undefined)[])[i] = undefined;
   }
-  b.bytes = bytes;
-  b.slab = bytes === slab;
-  b.ascii = ascii;
-  return b;
+  return w.finish();
+}
+
+/**
+ * Writes a bucket's activities one at a time, in order, as they are generated: each record is garbage as soon as
+ * it is written, so generating a bucket keeps no more than one activity alive (BENCHMARKS.md, "Simulator page at
+ * 50 M": the scavenges of whole generated buckets were most of a page's time).
+ */
+export class TextBucketWriter {
+  private n = 0;
+  private pos = 0;
+  private ascii = true;
+  private bytes: Buffer;
+  private starts: Uint32Array;
+  private ends: Uint32Array;
+  private us: Float64Array;
+  private visibleAt: Float64Array;
+  private readonly ids: string[] = [];
+  private readonly types: unknown[] = [];
+  private readonly actorUserIds: unknown[] = [];
+  private readonly organizationIds: unknown[] = [];
+  private readonly organizationUuids: unknown[] = [];
+
+  /** `capacity`: the expected number of activities (the arrays grow past it). */
+  constructor(
+    private readonly slab?: Buffer,
+    capacity = 1024,
+  ) {
+    const c = Math.max(1, capacity);
+    this.bytes = slab ?? Buffer.allocUnsafeSlow(Math.max(1024, c * 640));
+    this.starts = new Uint32Array(c);
+    this.ends = new Uint32Array(c);
+    this.us = new Float64Array(c);
+    this.visibleAt = new Float64Array(c);
+  }
+
+  add(a: SimActivity): void {
+    const r = a.record;
+    this.put(a.us, a.id, a.visibleAt, JSON.stringify(r), r.type, (r.actor as { user_id?: unknown } | null | undefined)?.user_id, r.organization_id, r.organization_uuid);
+  }
+
+  /** A generated activity, its JSON written from its parts (placed.ts): exactly what `add` of its record writes. */
+  addPlaced(p: Placed, json: PlacedJson): void {
+    const d = p.draft;
+    const org = p.org;
+    this.put(p.us, p.id, p.visibleAt, json.of(p), d.type, (d.actor as { user_id?: unknown } | null | undefined)?.user_id, org ? org.tagged : null, org ? org.uuid : null);
+  }
+
+  private put(us: number, id: string, visibleAt: number, json: string, type: unknown, actorUserId: unknown, organizationId: unknown, organizationUuid: unknown): void {
+    const i = this.n;
+    if (i === this.starts.length) this.grow();
+    let pos = this.pos;
+    if (pos + 3 * json.length > this.bytes.length) this.bytes = grown(this.bytes, pos, pos + 3 * json.length);
+    const written = this.bytes.write(json, pos, 'utf8');
+    // a UTF-8 character outside ASCII takes more bytes than its one character
+    if (written !== json.length) this.ascii = false;
+    this.starts[i] = pos;
+    this.ends[i] = pos += written;
+    this.pos = pos;
+    this.us[i] = us;
+    this.visibleAt[i] = visibleAt;
+    this.ids.push(id);
+    this.types.push(type);
+    this.actorUserIds.push(actorUserId);
+    this.organizationIds.push(organizationId);
+    this.organizationUuids.push(organizationUuid);
+    this.n = i + 1;
+  }
+
+  finish(): TextBucket {
+    const n = this.n;
+    return {
+      bytes: this.bytes,
+      slab: this.bytes === this.slab,
+      ascii: this.ascii,
+      starts: this.starts.subarray(0, n),
+      ends: this.ends.subarray(0, n),
+      us: this.us.subarray(0, n),
+      visibleAt: this.visibleAt.subarray(0, n),
+      ids: this.ids,
+      types: this.types,
+      actorUserIds: this.actorUserIds,
+      organizationIds: this.organizationIds,
+      organizationUuids: this.organizationUuids,
+    };
+  }
+
+  private grow(): void {
+    this.starts = grow(this.starts);
+    this.ends = grow(this.ends);
+    this.us = growFloat(this.us);
+    this.visibleAt = growFloat(this.visibleAt);
+  }
 }
 
 /** The two sorted buckets as one (the static text and the few dynamic activities of the same hour). */
@@ -164,17 +239,11 @@ function allocate(n: number): TextBucket {
 
 const EMPTY = Buffer.alloc(0);
 
-function setFacets(b: TextBucket, i: number, r: Activity): void {
-  b.types[i] = r.type;
-  b.actorUserIds[i] = (r.actor as { user_id?: unknown } | null | undefined)?.user_id;
-  b.organizationIds[i] = r.organization_id;
-  b.organizationUuids[i] = r.organization_uuid;
-}
 
 /**
  * A scan's activities as JSON bytes, in scan order, separated by commas, off the V8 heap: the page is copied
- * here as it is scanned (the slab of a bucket may be reused before the scan ends) and read once into the
- * response. One per feed, reused by the next scan.
+ * here as it is scanned (the slab of a bucket may be reused before the scan ends) and copied once into the
+ * response's body. One per feed, reused by the next scan.
  */
 export class JsonItems {
   length = 0;
@@ -219,15 +288,14 @@ export class JsonItems {
   }
 
   /**
-   * `before` + items [0, count) joined by commas (scan order or reversed) + `after`, as one flat string: built in
-   * one buffer and read once, so the transport does not flatten a 2.6 MB rope again before encoding it.
+   * `before` + items [0, count) joined by commas (scan order or reversed) + `after`, as UTF-8 bytes in a buffer
+   * of their own: the transports send it as it is (no string the size of the page, no second encoding), and it
+   * stays valid while the socket drains, when this object already serves the next scan.
    */
-  wrapped(before: string, count: number, reverse: boolean, after: string): string {
-    const ascii = this.ascii && Buffer.byteLength(before) === before.length && Buffer.byteLength(after) === after.length;
-    if (!ascii || count === 0) return before + this.joined(count, reverse) + after;
-    const size = this.ends[count - 1];
-    const out = Buffer.allocUnsafeSlow(before.length + size + after.length);
-    let at = out.write(before, 0, 'latin1');
+  body(before: string, count: number, reverse: boolean, after: string): Buffer {
+    const size = count === 0 ? 0 : this.ends[count - 1];
+    const out = Buffer.allocUnsafeSlow(Buffer.byteLength(before) + size + Buffer.byteLength(after));
+    let at = out.write(before, 0, 'utf8');
     if (!reverse) at += this.bytes.copy(out, at, 0, size);
     else {
       for (let i = count - 1; i >= 0; i--) {
@@ -235,8 +303,8 @@ export class JsonItems {
         if (i > 0) out[at++] = 0x2c;
       }
     }
-    at += out.write(after, at, 'latin1');
-    return out.toString('latin1', 0, at);
+    at += out.write(after, at, 'utf8');
+    return out;
   }
 
   /** Items [0, count) joined by commas, in scan order or reversed. */
@@ -256,6 +324,12 @@ export class JsonItems {
 
 function grow(a: Uint32Array): Uint32Array {
   const b = new Uint32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+function growFloat(a: Float64Array): Float64Array {
+  const b = new Float64Array(a.length * 2);
   b.set(a);
   return b;
 }

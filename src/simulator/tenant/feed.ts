@@ -14,10 +14,12 @@ import {
   newFacets,
   readFacets,
   SLAB_BYTES,
+  TextBucketWriter,
   textBucketOf,
   upperBoundText,
 } from './feed-text.js';
 import type { SimOrg, TimelineEvent } from './directory.js';
+import { type Placed, PlacedJson, recordOf } from './placed.js';
 import type { TenantShape } from './options.js';
 import { Rng, activityId, activityIdTime, hash32 } from './random.js';
 import { DAY, HOUR, MINUTE, isoMicros } from './time.js';
@@ -47,11 +49,14 @@ export class Feed implements ActivityFeed {
   private readonly textCache = new Map<number, TextBucket>();
   private readonly freeSlabs: Buffer[] = [];
   private readonly page = new JsonItems();
+  private readonly placedJson = new PlacedJson();
   private readonly dynamic = new Map<number, SimActivity[]>();
   private readonly dynamicById = new Map<string, SimActivity>();
   private dynamicMinUs = Infinity;
   private dynamicMaxUs = -Infinity;
   private readonly dynamicRng: Rng;
+  /** Activities in an average hour bucket: the text writer's first capacity. */
+  private readonly expectedBucketSize: number;
 
   constructor(
     private readonly shape: TenantShape,
@@ -66,10 +71,16 @@ export class Feed implements ActivityFeed {
       .map((e) => this.materialise(rng, { us: e.ms * 1000 + rng.int(1000), orgIndex: e.orgIndex, actor: e.actor, type: e.type, fields: e.fields }))
       .sort(comparePosition);
     this.dynamicRng = new Rng(hash32(shape.seed, 60));
+    this.expectedBucketSize = Math.ceil((2 * shape.activitiesPerDay) / 24) + 64;
   }
 
-  /** Draft -> record. Draws a fixed number of values so later activities do not shift. */
+  /** Draft -> record. */
   private materialise(rng: Rng, d: Draft): SimActivity {
+    return recordOf(this.place(rng, d));
+  }
+
+  /** A draft's id, visibility and organization. Draws a fixed number of values so later activities do not shift. */
+  private place(rng: Rng, d: Draft): Placed {
     const id = activityId(d.us, rng);
     const createdMs = Math.floor(d.us / 1000);
     const late = rng.next() < this.shape.lateShare;
@@ -78,19 +89,9 @@ export class Feed implements ActivityFeed {
       ? 2 * MINUTE * Math.pow((3 * DAY) / (2 * MINUTE), u) // log-uniform between two minutes and three days
       : u * u * MINUTE; // indexed within the documented minute, mostly within seconds
     const plusOffset = this.shape.timestampStyle === 'reference' && rng.next() < 1 / 7;
-    const org = d.orgIndex === null ? null : this.orgs[d.orgIndex];
     let createdAt = isoMicros(d.us);
     if (plusOffset) createdAt = `${createdAt.slice(0, -1)}+00:00`;
-    const record: Activity = {
-      id,
-      created_at: createdAt,
-      organization_id: org ? org.tagged : null,
-      organization_uuid: org ? org.uuid : null,
-      actor: d.actor,
-      type: d.type,
-      ...d.fields,
-    };
-    return { us: d.us, id, visibleAt: createdMs + Math.floor(delay), record };
+    return { us: d.us, id, visibleAt: createdMs + Math.floor(delay), createdAt, org: d.orgIndex === null ? null : this.orgs[d.orgIndex], draft: d };
   }
 
   private staticBucket(b: number): SimActivity[] {
@@ -199,7 +200,17 @@ export class Feed implements ActivityFeed {
     }
     const slab = this.freeSlabs.pop() ?? Buffer.allocUnsafeSlow(SLAB_BYTES);
     const records = this.cache.get(b);
-    const text = records ? textBucketOf(records, slab) : textBucketOf(this.generate(b), slab, true);
+    let text: TextBucket;
+    if (records) text = textBucketOf(records, slab);
+    else {
+      const writer = new TextBucketWriter(slab, this.expectedBucketSize);
+      this.generateEach(
+        b,
+        (p) => writer.addPlaced(p, this.placedJson),
+        (a) => writer.add(a),
+      );
+      text = writer.finish();
+    }
     if (!text.slab) this.freeSlabs.push(slab);
     this.textCache.set(b, text);
     return text;
@@ -207,13 +218,43 @@ export class Feed implements ActivityFeed {
 
   /** Bucket b's activities, as staticBucket makes them, without keeping them. */
   private generate(b: number): SimActivity[] {
-    const rng = new Rng(hash32(this.shape.seed, 101, b));
-    const items = this.background.bucket(b).map((d) => this.materialise(rng, d));
-    const lo = lowerBound(this.timeline, b * HOUR * 1000);
-    const hi = lowerBound(this.timeline, (b + 1) * HOUR * 1000);
-    for (let i = lo; i < hi; i++) items.push(this.timeline[i]);
-    items.sort(comparePosition);
+    const items: SimActivity[] = [];
+    this.generateEach(
+      b,
+      (p) => items.push(recordOf(p)),
+      (a) => items.push(a),
+    );
     return items;
+  }
+
+  /**
+   * Bucket b's activities in (created_at, id) order, each handed over as soon as its place is known (`placed`: a
+   * background draft, `timeline`: a directory or content event): only the activities of one microsecond wait,
+   * since ids order them. A bucket written as text so never has its activities alive at once (BENCHMARKS.md,
+   * "Simulator page at 50 M").
+   */
+  private generateEach(b: number, placed: (p: Placed) => void, fromTimeline: (a: SimActivity) => void): void {
+    const rng = new Rng(hash32(this.shape.seed, 101, b));
+    const timeline = this.timeline;
+    let t = lowerBound(timeline, b * HOUR * 1000);
+    const end = lowerBound(timeline, (b + 1) * HOUR * 1000);
+    const ties: Placed[] = [];
+    const flush = () => {
+      if (ties.length > 1) ties.sort(comparePosition);
+      for (const p of ties) {
+        while (t < end && comparePosition(timeline[t], p) < 0) fromTimeline(timeline[t++]);
+        placed(p);
+      }
+      ties.length = 0;
+    };
+    // the background's drafts come in time order (background.ts), so a new time closes the previous one's ties
+    this.background.bucket(b, (d) => {
+      const p = this.place(rng, d);
+      if (ties.length > 0 && ties[0].us !== p.us) flush();
+      ties.push(p);
+    });
+    flush();
+    while (t < end) fromTimeline(timeline[t++]);
   }
 
   private bucketText(b: number): TextBucket {

@@ -115,7 +115,7 @@ export function listActivities(ctx: RouteContext): RouteResult {
   const lastId = lastText === undefined ? null : cursorOf(lastText);
   const tail = `],"has_more":${hasMore},"first_id":${JSON.stringify(firstId)},"last_id":${JSON.stringify(lastId)}}`;
   const head = '{"data":[';
-  if (repeated === undefined) return { text: count > 0 ? scanned!.wrapped(head, count, !towardResultEnd, tail) : head + tail };
+  if (repeated === undefined) return { bytes: count > 0 ? scanned!.body(head, count, !towardResultEnd, tail) : Buffer.from(head + tail) };
   const items = count > 0 ? scanned!.joined(count, !towardResultEnd) : '';
   const data = items === '' ? repeated : towardResultEnd ? `${repeated},${items}` : `${items},${repeated}`;
   return { text: head + data + tail };
