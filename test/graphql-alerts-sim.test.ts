@@ -112,7 +112,7 @@ describe('alerts the engine raised on attack scenarios, over GraphQL', () => {
     const instance = await createDuck({});
     try {
       const c = await connectUtc(instance);
-      const rows = (await c.runAndReadAll(`select status, acknowledged_by from read_parquet('${join(et.dir, 'models', 'marts', 'alerts', '*.parquet')}') where id = $id`, { id: node.id })).getRowObjectsJS();
+      const rows = (await c.runAndReadAll(`select status, acknowledged_by from read_parquet('${join(et.dir, 'models', 'marts', 'alerts', '*', 'data.parquet')}') where id = $id`, { id: node.id })).getRowObjectsJS();
       expect(rows).toEqual([{ status: 'acknowledged', acknowledged_by: 'write-token:soc@example.com' }]);
       c.closeSync();
     } finally {

@@ -37,6 +37,16 @@ member_since as (
 newcomers as (
     select * from member_since
     where joined_at > created_at - {{window}} and joined_at <= created_at
+),
+
+-- the feed's record of a join: only one at a newcomer's joined_at can be evidence, and joined_at lies in
+-- (eval_start - window, eval_end), so only that range is read (not six years of activities)
+joins as (
+    select j.id, j.created_at, coalesce(j.details ->> 'user_id', j.actor_user_id) as user_id
+    from marts.activities as j
+    where j.type in ('scim_user_created', 'org_user_invite_accepted', 'org_join_request_approved', 'org_join_request_instant_approved')
+        and j.created_at >= {{eval_start}} - {{window}}
+        and j.created_at < {{eval_end}}
 )
 
 select
@@ -46,7 +56,6 @@ select
     list_sort(list_distinct(list_filter([n.id, j.id], x -> x is not null))) as evidence_ids,
     format('{} by {} who joined {} on {}', n.type, coalesce(n.actor_email, n.actor_user_id), n.organization_uuid, strftime(n.joined_at, '%Y-%m-%d %H:%M UTC')) as summary
 from newcomers as n
-left join marts.activities as j
-    on j.type in ('scim_user_created', 'org_user_invite_accepted', 'org_join_request_approved', 'org_join_request_instant_approved')
-    and j.created_at = n.joined_at
-    and coalesce(j.details ->> 'user_id', j.actor_user_id) = n.actor_user_id
+left join joins as j
+    on j.created_at = n.joined_at
+    and j.user_id = n.actor_user_id

@@ -1,20 +1,21 @@
 // Evaluation (detections.md §3): each enabled rule over the warehouse, incrementally from the earliest
 // activity committed since the rule last ran, or over everything the first time (a retro hunt: historical
 // alerts). Occurrences become alerts in the alert store with their evidence and the actor as of the first
-// evidence; then marts.alerts / marts.alert_evidence are rewritten. A rule that fails is reported and the
-// others still run; its recorded position does not move, so the next evaluation covers the same data.
+// evidence; then the months of marts.alerts / marts.alert_evidence that changed are rewritten. A rule that fails
+// is reported and the others still run; its recorded position does not move, so the next evaluation covers the
+// same data. An incremental evaluation reads only what new data can affect (detections.md §3).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { connectUtc, createDuck, sqlString } from '../lake/duck.js';
-import { Lake } from '../lake/lake.js';
 import { acquireLock } from '../lake/lock.js';
+import { entryFileName, manifestsDir, readEntry } from '../lake/manifest.js';
 import { WarehouseMissingError } from '../models/query.js';
 import { readState } from '../models/state.js';
-import { relocateWarehouse, warehousePath } from '../models/warehouse.js';
+import { LOCATION_TABLE, canonicalDataDir, relocateWarehouse, warehousePath } from '../models/warehouse.js';
 import type { DetectionsConfig } from './config.js';
-import { alertMartPath, publishAlertMarts } from './marts.js';
-import { type ParamValue, type Rule, isoMicros, loadRules, renderRule, rulesHash, windowMs } from './rules.js';
+import { publishAlertMarts } from './marts.js';
+import { type ParamValue, type Rule, effectiveParams, isoMicros, loadRules, renderRule, rulesHash, windowMs } from './rules.js';
 import { AlertStore, type DestinationFilter, type Occurrence, isoNow } from './store.js';
 
 /**
@@ -70,6 +71,11 @@ export interface EvaluationReport {
   toSeq: number;
   /** Looking up the evidence and actor snapshots of every rule's occurrences (one pass). */
   lookupMs: number;
+  /**
+   * Where `ms` went: opening (the new manifest entries, the warehouse), the rules' own queries, the lookup,
+   * storing the alerts and positions (one transaction), and bringing the alert marts up to date.
+   */
+  phases: { openMs: number; rulesMs: number; lookupMs: number; storeMs: number; martsMs: number };
   /** The alerts were stored but marts.alerts could not be rewritten (the next evaluation tries again). */
   martsError: string | null;
   ms: number;
@@ -99,25 +105,31 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
 
   const lock = acquireLock(join(dataDir, 'detections'), 'detections run');
   try {
-    await relocateWarehouse(dataDir);
-    const lake = Lake.open(dataDir);
     const store = AlertStore.open(dataDir);
-    const instance = await createDuck({ path, readOnly: true, threads: options.threads ?? 2, memoryLimit: options.memoryLimit ?? '1GB' });
     const reports: RuleReport[] = [];
+    const phases = { openMs: 0, rulesMs: 0, lookupMs: 0, storeMs: 0, martsMs: 0 };
     let lookupMs = 0;
+    let martsError: string | null = null;
+    let instance: DuckDBInstance | null = null;
     try {
+      const states = new Map(selected.map((rule) => [rule.id, store.ruleState(rule.id)]));
+      // only the manifest entries after the rules' positions: what an incremental evaluation starts from
+      const positions = [...states.values()].map((st) => (st && st.evaluatedSeq >= 0 ? st.evaluatedSeq : toSeq)).filter((seq) => seq < toSeq);
+      const newActivity = positions.length ? newActivityRanges(dataDir, Math.min(...positions), toSeq) : new Map<number, NewActivity>();
+      instance = await openWarehouse(dataDir, options);
       const connection = await connectUtc(instance);
+      phases.openMs = Date.now() - started;
       try {
-        const pending: { rule: Rule; report: RuleReport; hash: string; fromSeq: number | null; started: number }[] = [];
+        const pending: { rule: Rule; report: RuleReport; hash: string; fromSeq: number | null; start: bigint | null }[] = [];
         // every rule reads the footers of the same model files (set after start, as build.ts does)
         await connection.run('SET parquet_metadata_cache = true');
         await connection.run(OCCURRENCES_DDL);
-        // first every rule's own query (each into occurrences; a failure is that rule's alone) ...
+        const rulesStarted = Date.now();
+        // each rule's mode and range first ...
         for (const rule of selected) {
           const params = options.config.params[rule.id] ?? {};
           const hash = rulesHash(rule, params);
-          const state = store.ruleState(rule.id);
-          const ruleStarted = Date.now();
+          const state = states.get(rule.id) ?? null;
           let mode: EvaluationMode;
           let start: bigint | null;
           const fromSeq = state && state.evaluatedSeq >= 0 ? state.evaluatedSeq : null;
@@ -128,7 +140,7 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
             mode = 'since';
             start = sinceUs;
           } else {
-            start = earliestNewActivity(lake, fromSeq, toSeq);
+            start = earliestAfter(newActivity, fromSeq, toSeq);
             mode = start === null ? 'unchanged' : 'incremental';
           }
           const report: RuleReport = {
@@ -145,16 +157,50 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
             phases: { ruleMs: 0, lookupMs: 0 },
             error: null,
           };
-          if (mode !== 'unchanged') {
-            try {
-              report.occurrences = await queryOccurrences(connection, rule, params, start);
-            } catch (err) {
-              report.error = `${rule.id} (${rule.path}): ${(err as Error).message}`;
+          pending.push({ rule, report, hash, fromSeq, start });
+        }
+        // ... then the activities the event and threshold rules of a bounded range read, copied once out of
+        // marts.activities (a day of them, not six years' files per rule) ...
+        const newest = Math.max(-Infinity, ...[...newActivity.values()].map((r) => r.max));
+        const recent = await copyRecentActivities(
+          connection,
+          pending.filter((p) => p.report.mode === 'incremental' && readsOnlyRecentActivities(p.rule)).map((p) => lookBackStart(p.rule, options.config.params[p.rule.id] ?? {}, p.start!)),
+          newest,
+        );
+        // ... then the rules that read only that copy, in one statement (one query instead of dozens; if it
+        // fails, they run one by one below, so a failure is still that rule's alone) ...
+        const onCopy = (p: (typeof pending)[number]) =>
+          recent !== null && p.report.mode === 'incremental' && readsOnlyRecentActivities(p.rule) && lookBackStart(p.rule, options.config.params[p.rule.id] ?? {}, p.start!) >= recent;
+        const batch = pending.filter(onCopy);
+        const batched = new Set<string>();
+        if (batch.length > 1) {
+          const batchStarted = Date.now();
+          try {
+            const counts = await queryOccurrencesTogether(connection, batch.map((p) => ({ rule: p.rule, params: options.config.params[p.rule.id] ?? {}, start: p.start! })));
+            const share = Math.round((Date.now() - batchStarted) / batch.length);
+            for (const p of batch) {
+              p.report.occurrences = counts.get(p.rule.id) ?? 0;
+              p.report.phases.ruleMs = share; // the statement's time, shared out
+              batched.add(p.rule.id);
             }
+          } catch {
+            // one by one below
+          }
+        }
+        // ... then every other rule's own query (each into occurrences; a failure is that rule's alone)
+        for (const p of pending) {
+          const { rule, report, start } = p;
+          if (report.mode === 'unchanged' || batched.has(rule.id)) continue;
+          const ruleStarted = Date.now();
+          const params = options.config.params[rule.id] ?? {};
+          try {
+            report.occurrences = await queryOccurrences(connection, rule, params, start, onCopy(p) ? RECENT_ACTIVITIES : null);
+          } catch (err) {
+            report.error = `${rule.id} (${rule.path}): ${(err as Error).message}`;
           }
           report.phases.ruleMs = Date.now() - ruleStarted;
-          pending.push({ rule, report, hash, fromSeq, started: ruleStarted });
         }
+        phases.rulesMs = Date.now() - rulesStarted;
         // ... then the evidence and actors of them all, LOOKUP_CHUNK occurrences per scan of the activities (not one scan per rule)
         const lookupStarted = Date.now();
         const found = new Map<string, Occurrence[]>();
@@ -163,70 +209,169 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
         for (let from = 1; from <= total; from += LOOKUP_CHUNK) {
           const ks = { from, to: Math.min(total, from + LOOKUP_CHUNK - 1) };
           try {
-            for (const [ruleId, list] of await lookupOccurrences(connection, ks)) found.set(ruleId, [...(found.get(ruleId) ?? []), ...list]);
+            for (const [ruleId, list] of await lookupOccurrences(connection, ks, recent)) found.set(ruleId, [...(found.get(ruleId) ?? []), ...list]);
           } catch (err) {
             for (const ruleId of await rulesIn(connection, ks)) failedLookup.set(ruleId, `looking up the evidence and actors: ${(err as Error).message}`);
           }
         }
-        lookupMs = Date.now() - lookupStarted;
-        for (const { rule, report, hash, fromSeq } of pending) {
-          const upsertStarted = Date.now();
-          const lookupError = failedLookup.get(rule.id) ?? null;
-          if (report.mode !== 'unchanged' && report.error === null) {
-            if (lookupError) report.error = `${rule.id}: ${lookupError}`;
-            else {
-              const occurrences = (found.get(rule.id) ?? []).map((o) => (o.summary ? o : { ...o, summary: rule.title }));
-              const r = store.upsertOccurrences(rule, occurrences, {
-                historical: report.mode === 'retro',
-                deliverHistorical: options.config.deliverHistorical,
-                destinations: options.destinations ?? [],
-                now: now(),
-              });
-              report.created = r.created.length;
-              report.updated = r.updated.length;
-              report.queued = r.queued;
+        lookupMs = phases.lookupMs = Date.now() - lookupStarted;
+        const storeStarted = Date.now();
+        // every rule's alerts, outbox rows and position in one transaction: one commit (and fsync) per evaluation
+        store.inTransaction(() => {
+          for (const { rule, report, hash, fromSeq } of pending) {
+            const upsertStarted = Date.now();
+            const lookupError = failedLookup.get(rule.id) ?? null;
+            if (report.mode !== 'unchanged' && report.error === null) {
+              if (lookupError) report.error = `${rule.id}: ${lookupError}`;
+              else {
+                const occurrences = (found.get(rule.id) ?? []).map((o) => (o.summary ? o : { ...o, summary: rule.title }));
+                const r = store.upsertOccurrences(rule, occurrences, {
+                  historical: report.mode === 'retro',
+                  deliverHistorical: options.config.deliverHistorical,
+                  destinations: options.destinations ?? [],
+                  now: now(),
+                });
+                report.created = r.created.length;
+                report.updated = r.updated.length;
+                report.queued = r.queued;
+              }
             }
+            report.phases.lookupMs = report.occurrences > 0 ? lookupMs : 0;
+            report.durationMs = report.phases.ruleMs + (Date.now() - upsertStarted);
+            // `--since` looks again at a range; it does not move the rule's position
+            const seq = report.mode === 'since' ? fromSeq! : toSeq;
+            store.recordEvaluation(rule.id, { paramsHash: hash, evaluatedSeq: seq, at: now(), durationMs: report.durationMs, error: report.error });
+            reports.push(report);
           }
-          report.phases.lookupMs = report.occurrences > 0 ? lookupMs : 0;
-          report.durationMs = report.phases.ruleMs + (Date.now() - upsertStarted);
-          // `--since` looks again at a range; it does not move the rule's position
-          const seq = report.mode === 'since' ? fromSeq! : toSeq;
-          store.recordEvaluation(rule.id, { paramsHash: hash, evaluatedSeq: seq, at: now(), durationMs: report.durationMs, error: report.error });
-          reports.push(report);
+        });
+        phases.storeMs = Date.now() - storeStarted;
+        // the alerts are stored: bring the alert marts up to date (on this connection when only a few months
+        // changed). A failure is reported, and the next evaluation (or status change) rewrites the months still
+        // marked as changed
+        const martsStarted = Date.now();
+        try {
+          await publishAlertMarts(dataDir, { connection });
+        } catch (err) {
+          martsError = `writing marts.alerts: ${(err as Error).message}`;
         }
+        phases.martsMs = Date.now() - martsStarted;
       } finally {
         connection.closeSync();
       }
     } finally {
-      instance.closeSync();
+      instance?.closeSync();
       store.close();
     }
-    // the alerts are stored: a failure to rewrite the marts is reported, and the next evaluation rewrites them
-    let martsError: string | null = null;
-    const changed = reports.some((r) => r.created + r.updated > 0);
-    try {
-      // nothing new: the marts stand (status changes rewrite them themselves)
-      if (changed || !existsSync(alertMartPath(join(dataDir, 'models'), 'marts.alerts'))) await publishAlertMarts(dataDir);
-    } catch (err) {
-      martsError = `writing marts.alerts: ${(err as Error).message}`;
-    }
-    return { rules: reports, toSeq, lookupMs, martsError, ms: Date.now() - started, failed: reports.filter((r) => r.error !== null).length };
+    return { rules: reports, toSeq, lookupMs, phases, martsError, ms: Date.now() - started, failed: reports.filter((r) => r.error !== null).length };
   } finally {
     lock.release();
   }
 }
 
-/** The earliest created_at (µs) of activity files committed after `fromSeq` up to `toSeq`; null when none. */
-export function earliestNewActivity(lake: Lake, fromSeq: number, toSeq: number): bigint | null {
-  let earliest: string | null = null;
-  for (const entry of lake.entries) {
-    if (entry.seq <= fromSeq || entry.seq > toSeq) continue;
-    for (const f of entry.added) {
+/**
+ * The warehouse, read-only, for the rules. When the data directory moved since the build, its views are
+ * rewritten first (relocateWarehouse); the recorded location is read on this same open, not a separate one.
+ */
+async function openWarehouse(dataDir: string, options: EvaluateOptions): Promise<DuckDBInstance> {
+  const open = () => createDuck({ path: warehousePath(dataDir), readOnly: true, threads: options.threads ?? 2, memoryLimit: options.memoryLimit ?? '1GB' });
+  const instance = await open();
+  let moved: boolean;
+  try {
+    const connection = await connectUtc(instance);
+    try {
+      const [schema, table] = LOCATION_TABLE.split('.');
+      const found = await connection.runAndReadAll(`select count(*)::INTEGER as n from duckdb_tables() where schema_name = '${schema}' and table_name = '${table}'`);
+      const recorded = Number(found.getRowObjects()[0].n) === 0 ? null : (await connection.runAndReadAll(`select data_dir from ${LOCATION_TABLE} limit 1`)).getRowObjects()[0]?.data_dir;
+      moved = recorded !== null && recorded !== undefined && String(recorded) !== canonicalDataDir(dataDir);
+    } finally {
+      connection.closeSync();
+    }
+  } catch (err) {
+    instance.closeSync();
+    throw err;
+  }
+  if (!moved) return instance;
+  instance.closeSync();
+  await relocateWarehouse(dataDir);
+  return open();
+}
+
+/** The created_at range (ms) of the activity rows one manifest entry added. */
+interface NewActivity {
+  min: number;
+  max: number;
+}
+
+/**
+ * Per manifest entry after `fromSeq` up to `toSeq` that added activity rows: the range of their created_at
+ * (min_time, max_time). Reads only those entries' files, not the whole manifest (the lake's chain is checked
+ * by the sync and `models build`, which built the warehouse up to `toSeq`).
+ */
+export function newActivityRanges(dataDir: string, fromSeq: number, toSeq: number): Map<number, NewActivity> {
+  const dir = manifestsDir(join(dataDir, 'lake'));
+  const ranges = new Map<number, NewActivity>();
+  for (let seq = fromSeq + 1; seq <= toSeq; seq++) {
+    const file = join(dir, entryFileName(seq));
+    if (!existsSync(file)) throw new DetectionsUnavailableError(`manifest entry ${seq} (${file}) is missing though the warehouse was built up to ${toSeq}: run \`compliance-lake verify\``);
+    for (const f of readEntry(file).added) {
       if (f.stream !== ACTIVITY_STREAM || f.min_time === null || f.rows === 0) continue;
-      if (earliest === null || Date.parse(f.min_time) < Date.parse(earliest)) earliest = f.min_time;
+      const min = Date.parse(f.min_time);
+      const max = f.max_time === null ? Infinity : Date.parse(f.max_time);
+      const r = ranges.get(seq);
+      ranges.set(seq, r ? { min: Math.min(r.min, min), max: Math.max(r.max, max) } : { min, max });
     }
   }
-  return earliest === null ? null : BigInt(Date.parse(earliest)) * 1000n - 1000n; // min_time is ms-rounded text at worst
+  return ranges;
+}
+
+/** The earliest created_at (µs) of activities committed after `fromSeq` up to `toSeq`; null when none. */
+function earliestAfter(ranges: Map<number, NewActivity>, fromSeq: number, toSeq: number): bigint | null {
+  let earliest: number | null = null;
+  for (const [seq, r] of ranges) {
+    if (seq <= fromSeq || seq > toSeq) continue;
+    if (earliest === null || r.min < earliest) earliest = r.min;
+  }
+  return earliest === null ? null : BigInt(earliest) * 1000n - 1000n; // min_time is ms-rounded text at worst
+}
+
+/** The temp table of the activities the bounded event and threshold rules read (copyRecentActivities). */
+const RECENT_ACTIVITIES = 'recent_activities';
+const ACTIVITIES_RELATION = /\bmarts\.activities\b/g;
+const RELATION = /\b(marts|intermediate|staging|seeds)\.[a-z_][a-z0-9_]*\b/g;
+
+/**
+ * Whether a rule reads nothing but marts.activities, from `eval_start - window` on (detections.md §1): the
+ * event and threshold rules. Those run on a copy of that range instead of the view over every month's file.
+ */
+export function readsOnlyRecentActivities(rule: Rule): boolean {
+  if (rule.kind !== 'event' && rule.kind !== 'threshold') return false;
+  const relations = new Set([...rule.sql.matchAll(RELATION)].map((m) => m[0]));
+  return relations.size === 1 && relations.has('marts.activities');
+}
+
+/** The earliest created_at (µs) a rule may read when evaluated from `start`: `start - window`. */
+function lookBackStart(rule: Rule, params: Record<string, ParamValue>, start: bigint): bigint {
+  return start - BigInt(Math.ceil(windowMs(rule, effectiveParams(rule, params)))) * 1000n;
+}
+
+/** The longest range copied into recent_activities; a longer one (late arrivals, a long pause) reads the view. */
+const RECENT_MAX_MS = 8 * 86_400_000;
+
+/**
+ * Copies the activities from the earliest of `from` (µs) into the temp table recent_activities (same columns
+ * as marts.activities); returns that bound, or null when no rule needs it, the range up to `newestMs` (the
+ * newest new activity) is longer than RECENT_MAX_MS, or the copy failed (the rules then read the view).
+ */
+async function copyRecentActivities(connection: DuckDBConnection, from: bigint[], newestMs: number): Promise<bigint | null> {
+  if (from.length === 0) return null;
+  const earliest = from.reduce((a, b) => (b < a ? b : a));
+  if (!Number.isFinite(newestMs) || BigInt(newestMs) * 1000n - earliest > BigInt(RECENT_MAX_MS) * 1000n) return null;
+  try {
+    await connection.run(`create or replace temp table ${RECENT_ACTIVITIES} as select * from marts.activities where created_at >= '${isoMicros(earliest)}'::TIMESTAMPTZ`);
+    return earliest;
+  } catch {
+    return null;
+  }
 }
 
 /** The rules' occurrences of one evaluation, before their evidence and actors are looked up. */
@@ -238,20 +383,43 @@ const OCCURRENCES_DDL = `create or replace temp table occurrences (
  * Runs one rule from `start` (null: everything) into the temp table `occurrences`; returns how many it found.
  * Only occurrences whose last evidence is at or after `start` count (detections.md §1).
  */
-async function queryOccurrences(connection: DuckDBConnection, rule: Rule, params: Record<string, ParamValue>, start: bigint | null): Promise<number> {
-  const sql = renderRule(rule, params, { start, end: null });
-  const startLiteral = start === null ? `'-infinity'::TIMESTAMPTZ` : `'${isoMicros(start)}'::TIMESTAMPTZ`;
+async function queryOccurrences(connection: DuckDBConnection, rule: Rule, params: Record<string, ParamValue>, start: bigint | null, activities: string | null = null): Promise<number> {
   await connection.run(
     `insert into occurrences
-     select ${sqlString(rule.id)}, ${sqlString(rule.entity)}, (select count(*) from occurrences) + row_number() over (order by entity_id, window_start) as k, *
+     select rule_id, entity_type, (select count(*) from occurrences) + row_number() over (order by entity_id, window_start) as k, entity_id, window_start, window_end, evidence_ids, summary
+     from (${occurrenceSelect(rule, params, start, activities)})`,
+  );
+  return countOccurrences(connection, rule.id);
+}
+
+/** Several rules' occurrences in one statement (all or none inserted); returns how many each found. */
+async function queryOccurrencesTogether(connection: DuckDBConnection, rules: { rule: Rule; params: Record<string, ParamValue>; start: bigint }[]): Promise<Map<string, number>> {
+  await connection.run(
+    `insert into occurrences
+     select rule_id, entity_type, (select count(*) from occurrences) + row_number() over (order by rule_id, entity_id, window_start) as k, entity_id, window_start, window_end, evidence_ids, summary
+     from (${rules.map((r) => occurrenceSelect(r.rule, r.params, r.start, RECENT_ACTIVITIES)).join('\n union all\n')})`,
+  );
+  const ids = rules.map((r) => sqlString(r.rule.id)).join(', ');
+  const rows = (await connection.runAndReadAll(`select rule_id, count(*)::INTEGER as n from occurrences where rule_id in (${ids}) group by rule_id`)).getRowObjectsJS() as { rule_id: string; n: number }[];
+  return new Map(rows.map((r) => [r.rule_id, Number(r.n)]));
+}
+
+/**
+ * One rule's occurrences from `start` (null: everything) as rows of `occurrences` without k, reading
+ * `activities` instead of marts.activities when given. Only occurrences whose last evidence is at or after
+ * `start` count (detections.md §1).
+ */
+function occurrenceSelect(rule: Rule, params: Record<string, ParamValue>, start: bigint | null, activities: string | null): string {
+  const rendered = renderRule(rule, params, { start, end: null });
+  const sql = activities === null ? rendered : rendered.replace(ACTIVITIES_RELATION, activities);
+  const startLiteral = start === null ? `'-infinity'::TIMESTAMPTZ` : `'${isoMicros(start)}'::TIMESTAMPTZ`;
+  return `select ${sqlString(rule.id)} as rule_id, ${sqlString(rule.entity)} as entity_type, *
      from (
        select entity_id::VARCHAR as entity_id, window_start::TIMESTAMPTZ as window_start, window_end::TIMESTAMPTZ as window_end,
               list_sort(list_distinct(evidence_ids::VARCHAR[])) as evidence_ids, summary::VARCHAR as summary
        from (${sql}\n) as rule
      )
-     where window_end >= ${startLiteral} and entity_id is not null and window_start is not null`,
-  );
-  return countOccurrences(connection, rule.id);
+     where window_end >= ${startLiteral} and entity_id is not null and window_start is not null`;
 }
 
 async function countOccurrences(connection: DuckDBConnection, ruleId?: string): Promise<number> {
@@ -268,10 +436,18 @@ async function rulesIn(connection: DuckDBConnection, ks: { from: number; to: num
 /**
  * The occurrences in `occurrences` with their evidence's times and the actor snapshot (the entity for user
  * rules, else the actor of the first evidence; detections.md §4), per rule. One scan of marts.activities over
- * the occurrences' time range serves every rule.
+ * the occurrences' time range serves every rule (of recent_activities when it holds that range: `recent` is
+ * its lower bound, µs).
  */
-async function lookupOccurrences(connection: DuckDBConnection, ks?: { from: number; to: number }): Promise<Map<string, Occurrence[]>> {
+async function lookupOccurrences(connection: DuckDBConnection, ks?: { from: number; to: number }, recent: bigint | null = null): Promise<Map<string, Occurrence[]>> {
   const scope = ks === undefined ? '' : `where k between ${ks.from} and ${ks.to}`;
+  // evidence is never before its occurrence's window_start: when every window starts inside the copy of the
+  // recent activities, the copy holds all the evidence (one small table instead of the view over every month)
+  let activities = 'marts.activities';
+  if (recent !== null) {
+    const [{ lo }] = (await connection.runAndReadAll(`select epoch_us(min(window_start)) as lo from occurrences ${scope}`)).getRowObjectsJS() as { lo: bigint | null }[];
+    if (lo !== null && lo >= recent) activities = RECENT_ACTIVITIES;
+  }
   const rows = (
     await connection.runAndReadAll(
       `with occurrences as (
@@ -287,7 +463,7 @@ async function lookupOccurrences(connection: DuckDBConnection, ks?: { from: numb
          select e.rule_id, e.k, e.activity_id, a.created_at, a.actor_user_id
          from evidence as e
          left join (
-           select id, created_at, actor_user_id from marts.activities
+           select id, created_at, actor_user_id from ${activities}
            where created_at >= (select lo from bounds) and created_at <= (select hi from bounds)
              and id in (select activity_id from evidence)
          ) as a on a.id = e.activity_id

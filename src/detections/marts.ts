@@ -1,21 +1,22 @@
 // marts.alerts and marts.alert_evidence for analysts (detections.md §4): the alert store written as Parquet
-// under data/models/marts/alerts/ and alert_evidence/ after each evaluation (to a temporary name, renamed
-// into place), and the warehouse views over them. `models build` writes empty typed files when there are
-// none yet, so the views work before the first evaluation.
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// under data/models/marts/alerts/ and alert_evidence/, one file per month of window starts (YYYY-MM/data.parquet),
+// after each evaluation and status change, only the months that changed (each to a temporary name, renamed
+// into place); and the warehouse views over them. `models build` writes the empty typed files (_empty/) the
+// views' globs always match, so the views work before the first evaluation.
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { connectUtc, createDuck, sqlString } from '../lake/duck.js';
 import { LockedError, acquireLock, type Lock } from '../lake/lock.js';
 import type { WarehouseObject } from '../models/warehouse.js';
-import { type AlertRow, AlertStore, type EvidenceRow } from './store.js';
+import { type AlertRow, AlertStore, type EvidenceRow, alertBucket } from './store.js';
 
 /** How long a writer of the alert marts waits for another one (an evaluation, a status change). */
 const MARTS_LOCK_WAIT_MS = 30_000;
 
 export const ALERT_MART_RELATIONS = ['marts.alerts', 'marts.alert_evidence'] as const;
 
-const ALERT_COLUMNS: [string, string][] = [
+const ALERT_COLUMNS: readonly (readonly [string, string])[] = [
   ['id', 'VARCHAR'],
   ['rule_id', 'VARCHAR'],
   ['level', 'VARCHAR'],
@@ -39,7 +40,7 @@ const ALERT_COLUMNS: [string, string][] = [
   ['resolved_at', 'TIMESTAMPTZ'],
 ];
 
-const EVIDENCE_COLUMNS: [string, string][] = [
+const EVIDENCE_COLUMNS: readonly (readonly [string, string])[] = [
   ['alert_id', 'VARCHAR'],
   ['activity_id', 'VARCHAR'],
   ['created_at', 'TIMESTAMPTZ'],
@@ -50,15 +51,26 @@ const GRAIN = {
   'marts.alert_evidence': 'one row per activity that is evidence of an alert',
 };
 
-export function alertMartPath(modelsDir: string, relation: (typeof ALERT_MART_RELATIONS)[number]): string {
-  return join(modelsDir, 'marts', relation.split('.')[1], 'data.parquet');
+/** The directory of one alert mart: a `YYYY-MM/data.parquet` per month of window starts, and `_empty/`. */
+export function alertMartDir(modelsDir: string, relation: (typeof ALERT_MART_RELATIONS)[number]): string {
+  return join(modelsDir, 'marts', relation.split('.')[1]);
 }
+
+/** One month's file of an alert mart (`_empty`: the typed file with no rows that keeps the view's glob matching). */
+export function alertMartPath(modelsDir: string, relation: (typeof ALERT_MART_RELATIONS)[number], bucket = EMPTY_BUCKET): string {
+  return join(alertMartDir(modelsDir, relation), bucket, 'data.parquet');
+}
+
+const EMPTY_BUCKET = '_empty';
+/** Names the alert store the marts were last written in full from (a replaced store means a full rewrite). */
+const PUBLISHED_FILE = '_published.json';
+const BUCKET = /^\d{4}-\d{2}$/;
 
 /** The warehouse views over the alert marts (paths absolute, under `modelsDir`). */
 export function alertMartObjects(modelsDir: string): WarehouseObject[] {
   return ALERT_MART_RELATIONS.map((relation) => ({
     relation,
-    sql: `select * from read_parquet(${sqlString(alertMartPath(modelsDir, relation))}, hive_partitioning = false)`,
+    sql: `select * from read_parquet(${sqlString(join(alertMartDir(modelsDir, relation), '*', 'data.parquet'))}, hive_partitioning = false)`,
     comment: GRAIN[relation],
   }));
 }
@@ -83,27 +95,48 @@ async function copyAtomically(connection: DuckDBConnection, sql: string, path: s
 }
 
 /**
- * Rewrites the alert marts from the alert store as it is now. Writers (the engine after an evaluation, a
- * status change) take turns under one lock and read the store inside it, so the last file renamed into
- * place is never older than the last change.
+ * Brings the alert marts up to the alert store: rewrites the months the store marked as changed (an evaluation
+ * that raised a day's alerts rewrites one month, not six years), or every month when the marts were not
+ * written from this store yet (first time, an older layout, a replaced store). Writers (the engine after an
+ * evaluation, a status change) take turns under one lock and read the store inside it, and a month's mark is
+ * cleared only if it did not move meanwhile, so the files never end up older than the store.
  */
-export async function publishAlertMarts(dataDir: string): Promise<void> {
+export async function publishAlertMarts(dataDir: string, options: { connection?: DuckDBConnection } = {}): Promise<{ full: boolean; buckets: number }> {
   const lock = await waitForLock(join(dataDir, 'detections', 'marts'), 'publish alert marts');
   try {
-    if (!AlertStore.exists(dataDir)) return;
-    const store = AlertStore.open(dataDir, { readonly: true });
-    let rows: AlertRow[];
-    let evidence: EvidenceRow[];
+    if (!AlertStore.exists(dataDir)) return { full: false, buckets: 0 };
+    const modelsDir = join(dataDir, 'models');
+    // read-write: an older store gets the dirty-month table at open
+    const store = AlertStore.open(dataDir);
     try {
-      rows = store.all();
-      evidence = store.evidence();
+      const full = publishedFrom(modelsDir) !== store.storeId() || ALERT_MART_RELATIONS.some((r) => !existsSync(alertMartPath(modelsDir, r)));
+      const snapshot = store.martsSnapshot(full);
+      if (!full && snapshot.buckets.length === 0) return { full, buckets: 0 };
+      // a few months on the caller's connection (an evaluation's); every month on a writer of its own that may spill
+      await writeAlertMarts(modelsDir, snapshot.rows, snapshot.evidence, snapshot.buckets, full, full ? undefined : options.connection);
+      if (full) writePublished(modelsDir, snapshot.storeId);
+      store.clearDirty(snapshot.dirty);
+      return { full, buckets: snapshot.buckets.length };
     } finally {
       store.close();
     }
-    await writeAlertMarts(join(dataDir, 'models'), rows, evidence);
   } finally {
     lock.release();
   }
+}
+
+function publishedFrom(modelsDir: string): string | null {
+  try {
+    return (JSON.parse(readFileSync(join(alertMartDir(modelsDir, 'marts.alerts'), PUBLISHED_FILE), 'utf8')) as { storeId?: string }).storeId ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function writePublished(modelsDir: string, storeId: string): void {
+  const path = join(alertMartDir(modelsDir, 'marts.alerts'), PUBLISHED_FILE);
+  writeFileSync(`${path}.tmp`, JSON.stringify({ storeId }) + '\n');
+  renameSync(`${path}.tmp`, path);
 }
 
 async function waitForLock(dir: string, command: string): Promise<Lock> {
@@ -118,15 +151,27 @@ async function waitForLock(dir: string, command: string): Promise<Lock> {
   }
 }
 
-/** Rewrites both marts from the alert store's rows. */
-export async function writeAlertMarts(modelsDir: string, rows: readonly AlertRow[], evidence: readonly EvidenceRow[]): Promise<void> {
+/**
+ * Rewrites the months `buckets` of both marts from these alert store rows (every row's month is among them).
+ * `full`: these are all the store's months; every other month directory (and a file of the single-file layout
+ * before months) is removed, and the typed empty files are written again.
+ */
+export async function writeAlertMarts(
+  modelsDir: string,
+  rows: readonly AlertRow[],
+  evidence: readonly EvidenceRow[],
+  buckets: readonly string[],
+  full: boolean,
+  given?: DuckDBConnection,
+): Promise<void> {
   const work = join(modelsDir, `_alerts-${process.pid}`);
   mkdirSync(work, { recursive: true });
   // actor snapshots can be large (an admin in hundreds of groups): spill under the work dir rather than fail
-  const instance = await createDuck({ threads: 1, memoryLimit: '1GB', tempDirectory: join(work, 'spill'), settings: { preserve_insertion_order: 'false' } });
+  const instance = given ? null : await createDuck({ threads: 1, memoryLimit: '1GB', tempDirectory: join(work, 'spill'), settings: { preserve_insertion_order: 'false' } });
   try {
-    const connection = await connectUtc(instance);
+    const connection = given ?? (await connectUtc(instance!));
     try {
+      const bucketOf = new Map(rows.map((a) => [a.id, alertBucket(a.windowStart)]));
       const alertsJson = join(work, 'alerts.ndjson');
       writeFileSync(
         alertsJson,
@@ -154,29 +199,53 @@ export async function writeAlertMarts(modelsDir: string, rows: readonly AlertRow
               acknowledged_at: a.acknowledgedAt,
               resolved_by: a.resolvedBy,
               resolved_at: a.resolvedAt,
+              bucket: bucketOf.get(a.id),
             }),
           )
           .join('\n') + '\n',
       );
       const evidenceJson = join(work, 'evidence.ndjson');
-      writeFileSync(evidenceJson, evidence.map((e) => JSON.stringify({ alert_id: e.alertId, activity_id: e.activityId, created_at: e.createdAt })).join('\n') + '\n');
-      await copyAtomically(connection, readJson(alertsJson, ALERT_COLUMNS, rows.length, 'first_seen, id'), alertMartPath(modelsDir, 'marts.alerts'));
-      await copyAtomically(connection, readJson(evidenceJson, EVIDENCE_COLUMNS, evidence.length, 'alert_id, created_at, activity_id'), alertMartPath(modelsDir, 'marts.alert_evidence'));
+      writeFileSync(
+        evidenceJson,
+        evidence.map((e) => JSON.stringify({ alert_id: e.alertId, activity_id: e.activityId, created_at: e.createdAt, bucket: bucketOf.get(e.alertId) ?? null })).join('\n') + '\n',
+      );
+      await connection.run(`create or replace temp table alerts_in as ${readJson(alertsJson, ALERT_COLUMNS, rows.length)}`);
+      await connection.run(`create or replace temp table evidence_in as ${readJson(evidenceJson, EVIDENCE_COLUMNS, evidence.length)}`);
+      const present = new Set(bucketOf.values());
+      for (const [relation, table, columns, order] of [
+        ['marts.alerts', 'alerts_in', ALERT_COLUMNS, 'first_seen, id'],
+        ['marts.alert_evidence', 'evidence_in', EVIDENCE_COLUMNS, 'alert_id, created_at, activity_id'],
+      ] as const) {
+        for (const bucket of buckets) {
+          const path = alertMartPath(modelsDir, relation, bucket);
+          if (!present.has(bucket)) rmSync(dirname(path), { recursive: true, force: true });
+          else await copyAtomically(connection, `select ${columns.map(([c]) => c).join(', ')} from ${table} where bucket = ${sqlString(bucket)} order by ${order}`, path);
+        }
+        if (!full) continue;
+        const dir = alertMartDir(modelsDir, relation);
+        await copyAtomically(connection, `select ${columns.map(([c, t]) => `cast(null as ${t}) as ${c}`).join(', ')} where false`, alertMartPath(modelsDir, relation));
+        for (const entry of readdirSync(dir, { withFileTypes: true })) {
+          const stale = entry.isDirectory() ? BUCKET.test(entry.name) && !present.has(entry.name) : entry.name === 'data.parquet';
+          if (stale) rmSync(join(dir, entry.name), { recursive: true, force: true });
+        }
+      }
     } finally {
-      connection.closeSync();
+      if (given) await connection.run('drop table if exists alerts_in; drop table if exists evidence_in');
+      else connection.closeSync();
     }
   } finally {
-    instance.closeSync();
+    instance?.closeSync();
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-function readJson(path: string, columns: [string, string][], count: number, order: string): string {
+/** The typed rows of an NDJSON file with the mart's columns and `bucket`. */
+function readJson(path: string, columns: readonly (readonly [string, string])[], count: number): string {
   const typed = columns.map(([c, t]) => `cast(${c} as ${t}) as ${c}`).join(', ');
-  if (count === 0) return `select ${columns.map(([c, t]) => `cast(null as ${t}) as ${c}`).join(', ')} where false`;
+  if (count === 0) return `select ${columns.map(([c, t]) => `cast(null as ${t}) as ${c}`).join(', ')}, cast(null as VARCHAR) as bucket where false`;
   // the actor is JSON text in the store: read as VARCHAR, typed JSON in the mart
-  const spec = `{${columns.map(([c, t]) => `${c}: '${t === 'JSON' || t === 'TIMESTAMPTZ' ? 'VARCHAR' : t}'`).join(', ')}}`;
-  return `select ${typed} from read_json(${sqlString(path)}, format = 'newline_delimited', columns = ${spec}) order by ${order}`;
+  const spec = `{${columns.map(([c, t]) => `${c}: '${t === 'JSON' || t === 'TIMESTAMPTZ' ? 'VARCHAR' : t}'`).join(', ')}, bucket: 'VARCHAR'}`;
+  return `select ${typed}, bucket from read_json(${sqlString(path)}, format = 'newline_delimited', columns = ${spec})`;
 }
 
 function actorUserId(actorJson: string | null): string | null {

@@ -42,7 +42,12 @@ export const alerts = sqliteTable(
     resolvedBy: text('resolved_by'),
     resolvedAt: text('resolved_at'),
   },
-  (t) => [index('alerts_rule_idx').on(t.ruleId), index('alerts_last_seen_idx').on(t.lastSeen), index('alerts_entity_idx').on(t.entityId)],
+  (t) => [
+    index('alerts_rule_idx').on(t.ruleId),
+    index('alerts_last_seen_idx').on(t.lastSeen),
+    index('alerts_entity_idx').on(t.entityId),
+    index('alerts_window_start_idx').on(t.windowStart),
+  ],
 );
 
 /** The activities that are an alert's evidence. */
@@ -102,7 +107,23 @@ export const alertOutbox = sqliteTable(
   (t) => [primaryKey({ columns: [t.alertId, t.destination] }), index('alert_outbox_due_idx').on(t.state, t.nextAttemptAt), check('alert_outbox_attempts', sql`${t.attempts} >= 0`)],
 );
 
-export const alertTables = { alerts, alertEvidence, alertStatusChanges, detectionRulesState, alertOutbox };
+/**
+ * The months of marts.alerts (by `window_start`, which an alert never changes) whose Parquet file is older
+ * than the store: marked in the transaction that changes an alert, cleared when the file is rewritten (only
+ * if `version` did not move meanwhile), so a crash between the two leaves the month marked (detections.md §4).
+ */
+export const alertMartsDirty = sqliteTable('alert_marts_dirty', {
+  bucket: text('bucket').primaryKey(),
+  version: integer('version').notNull(),
+});
+
+/** Facts about the store itself: `store_id`, random at creation (the marts name the store they were written from). */
+export const alertStoreMeta = sqliteTable('alert_store_meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
+
+export const alertTables = { alerts, alertEvidence, alertStatusChanges, detectionRulesState, alertOutbox, alertMartsDirty, alertStoreMeta };
 
 export const ALERTS_DDL = `
 CREATE TABLE IF NOT EXISTS alerts (
@@ -130,6 +151,7 @@ CREATE TABLE IF NOT EXISTS alerts (
 CREATE INDEX IF NOT EXISTS alerts_rule_idx ON alerts (rule_id);
 CREATE INDEX IF NOT EXISTS alerts_last_seen_idx ON alerts (last_seen);
 CREATE INDEX IF NOT EXISTS alerts_entity_idx ON alerts (entity_id);
+CREATE INDEX IF NOT EXISTS alerts_window_start_idx ON alerts (window_start);
 CREATE TABLE IF NOT EXISTS alert_evidence (
   alert_id TEXT NOT NULL,
   activity_id TEXT NOT NULL,
@@ -170,4 +192,13 @@ CREATE TABLE IF NOT EXISTS alert_outbox (
   CONSTRAINT alert_outbox_attempts CHECK (attempts >= 0)
 );
 CREATE INDEX IF NOT EXISTS alert_outbox_due_idx ON alert_outbox (state, next_attempt_at);
+CREATE TABLE IF NOT EXISTS alert_marts_dirty (
+  bucket TEXT PRIMARY KEY NOT NULL,
+  version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alert_store_meta (
+  key TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+);
+INSERT OR IGNORE INTO alert_store_meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))));
 `;

@@ -3,7 +3,7 @@
 // delivery worker) open it while the engine writes. Never rebuilt: it is the only copy of statuses and
 // deliveries (`state rebuild` does not touch it).
 import Database from 'better-sqlite3';
-import { and, asc, desc, eq, gte, inArray, lte, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -16,6 +16,7 @@ import {
   LEVELS,
   type Level,
   alertEvidence,
+  alertMartsDirty,
   alertOutbox,
   alertStatusChanges,
   alertTables,
@@ -101,6 +102,28 @@ export function alertId(ruleId: string, entityId: string, windowStart: string): 
   return createHash('sha256').update(`${ruleId}\0${entityId}\0${windowStart}`).digest('hex').slice(0, 32);
 }
 
+/** The month of marts.alerts an alert's row is in: `YYYY-MM` of its window start (which never changes). */
+export function alertBucket(windowStart: string): string {
+  return windowStart.slice(0, 7);
+}
+
+/** A month of the alert marts whose file is older than the store, and the mark's version (see alertMartsDirty). */
+export interface DirtyBucket {
+  bucket: string;
+  version: number;
+}
+
+/** What the alert marts are written from: one consistent read of the store. */
+export interface MartsSnapshot {
+  storeId: string;
+  /** The months marked as changed (cleared after their files are rewritten). */
+  dirty: DirtyBucket[];
+  /** The months whose rows are below: the dirty ones, or every month of the store (`full`). */
+  buckets: string[];
+  rows: AlertRow[];
+  evidence: EvidenceRow[];
+}
+
 /** Whether a destination takes an alert of this rule and level. */
 export function destinationTakes(d: DestinationFilter, ruleId: string, level: Level): boolean {
   return LEVELS.indexOf(level) >= LEVELS.indexOf(d.minLevel) && (d.rules.includes('*') || d.rules.includes(ruleId));
@@ -161,6 +184,11 @@ export class AlertStore {
     this.sqlite.close();
   }
 
+  /** Runs `fn` in one write transaction: the store's own transactions inside it become savepoints. */
+  inTransaction<T>(fn: () => T): T {
+    return this.sqlite.transaction(fn).immediate();
+  }
+
   /**
    * Creates or updates the alerts of a rule's occurrences, in one transaction with the outbox rows of the new,
    * deliverable ones (detections.md §4, §5). An existing alert keeps its status; its evidence becomes the union.
@@ -198,6 +226,7 @@ export class AlertStore {
               .run();
             insertEvidence(tx, id, o.evidence);
             tx.update(alerts).set({ evidenceCount: countEvidence(tx, id) }).where(eq(alerts.id, id)).run();
+            markDirty(tx, o.windowStart);
             for (const d of targets) {
               tx.insert(alertOutbox)
                 .values({ alertId: id, destination: d.name, state: 'pending', attempts: 0, nextAttemptAt: 0, createdAt: now })
@@ -227,6 +256,7 @@ export class AlertStore {
             })
             .where(eq(alerts.id, id))
             .run();
+          markDirty(tx, existing.windowStart);
           result.updated.push(id);
         }
       },
@@ -308,6 +338,7 @@ export class AlertStore {
         if (to === 'acknowledged') Object.assign(set, { acknowledgedBy: by, acknowledgedAt: now });
         if (to === 'resolved') Object.assign(set, { resolvedBy: by, resolvedAt: now });
         tx.update(alerts).set(set).where(eq(alerts.id, id)).run();
+        markDirty(tx, alert.windowStart);
         tx.insert(alertStatusChanges).values({ alertId: id, fromStatus: alert.status, toStatus: to, by, at: now, note: note ?? null }).run();
         return tx.select().from(alerts).where(eq(alerts.id, id)).get()!;
       },
@@ -331,7 +362,7 @@ export class AlertStore {
     this.db.transaction(
       (tx) => {
         const previous = tx.select().from(detectionRulesState).where(eq(detectionRulesState.ruleId, ruleId)).get();
-        const total = tx.select({ id: alerts.id }).from(alerts).where(eq(alerts.ruleId, ruleId)).all().length;
+        const total = tx.select({ n: sql<number>`count(*)` }).from(alerts).where(eq(alerts.ruleId, ruleId)).get()!.n;
         const ok = e.error === null;
         const row = {
           ruleId,
@@ -348,6 +379,44 @@ export class AlertStore {
     );
   }
 
+  /** The store's random id (alert_store_meta), fixed at creation. */
+  storeId(): string {
+    return (this.sqlite.prepare(`select value from alert_store_meta where key = 'store_id'`).get() as { value: string }).value;
+  }
+
+  /**
+   * The rows the alert marts need, read in one transaction: the months marked dirty and their alerts and
+   * evidence, or (`full`) every month. The store's id lets the marts tell a replaced store from theirs.
+   */
+  martsSnapshot(full: boolean): MartsSnapshot {
+    return this.sqlite.transaction((): MartsSnapshot => {
+      const storeId = this.storeId();
+      const dirty = this.db.select().from(alertMartsDirty).orderBy(asc(alertMartsDirty.bucket)).all();
+      if (full) {
+        const rows = this.all();
+        return { storeId, dirty, buckets: [...new Set(rows.map((a) => alertBucket(a.windowStart)))].sort(), rows, evidence: this.evidence() };
+      }
+      const buckets = dirty.map((d) => d.bucket);
+      const rows: AlertRow[] = [];
+      const evidence: EvidenceRow[] = [];
+      for (const b of buckets) {
+        // window_start is RFC 3339 text: one month is a range of it
+        const inMonth = and(gte(alerts.windowStart, b), lte(alerts.windowStart, `${b}-99`));
+        rows.push(...this.db.select().from(alerts).where(inMonth).orderBy(asc(alerts.firstSeen), asc(alerts.id)).all());
+      }
+      evidence.push(...this.evidenceOf(rows.map((r) => r.id)));
+      return { storeId, dirty, buckets, rows, evidence };
+    })();
+  }
+
+  /** Clears the dirty marks that were written; one marked again since (a newer version) stays. */
+  clearDirty(marks: readonly DirtyBucket[]): void {
+    const del = this.sqlite.prepare('delete from alert_marts_dirty where bucket = ? and version = ?');
+    this.sqlite.transaction(() => {
+      for (const m of marks) del.run(m.bucket, m.version);
+    }).immediate();
+  }
+
   /** Counts of alerts per rule (all, open). */
   countsByRule(): { ruleId: string; total: number; open: number }[] {
     const rows = this.sqlite
@@ -361,6 +430,14 @@ export class AlertStore {
     const q = this.db.select().from(alertOutbox);
     return (alertIdFilter ? q.where(eq(alertOutbox.alertId, alertIdFilter)) : q).orderBy(asc(alertOutbox.alertId), asc(alertOutbox.destination)).all();
   }
+}
+
+/** Marks the month of an alert's window start as changed for the alert marts (detections.md §4). */
+function markDirty(tx: AlertsTx, windowStart: string): void {
+  tx.insert(alertMartsDirty)
+    .values({ bucket: alertBucket(windowStart), version: 1 })
+    .onConflictDoUpdate({ target: alertMartsDirty.bucket, set: { version: sql`${alertMartsDirty.version} + 1` } })
+    .run();
 }
 
 /** Adds evidence rows not there yet; returns how many were new. */
