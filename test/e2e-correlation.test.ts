@@ -77,7 +77,7 @@ import {
 const TOKEN = `e2e-${randomBytes(16).toString('hex')}`;
 const DIRECTORY_STREAMS = ['organizations', 'users', 'groups', 'group_members'];
 /** Synced with the feed (not in the directory-only sync): what the content and settings examples read. */
-const CONTENT_STREAMS = ['organization_settings', 'chats', 'projects', 'project_attachments'];
+const CONTENT_STREAMS = ['organization_settings', 'chats', 'projects', 'project_attachments', 'project_collaborators'];
 const MODEL_STREAMS = ['activities', ...DIRECTORY_STREAMS, ...CONTENT_STREAMS];
 /** Clock steps between syncs (the first sync runs at NOW): full syncs, then one of the directory alone. */
 const FULL_SYNC_STEPS = [0, 6 * HOUR_MS, DAY_MS, 3 * DAY_MS, 4 * DAY_MS];
@@ -901,8 +901,8 @@ describe('schema/examples.graphql against the real warehouse', () => {
     const memberGroups = chats.flatMap((c) => truth.filter((m) => m.userId === c.user!.id && holdsAt(m, Date.parse(c.created_at) * 1000)).map((m) => m.groupId));
     const project = tenant.content
       .projects(at)
-      .find((p) => (tenant.content.projectAttachments(p.id, at)?.length ?? 0) > 0 && chats.some((c) => c.project_id === p.id));
-    expect(project, 'a project with attachments and chats').toBeDefined();
+      .find((p) => (tenant.content.projectAttachments(p.id, at)?.length ?? 0) > 0 && (tenant.content.projectCollaborators(p.id, at)?.length ?? 0) > 0 && chats.some((c) => c.project_id === p.id));
+    expect(project, 'a project with attachments, collaborators and chats').toBeDefined();
     return {
       ChatsByGroupMembersAtCreation: { groupId: busiest(memberGroups), since: epochIso },
       UserChats: { userId: busiest(chats.map((c) => c.user!.id)) },
