@@ -3,7 +3,7 @@
 // Its own updated_at cursor, so it can run without the projects stream.
 import { MAX_PROJECT_PAGE, type Project, type ProjectAttachment } from '../api/index.js';
 import { TABLES } from '../lake/tables.js';
-import { cachedPages, commitSnapshot, type SnapshotPart } from './snapshot.js';
+import { commitSnapshot, type SnapshotPart } from './snapshot.js';
 import type { Stream, SyncContext } from './stream.js';
 import { type UpdatedWindow, updatedWindow } from './updated-window.js';
 
@@ -27,10 +27,15 @@ export const projectAttachmentsStream: Stream = {
  */
 export async function projectIdsUpdatedIn(ctx: SyncContext, w: UpdatedWindow): Promise<string[]> {
   const query = { ...(w.fromIso ? { 'updated_at.gte': w.fromIso } : {}), 'updated_at.lt': w.toIso, limit: MAX_PROJECT_PAGE };
-  const pages = await cachedPages(ctx, `projects ${JSON.stringify(query)}`, () => ctx.client.projects.pages(query));
+  // only the ids are kept between the two streams (20 000 projects' records would hold tens of MB for the run)
+  const key = `project ids ${JSON.stringify(query)}`;
+  const hit = ctx.cache.get(key) as string[] | undefined;
+  if (hit) return hit;
   const ids = new Set<string>();
-  for (const page of pages) for (const p of page.data as Project[]) if (typeof p?.id === 'string') ids.add(p.id);
-  return [...ids];
+  for await (const page of ctx.client.projects.pages(query)) for (const p of page.data as Project[]) if (typeof p?.id === 'string') ids.add(p.id);
+  const list = [...ids];
+  ctx.cache.set(key, list);
+  return list;
 }
 
 async function* parts(ctx: SyncContext, w: UpdatedWindow): AsyncGenerator<SnapshotPart<ProjectAttachment>> {
