@@ -1,9 +1,10 @@
 // Project attachments: for every project whose `updated_at` falls in this run's window (all projects on a
 // first run), a snapshot of its attachments' metadata (files and docs; no content), stamped snapshot_at.
 // Its own updated_at cursor, so it can run without the projects stream.
-import { MAX_PROJECT_PAGE, type Project, type ProjectAttachment } from '../api/index.js';
+import { MAX_PROJECT_PAGE, type ProjectAttachment } from '../api/index.js';
 import { TABLES } from '../lake/tables.js';
 import { commitSnapshot, type SnapshotPart } from './snapshot.js';
+import { projectIdsUpdatedIn } from './lists.js';
 import type { Stream, SyncContext } from './stream.js';
 import { type UpdatedWindow, updatedWindow } from './updated-window.js';
 
@@ -19,24 +20,6 @@ export const projectAttachmentsStream: Stream = {
     await commitSnapshot(ctx, stats, TABLES.project_attachments, '/v1/compliance/apps/projects/{project_id}/attachments', parts(ctx, w), 'id', w.next);
   },
 };
-
-/**
- * The ids of the projects updated in the window, in list order. The list is read once per run and window:
- * project_attachments and project_collaborators share it (their windows are the same on every first run and
- * whenever both ran last time together).
- */
-export async function projectIdsUpdatedIn(ctx: SyncContext, w: UpdatedWindow): Promise<string[]> {
-  const query = { ...(w.fromIso ? { 'updated_at.gte': w.fromIso } : {}), 'updated_at.lt': w.toIso, limit: MAX_PROJECT_PAGE };
-  // only the ids are kept between the two streams (20 000 projects' records would hold tens of MB for the run)
-  const key = `project ids ${JSON.stringify(query)}`;
-  const hit = ctx.cache.get(key) as string[] | undefined;
-  if (hit) return hit;
-  const ids = new Set<string>();
-  for await (const page of ctx.client.projects.pages(query)) for (const p of page.data as Project[]) if (typeof p?.id === 'string') ids.add(p.id);
-  const list = [...ids];
-  ctx.cache.set(key, list);
-  return list;
-}
 
 async function* parts(ctx: SyncContext, w: UpdatedWindow): AsyncGenerator<SnapshotPart<ProjectAttachment>> {
   for (const projectId of await projectIdsUpdatedIn(ctx, w)) {

@@ -6,7 +6,7 @@
 // with project_attachments when their windows are the same.
 import { MAX_COLLABORATOR_PAGE, type ProjectCollaborator } from '../api/index.js';
 import { TABLES } from '../lake/tables.js';
-import { projectIdsUpdatedIn } from './project-attachments.js';
+import { projectIdsUpdatedIn } from './lists.js';
 import { commitSnapshot, type SnapshotPart } from './snapshot.js';
 import type { Stream, SyncContext } from './stream.js';
 import { type UpdatedWindow, updatedWindow } from './updated-window.js';
