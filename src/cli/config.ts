@@ -18,6 +18,23 @@ export const DEFAULTS = {
   compactMaxFiles: 24,
 } as const;
 
+/** Every default of `publish` and its daemon job, written once (schema/publish.md §9). */
+export const PUBLISH_DEFAULTS = {
+  region: 'us-east-1',
+  /** Uploads at a time. */
+  concurrency: 4,
+  /** A batch closes with its manifest entries and a marker update after this many files or bytes. */
+  batchFiles: 1_000,
+  batchBytes: 1024 ** 3,
+  /** Files of this size or more go up in parts of partSizeBytes (S3: parts of 5 MiB to 5 GiB, at most 10 000). */
+  multipartThresholdBytes: 64 * 1024 ** 2,
+  partSizeBytes: 16 * 1024 ** 2,
+  /** Attempts per request; the waits double from 0.5 s up to 8 s. */
+  attempts: 5,
+  /** The daemon job's schedule (UTC cron) when the config file's publish block names none. */
+  schedule: '*/15 * * * *',
+} as const;
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }

@@ -12,6 +12,7 @@ import { loadGraphqlToken, loadGraphqlWriteToken, tlsOptions } from './serve-com
 import { loadDetections } from '../detections/config.js';
 import { parseDestinations } from '../delivery/config.js';
 import { dirname, join, resolve } from 'node:path';
+import { daemonPublish } from '../publish/config.js';
 import { CONFIG_FILE, durationOption, resolveSyncConfig, type SyncFlags } from './sync.js';
 
 interface RunFlags extends Omit<SyncFlags, 'until' | 'quiet'>, TlsFlags {
@@ -95,6 +96,7 @@ async function runDaemon(flags: RunFlags): Promise<void> {
     baseDir: flags.config ? dirname(resolve(flags.config)) : config.dataDir,
   });
 
+  const publish = daemonPublish(config.dataDir, flags.config);
   const { log, logger } = stderrLogger(flags.quiet ? 'warn' : 'info');
   for (const w of config.warnings) log.warn({}, w);
 
@@ -122,6 +124,7 @@ async function runDaemon(flags: RunFlags): Promise<void> {
       shutdownTimeoutMs,
       detections: { config: detections.config, rules: detections.rules },
       destinations,
+      publish,
       logger,
     });
   } catch (err) {
@@ -133,6 +136,7 @@ async function runDaemon(flags: RunFlags): Promise<void> {
   out(`Console on ${new URL('/', daemon.url).href}; GraphiQL on ${new URL('/explorer', daemon.url).href}`);
   out(`Health and metrics on ${daemon.healthUrl}/healthz, /readyz, /metrics`);
   out(`Detections: ${detections.config.enabled.length} rule(s) enabled, evaluated after each model refresh; alerts delivered to ${destinations.length ? destinations.map((d) => `${d.name} (${d.type})`).join(', ') : 'no destination (none configured)'}`);
+  if (publish) out(`Publish: to s3://${publish.settings.target.bucket}/${publish.settings.target.prefix} on "${publish.schedule}" (UTC)`);
   out(`Schedules (UTC): ${Object.entries(daemon.status().schedules).map(([job, expr]) => `${job} "${expr}"`).join(', ')}; every stream syncs once now.`);
 
   const signal = await stopSignal;

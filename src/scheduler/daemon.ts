@@ -52,12 +52,14 @@ import { type Alerting, type AlertingStatus, defineAlertingMetrics, startAlertin
 import type { DestinationConfig } from '../delivery/config.js';
 import type { DetectionsConfig } from '../detections/config.js';
 import type { Rule } from '../detections/rules.js';
+import { PUBLISH_JOB, definePublishMetrics, runPublishJob } from './publishing.js';
+import type { ResolvedPublish } from '../publish/config.js';
 import { type RunningJob, type TickOutcome, type TriggerReason, Scheduler, cronProblem } from './scheduler.js';
 
 export const SCHEDULED_JOBS = ['activities', 'directory', 'content', 'reconcile'] as const;
 export type ScheduledJobName = (typeof SCHEDULED_JOBS)[number];
 export const STARTUP_JOB = 'startup';
-export type JobName = ScheduledJobName | typeof STARTUP_JOB;
+export type JobName = ScheduledJobName | typeof STARTUP_JOB | typeof PUBLISH_JOB;
 
 const names = (job: Parameters<typeof streamsOfJob>[0]) => streamsOfJob(job).map((s) => s.name);
 
@@ -68,6 +70,7 @@ export const JOB_STREAMS: Readonly<Record<JobName, readonly string[]>> = {
   directory: names('directory'),
   content: names('content'),
   reconcile: names('feed'),
+  publish: [],
 };
 
 /** Cron expressions (UTC): five fields from the minute, or six from the second. */
@@ -110,6 +113,8 @@ export interface DaemonOptions {
   destinations?: readonly DestinationConfig[];
   /** How often the delivery loop looks for due outbox rows (default 2 s). */
   deliveryIntervalMs?: number;
+  /** The opt-in publish job (schema/publish.md §9): null or absent, no publishing. */
+  publish?: { settings: ResolvedPublish; schedule: string } | null;
   /** Default: pino JSON lines on stderr at info. */
   logger?: Logger;
   fetch?: typeof fetch;
@@ -222,6 +227,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const startedAt = new Date();
   const metrics = defineMetrics();
   defineAlertingMetrics(metrics);
+  if (options.publish) definePublishMetrics(metrics);
   metrics.set('compliance_lake_start_time_seconds', {}, startedAt.getTime() / 1000);
   seedLastSuccess(dataDir, metrics, log);
 
@@ -268,6 +274,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 
   const runJob = async (job: string, reason: TriggerReason): Promise<void> => {
+    if (job === PUBLISH_JOB && options.publish) {
+      return runPublishJob(dataDir, options.publish.settings, (jobs[job] ??= { runs: 0, lastStartedAt: null, lastFinishedAt: null, lastResult: null, lastRunId: null, lastError: null }), metrics, log, stop.signal);
+    }
     const jobStreams = (JOB_STREAMS[job as JobName] ?? []).filter((s) => streams.includes(s));
     if (jobStreams.length === 0) {
       log.warn({ job, reason }, 'job: nothing to do, none of its streams is enabled');
@@ -356,7 +365,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   let alerting: Alerting | null = null;
   const scheduler = new Scheduler({
-    jobs: Object.entries(schedules).map(([name, expression]) => ({ name, cron: expression })),
+    jobs: [...Object.entries(schedules).map(([name, expression]) => ({ name, cron: expression })), ...(options.publish ? [{ name: PUBLISH_JOB, cron: options.publish.schedule }] : [])],
     run: runJob,
     logger: log,
     onTrigger: (job, _reason, outcome) => {
