@@ -136,7 +136,7 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
 
   // 2. marts, 3. iceberg (data and Avro manifests, metadata JSON by version, the version hint last)
   const current = new Set<string>();
-  const marts = listFiles(dataDir, 'models/marts', (p) => p.endsWith('.parquet') && !/(^|\/)_/.test(p.slice('models/marts/'.length)));
+  const marts = listFiles(dataDir, 'models/marts', (p) => p.endsWith('.parquet'));
   await publishMutable(s, dataDir, marts, concurrency, marker, report.marts, 'marts', options.onProgress, current);
   const iceberg = listFiles(dataDir, 'iceberg', (p) => !p.endsWith('.tmp') && !/(^|\/)\./.test(p));
   for (const phase of icebergPhases(iceberg)) await publishMutable(s, dataDir, phase, concurrency, marker, report.iceberg, 'iceberg', options.onProgress, current);

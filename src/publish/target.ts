@@ -79,11 +79,25 @@ export function createS3Client(target: S3Target, options: ClientOptions = {}): S
     region: target.region,
     ...(target.endpoint ? { endpoint: target.endpoint, forcePathStyle: true } : {}),
     maxAttempts: 1,
+    logger: sdkLogger,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: { requestTimeout: options.requestTimeoutMs ?? 120_000, connectionTimeout: 10_000, httpAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 16 }, httpsAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 16 } },
   });
 }
+
+/**
+ * The SDK's logger: its one warning with maxAttempts 1, that a streamed upload cannot be retried by the SDK,
+ * is expected (publish retries with a fresh stream, upload.ts); anything else goes to stderr.
+ */
+const sdkLogger = {
+  debug: () => {},
+  info: () => {},
+  warn: (...args: unknown[]) => {
+    if (!/non-retryable streaming request/.test(String(args[0]))) console.warn(...args);
+  },
+  error: (...args: unknown[]) => console.error(...args),
+};
 
 /** The S3 error code of a failure, or the network error code (ECONNREFUSED ...), or null. */
 export function errorCode(err: unknown): string | null {
