@@ -106,6 +106,8 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
   if (options.objectLock) await checkObjectLock(s, warnings);
   const previous = await readMarker(s, warnings);
   let lake = Lake.open(dataDir);
+  // one listing of the prefix says what is there (a HeadObject per object would double the requests)
+  const remote = new Map((await listRemote(s)).map((o) => [o.path, { size: o.size }]));
   checkSameLake(lake.entries, previous, target);
   report.fromSeq = options.fullCheck || !previous ? 0 : previous.lake.seq;
   const marker: PublishMarker = previous
@@ -122,7 +124,7 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
   //    it waits to be sent moves the head on: the next round publishes up to the new head.
   let from = report.fromSeq;
   for (let round = 0; ; round++) {
-    const vanished = await publishLake(s, lake, from, concurrency, options, report, marker, writeMarker);
+    const vanished = await publishLake(s, lake, from, concurrency, options, report, marker, writeMarker, remote);
     if (vanished.length === 0) break;
     lake = Lake.open(dataDir);
     const live = new Set(lake.files().map((f) => f.path));
@@ -137,20 +139,20 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
   // 2. marts, 3. iceberg (data and Avro manifests, metadata JSON by version, the version hint last)
   const current = new Set<string>();
   const marts = listFiles(dataDir, 'models/marts', (p) => p.endsWith('.parquet'));
-  await publishMutable(s, dataDir, marts, concurrency, marker, report.marts, 'marts', options.onProgress, current);
+  await publishMutable(s, dataDir, marts, concurrency, marker, report.marts, 'marts', options.onProgress, current, remote);
   const iceberg = listFiles(dataDir, 'iceberg', (p) => !p.endsWith('.tmp') && !/(^|\/)\./.test(p));
-  for (const phase of icebergPhases(iceberg)) await publishMutable(s, dataDir, phase, concurrency, marker, report.iceberg, 'iceberg', options.onProgress, current);
+  for (const phase of icebergPhases(iceberg)) await publishMutable(s, dataDir, phase, concurrency, marker, report.iceberg, 'iceberg', options.onProgress, current, remote);
   for (const path of Object.keys(marker.files)) if (!current.has(path)) delete marker.files[path];
 
   // 4. the marker
   options.onProgress?.({ phase: 'marker', done: 0, total: 1, bytesSent: 0 });
   await writeMarker();
 
-  // 5. extraneous objects, only listed when asked to delete them
+  // 5. extraneous objects: what the listing at the start held that nothing names now
+  const expected = new Set<string>([MARKER_PATH, ...lake.files().map((f) => `lake/${f.path}`), ...lake.entries.map((e) => `lake/_manifests/${entryFileName(e.seq)}`), ...Object.keys(marker.files)]);
+  const extra = [...remote.keys()].filter((path) => !expected.has(path)).map((path) => ({ path, key: remoteKey(target, path) }));
+  report.extraneous = extra.length;
   if (options.deleteExtraneous) {
-    const expected = new Set<string>([MARKER_PATH, ...lake.files().map((f) => `lake/${f.path}`), ...lake.entries.map((e) => `lake/_manifests/${entryFileName(e.seq)}`), ...Object.keys(marker.files)]);
-    const extra = (await listRemote(s)).filter((o) => !expected.has(o.path));
-    report.extraneous = extra.length;
     await pool(extra, concurrency, async (o, i) => {
       options.onProgress?.({ phase: 'delete', done: i, total: extra.length, bytesSent: 0 });
       try {
@@ -176,6 +178,7 @@ async function publishLake(
   report: PublishReport,
   marker: PublishMarker,
   writeMarker: () => Promise<void>,
+  remote: ReadonlyMap<string, { size: number }>,
 ): Promise<string[]> {
   const live = new Map(lake.files().map((f) => [f.path, f]));
   const pending = lake.entries.filter((e) => e.seq > from);
@@ -193,7 +196,7 @@ async function publishLake(
       const src: UploadSource = { path: `lake/${f.path}`, abs: lake.absolute(f), sha256: f.sha256, bytes: f.bytes };
       let r: UploadResult;
       try {
-        r = await uploadFile(s, src);
+        r = await uploadFile(s, src, { remote: remote.get(src.path) ?? null });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return void vanished.push(f.path);
         throw err;
@@ -202,14 +205,15 @@ async function publishLake(
       options.onProgress?.({ phase: 'lake', done: ++done, total: totalFiles, bytesSent: report.lake.bytesSent });
     });
     if (vanished.length) return;
-    // entries one at a time and in order: the remote chain never has a gap
-    for (const e of entries) {
+    // the batch's entries only once every file they name is there (schema/publish.md §2)
+    let entriesDone = 0;
+    await pool(entries, concurrency, async (e) => {
       const path = `lake/_manifests/${entryFileName(e.seq)}`;
-      const r = await uploadFile(s, { path, abs: join(lake.lakeDir, '_manifests', entryFileName(e.seq)), contentType: 'application/json' });
+      const r = await uploadFile(s, { path, abs: join(lake.lakeDir, '_manifests', entryFileName(e.seq)), contentType: 'application/json' }, { remote: remote.get(path) ?? null });
       if (r.sent) report.manifests.sent++;
       else report.manifests.present++;
-      options.onProgress?.({ phase: 'manifests', done: e.seq - from, total: pending.length, bytesSent: report.lake.bytesSent });
-    }
+      options.onProgress?.({ phase: 'manifests', done: ++entriesDone, total: entries.length, bytesSent: report.lake.bytesSent });
+    });
     const last = entries[entries.length - 1];
     const liveAtHead = lake.files();
     marker.lake = { seq: last.seq, hash: last.hash, files: liveAtHead.length, bytes: liveAtHead.reduce((n, f) => n + f.bytes, 0) };
@@ -241,6 +245,7 @@ async function publishMutable(
   phase: 'marts' | 'iceberg',
   onProgress: PublishOptions['onProgress'],
   current: Set<string>,
+  remote: ReadonlyMap<string, { size: number }>,
 ): Promise<void> {
   let done = 0;
   await pool(paths, concurrency, async (path) => {
@@ -260,7 +265,7 @@ async function publishMutable(
     }
     let r: UploadResult;
     try {
-      r = await uploadFile(s, { path, abs, contentType: path.endsWith('.json') ? 'application/json' : undefined }, { skipIfPresent: true });
+      r = await uploadFile(s, { path, abs, contentType: path.endsWith('.json') ? 'application/json' : undefined }, { remote: remote.get(path) ?? null });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         current.delete(path);
