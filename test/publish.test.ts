@@ -17,6 +17,10 @@ import { connect, makeSim, makeTenant, type Transport } from './support/sim-harn
 import { requireBuiltCli, runCli, spawnCli, waitFor } from './support/crash-harness.js';
 import { S3RVER_CREDENTIALS, type S3Harness, startS3 } from './support/s3-harness.js';
 import type { Simulator } from '../src/simulator/server/app.js';
+import { startDaemon } from '../src/scheduler/daemon.js';
+import { daemonPublish } from '../src/publish/config.js';
+import { triggeredDaemonOptions } from './support/daemon-harness.js';
+import { KEYS, captureLogger } from './support/sim-harness.js';
 
 const HOUR = 3_600_000;
 let s3: S3Harness;
@@ -362,3 +366,25 @@ test('the remote manifests equal the local ones byte for byte', async () => {
     expect((await remoteBytes(bucket, `archive/org/lake/_manifests/${name}`)).equals(readFileSync(join(dir, 'lake', '_manifests', name)))).toBe(true);
   }
 }, 120_000);
+
+test('the daemon publishes when the config file has a publish block, through its job queue, and reports it in /metrics', async () => {
+  const { dir, bucket, to } = await fresh();
+  expect(daemonPublish(dir)).toBeNull();
+  writeFileSync(join(dir, 'compliance-lake.config.json'), JSON.stringify({ publish: { to, endpoint: s3.endpoint, schedule: '0 0 1 1 *' } }));
+  const publishing = daemonPublish(dir);
+  expect(publishing?.schedule).toBe('0 0 1 1 *');
+  const logs = captureLogger();
+  const daemon = await startDaemon({ ...triggeredDaemonOptions(sim, dir, KEYS.full, logs.logger), publish: publishing });
+  try {
+    expect(daemon.trigger('publish')).toBe('started');
+    await daemon.idle();
+    expect(daemon.status().jobs.publish?.lastResult, daemon.status().jobs.publish?.lastError ?? '').toBe('success');
+    const metrics = await (await fetch(`${daemon.healthUrl}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`compliance_lake_publish_head_seq ${Lake.open(dir).head.seq}`));
+    expect(metrics).toMatch(/compliance_lake_jobs_total\{job="publish",result="success"\} 1/);
+  } finally {
+    await daemon.close();
+  }
+  expect(await remoteKeys(bucket)).toContain(`archive/org/${MARKER_PATH}`);
+  expect((await verifyRemote({ target: options(dir, to).target })).ok).toBe(true);
+}, 180_000);

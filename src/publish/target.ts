@@ -87,8 +87,10 @@ export function createS3Client(target: S3Target, options: ClientOptions = {}): S
 }
 
 /**
- * The SDK's logger: its one warning with maxAttempts 1, that a streamed upload cannot be retried by the SDK,
- * is expected (publish retries with a fresh stream, upload.ts); anything else goes to stderr.
+ * The SDK's logger. Its errors are each failed command with its input: publish reports failures itself, by
+ * code and without the request (s3Failure), so they are dropped. Its one warning with maxAttempts 1, that a
+ * streamed upload cannot be retried by the SDK, is expected (upload.ts retries with a fresh stream); any
+ * other warning goes to stderr.
  */
 const sdkLogger = {
   debug: () => {},
@@ -96,7 +98,7 @@ const sdkLogger = {
   warn: (...args: unknown[]) => {
     if (!/non-retryable streaming request/.test(String(args[0]))) console.warn(...args);
   },
-  error: (...args: unknown[]) => console.error(...args),
+  error: () => {},
 };
 
 /** The S3 error code of a failure, or the network error code (ECONNREFUSED ...), or null. */
