@@ -29,7 +29,8 @@ export interface PublishBenchResult {
   files: number;
   bytes: number;
   copy: { msBefore: number; msAfter: number; mean: number };
-  publish: { ms: number; peakRssMiB: number; serverPeakRssMiB: number; stdout: string };
+  /** cpuS: CPU seconds of the publish process (sampled every 250 ms); serverCpuS: of s3rver during the publish. */
+  publish: { ms: number; cpuS: number; serverCpuS: number; peakRssMiB: number; serverPeakRssMiB: number; stdout: string };
   republish: { ms: number };
   ratio: number;
   target: { ratioAtMost: number };
@@ -50,11 +51,13 @@ export async function benchPublish(): Promise<PublishBenchResult> {
     process.stdout.write(`  copy: ${(msBefore / 1000).toFixed(1)} s\n`);
 
     const server = await startServer(join(work, 's3'));
-    let publishRun: { ms: number; peakRss: number; stdout: string };
+    let publishRun: { ms: number; peakRss: number; cpuS: number; stdout: string };
     let republish: { ms: number };
     let serverPeak: number;
+    let serverCpu: number;
     try {
       publishRun = await runPublish(dataDir, server.url);
+      serverCpu = server.cpuS();
       process.stdout.write(`  publish: ${(publishRun.ms / 1000).toFixed(1)} s\n`);
       republish = { ms: (await runPublish(dataDir, server.url)).ms };
       serverPeak = server.peakRss();
@@ -72,7 +75,14 @@ export async function benchPublish(): Promise<PublishBenchResult> {
       files: files.length,
       bytes,
       copy: { msBefore, msAfter, mean },
-      publish: { ms: publishRun.ms, peakRssMiB: Math.round(publishRun.peakRss / 2 ** 20), serverPeakRssMiB: Math.round(serverPeak / 2 ** 20), stdout: publishRun.stdout },
+      publish: {
+        ms: publishRun.ms,
+        cpuS: publishRun.cpuS,
+        serverCpuS: serverCpu,
+        peakRssMiB: Math.round(publishRun.peakRss / 2 ** 20),
+        serverPeakRssMiB: Math.round(serverPeak / 2 ** 20),
+        stdout: publishRun.stdout,
+      },
       republish,
       ratio: Math.round(ratio * 100) / 100,
       target: { ratioAtMost: 1.5 },
@@ -131,7 +141,7 @@ async function timedCopy(dataDir: string, files: string[], target: string): Prom
   return ms;
 }
 
-async function startServer(dir: string): Promise<{ url: string; peakRss(): number; stop(): Promise<void> }> {
+async function startServer(dir: string): Promise<{ url: string; cpuS(): number; peakRss(): number; stop(): Promise<void> }> {
   mkdirSync(dir, { recursive: true });
   const child = spawn(process.execPath, [S3RVER, dir, BUCKET], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
@@ -145,12 +155,23 @@ async function startServer(dir: string): Promise<{ url: string; peakRss(): numbe
   });
   return {
     url,
+    cpuS: () => cpuSeconds(child.pid!),
     peakRss: () => vmHwm(child.pid!),
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     },
   };
+}
+
+/** CPU seconds (user + system) a live process has used so far (Linux /proc/<pid>/stat, clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 function vmHwm(pid: number): number {
@@ -162,7 +183,7 @@ function vmHwm(pid: number): number {
   }
 }
 
-async function runPublish(dataDir: string, endpoint: string): Promise<{ ms: number; peakRss: number; stdout: string }> {
+async function runPublish(dataDir: string, endpoint: string): Promise<{ ms: number; peakRss: number; cpuS: number; stdout: string }> {
   const started = Date.now();
   const child = spawn(process.execPath, [CLI, 'publish', '--to', `s3://${BUCKET}/lake-copy`, '--endpoint', endpoint, '--data-dir', dataDir, '--concurrency', '4'], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -173,9 +194,13 @@ async function runPublish(dataDir: string, endpoint: string): Promise<{ ms: numb
   let peak = 0;
   child.stdout!.on('data', (c: Buffer) => (stdout += c));
   child.stderr!.on('data', (c: Buffer) => (stderr += c));
-  const sampler = setInterval(() => (peak = Math.max(peak, vmHwm(child.pid!) || 0)), 500);
+  let cpu = 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, vmHwm(child.pid!) || 0);
+    cpu = Math.max(cpu, cpuSeconds(child.pid!) || 0);
+  }, 250);
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearInterval(sampler);
   if (code !== 0) throw new Error(`publish exited ${code}: ${stderr}`);
-  return { ms: Date.now() - started, peakRss: peak, stdout };
+  return { ms: Date.now() - started, peakRss: peak, cpuS: cpu, stdout };
 }

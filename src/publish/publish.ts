@@ -3,7 +3,7 @@
 // incremental state is the remote marker `_publish.json` (§3); nothing is written to the data dir.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { DeleteObjectCommand, GetObjectCommand, GetObjectLockConfigurationCommand, HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, GetObjectLockConfigurationCommand, HeadBucketCommand, ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { packageVersion } from '../api/index.js';
 import { PUBLISH_DEFAULTS } from '../cli/config.js';
 import { Lake } from '../lake/lake.js';
@@ -376,21 +376,28 @@ export interface RemoteObject {
   size: number;
 }
 
+/**
+ * Every object under the prefix. ListObjects (v1) paged by Marker = the last key, which every S3-compatible
+ * store answers: s3rver's ListObjectsV2 continuation tokens are DES-encrypted, which Node 20's OpenSSL 3
+ * refuses, so its second page is an InternalError.
+ */
 export async function listRemote(s: Pick<UploadSettings, 'client' | 'target' | 'attempts' | 'signal'>): Promise<RemoteObject[]> {
   const out: RemoteObject[] = [];
-  let token: string | undefined;
+  let marker: string | undefined;
   const prefix = s.target.prefix ? `${s.target.prefix}/` : undefined;
   try {
-    do {
+    for (;;) {
       const page = await withRetry(s, s.target.bucket, () =>
-        s.client.send(new ListObjectsV2Command({ Bucket: s.target.bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal: s.signal }),
+        s.client.send(new ListObjectsCommand({ Bucket: s.target.bucket, Prefix: prefix, Marker: marker }), { abortSignal: s.signal }),
       );
-      for (const o of page.Contents ?? []) {
+      const contents = page.Contents ?? [];
+      for (const o of contents) {
         const path = relativeKey(s.target, o.Key!);
         if (path !== null) out.push({ key: o.Key!, path, size: Number(o.Size ?? 0) });
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+      if (!page.IsTruncated || contents.length === 0) break;
+      marker = page.NextMarker ?? contents[contents.length - 1].Key;
+    }
   } catch (err) {
     throw s3Failure(s.target, 'listing the prefix', err);
   }
