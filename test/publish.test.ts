@@ -257,6 +257,22 @@ describe('verify --remote finds what changed', () => {
     expect((await verifyRemote({ target: options(dir, to).target })).ok).toBe(true);
   }, 180_000);
 
+  test('a prefix of more than 1 000 objects is listed whole (pages of the listing)', async () => {
+    const { dir, bucket, to } = await fresh();
+    await publish(options(dir, to));
+    const c = s3.client();
+    const strays = Array.from({ length: 1_005 }, (_, i) => `archive/org/lake/activities/date=2019-01-01/stray-${String(i).padStart(4, '0')}.parquet`);
+    for (let i = 0; i < strays.length; i += 25) {
+      await Promise.all(strays.slice(i, i + 25).map((Key) => c.send(new PutObjectCommand({ Bucket: bucket, Key, Body: 'x' }))));
+    }
+    const report = await verifyRemote({ target: options(dir, to).target });
+    expect(report.problems.filter((p) => p.kind === 'added')).toHaveLength(1_005);
+    expect(report.problems.filter((p) => p.kind !== 'added')).toEqual([]);
+    const again = await publish(options(dir, to));
+    expect(again.extraneous).toBe(1_005);
+    expect(again.deleted).toBe(0);
+  }, 240_000);
+
   test('a remote manifest entry edited by hand breaks the remote chain', async () => {
     const { dir, bucket, to } = await fresh();
     await publish(options(dir, to));
