@@ -1,7 +1,7 @@
 // publish and verify --remote against s3rver on loopback (test/support/s3-harness.ts): a real lake synced
 // from the simulator with its marts built, published, checked, grown, damaged remotely and locally, cut
 // mid-body and killed mid-publish. Each test publishes to its own bucket.
-import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
@@ -329,6 +329,31 @@ describe('local damage and Object Lock', () => {
     void bucket;
   }, 180_000);
 });
+
+test('iceberg/ goes after the lake: Avro first, metadata by version, the version hint last; a table written for another location is warned about', async () => {
+  const { dir, bucket, to } = await fresh();
+  const meta = join(dir, 'iceberg', 'activities', 'metadata');
+  mkdirSync(meta, { recursive: true });
+  for (const v of [1, 2, 10]) writeFileSync(join(meta, `v${v}.metadata.json`), JSON.stringify({ 'format-version': 2, location: 'file:///somewhere/iceberg/activities', v }));
+  writeFileSync(join(meta, 'snap-1.avro'), 'avro list');
+  writeFileSync(join(meta, 'm-2026-10-1.avro'), 'avro manifest');
+  writeFileSync(join(meta, 'version-hint.text'), '10');
+  const since = s3.requests.length;
+  const report = await publish(options(dir, to));
+  expect(report.iceberg.sent).toBe(6);
+  expect(report.warnings.join('\n')).toMatch(/written for file:\/\/\/somewhere\/iceberg\/activities, not for this copy \(s3:\/\/bucket-\d+\/archive\/org\/iceberg\/activities\)/);
+  const order = putsTo(bucket, since).map((k) => k.slice('archive/org/'.length));
+  const at = (p: string) => order.indexOf(p);
+  const lastLake = Math.max(...order.map((p, i) => (p.startsWith('lake/') ? i : -1)));
+  expect(at('iceberg/activities/metadata/snap-1.avro')).toBeGreaterThan(lastLake);
+  expect(at('iceberg/activities/metadata/m-2026-10-1.avro')).toBeGreaterThan(lastLake);
+  const metadata = ['v1', 'v2', 'v10'].map((v) => at(`iceberg/activities/metadata/${v}.metadata.json`));
+  expect(metadata).toEqual([...metadata].sort((a, b) => a - b));
+  expect(metadata[0]).toBeGreaterThan(Math.max(at('iceberg/activities/metadata/snap-1.avro'), at('iceberg/activities/metadata/m-2026-10-1.avro')));
+  expect(at('iceberg/activities/metadata/version-hint.text')).toBeGreaterThan(metadata[2]);
+  expect(order.lastIndexOf(MARKER_PATH)).toBe(order.length - 1);
+  expect((await verifyRemote({ target: options(dir, to).target })).ok).toBe(true);
+}, 120_000);
 
 describe('failures say what and where, never the keys', () => {
   const secretKey = 'wJalrXUtnFEMI-K7MDENG-publish-test-secret';

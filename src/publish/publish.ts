@@ -2,7 +2,7 @@
 // metadata to an S3-compatible store, in the order and with the checks of schema/publish.md §2-§6. The
 // incremental state is the remote marker `_publish.json` (§3); nothing is written to the data dir.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, GetObjectLockConfigurationCommand, HeadBucketCommand, ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { packageVersion } from '../api/index.js';
 import { PUBLISH_DEFAULTS } from '../cli/config.js';
@@ -141,6 +141,8 @@ export async function publish(options: PublishOptions): Promise<PublishReport> {
   const marts = listFiles(dataDir, 'models/marts', (p) => p.endsWith('.parquet'));
   await publishMutable(s, dataDir, marts, concurrency, marker, report.marts, 'marts', options.onProgress, current, remote);
   const iceberg = listFiles(dataDir, 'iceberg', (p) => !p.endsWith('.tmp') && !/(^|\/)\./.test(p));
+  const elsewhere = icebergLocationProblem(dataDir, iceberg, target);
+  if (elsewhere) warnings.push(elsewhere);
   for (const phase of icebergPhases(iceberg)) await publishMutable(s, dataDir, phase, concurrency, marker, report.iceberg, 'iceberg', options.onProgress, current, remote);
   for (const path of Object.keys(marker.files)) if (!current.has(path)) delete marker.files[path];
 
@@ -290,6 +292,25 @@ export function icebergPhases(paths: string[]): string[][] {
   const first = paths.filter((p) => /\.(avro|parquet)$/.test(p));
   // metadata files one at a time, in order
   return [first, ...metadata.map((m) => [m]), last].filter((phase) => phase.length > 0);
+}
+
+/**
+ * The Iceberg metadata names its files by absolute URI for one location (schema/iceberg.md): a table written
+ * for the local data dir, mirrored as it is, would send engines reading the copy to local paths.
+ */
+function icebergLocationProblem(dataDir: string, paths: string[], target: S3Target): string | null {
+  const hint = paths.find((p) => p.endsWith('/metadata/version-hint.text'));
+  if (!hint) return null;
+  try {
+    const version = readFileSync(join(dataDir, hint), 'utf8').trim();
+    const metadata = JSON.parse(readFileSync(join(dataDir, dirname(hint), `v${version}.metadata.json`), 'utf8')) as { location?: string };
+    const table = hint.slice(0, -'/metadata/version-hint.text'.length);
+    const expected = `s3://${target.bucket}/${remoteKey(target, table)}`;
+    if (metadata.location === undefined || metadata.location.replace(/\/+$/, '') === expected) return null;
+    return `the Iceberg table ${table} is written for ${metadata.location}, not for this copy (${expected}): engines reading the copy would look for its files there; write it for the copy with \`compliance-lake iceberg refresh --location s3://${target.bucket}${target.prefix ? `/${target.prefix}` : ''} --out DIR\` (schema/iceberg.md)`;
+  } catch {
+    return null;
+  }
 }
 
 function versionOf(path: string): number {
