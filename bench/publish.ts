@@ -28,7 +28,8 @@ export interface PublishBenchResult {
   subsetEntries: number | null;
   files: number;
   bytes: number;
-  copy: { msBefore: number; msAfter: number; mean: number };
+  /** cpuS: CPU seconds of each copy (before, after). */
+  copy: { msBefore: number; msAfter: number; mean: number; cpuS: number[] };
   /** cpuS: CPU seconds of the publish process (sampled every 250 ms); serverCpuS: of s3rver during the publish. */
   publish: { ms: number; cpuS: number; serverCpuS: number; peakRssMiB: number; serverPeakRssMiB: number; stdout: string };
   republish: { ms: number };
@@ -48,6 +49,7 @@ export async function benchPublish(): Promise<PublishBenchResult> {
     process.stdout.write(`publish bench: ${files.length} files, ${(bytes / 2 ** 30).toFixed(2)} GiB from ${dataDir}\n`);
 
     const msBefore = await timedCopy(dataDir, files, join(work, 'copy'));
+    const cpuBefore = copyCpuS;
     process.stdout.write(`  copy: ${(msBefore / 1000).toFixed(1)} s\n`);
 
     const server = await startServer(join(work, 's3'));
@@ -74,7 +76,7 @@ export async function benchPublish(): Promise<PublishBenchResult> {
       subsetEntries: subset,
       files: files.length,
       bytes,
-      copy: { msBefore, msAfter, mean },
+      copy: { msBefore, msAfter, mean, cpuS: [cpuBefore, copyCpuS] },
       publish: {
         ms: publishRun.ms,
         cpuS: publishRun.cpuS,
@@ -124,8 +126,12 @@ function subsetView(source: string, n: number, view: string): string {
   return view;
 }
 
+/** CPU seconds of this process's copies (user + system, threads included). */
+let copyCpuS = 0;
+
 async function timedCopy(dataDir: string, files: string[], target: string): Promise<number> {
   rmSync(target, { recursive: true, force: true });
+  const cpu = process.cpuUsage();
   const started = Date.now();
   let next = 0;
   const worker = async () => {
@@ -137,6 +143,8 @@ async function timedCopy(dataDir: string, files: string[], target: string): Prom
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
   const ms = Date.now() - started;
+  const used = process.cpuUsage(cpu);
+  copyCpuS = (used.user + used.system) / 1e6;
   rmSync(target, { recursive: true, force: true });
   return ms;
 }
