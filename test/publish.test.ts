@@ -317,6 +317,14 @@ describe('local damage and Object Lock', () => {
     expect(puts.find((r) => r.path.endsWith(MARKER_PATH))?.headers['x-amz-object-lock-mode']).toBeUndefined();
   }, 120_000);
 
+  test('a bucket that refuses Object Lock headers (InvalidRequest, as real S3 answers) stops publish with a clear message', async () => {
+    const { dir, bucket, to } = await fresh();
+    s3.failWith((r) => r.method === 'PUT' && r.path.startsWith(`/${bucket}/`) && r.headers['x-amz-object-lock-mode'] !== undefined, 400, 'InvalidRequest');
+    const err = await publish(options(dir, to, { objectLock: { mode: 'COMPLIANCE', retainDays: 1 } })).then(() => null, (e: Error) => e);
+    expect(err?.message).toMatch(new RegExp(`bucket "${bucket}" was refused \\(InvalidRequest\\): the bucket has no Object Lock`));
+    expect(await remoteKeys(bucket)).toEqual([]);
+  }, 120_000);
+
   test('large files go up in checked parts', async () => {
     const { dir, bucket, to } = await fresh();
     const since = s3.requests.length;

@@ -136,6 +136,13 @@ export async function uploadFile(s: UploadSettings, src: UploadSource, options: 
   } catch (err) {
     if (err instanceof PublishError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EACCES') throw err;
+    if (s.lock && src.locked !== false && errorCode(err) === 'InvalidRequest') {
+      // real S3 answers a PUT with Object Lock headers on a bucket without Object Lock this way
+      throw new PublishError(
+        `uploading ${src.path} with Object Lock (${s.lock.mode}) to bucket "${s.target.bucket}" was refused (InvalidRequest): the bucket has no Object Lock, ` +
+          'or it does not allow this mode. Publish to a bucket created with Object Lock, or drop --object-lock.',
+      );
+    }
     throw s3Failure(s.target, `uploading ${src.path}`, err);
   } finally {
     closeSync(fd);

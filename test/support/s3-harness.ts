@@ -31,6 +31,8 @@ export interface S3Harness {
   requests: RecordedS3Request[];
   /** Drop the connection of the next `times` requests matching `match` after `afterBytes` bytes of their body. */
   dropBody(match: (r: RecordedS3Request) => boolean, afterBytes: number, times?: number): void;
+  /** Answer requests matching `match` with an S3 error document instead of forwarding them. */
+  failWith(match: (r: RecordedS3Request) => boolean, status: number, code: string): void;
   /** Wait this long before forwarding each request with a body (0: off). */
   setBodyDelay(ms: number): void;
   createBucket(name: string): Promise<void>;
@@ -47,11 +49,21 @@ export async function startS3(): Promise<S3Harness> {
   const requests: RecordedS3Request[] = [];
   const drops: { match: (r: RecordedS3Request) => boolean; afterBytes: number; times: number }[] = [];
   let bodyDelayMs = 0;
+  const failures: { match: (r: RecordedS3Request) => boolean; status: number; code: string }[] = [];
 
   const proxy: Server = createServer((req, res) => {
     const [path, query = ''] = (req.url ?? '/').split('?');
     const rec: RecordedS3Request = { method: req.method ?? 'GET', path: decodeURIComponent(path), query, headers: req.headers };
     requests.push(rec);
+    const failure = failures.find((f) => f.match(rec));
+    if (failure) {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(failure.status, { 'content-type': 'application/xml' });
+        res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${failure.code}</Code><Message>refused by the test proxy</Message></Error>`);
+      });
+      return;
+    }
     const drop = drops.find((d) => d.times > 0 && d.match(rec));
     if (drop) drop.times--;
     const forward = () => {
@@ -104,6 +116,7 @@ export async function startS3(): Promise<S3Harness> {
     requests,
     dropBody: (match, afterBytes, times = 1) => void drops.push({ match, afterBytes, times }),
     setBodyDelay: (ms) => void (bodyDelayMs = ms),
+    failWith: (match, status, code) => void failures.push({ match, status, code }),
     createBucket: async (name) => {
       await client().send(new CreateBucketCommand({ Bucket: name }));
     },
