@@ -16,11 +16,23 @@ const HEADER = avro.Type.forSchema({
 });
 const LONG = avro.Type.forSchema('long');
 const RECORDS_PER_BLOCK = 4096;
+/** Parsed schemas by their JSON text: building a Type costs more than decoding a small manifest. */
+const TYPES = new Map<string, avro.Type>();
+
+function typeOf(schemaJson: string): avro.Type {
+  let type = TYPES.get(schemaJson);
+  if (!type) {
+    type = avro.Type.forSchema(JSON.parse(schemaJson));
+    TYPES.set(schemaJson, type);
+  }
+  return type;
+}
 
 /** An Avro container holding `records`, with `metadata` (avro.schema and avro.codec are added). */
 export function encodeContainer(schema: object, records: readonly unknown[], metadata: Record<string, string>): Buffer {
-  const type = avro.Type.forSchema(schema as avro.Schema);
-  const meta: Record<string, Buffer> = { 'avro.schema': Buffer.from(JSON.stringify(schema)), 'avro.codec': Buffer.from('null') };
+  const schemaJson = JSON.stringify(schema);
+  const type = typeOf(schemaJson);
+  const meta: Record<string, Buffer> = { 'avro.schema': Buffer.from(schemaJson), 'avro.codec': Buffer.from('null') };
   for (const [k, v] of Object.entries(metadata)) meta[k] = Buffer.from(v);
   const sync = randomBytes(16);
   const parts: Buffer[] = [HEADER.toBuffer({ magic: MAGIC, meta, sync })];
@@ -39,7 +51,7 @@ export function decodeContainer(buf: Buffer): { metadata: Record<string, string>
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(header.meta as Record<string, Buffer>)) metadata[k] = v.toString('utf8');
   if ((metadata['avro.codec'] ?? 'null') !== 'null') throw new Error(`Avro codec ${metadata['avro.codec']} is not supported here`);
-  const type = avro.Type.forSchema(JSON.parse(metadata['avro.schema']));
+  const type = typeOf(metadata['avro.schema']);
   const records: any[] = [];
   let pos = start;
   while (pos < buf.length) {
