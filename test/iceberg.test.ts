@@ -2,7 +2,7 @@
 // the metadata, manifests and the lake's own Parquet files over loopback HTTP and must return exactly the
 // lake's rows; the manifests' bounds must equal each file's min and max, and prune a created_at filter
 // without losing a row; a further sync and a compaction refresh the table through the hook.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asyncBufferFromUrl, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
@@ -158,6 +158,48 @@ describe('the Iceberg table over the lake', () => {
     const committed = new Set(Lake.open(data.dir).files('activities').map((f) => `${server.url}/lake/${f.path}`));
     const live = (await icebergManifests(replaced)).flatMap((m) => m.entries).filter((e) => e.status !== 2).map((e) => e.data_file.file_path);
     expect(new Set(live)).toEqual(committed);
+  });
+
+  test('old snapshots expire with their files; a concurrent commit is refused without damage', async () => {
+    // a lake of its own, synced in four steps (no compaction): one snapshot per sync, keeping two
+    const own = tempDataDir('cl-iceberg-history-');
+    // outside the data dir's iceberg/, so the sync's own hook leaves it alone
+    const out = join(own.dir, 'tmp', 'iceberg-history');
+    const location = parseLocation(server.url, own.dir);
+    const steps = [3 * DAY, 2.5 * DAY, 2 * DAY, 1.5 * DAY].map((back) => START - back + 6 * 3_600_000);
+    try {
+      for (const untilMs of steps) {
+        await syncWith(t, own.dir, { streams: ['activities'], settings: { overlapMs: 10 * 60_000, reconcileDays: 3, untilMs } });
+        await refreshIceberg({ dataDir: own.dir, location, out, keep: 2 });
+      }
+    } catch (err) {
+      own.cleanup();
+      throw err;
+    }
+    const commits = steps;
+    const metaDir = join(out, 'metadata');
+    const version = Number(readFileSync(join(metaDir, 'version-hint.text'), 'utf8'));
+    expect(version).toBe(commits.length);
+    const metadata = JSON.parse(readFileSync(join(metaDir, `v${version}.metadata.json`), 'utf8'));
+    expect(metadata.snapshots).toHaveLength(2);
+    expect(metadata['snapshot-log']).toHaveLength(2);
+    expect(metadata['metadata-log']).toHaveLength(2);
+    const files = readdirSync(metaDir);
+    expect(files.filter((n) => n.endsWith('.metadata.json')).sort()).toEqual([`v${version - 2}.metadata.json`, `v${version - 1}.metadata.json`, `v${version}.metadata.json`].sort());
+    const lists = metadata.snapshots.map((s: { 'manifest-list': string }) => s['manifest-list'].slice(s['manifest-list'].lastIndexOf('/') + 1));
+    expect(files.filter((n) => n.startsWith('snap-')).sort()).toEqual(lists.sort());
+    // every manifest left is named by a kept snapshot's list
+    const named = new Set(lists.flatMap((l: string) => decodeContainer(readFileSync(join(metaDir, l))).records.map((m: { manifest_path: string }) => m.manifest_path.slice(m.manifest_path.lastIndexOf('/') + 1))));
+    expect(files.filter((n) => n.startsWith('m-')).every((n) => named.has(n))).toBe(true);
+
+    // another writer took the next version first: this refresh fails, the table stays at the other's commit
+    await syncWith(t, own.dir, { streams: ['activities'] });
+    const blocker = join(metaDir, `v${version + 1}.metadata.json`);
+    writeFileSync(blocker, '{}');
+    await expect(refreshIceberg({ dataDir: own.dir, location, out, keep: 2 })).rejects.toThrow(/another refresh committed .*v\d+\.metadata\.json first; run `compliance-lake iceberg refresh` again/);
+    expect(Number(readFileSync(join(metaDir, 'version-hint.text'), 'utf8'))).toBe(version);
+    rmSync(blocker);
+    own.cleanup();
   });
 
   test('nothing to do when the table matches the lake; another location is refused; manifests are valid Avro', async () => {

@@ -16,7 +16,6 @@ import { NO_BOUNDS, STREAM, icebergFields, icebergSchema, manifestEntrySchema, m
 
 /** Snapshots and metadata files the metadata keeps in its logs; older ones are expired and their files deleted. */
 export const KEEP_SNAPSHOTS = 100;
-export const KEEP_METADATA_FILES = 100;
 const LOCATION_PROPERTY = 'compliance-lake.location';
 const SEQ_SUMMARY = 'compliance-lake.manifest-seq';
 const DAY_MS = 86_400_000;
@@ -45,6 +44,8 @@ export interface RefreshOptions {
   lake?: Lake;
   /** The table as of this manifest entry of the lake (default its head): a table that trails the lake, for benchmarks. */
   asOfSeq?: number;
+  /** Snapshots and metadata files kept in the logs (default KEEP_SNAPSHOTS). */
+  keep?: number;
   now?: () => number;
 }
 
@@ -225,7 +226,7 @@ export async function refreshIceberg(options: RefreshOptions): Promise<RefreshRe
     'schema-id': 0,
   };
   const version = (current?.version ?? 0) + 1;
-  const metadata = nextMetadata(current, { tableLocation, dataLocation, snapshot, seq, timestamp });
+  const metadata = nextMetadata(current, { tableLocation, dataLocation, snapshot, seq, timestamp, keep: options.keep ?? KEEP_SNAPSHOTS });
   const metadataFile = join(metaDir, `v${version}.metadata.json`);
   commitMetadata(metaDir, metadataFile, metadata, version);
   expire(metaDir, metadata);
@@ -337,13 +338,13 @@ function readSnapshotManifests(metaDir: string, metadata: Metadata): Map<string,
 
 function nextMetadata(
   current: { version: number; metadata: Metadata } | null,
-  c: { tableLocation: string; dataLocation: string; snapshot: Metadata; seq: number; timestamp: number },
+  c: { tableLocation: string; dataLocation: string; snapshot: Metadata; seq: number; timestamp: number; keep: number },
 ): Metadata {
   const previous = current?.metadata;
-  const snapshots = [...(previous?.snapshots ?? []), c.snapshot].slice(-KEEP_SNAPSHOTS);
+  const snapshots = [...(previous?.snapshots ?? []), c.snapshot].slice(-c.keep);
   const kept = new Set(snapshots.map((s) => s['snapshot-id']));
   const metadataLog = previous
-    ? [...(previous['metadata-log'] ?? []), { 'timestamp-ms': previous['last-updated-ms'], 'metadata-file': under(c.tableLocation, `metadata/v${current!.version}.metadata.json`) }].slice(-KEEP_METADATA_FILES)
+    ? [...(previous['metadata-log'] ?? []), { 'timestamp-ms': previous['last-updated-ms'], 'metadata-file': under(c.tableLocation, `metadata/v${current!.version}.metadata.json`) }].slice(-c.keep)
     : [];
   return {
     'format-version': 2,
