@@ -193,7 +193,7 @@ function fixedSources(): Sources {
         { name: 'id', type: 'VARCHAR' },
         { name: 'window_start', type: 'TIMESTAMP WITH TIME ZONE' },
       ],
-      layout: { kind: 'folders' },
+      layout: { kind: 'folders', first: '2021-03' },
     },
   ];
   return { tables: [...streams, ...marts], skipped: [{ relation: 'marts.roles', reason: 'no Parquet files in its folder' }] };

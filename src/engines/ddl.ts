@@ -157,11 +157,14 @@ function columnList(engine: Engine, table: TableSource, quote: (s: string) => st
 const athena: Renderer = {
   preamble: (database) => [`CREATE DATABASE IF NOT EXISTS ${bq(database)};`],
   table(table, database, dir) {
-    if (table.layout.kind === 'folders') return `-- skipped: ${table.relation} sits in ${dir}/<YYYY-MM>/ folders, which are not Hive partitions; Athena cannot read them as one table`;
     const head = `CREATE EXTERNAL TABLE IF NOT EXISTS ${bq(database)}.${bq(table.name)} (\n${columnList('athena', table, bq, false)}\n)`;
     if (table.layout.kind === 'file') return `${head}\nSTORED AS PARQUET\nLOCATION ${lit(`${dir}/`)};`;
-    const { partition, format, first } = table.layout;
+    if (table.layout.kind === 'folders' && table.layout.first === null) return `-- skipped: ${table.relation} has no <YYYY-MM>/ folder yet; run ddl again once it has`;
+    // the alert marts' YYYY-MM/ folders are not Hive partitions, but projection with a location template reads them
+    const { partition, format, first } =
+      table.layout.kind === 'folders' ? { partition: { name: 'folder', type: 'VARCHAR' }, format: 'yyyy-MM' as const, first: table.layout.first } : table.layout;
     const p = partition.name;
+    const template = table.layout.kind === 'folders' ? `${dir}/\${${p}}/` : `${dir}/${p}=\${${p}}/`;
     // Partition projection computes the partitions from the table's properties: no MSCK REPAIR, no Glue partitions.
     const projection =
       format === 'yyyy-MM-dd'
@@ -169,7 +172,7 @@ const athena: Renderer = {
         : [`'projection.${p}.type' = 'date'`, `'projection.${p}.format' = 'yyyy-MM'`, `'projection.${p}.range' = '${first},NOW'`, `'projection.${p}.interval' = '1'`, `'projection.${p}.interval.unit' = 'MONTHS'`];
     return (
       `${head}\nPARTITIONED BY (${bq(p)} ${typed('athena', table, partition)})\nSTORED AS PARQUET\nLOCATION ${lit(`${dir}/`)}\nTBLPROPERTIES (\n` +
-      ["'projection.enabled' = 'true'", ...projection, `'storage.location.template' = ${lit(`${dir}/${p}=\${${p}}/`)}`].map((l) => `  ${l}`).join(',\n') +
+      ["'projection.enabled' = 'true'", ...projection, `'storage.location.template' = ${lit(template)}`].map((l) => `  ${l}`).join(',\n') +
       '\n);'
     );
   },

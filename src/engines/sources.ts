@@ -18,8 +18,8 @@ export type Layout =
   | { kind: 'hive'; partition: Column; format: 'yyyy-MM-dd' | 'yyyy-MM'; first: string | null }
   /** One file, `dir/data.parquet`. */
   | { kind: 'file' }
-  /** `dir/<folder>/data.parquet` in folders that are not Hive partitions (the alert marts). */
-  | { kind: 'folders' };
+  /** `dir/<folder>/data.parquet` in folders that are not Hive partitions (the alert marts: `YYYY-MM`, and `_empty`). */
+  | { kind: 'folders'; first: string | null };
 
 export interface TableSource {
   /** The table's name in the engine: the stream's name, or `marts_<name>`. */
@@ -98,5 +98,6 @@ function martFiles(dir: string): { layout: Layout; files: string[] } | null {
   if (folders.length > 0 && folders.every((f) => /^month=\d{4}-\d{2}$/.test(f))) {
     return { layout: { kind: 'hive', partition: { name: 'month', type: 'VARCHAR' }, format: 'yyyy-MM', first: folders[0].slice('month='.length) }, files };
   }
-  return { layout: { kind: 'folders' }, files };
+  const months = folders.filter((f) => /^\d{4}-\d{2}$/.test(f));
+  return { layout: { kind: 'folders', first: months[0] ?? null }, files };
 }
