@@ -124,6 +124,12 @@ describe('ddl --engine duckdb against a synced lake and its marts', () => {
     const trino = await run(['ddl', '--engine', 'trino', '--data-dir', data.dir]);
     expect(trino.code, trino.stderr).toBe(0);
     expect(trino.stdout).toContain(`table_location => 'file://${data.dir}/iceberg/activities', metadata_file_name => 'v1.metadata.json'`);
+    // once the table exists, `compact` refreshes it after its commits (a replace snapshot)
+    const compact = await run(['compact', '--streams', 'activities', '--min-files', '1', '--data-dir', data.dir]);
+    expect(compact.code, compact.stderr).toBe(0);
+    expect(compact.stdout).toMatch(/iceberg: replace snapshot \d+ \(\+\d+ \/ -\d+ files\)/);
+    const after = await run(['ddl', '--engine', 'trino', '--data-dir', data.dir]);
+    expect(after.stdout).toContain("metadata_file_name => 'v2.metadata.json'");
   });
 
   test('refused: a location the engine cannot read, a bad database name, a directory with no lake', async () => {
