@@ -197,7 +197,8 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
       });
       compactedPartitions = r.partitions.length;
     }
-    const iceberg = await refreshIcebergAfterCommit(options.dataDir, options.logger);
+    // `lake` saw every commit of the streams, but not a compaction's (compactLake opens its own)
+    const iceberg = await refreshIcebergAfterCommit(options.dataDir, options.logger, compactedPartitions === 0 ? lake : undefined);
     const ok = summaries.every((s) => s.status === 'committed');
     state.finishRun(runId, {
       finishedAt: new Date().toISOString(),
