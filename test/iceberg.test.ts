@@ -2,7 +2,9 @@
 // the metadata, manifests and the lake's own Parquet files over loopback HTTP and must return exactly the
 // lake's rows; the manifests' bounds must equal each file's min and max, and prune a created_at filter
 // without losing a row; a further sync and a compaction refresh the table through the hook.
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { asyncBufferFromUrl, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
@@ -18,6 +20,7 @@ import { START, type Transport, connect, makeSim } from './support/sim-harness.j
 import { type StaticServer, serveDirectory } from './support/static-http.js';
 
 const DAY = 86_400_000;
+const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
 
 describe('the Iceberg table over the lake', () => {
   let t: Transport;
@@ -200,6 +203,47 @@ describe('the Iceberg table over the lake', () => {
     expect(Number(readFileSync(join(metaDir, 'version-hint.text'), 'utf8'))).toBe(version);
     rmSync(blocker);
     own.cleanup();
+  });
+
+  test('a refresh killed at any moment leaves the last committed table readable, and the next one completes it', async () => {
+    const own = tempDataDir('cl-iceberg-kill-');
+    try {
+      const tableDir = defaultTableDir(own.dir);
+      const served = await serveDirectory(own.dir);
+      const url = `${served.url}/iceberg/activities`;
+      try {
+        const ownLocation = parseLocation(served.url, own.dir);
+        const counts: number[] = [];
+        const rowsNow = async () => (await lakeQuery(own.dir, 'activities', 'SELECT count(*)::BIGINT AS n FROM {files}'))[0].n;
+        let untilMs = START - 3 * DAY + 3_600_000;
+        await syncWith(t, own.dir, { streams: ['activities'], settings: { overlapMs: 10 * 60_000, reconcileDays: 3, untilMs } });
+        await refreshIceberg({ dataDir: own.dir, location: ownLocation });
+        counts.push(Number(await rowsNow()));
+        for (const delayMs of [150, 400, 900]) {
+          // the lake grows while the table is parked (so the sync's own hook leaves it behind)
+          renameSync(tableDir, `${tableDir}.parked`);
+          untilMs += 9 * 3_600_000;
+          await syncWith(t, own.dir, { streams: ['activities'], settings: { overlapMs: 10 * 60_000, reconcileDays: 3, untilMs } });
+          renameSync(`${tableDir}.parked`, tableDir);
+          counts.push(Number(await rowsNow()));
+          const child = spawn(process.execPath, [CLI, 'iceberg', 'refresh', '--data-dir', own.dir], { stdio: 'ignore' });
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          child.kill('SIGKILL');
+          await new Promise((resolve) => child.once('exit', resolve));
+          // whatever the moment (it is not controlled: before, during or after the commit), the hint names a
+          // whole metadata file and the table is one of the lake's two states
+          const seen = (await icebergRead({ tableUrl: url })).length;
+          expect(counts.slice(-2)).toContain(seen);
+          const done = await refreshIceberg({ dataDir: own.dir });
+          expect(done.totalRecords).toBe(counts.at(-1));
+          expect((await icebergRead({ tableUrl: url })).length).toBe(counts.at(-1));
+        }
+      } finally {
+        await served.close();
+      }
+    } finally {
+      own.cleanup();
+    }
   });
 
   test('nothing to do when the table matches the lake; another location is refused; manifests are valid Avro', async () => {
