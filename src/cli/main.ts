@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { type Stoppable, playAttacks, watchAlerts } from './demo-alerts.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerDetectionsCommands } from './detections-commands.js';
+import { registerEngineCommands } from './engine-commands.js';
 import { registerPublishCommands } from './publish-commands.js';
 import { STREAM_NAMES } from '../extract/registry.js';
 import { acquireLock, LockedError } from '../lake/lock.js';
@@ -264,6 +265,7 @@ registerModelsCommands(program);
 registerServeCommands(program);
 registerRunCommands(program);
 registerDetectionsCommands(program);
+registerEngineCommands(program);
 registerPublishCommands(program);
 
 /** Says on stderr when a request is retried, so a slow failure is never silent. */

@@ -307,7 +307,7 @@ function icebergLocationProblem(dataDir: string, paths: string[], target: S3Targ
     const table = hint.slice(0, -'/metadata/version-hint.text'.length);
     const expected = `s3://${target.bucket}/${remoteKey(target, table)}`;
     if (metadata.location === undefined || metadata.location.replace(/\/+$/, '') === expected) return null;
-    return `the Iceberg table ${table} is written for ${metadata.location}, not for this copy (${expected}): engines reading the copy would look for its files there; write it for the copy with \`compliance-lake iceberg refresh --location s3://${target.bucket}${target.prefix ? `/${target.prefix}` : ''} --out DIR\` (schema/iceberg.md)`;
+    return `the Iceberg table ${table} is written for ${metadata.location}, not for this copy (${expected}): engines reading the copy would look for its files there. Write the data dir's table for the copy: \`compliance-lake iceberg refresh --location s3://${target.bucket}${target.prefix ? `/${target.prefix}` : ''}\` (a table written for another location is refused: move iceberg/ aside first; schema/iceberg.md)`;
   } catch {
     return null;
   }
