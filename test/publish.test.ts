@@ -20,6 +20,8 @@ import type { Simulator } from '../src/simulator/server/app.js';
 import { startDaemon } from '../src/scheduler/daemon.js';
 import { daemonPublish } from '../src/publish/config.js';
 import { triggeredDaemonOptions } from './support/daemon-harness.js';
+import { refreshIceberg } from '../src/iceberg/refresh.js';
+import { parseLocation } from '../src/engines/location.js';
 import { KEYS, captureLogger } from './support/sim-harness.js';
 
 const HOUR = 3_600_000;
@@ -361,6 +363,20 @@ test('iceberg/ goes after the lake: Avro first, metadata by version, the version
   expect(at('iceberg/activities/metadata/version-hint.text')).toBeGreaterThan(metadata[2]);
   expect(order.lastIndexOf(MARKER_PATH)).toBe(order.length - 1);
   expect((await verifyRemote({ target: options(dir, to).target })).ok).toBe(true);
+}, 120_000);
+
+test('the real Iceberg table, written for the copy, is mirrored whole with no warning; verify --remote checks its files', async () => {
+  const { dir, bucket, to } = await fresh();
+  await refreshIceberg({ dataDir: dir, location: parseLocation(`s3://${bucket}/archive/org`, dir) });
+  const report = await publish(options(dir, to));
+  expect(report.warnings).toEqual([]);
+  expect(report.iceberg.sent).toBeGreaterThanOrEqual(4);
+  const keys = await remoteKeys(bucket);
+  expect(keys).toContain('archive/org/iceberg/activities/metadata/version-hint.text');
+  expect(keys).toContain('archive/org/iceberg/activities/metadata/v1.metadata.json');
+  const verify = await verifyRemote({ target: options(dir, to).target });
+  expect(verify.ok).toBe(true);
+  expect(verify.files.checked).toBe(Lake.open(dir).files().length + martFiles(dir).length + report.iceberg.sent);
 }, 120_000);
 
 describe('failures say what and where, never the keys', () => {
