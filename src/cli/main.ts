@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { type Stoppable, playAttacks, watchAlerts } from './demo-alerts.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerDetectionsCommands } from './detections-commands.js';
+import { registerSiemCommands } from './siem-commands.js';
 import { STREAM_NAMES } from '../extract/registry.js';
 import { acquireLock, LockedError } from '../lake/lock.js';
 import { LakeCorruptError } from '../lake/lake.js';
@@ -263,6 +264,7 @@ registerModelsCommands(program);
 registerServeCommands(program);
 registerRunCommands(program);
 registerDetectionsCommands(program);
+registerSiemCommands(program);
 
 /** Says on stderr when a request is retried, so a slow failure is never silent. */
 const retryLogger: Logger = {
