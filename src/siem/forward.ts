@@ -65,7 +65,7 @@ export async function forwardPass(o: ForwardOptions): Promise<DestinationResult[
     results.push(result);
     try {
       if (d.format === 'ocsf') mapper ??= new OcsfMapper();
-      await forwardActivities(o, d, mapper, result);
+      await forwardActivities(o, d, d.format === 'ocsf' ? mapper : null, result);
       if (d.alerts) await forwardAlerts(o, d, result);
     } catch (err) {
       result.ok = false;
