@@ -20,6 +20,7 @@ import { benchSimulatorPage } from './simulator-page.js';
 import { benchSyncMemory } from './sync-memory.js';
 import { benchSyncRateBudget } from './sync-rate-budget.js';
 import { benchSyncThroughput } from './sync-throughput.js';
+import { benchSiemEvents, benchSiemForward } from './siem.js';
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
   'simulator-page': () => benchSimulatorPage(),
@@ -37,6 +38,8 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   detections: () => benchDetections(),
   'alert-latency': () => benchAlertLatency(),
   'graphql-alerts': () => benchGraphqlAlerts(),
+  'siem-events': () => benchSiemEvents(),
+  'siem-forward': () => benchSiemForward(),
 };
 
 const machine = {
@@ -57,7 +60,7 @@ for (const name of names) {
 const resultsDir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 mkdirSync(resultsDir, { recursive: true });
 // The issue-4 benchmarks work on a large generated lake (tens of minutes): they run only when named.
-const BY_NAME_ONLY = new Set(['graphql-alerts', 'alert-latency', 'detections', 'full-sync-large', 'lake-generate', 'graphql-query', 'models-refresh', 'graphql-memory', 'baselines']);
+const BY_NAME_ONLY = new Set(['siem-events', 'siem-forward', 'graphql-alerts', 'alert-latency', 'detections', 'full-sync-large', 'lake-generate', 'graphql-query', 'models-refresh', 'graphql-memory', 'baselines']);
 for (const name of names.length ? names : Object.keys(BENCHES).filter((n) => !BY_NAME_ONLY.has(n))) {
   process.stdout.write(`== ${name}\n`);
   const result = await BENCHES[name]();

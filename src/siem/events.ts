@@ -62,7 +62,8 @@ export class ActivityReader {
         await connection.run(`attach ${sqlString(wh)} as wh (read_only)`);
         // small (one row per user version): loaded once, so each day's join is a hash join in memory
         await connection.run(
-          'create temp table actor_users as select user_id, organization_uuid, email, full_name, organization_role, valid_from, valid_to from wh.marts.users',
+          'create temp table actor_users as select user_id, organization_uuid, email, full_name, organization_role, valid_from, valid_to, ' +
+            "user_id || '|' || organization_uuid as k, coalesce(valid_from, '-infinity'::timestamptz) as vf from wh.marts.users",
         );
         await connection.run('detach wh');
         history = true;
@@ -111,13 +112,12 @@ export class ActivityReader {
     if (q.types) where.push(q.types.length ? `a.type in (${q.types.map(sqlString).join(', ')})` : 'false');
     if (q.arrival) where.push(`epoch_us(a._extracted_at) > ${q.arrival.fromUs} and epoch_us(a._extracted_at) <= ${q.arrival.toUs}`);
     if (q.after) where.push(`(a.created_at, a.id) > (${sqlString(q.after.createdAt)}::timestamptz, ${sqlString(q.after.id)})`);
-    const history = this.history
-      ? `left join actor_users u on u.user_id = a.actor_user_id and (a.organization_uuid is null or u.organization_uuid = a.organization_uuid) ` +
-        `and (u.valid_from is null or u.valid_from <= a.created_at) and (u.valid_to is null or a.created_at < u.valid_to)`
-      : '';
+    // The version valid at the event: the latest that began at or before it (an ASOF join: a range join on
+    // user and time would compare every activity with every version), kept only if it had not ended.
+    const history = this.history ? `asof left join actor_users u on u.k = a.actor_user_id || '|' || a.organization_uuid and a.created_at >= u.vf` : '';
     const userCols = this.history
       ? `, u.user_id as h_user_id, u.email as h_email, u.full_name as h_full_name, u.organization_role as h_role, ` +
-        `strftime(u.valid_from, ${ISO_US}) as h_valid_from, strftime(u.valid_to, ${ISO_US}) as h_valid_to`
+        `strftime(u.valid_from, ${ISO_US}) as h_valid_from, strftime(u.valid_to, ${ISO_US}) as h_valid_to, (u.valid_to is null or a.created_at < u.valid_to) as h_current`
       : '';
     const sql =
       `with firsts as (select * from read_parquet([${files.join(', ')}], union_by_name = true, hive_partitioning = false, filename = true, file_row_number = true) ` +
@@ -138,7 +138,7 @@ export class ActivityReader {
           createdAt: row.created_at as string,
           activity: reassembleActivity(row),
           user:
-            row.h_user_id == null
+            row.h_user_id == null || row.h_current === false
               ? null
               : {
                   user_id: row.h_user_id as string,
