@@ -13,7 +13,7 @@ import type { ListeningServer } from '../src/simulator/server/node-adapter.js';
 import { forwardPass } from '../src/siem/forward.js';
 import { parseForwardConfig } from '../src/siem/forward-config.js';
 import { forwardedFiles } from '../src/siem/destinations.js';
-import { StateStore } from '../src/state/index.js';
+import { StateStore, rebuildState } from '../src/state/index.js';
 import { httpReceiver } from './support/alert-receivers.js';
 import { type CliProcess, requireBuiltCli, runCli, seededRandom, spawnCli } from './support/crash-harness.js';
 import { lakeQuery, syncWith, tempDataDir } from './support/lake-harness.js';
@@ -216,6 +216,21 @@ describe('forward', () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('splunk-kill (hec, ocsf): activities arrived up to');
   }, 300_000);
+
+  it('keeps the forward cursors across `state rebuild` (they are not in the manifest)', async () => {
+    const state = StateStore.open(data.dir);
+    const before = state.forwardCursor('splunk', 'activities');
+    state.close();
+    expect(before).not.toBeNull();
+    rebuildState(data.dir);
+    const rebuilt = StateStore.open(data.dir, { readonly: true });
+    try {
+      expect(rebuilt.forwardCursor('splunk', 'activities')).toEqual(before);
+      expect(rebuilt.forwardCursor('elastic', 'alerts')).not.toBeNull();
+    } finally {
+      rebuilt.close();
+    }
+  });
 
   it('refuses secrets in the config file and unknown keys, naming them, never echoing a secret', async () => {
     const configPath = join(out.dir, 'bad.config.json');
