@@ -53,7 +53,8 @@ export class ActivityReader {
 
   static async open(dataDir: string, options: ReaderOptions = {}): Promise<ActivityReader> {
     const lake = Lake.open(dataDir);
-    const instance = await createDuck({ memoryLimit: options.memoryLimit ?? '512MB', threads: options.threads ?? 2 });
+    // bounded: DuckDB keeps what it read up to its limit, so the limit is the reader's ceiling (a day's dedup needs far less)
+    const instance = await createDuck({ memoryLimit: options.memoryLimit ?? '256MB', threads: options.threads ?? 2 });
     const connection = await connectUtc(instance);
     let history = false;
     const wh = warehousePath(dataDir);
