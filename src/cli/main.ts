@@ -100,7 +100,7 @@ tlsOptions(simulatorOptions(program.command('demo'), 0))
       requestsPerMinute: intOption('--rpm', flags.rpm, SIM_DEFAULTS.rpm),
       // the demo's schedules are short so that new activity shows up within a minute
       schedules: { activities: '*/20 * * * * *', content: '0 * * * * *', directory: '30 */5 * * * *' },
-      graphql: { port: intOption('--graphql-port', flags.graphqlPort, DEFAULT_GRAPHQL_PORT), host: '127.0.0.1', token, writeToken, tls },
+      graphql: { port: intOption('--graphql-port', flags.graphqlPort, DEFAULT_GRAPHQL_PORT), host: '127.0.0.1', token, writeToken, tls, secureCookie: flags.secureCookie === true },
       health: { port: intOption('--metrics-port', flags.metricsPort, 0), host: '127.0.0.1' },
       detections: { config: detections.config, rules: detections.rules },
       destinations,
