@@ -2,7 +2,7 @@
 // `runs` is a cache of the lake's manifest and can be rebuilt from it; `STATE_DDL` must match the tables
 // below column for column (test/state-store.test.ts compares them).
 import { sql } from 'drizzle-orm';
-import { check, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /** Bumped when the tables change; a store with another version must be rebuilt from the manifest. */
 export const STATE_SCHEMA_VERSION = 1;
@@ -89,20 +89,16 @@ export const runs = sqliteTable('runs', {
 });
 
 /**
- * `forward`'s cursor per destination and kind ('activities' or 'alerts'), schema/ocsf.md §5. Not in the manifest:
+ * `forward`'s cursors per destination, one per kind ('activities' and 'alerts'), schema/ocsf.md §5. Not in the manifest:
  * a rebuild copies it from the old store, as it does the run ledger.
  */
-export const forwardCursors = sqliteTable(
-  'forward_cursors',
-  {
-    destination: text('destination').notNull(),
-    kind: text('kind').notNull(),
-    /** JSON text, opaque to the store. */
-    cursor: text('cursor').notNull(),
-    updatedAt: text('updated_at').notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.destination, t.kind] })],
-);
+export const forwardCursors = sqliteTable('forward_cursors', {
+  destination: text('destination').primaryKey(),
+  /** JSON text of each kind's cursor, opaque to the store; null until that kind has one. */
+  activities: text('activities'),
+  alerts: text('alerts'),
+  updatedAt: text('updated_at').notNull(),
+});
 
 export const stateTables = { applied, cursors, files, coverageEvents, ownRequests, runs, forwardCursors };
 
@@ -167,10 +163,9 @@ CREATE TABLE IF NOT EXISTS runs (
   summary TEXT
 );
 CREATE TABLE IF NOT EXISTS forward_cursors (
-  destination TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  cursor TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
-  PRIMARY KEY (destination, kind)
+  destination TEXT PRIMARY KEY NOT NULL,
+  activities TEXT,
+  alerts TEXT,
+  updated_at TEXT NOT NULL
 );
 `;

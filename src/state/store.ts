@@ -248,30 +248,32 @@ export class StateStore {
   }
 
   /** A forward destination's cursor of `kind` (JSON value), or null when it has none (schema/ocsf.md §5). */
-  forwardCursor(destination: string, kind: string): unknown {
-    let row: { cursor: string } | undefined;
+  forwardCursor(destination: string, kind: 'activities' | 'alerts'): unknown {
+    let row: { activities: string | null; alerts: string | null } | undefined;
     try {
       row = this.db
-        .select({ cursor: forwardCursors.cursor })
+        .select({ activities: forwardCursors.activities, alerts: forwardCursors.alerts })
         .from(forwardCursors)
-        .where(and(eq(forwardCursors.destination, destination), eq(forwardCursors.kind, kind)))
+        .where(eq(forwardCursors.destination, destination))
         .get();
     } catch (err) {
       // a read-only store written before forward_cursors existed
       if (this.readOnly && /no such table/.test((err as Error).message)) return null;
       throw err;
     }
-    return row ? JSON.parse(row.cursor) : null;
+    const text = row?.[kind];
+    return text ? JSON.parse(text) : null;
   }
 
   /** Sets a forward cursor; durable when it returns (synchronous = FULL). */
-  setForwardCursor(destination: string, kind: string, cursor: unknown): void {
+  setForwardCursor(destination: string, kind: 'activities' | 'alerts', cursor: unknown): void {
     this.assertWritable();
-    const row = { destination, kind, cursor: JSON.stringify(cursor), updatedAt: new Date().toISOString() };
+    const updatedAt = new Date().toISOString();
+    const value = JSON.stringify(cursor);
     this.db
       .insert(forwardCursors)
-      .values(row)
-      .onConflictDoUpdate({ target: [forwardCursors.destination, forwardCursors.kind], set: { cursor: row.cursor, updatedAt: row.updatedAt } })
+      .values({ destination, [kind]: value, updatedAt })
+      .onConflictDoUpdate({ target: forwardCursors.destination, set: { [kind]: value, updatedAt } })
       .run();
   }
 
@@ -285,7 +287,7 @@ export class StateStore {
       return 0;
     }
     try {
-      const columns = 'destination, kind, cursor, updated_at';
+      const columns = 'destination, activities, alerts, updated_at';
       return this.sqlite.prepare(`INSERT OR IGNORE INTO main.forward_cursors (${columns}) SELECT ${columns} FROM old_state.forward_cursors`).run().changes;
     } catch {
       return 0; // a store from before forward_cursors
