@@ -11,6 +11,7 @@ import { evaluateDetections, loadRules, resolveDetectionsConfig } from '../src/d
 import { buildModels } from '../src/models/build.js';
 import type { ListeningServer } from '../src/simulator/server/node-adapter.js';
 import { forwardPass } from '../src/siem/forward.js';
+import { acquireLock } from '../src/lake/lock.js';
 import { parseForwardConfig } from '../src/siem/forward-config.js';
 import { forwardedFiles } from '../src/siem/destinations.js';
 import { StateStore, rebuildState } from '../src/state/index.js';
@@ -216,6 +217,18 @@ describe('forward', () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('splunk-kill (hec, ocsf): activities arrived up to');
   }, 300_000);
+
+  it('runs one forward at a time per data dir', async () => {
+    const held = acquireLock(join(data.dir, 'forward'), 'forward');
+    const state = StateStore.open(data.dir);
+    try {
+      const { destinations } = parseForwardConfig({ destinations: [{ name: 'locked', type: 'file', path: join(out.dir, 'locked') }] });
+      await expect(forwardPass({ dataDir: data.dir, state, destinations, maxAttempts: 1 })).rejects.toThrow(/already writing|another compliance-lake process/);
+    } finally {
+      state.close();
+      held.release();
+    }
+  });
 
   it('keeps the forward cursors across `state rebuild` (they are not in the manifest)', async () => {
     const state = StateStore.open(data.dir);

@@ -1,7 +1,7 @@
 // One `forward` pass (schema/ocsf.md §5): for each destination, the activities that arrived in the lake since
 // its cursor, oldest first, in batches; the cursor moves only after the destination accepted a batch, in the
 // state store (durable on return). Then the alerts created since the alert cursor, the same way.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +11,7 @@ import { buildDocument, type RuleInfo } from '../delivery/document.js';
 import { openAlertsDb } from '../delivery/alerts-db.js';
 import { ALERTS_FILE } from '../detections/store.js';
 import { loadRules } from '../detections/rules.js';
-import type { LockInfo } from '../lake/lock.js';
+import { acquireLock, type LockInfo } from '../lake/lock.js';
 import type { StateStore } from '../state/index.js';
 import { ActivityReader } from './events.js';
 import { type EventSender, type ForwardEvent, type ForwardKind, eventSender } from './destinations.js';
@@ -57,6 +57,22 @@ export interface ForwardOptions {
 const BACKOFF_BASE_MS = 1_000;
 
 export async function forwardPass(o: ForwardOptions): Promise<DestinationResult[]> {
+  // one forward at a time per data dir (the CLI and the daemon's job would send the same batches twice);
+  // a lock left by a killed forward is taken over (src/lake/lock.ts)
+  const lock = acquireLock(join(o.dataDir, 'forward'), 'forward');
+  try {
+    return await forwardDestinations(o);
+  } finally {
+    lock.release();
+    try {
+      rmdirSync(join(o.dataDir, 'forward'));
+    } catch {
+      // not empty or already gone
+    }
+  }
+}
+
+async function forwardDestinations(o: ForwardOptions): Promise<DestinationResult[]> {
   const results: DestinationResult[] = [];
   let mapper: OcsfMapper | null = null;
   for (const d of o.destinations) {
