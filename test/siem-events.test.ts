@@ -121,6 +121,10 @@ describe('events', () => {
     const bad = await runCli(['events', '--since', 'yesterday', '--data-dir', data.dir]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--since');
+    const asl = await runCli(['events', '--format', 'ocsf', '--layout', 'security-lake', '--out', join(out.dir, 'x'), '--region', 'eu-west-1', '--data-dir', data.dir]);
+    expect(asl.code).toBe(2);
+    expect(asl.stderr).toContain('--account-id');
+    expect(existsSync(join(out.dir, 'x'))).toBe(false);
     const cat = await runCli(['events', '--categories', 'nope', '--data-dir', data.dir]);
     expect(cat.code).toBe(2);
     expect(cat.stderr).toContain('nope');
