@@ -23,6 +23,7 @@ import { type Stoppable, playAttacks, watchAlerts } from './demo-alerts.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerDetectionsCommands } from './detections-commands.js';
 import { registerSiemCommands } from './siem-commands.js';
+import { registerEngineCommands } from './engine-commands.js';
 import { STREAM_NAMES } from '../extract/registry.js';
 import { acquireLock, LockedError } from '../lake/lock.js';
 import { LakeCorruptError } from '../lake/lake.js';
@@ -265,6 +266,7 @@ registerServeCommands(program);
 registerRunCommands(program);
 registerDetectionsCommands(program);
 registerSiemCommands(program);
+registerEngineCommands(program);
 
 /** Says on stderr when a request is retried, so a slow failure is never silent. */
 const retryLogger: Logger = {
