@@ -1,7 +1,7 @@
 // Runs the benchmarks (all, or those named on the command line) and writes each result as JSON under
 // bench/results/ (git-ignored); BENCHMARKS.md quotes them. Usage: npm run bench [-- simulator-page client-throughput]
 // (also sync-throughput, sync-memory, sync-rate-budget, lake-bytes; and, by name only, lake-generate, graphql-query,
-// models-refresh, graphql-memory, baselines, full-sync-large, detections, alert-latency, graphql-alerts, iceberg-refresh;
+// models-refresh, graphql-memory, baselines, full-sync-large, detections, alert-latency, graphql-alerts, iceberg-refresh, siem-events, siem-forward;
 // see BENCHMARKS.md).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
