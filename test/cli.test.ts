@@ -181,6 +181,8 @@ describe('commands that read a lake refuse a directory without one', () => {
     { name: 'compact', args: ['compact'] },
     { name: 'ddl', args: ['ddl', '--engine', 'duckdb'] },
     { name: 'iceberg refresh', args: ['iceberg', 'refresh'] },
+    { name: 'events', args: ['events', '--format', 'ocsf'] },
+    { name: 'forward', args: ['forward'] },
   ];
   for (const c of COMMANDS) {
     test(`${c.name}: a missing or empty --data-dir is exit 2, names the path and says to sync first, creates nothing`, async () => {

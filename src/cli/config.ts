@@ -16,6 +16,14 @@ export const DEFAULTS = {
   maxRetries: 8,
   /** Compact a partition once it holds more files than this (0 = never). */
   compactMaxFiles: 24,
+  /** `forward` (schema/ocsf.md §5): events per request, the daemon job's schedule, per-attempt timeout, backoff cap. */
+  forwardBatchSize: 5_000,
+  forwardSchedule: '*/1 * * * *',
+  forwardTimeoutMs: 30_000,
+  forwardMaxBackoffMs: 5 * 60_000,
+  forwardMaxAttempts: 5,
+  /** A `file` destination starts a new file past this size. */
+  forwardRotateBytes: 100 * 1024 * 1024,
 } as const;
 
 /** Every default of `publish` and its daemon job, written once (schema/publish.md §9). */

@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { type Stoppable, playAttacks, watchAlerts } from './demo-alerts.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerDetectionsCommands } from './detections-commands.js';
+import { registerSiemCommands } from './siem-commands.js';
 import { registerEngineCommands } from './engine-commands.js';
 import { registerPublishCommands } from './publish-commands.js';
 import { STREAM_NAMES } from '../extract/registry.js';
@@ -265,6 +266,7 @@ registerModelsCommands(program);
 registerServeCommands(program);
 registerRunCommands(program);
 registerDetectionsCommands(program);
+registerSiemCommands(program);
 registerEngineCommands(program);
 registerPublishCommands(program);
 

@@ -11,6 +11,7 @@ import { ConfigError, DEFAULTS, intOption, loadTlsFiles, type TlsFlags } from '.
 import { loadGraphqlToken, loadGraphqlWriteToken, tlsOptions } from './serve-commands.js';
 import { loadDetections } from '../detections/config.js';
 import { parseDestinations } from '../delivery/config.js';
+import { parseForwardConfig } from '../siem/forward-config.js';
 import { dirname, join, resolve } from 'node:path';
 import { daemonPublish } from '../publish/config.js';
 import { CONFIG_FILE, durationOption, resolveSyncConfig, type SyncFlags } from './sync.js';
@@ -95,6 +96,8 @@ async function runDaemon(flags: RunFlags): Promise<void> {
     knownRules: detections.rules.map((r) => r.id),
     baseDir: flags.config ? dirname(resolve(flags.config)) : config.dataDir,
   });
+  // schema/ocsf.md §5: the opt-in forward job, validated here too
+  const forward = parseForwardConfig(detections.file.forward, { baseDir: flags.config ? dirname(resolve(flags.config)) : config.dataDir });
 
   const publish = daemonPublish(config.dataDir, flags.config);
   const { log, logger } = stderrLogger(flags.quiet ? 'warn' : 'info');
@@ -124,6 +127,7 @@ async function runDaemon(flags: RunFlags): Promise<void> {
       shutdownTimeoutMs,
       detections: { config: detections.config, rules: detections.rules },
       destinations,
+      forward,
       publish,
       logger,
     });

@@ -55,6 +55,8 @@ import type { Rule } from '../detections/rules.js';
 import { PUBLISH_JOB, definePublishMetrics, runPublishJob } from './publishing.js';
 import type { ResolvedPublish } from '../publish/config.js';
 import { type RunningJob, type TickOutcome, type TriggerReason, Scheduler, cronProblem } from './scheduler.js';
+import { FORWARD_JOB, runForwardJob } from '../siem/forward-job.js';
+import type { ForwardConfig } from '../siem/forward-config.js';
 
 export const SCHEDULED_JOBS = ['activities', 'directory', 'content', 'reconcile'] as const;
 export type ScheduledJobName = (typeof SCHEDULED_JOBS)[number];
@@ -113,6 +115,8 @@ export interface DaemonOptions {
   destinations?: readonly DestinationConfig[];
   /** How often the delivery loop looks for due outbox rows (default 2 s). */
   deliveryIntervalMs?: number;
+  /** The opt-in `forward` job (schema/ocsf.md §5): scheduled only when the config file's forward block has destinations. */
+  forward?: ForwardConfig;
   /** The opt-in publish job (schema/publish.md §9): null or absent, no publishing. */
   publish?: { settings: ResolvedPublish; schedule: string } | null;
   /** Default: pino JSON lines on stderr at info. */
@@ -206,6 +210,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     if (job === 'reconcile' && (options.reconcileDays ?? DEFAULTS.reconcileDays) === 0) continue;
     if (JOB_STREAMS[job].some((s) => streams.includes(s))) schedules[job] = expression;
   }
+  const forwardSchedule = options.forward?.destinations.length ? options.forward.schedule : null;
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   if (!(shutdownTimeoutMs >= 0)) throw new DaemonConfigError(`shutdownTimeoutMs must be >= 0; got ${shutdownTimeoutMs}`);
 
@@ -274,6 +279,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 
   const runJob = async (job: string, reason: TriggerReason): Promise<void> => {
+    if (job === FORWARD_JOB && options.forward) return runForwardJob(options.forward, dataDir, log, metrics, reason, () => stopping);
     if (job === PUBLISH_JOB && options.publish) {
       return runPublishJob(dataDir, options.publish.settings, (jobs[job] ??= { runs: 0, lastStartedAt: null, lastFinishedAt: null, lastResult: null, lastRunId: null, lastError: null }), metrics, log, stop.signal);
     }
@@ -365,7 +371,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   let alerting: Alerting | null = null;
   const scheduler = new Scheduler({
-    jobs: [...Object.entries(schedules).map(([name, expression]) => ({ name, cron: expression })), ...(options.publish ? [{ name: PUBLISH_JOB, cron: options.publish.schedule }] : [])],
+    jobs: [...Object.entries(schedules), ...(forwardSchedule ? [[FORWARD_JOB, forwardSchedule]] : []), ...(options.publish ? [[PUBLISH_JOB, options.publish.schedule]] : [])].map(([name, expression]) => ({ name, cron: expression })),
     run: runJob,
     logger: log,
     onTrigger: (job, _reason, outcome) => {
