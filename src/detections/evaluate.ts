@@ -15,7 +15,7 @@ import { readState } from '../models/state.js';
 import { LOCATION_TABLE, canonicalDataDir, relocateWarehouse, warehousePath } from '../models/warehouse.js';
 import type { DetectionsConfig } from './config.js';
 import { publishAlertMarts } from './marts.js';
-import { type ParamValue, type Rule, effectiveParams, isoMicros, loadRules, renderRule, rulesHash, windowMs } from './rules.js';
+import { type ParamValue, type Rule, effectiveParams, isoMicros, loadRules, lookbackMs, readSelection, renderSql, rulesHash, windowMs } from './rules.js';
 import { AlertStore, type DestinationFilter, type Occurrence, isoNow } from './store.js';
 
 /**
@@ -41,6 +41,11 @@ export interface EvaluateOptions {
   retro?: boolean;
   /** RFC 3339 UTC: the time recorded as created/updated. */
   now?: () => string;
+  /**
+   * Whether the rules with a `types:` header read one copy of just those activities (default true: one scan of
+   * the feed for them all). False: every rule reads marts.activities itself (the engine before; tests compare).
+   */
+  candidates?: boolean;
   /** DuckDB threads for the rules (default 2). */
   threads?: number;
   memoryLimit?: string;
@@ -60,6 +65,11 @@ export interface RuleReport {
   updated: number;
   queued: number;
   durationMs: number;
+  /**
+   * What the rule read its activities from: the copy of the activities of the types the `types:` rules read
+   * ('candidates'), the copy of the new range ('recent'), or marts.activities itself ('view'); null: not run.
+   */
+  source: 'candidates' | 'recent' | 'view' | null;
   /** Of durationMs: the rule's own query, and looking up its evidence and actor snapshots. */
   phases: { ruleMs: number; lookupMs: number };
   error: string | null;
@@ -72,10 +82,11 @@ export interface EvaluationReport {
   /** Looking up the evidence and actor snapshots of every rule's occurrences (one pass). */
   lookupMs: number;
   /**
-   * Where `ms` went: opening (the new manifest entries, the warehouse), the rules' own queries, the lookup,
-   * storing the alerts and positions (one transaction), and bringing the alert marts up to date.
+   * Where `ms` went: opening (the new manifest entries, the warehouse), the rules' own queries (of which
+   * `copyMs`: copying the activities they read out of marts.activities), the lookup, storing the alerts and
+   * positions (one transaction), and bringing the alert marts up to date.
    */
-  phases: { openMs: number; rulesMs: number; lookupMs: number; storeMs: number; martsMs: number };
+  phases: { openMs: number; rulesMs: number; copyMs: number; lookupMs: number; storeMs: number; martsMs: number };
   /** The alerts were stored but marts.alerts could not be rewritten (the next evaluation tries again). */
   martsError: string | null;
   ms: number;
@@ -107,7 +118,7 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
   try {
     const store = AlertStore.open(dataDir);
     const reports: RuleReport[] = [];
-    const phases = { openMs: 0, rulesMs: 0, lookupMs: 0, storeMs: 0, martsMs: 0 };
+    const phases = { openMs: 0, rulesMs: 0, copyMs: 0, lookupMs: 0, storeMs: 0, martsMs: 0 };
     let lookupMs = 0;
     let martsError: string | null = null;
     let instance: DuckDBInstance | null = null;
@@ -154,23 +165,44 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
             updated: 0,
             queued: 0,
             durationMs: 0,
+            source: null,
             phases: { ruleMs: 0, lookupMs: 0 },
             error: null,
           };
           pending.push({ rule, report, hash, fromSeq, start });
         }
-        // ... then the activities the event and threshold rules of a bounded range read, copied once out of
-        // marts.activities (a day of them, not six years' files per rule) ...
+        // ... then the activities of the types the rules with a `types:` header read, copied once out of
+        // marts.activities from the earliest of their look-backs (one scan of the feed instead of one per rule;
+        // over six years on a retro hunt) ...
+        const paramsOf = (rule: Rule) => options.config.params[rule.id] ?? {};
+        const copyStarted = Date.now();
+        const typed = options.candidates === false ? [] : pending.filter((p) => p.report.mode !== 'unchanged' && p.rule.reads !== null);
+        const candidates = await copyCandidateActivities(
+          connection,
+          typed.map((p) => ({ selection: readSelection(p.rule, effectiveParams(p.rule, paramsOf(p.rule)))!, from: p.start === null ? null : lookBackStart(p.rule, paramsOf(p.rule), p.start) })),
+        );
+        const onCandidates = new Set(!candidates ? [] : typed.map((p) => p.rule.id));
+        // ... and the activities the other event and threshold rules of a bounded range read, copied once out
+        // of marts.activities (a day of them, not six years' files per rule) ...
         const newest = Math.max(-Infinity, ...[...newActivity.values()].map((r) => r.max));
         const recent = await copyRecentActivities(
           connection,
-          pending.filter((p) => p.report.mode === 'incremental' && readsOnlyRecentActivities(p.rule)).map((p) => lookBackStart(p.rule, options.config.params[p.rule.id] ?? {}, p.start!)),
+          pending
+            .filter((p) => p.report.mode === 'incremental' && readsOnlyRecentActivities(p.rule) && !onCandidates.has(p.rule.id))
+            .map((p) => lookBackStart(p.rule, paramsOf(p.rule), p.start!)),
           newest,
         );
+        phases.copyMs = Date.now() - copyStarted;
         // ... then the rules that read only that copy, in one statement (one query instead of dozens; if it
         // fails, they run one by one below, so a failure is still that rule's alone) ...
         const onCopy = (p: (typeof pending)[number]) =>
-          recent !== null && p.report.mode === 'incremental' && readsOnlyRecentActivities(p.rule) && lookBackStart(p.rule, options.config.params[p.rule.id] ?? {}, p.start!) >= recent;
+          recent !== null &&
+          !onCandidates.has(p.rule.id) &&
+          p.report.mode === 'incremental' &&
+          readsOnlyRecentActivities(p.rule) &&
+          lookBackStart(p.rule, paramsOf(p.rule), p.start!) >= recent;
+        const relationOf = (p: (typeof pending)[number]): string | null =>
+          onCandidates.has(p.rule.id) ? candidateRelation(readSelection(p.rule, effectiveParams(p.rule, paramsOf(p.rule)))!) : onCopy(p) ? RECENT_ACTIVITIES : null;
         const batch = pending.filter(onCopy);
         const batched = new Set<string>();
         if (batch.length > 1) {
@@ -180,6 +212,7 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
             const share = Math.round((Date.now() - batchStarted) / batch.length);
             for (const p of batch) {
               p.report.occurrences = counts.get(p.rule.id) ?? 0;
+              p.report.source = 'recent';
               p.report.phases.ruleMs = share; // the statement's time, shared out
               batched.add(p.rule.id);
             }
@@ -194,22 +227,31 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
           const ruleStarted = Date.now();
           const params = options.config.params[rule.id] ?? {};
           try {
-            report.occurrences = await queryOccurrences(connection, rule, params, start, onCopy(p) ? RECENT_ACTIVITIES : null);
+            const relation = relationOf(p);
+            report.source = relation === null ? 'view' : relation === RECENT_ACTIVITIES ? 'recent' : 'candidates';
+            report.occurrences = await queryOccurrences(connection, rule, params, start, relation);
           } catch (err) {
             report.error = `${rule.id} (${rule.path}): ${(err as Error).message}`;
           }
           report.phases.ruleMs = Date.now() - ruleStarted;
         }
         phases.rulesMs = Date.now() - rulesStarted;
-        // ... then the evidence and actors of them all, LOOKUP_CHUNK occurrences per scan of the activities (not one scan per rule)
+        // ... then the evidence and actors of them all: the evidence's times and actors once (from the copies,
+        // the view only for what they do not hold), then LOOKUP_CHUNK occurrences at a time
         const lookupStarted = Date.now();
         const found = new Map<string, Occurrence[]>();
         const failedLookup = new Map<string, string>();
         const total = await countOccurrences(connection);
+        let evidence: string | null = null;
+        try {
+          if (total > 0) evidence = await copyEvidenceActivities(connection, [...(onCandidates.size ? [CANDIDATE_ACTIVITIES] : []), ...(recent === null ? [] : [RECENT_ACTIVITIES])]);
+        } catch {
+          evidence = null; // each chunk reads the view
+        }
         for (let from = 1; from <= total; from += LOOKUP_CHUNK) {
           const ks = { from, to: Math.min(total, from + LOOKUP_CHUNK - 1) };
           try {
-            for (const [ruleId, list] of await lookupOccurrences(connection, ks, recent)) found.set(ruleId, [...(found.get(ruleId) ?? []), ...list]);
+            for (const [ruleId, list] of await lookupOccurrences(connection, ks, evidence)) found.set(ruleId, [...(found.get(ruleId) ?? []), ...list]);
           } catch (err) {
             for (const ruleId of await rulesIn(connection, ks)) failedLookup.set(ruleId, `looking up the evidence and actors: ${(err as Error).message}`);
           }
@@ -349,9 +391,83 @@ export function readsOnlyRecentActivities(rule: Rule): boolean {
   return relations.size === 1 && relations.has('marts.activities');
 }
 
-/** The earliest created_at (µs) a rule may read when evaluated from `start`: `start - window`. */
+/** The earliest created_at (µs) a rule may read when evaluated from `start`: `start - lookback` (the window unless declared). */
 function lookBackStart(rule: Rule, params: Record<string, ParamValue>, start: bigint): bigint {
-  return start - BigInt(Math.ceil(windowMs(rule, effectiveParams(rule, params)))) * 1000n;
+  return start - BigInt(Math.ceil(lookbackMs(rule, effectiveParams(rule, params)))) * 1000n;
+}
+
+/** The temp table of the activities the rules with a `types:` header read (copyCandidateActivities). */
+const CANDIDATE_ACTIVITIES = 'candidate_activities';
+
+const inList = (names: string[]) => names.map((n) => sqlString(n)).join(', ');
+
+/**
+ * Copies into the temp table candidate_activities the activities of every type (or category) the given rules
+ * read, from the earliest of their look-backs (`from`, µs; null: everything): one scan of marts.activities for
+ * them all, filtered on `type` where the Parquet reader applies it (a second, by `category`, only when a rule
+ * reads a category; it skips what the first copied). Returns false when the copy failed (the rules then read the
+ * view).
+ */
+async function copyCandidateActivities(connection: DuckDBConnection, rules: { selection: { types: string[]; categories: string[] }; from: bigint | null }[]): Promise<boolean> {
+  if (rules.length === 0) return false;
+  const types = [...new Set(rules.flatMap((r) => r.selection.types))].sort();
+  const categories = [...new Set(rules.flatMap((r) => r.selection.categories))].sort();
+  const from = rules.some((r) => r.from === null) ? null : rules.map((r) => r.from!).reduce((a, b) => (b < a ? b : a));
+  const since = from === null ? '' : ` and created_at >= '${isoMicros(from)}'::TIMESTAMPTZ`;
+  try {
+    await connection.run(
+      `create or replace temp table ${CANDIDATE_ACTIVITIES} as select * from marts.activities where ${types.length ? `type in (${inList(types)})` : 'false'}${since}`,
+    );
+    if (categories.length)
+      await connection.run(
+        `insert into ${CANDIDATE_ACTIVITIES} select * from marts.activities
+         where category in (${inList(categories)})${since}${types.length ? ` and not coalesce(type in (${inList(types)}), false)` : ''}`,
+      );
+    return true;
+  } catch {
+    await connection.run(`drop table if exists ${CANDIDATE_ACTIVITIES}`).catch(() => undefined);
+    return false;
+  }
+}
+
+/** What one rule with a `types:` header reads in place of marts.activities: its own types and categories of the copy. */
+function candidateRelation(selection: { types: string[]; categories: string[] }): string {
+  const where = [
+    ...(selection.types.length ? [`type in (${inList(selection.types)})`] : []),
+    ...(selection.categories.length ? [`category in (${inList(selection.categories)})`] : []),
+  ];
+  return `(select * from ${CANDIDATE_ACTIVITIES} where ${where.length ? where.join(' or ') : 'false'})`;
+}
+
+/** The temp table of every occurrence's evidence activities (id, created_at, actor_user_id): copyEvidenceActivities. */
+const EVIDENCE_ACTIVITIES = 'evidence_activities';
+
+/**
+ * The id, time and actor of every evidence activity of the occurrences, from the copies the rules read
+ * (`copies`), and from marts.activities (over the time range of the occurrences that need it) only for
+ * evidence they do not hold (a rule that reads {{all_activities}}, or one that read the view). Ids are the
+ * feed's keys, so where an activity is found does not change what is found.
+ */
+async function copyEvidenceActivities(connection: DuckDBConnection, copies: string[]): Promise<string> {
+  await connection.run(`create or replace temp table ${EVIDENCE_ACTIVITIES} (id VARCHAR, created_at TIMESTAMPTZ, actor_user_id VARCHAR)`);
+  const wanted = `(select distinct unnest(evidence_ids) as id from occurrences)`;
+  for (const copy of copies)
+    await connection.run(
+      `insert into ${EVIDENCE_ACTIVITIES} select c.id, c.created_at, c.actor_user_id from ${copy} as c
+       where c.id in ${wanted} and c.id not in (select id from ${EVIDENCE_ACTIVITIES})`,
+    );
+  const missing = `(select o.window_start, o.window_end, e.id from occurrences as o, unnest(o.evidence_ids) as e(id)
+     where e.id not in (select id from ${EVIDENCE_ACTIVITIES}))`;
+  const [{ n }] = (await connection.runAndReadAll(`select count(*)::INTEGER as n from ${missing}`)).getRowObjectsJS() as { n: number }[];
+  if (Number(n) > 0)
+    await connection.run(
+      `insert into ${EVIDENCE_ACTIVITIES}
+       with missing as ${missing}
+       select a.id, a.created_at, a.actor_user_id from marts.activities as a
+       where a.created_at >= (select min(window_start) from missing) and a.created_at <= (select max(window_end) from missing)
+         and a.id in (select id from missing)`,
+    );
+  return EVIDENCE_ACTIVITIES;
 }
 
 /** The longest range copied into recent_activities; a longer one (late arrivals, a long pause) reads the view. */
@@ -410,8 +526,8 @@ async function queryOccurrencesTogether(connection: DuckDBConnection, rules: { r
  * `start` count (detections.md §1).
  */
 function occurrenceSelect(rule: Rule, params: Record<string, ParamValue>, start: bigint | null, activities: string | null): string {
-  const rendered = renderRule(rule, params, { start, end: null });
-  const sql = activities === null ? rendered : rendered.replace(ACTIVITIES_RELATION, activities);
+  // the relation is swapped before rendering, so {{all_activities}} still reads the view
+  const sql = renderSql(rule, activities === null ? rule.sql : rule.sql.replace(ACTIVITIES_RELATION, activities), params, { start, end: null });
   const startLiteral = start === null ? `'-infinity'::TIMESTAMPTZ` : `'${isoMicros(start)}'::TIMESTAMPTZ`;
   return `select ${sqlString(rule.id)} as rule_id, ${sqlString(rule.entity)} as entity_type, *
      from (
@@ -435,19 +551,13 @@ async function rulesIn(connection: DuckDBConnection, ks: { from: number; to: num
 
 /**
  * The occurrences in `occurrences` with their evidence's times and the actor snapshot (the entity for user
- * rules, else the actor of the first evidence; detections.md §4), per rule. One scan of marts.activities over
- * the occurrences' time range serves every rule (of recent_activities when it holds that range: `recent` is
- * its lower bound, µs).
+ * rules, else the actor of the first evidence; detections.md §4), per rule. The evidence is read from
+ * `evidence` (copyEvidenceActivities: every occurrence's evidence, found once), else from one scan of
+ * marts.activities over the occurrences' time range.
  */
-async function lookupOccurrences(connection: DuckDBConnection, ks?: { from: number; to: number }, recent: bigint | null = null): Promise<Map<string, Occurrence[]>> {
+async function lookupOccurrences(connection: DuckDBConnection, ks?: { from: number; to: number }, evidence: string | null = null): Promise<Map<string, Occurrence[]>> {
   const scope = ks === undefined ? '' : `where k between ${ks.from} and ${ks.to}`;
-  // evidence is never before its occurrence's window_start: when every window starts inside the copy of the
-  // recent activities, the copy holds all the evidence (one small table instead of the view over every month)
-  let activities = 'marts.activities';
-  if (recent !== null) {
-    const [{ lo }] = (await connection.runAndReadAll(`select epoch_us(min(window_start)) as lo from occurrences ${scope}`)).getRowObjectsJS() as { lo: bigint | null }[];
-    if (lo !== null && lo >= recent) activities = RECENT_ACTIVITIES;
-  }
+  const activities = evidence ?? 'marts.activities';
   const rows = (
     await connection.runAndReadAll(
       `with occurrences as (
