@@ -1,7 +1,8 @@
 // The rules with a `types:` header read one copy of just the activities of those types (detections.md §1, §3):
 // that copy must find exactly what every rule finds on marts.activities itself. A tenant that plays every attack
 // scenario (so every rule fires) is evaluated from scratch both ways into two alert stores, which must hold the
-// same alerts: ids, windows, first/last seen, summaries, evidence and actor snapshots. And the headers: what they
+// same alerts: ids, windows, first/last seen, summaries, evidence and actor snapshots (the copy's run looks its
+// occurrences up a few at a time, from a copy of the directory history). And the headers: what they
 // declare, and an error naming the line for what they cannot.
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ let world: EvaluatedTenant;
 let onCopy: StoredAlert[];
 let onView: StoredAlert[];
 let viewReport: EvaluationReport;
+let copyReport: EvaluationReport;
 
 function readAlerts(dataDir: string): StoredAlert[] {
   const store = AlertStore.open(dataDir, { readonly: true });
@@ -69,6 +71,9 @@ function setStoreAside(dir: string, name: string): void {
 beforeAll(async () => {
   // every scenario over 90 days of a small everyday tenant (as the scenario test): every rule fires
   world = await evaluateTenant({ horizonDays: 90, activitiesPerDay: 300, scenarios: SCENARIO_IDS });
+  // again on the copies, its occurrences looked up a few at a time (the directory copied once for the chunks)
+  setStoreAside(world.dir, 'alerts-first');
+  copyReport = await evaluateDetections({ dataDir: world.dir, config: resolveDetectionsConfig(undefined, world.rules), rules: world.rules, lookupChunk: 7 });
   onCopy = readAlerts(world.dir);
   setStoreAside(world.dir, 'alerts-candidates');
   viewReport = await evaluateDetections({ dataDir: world.dir, config: resolveDetectionsConfig(undefined, world.rules), rules: world.rules, candidates: false });
@@ -84,8 +89,10 @@ describe('the copy of the activities the typed rules read', () => {
     const typed = new Set(world.rules.filter((r) => r.reads !== null).map((r) => r.id));
     expect(typed.size).toBeGreaterThan(40);
     for (const r of world.report.rules) expect(r.source, r.ruleId).toBe(typed.has(r.ruleId) ? 'candidates' : 'view');
+    for (const r of copyReport.rules) expect(r.source, r.ruleId).toBe(typed.has(r.ruleId) ? 'candidates' : 'view');
     expect(viewReport.rules.every((r) => r.source === 'view')).toBe(true);
     expect(world.report.failed).toBe(0);
+    expect(copyReport.failed).toBe(0);
     expect(viewReport.failed).toBe(0);
   });
 

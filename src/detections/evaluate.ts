@@ -23,6 +23,9 @@ import { AlertStore, type DestinationFilter, type Occurrence, isoNow } from './s
  * hunt finds thousands (the actor snapshots of 3 000 occurrences of one admin took over 1 GB at once).
  */
 const LOOKUP_CHUNK = 1000;
+/** DuckDB's memory for an evaluation, and for one with a retro hunt (the copy of the typed activities of every month). */
+const DEFAULT_MEMORY_LIMIT = '1GB';
+const RETRO_MEMORY_LIMIT = '3GB';
 /** The stream whose new files open an evaluation range. */
 const ACTIVITY_STREAM = 'activities';
 
@@ -46,6 +49,8 @@ export interface EvaluateOptions {
    * the feed for them all). False: every rule reads marts.activities itself (the engine before; tests compare).
    */
   candidates?: boolean;
+  /** Occurrences looked up together (default LOOKUP_CHUNK; tests make it small to cover several chunks). */
+  lookupChunk?: number;
   /** DuckDB threads for the rules (default 2). */
   threads?: number;
   memoryLimit?: string;
@@ -127,7 +132,13 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
       // only the manifest entries after the rules' positions: what an incremental evaluation starts from
       const positions = [...states.values()].map((st) => (st && st.evaluatedSeq >= 0 ? st.evaluatedSeq : toSeq)).filter((seq) => seq < toSeq);
       const newActivity = positions.length ? newActivityRanges(dataDir, Math.min(...positions), toSeq) : new Map<number, NewActivity>();
-      instance = await openWarehouse(dataDir, options);
+      // a retro hunt holds six years of the typed rules' activities (2 M rows at 100 M activities): more memory
+      // than an incremental run's day, so that the copy and the rules' aggregates over it do not spill
+      const retro = selected.some((rule) => {
+        const st = states.get(rule.id);
+        return options.retro || !st || st.evaluatedSeq < 0 || st.evaluatedSeq > toSeq || st.paramsHash !== rulesHash(rule, options.config.params[rule.id] ?? {});
+      });
+      instance = await openWarehouse(dataDir, { ...options, memoryLimit: options.memoryLimit ?? (retro ? RETRO_MEMORY_LIMIT : DEFAULT_MEMORY_LIMIT) });
       const connection = await connectUtc(instance);
       phases.openMs = Date.now() - started;
       try {
@@ -248,10 +259,17 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
         } catch {
           evidence = null; // each chunk reads the view
         }
-        for (let from = 1; from <= total; from += LOOKUP_CHUNK) {
-          const ks = { from, to: Math.min(total, from + LOOKUP_CHUNK - 1) };
+        const chunk = Math.max(1, options.lookupChunk ?? LOOKUP_CHUNK);
+        let directory = DIRECTORY_MARTS;
+        try {
+          if (total > chunk) directory = await copyDirectory(connection);
+        } catch {
+          directory = DIRECTORY_MARTS; // each chunk reads the marts
+        }
+        for (let from = 1; from <= total; from += chunk) {
+          const ks = { from, to: Math.min(total, from + chunk - 1) };
           try {
-            for (const [ruleId, list] of await lookupOccurrences(connection, ks, evidence)) found.set(ruleId, [...(found.get(ruleId) ?? []), ...list]);
+            for (const [ruleId, list] of await lookupOccurrences(connection, ks, evidence, directory)) found.set(ruleId, [...(found.get(ruleId) ?? []), ...list]);
           } catch (err) {
             for (const ruleId of await rulesIn(connection, ks)) failedLookup.set(ruleId, `looking up the evidence and actors: ${(err as Error).message}`);
           }
@@ -315,7 +333,7 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
  * rewritten first (relocateWarehouse); the recorded location is read on this same open, not a separate one.
  */
 async function openWarehouse(dataDir: string, options: EvaluateOptions): Promise<DuckDBInstance> {
-  const open = () => createDuck({ path: warehousePath(dataDir), readOnly: true, threads: options.threads ?? 2, memoryLimit: options.memoryLimit ?? '1GB' });
+  const open = () => createDuck({ path: warehousePath(dataDir), readOnly: true, threads: options.threads ?? 2, memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT });
   const instance = await open();
   let moved: boolean;
   try {
@@ -439,6 +457,28 @@ function candidateRelation(selection: { types: string[]; categories: string[] })
   return `(select * from ${CANDIDATE_ACTIVITIES} where ${where.length ? where.join(' or ') : 'false'})`;
 }
 
+/** The directory history the actor snapshots read: the marts, or copies of them (copyDirectory). */
+interface DirectoryRelations {
+  users: string;
+  memberships: string;
+  groups: string;
+  roles: string;
+}
+
+const DIRECTORY_MARTS: DirectoryRelations = { users: 'marts.users', memberships: 'marts.group_memberships', groups: 'marts.groups', roles: 'marts.role_assignments' };
+
+/**
+ * Copies the directory history marts into temp tables, read once instead of once per LOOKUP_CHUNK occurrences
+ * (a retro hunt looks up tens of thousands). The same rows: only where they are read from changes.
+ */
+async function copyDirectory(connection: DuckDBConnection): Promise<DirectoryRelations> {
+  const copies = { users: 'directory_users', memberships: 'directory_group_memberships', groups: 'directory_groups', roles: 'directory_role_assignments' };
+  for (const key of Object.keys(copies) as (keyof DirectoryRelations)[]) {
+    await connection.run(`create or replace temp table ${copies[key]} as select * from ${DIRECTORY_MARTS[key]}`);
+  }
+  return copies;
+}
+
 /** The temp table of every occurrence's evidence activities (id, created_at, actor_user_id): copyEvidenceActivities. */
 const EVIDENCE_ACTIVITIES = 'evidence_activities';
 
@@ -555,7 +595,12 @@ async function rulesIn(connection: DuckDBConnection, ks: { from: number; to: num
  * `evidence` (copyEvidenceActivities: every occurrence's evidence, found once), else from one scan of
  * marts.activities over the occurrences' time range.
  */
-async function lookupOccurrences(connection: DuckDBConnection, ks?: { from: number; to: number }, evidence: string | null = null): Promise<Map<string, Occurrence[]>> {
+async function lookupOccurrences(
+  connection: DuckDBConnection,
+  ks?: { from: number; to: number },
+  evidence: string | null = null,
+  directory: DirectoryRelations = DIRECTORY_MARTS,
+): Promise<Map<string, Occurrence[]>> {
   const scope = ks === undefined ? '' : `where k between ${ks.from} and ${ks.to}`;
   const activities = evidence ?? 'marts.activities';
   const rows = (
@@ -599,7 +644,7 @@ async function lookupOccurrences(connection: DuckDBConnection, ks?: { from: numb
                             organization_uuid := v.organization_uuid, valid_from := v.valid_from, valid_to := v.valid_to,
                             removed_at := v.removed_at) as u
          from actors as a
-         join marts.users as v on v.user_id = a.user_id
+         join ${directory.users} as v on v.user_id = a.user_id
          where coalesce(v.valid_from, '-infinity'::timestamptz) <= a.as_of
            and a.as_of < coalesce(v.valid_to, 'infinity'::timestamptz)
          qualify row_number() over (partition by a.rule_id, a.k order by v.valid_from desc nulls last, v.organization_uuid) = 1
@@ -607,8 +652,8 @@ async function lookupOccurrences(connection: DuckDBConnection, ks?: { from: numb
        memberships as (
          select a.rule_id, a.k, m.group_id, gr.name, m.valid_from as since
          from actors as a
-         join marts.group_memberships as m on m.user_id = a.user_id
-         left join marts.groups as gr on gr.group_id = m.group_id
+         join ${directory.memberships} as m on m.user_id = a.user_id
+         left join ${directory.groups} as gr on gr.group_id = m.group_id
          where coalesce(m.valid_from, '-infinity'::timestamptz) <= a.as_of
            and a.as_of < coalesce(m.valid_to, 'infinity'::timestamptz)
        ),
@@ -626,7 +671,7 @@ async function lookupOccurrences(connection: DuckDBConnection, ks?: { from: numb
                 list(struct_pack(role_id := ra.role_id, role_kind := ra.role_kind, via := ra.principal_type, principal_id := ra.principal_id)
                      order by ra.role_kind, ra.role_id, ra.principal_id) as roles
          from principals as p
-         join marts.role_assignments as ra on ra.principal_id = p.principal_id and ra.principal_type = p.principal_type
+         join ${directory.roles} as ra on ra.principal_id = p.principal_id and ra.principal_type = p.principal_type
          where coalesce(ra.valid_from, '-infinity'::timestamptz) <= p.as_of
            and p.as_of < coalesce(ra.valid_to, 'infinity'::timestamptz)
          group by p.rule_id, p.k
