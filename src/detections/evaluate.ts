@@ -419,33 +419,55 @@ const CANDIDATE_ACTIVITIES = 'candidate_activities';
 
 const inList = (names: string[]) => names.map((n) => sqlString(n)).join(', ');
 
+/** Look-backs of the typed rules closer than this share one scan (from the earliest of them). */
+const CANDIDATE_MERGE_MS = 86_400_000;
+
 /**
  * Copies into the temp table candidate_activities the activities of every type (or category) the given rules
- * read, from the earliest of their look-backs (`from`, µs; null: everything): one scan of marts.activities for
- * them all, filtered on `type` where the Parquet reader applies it (a second, by `category`, only when a rule
- * reads a category; it skips what the first copied). Returns false when the copy failed (the rules then read the
- * view).
+ * read, each type from the earliest look-back of the rules that read it (`from`, µs; null: everything): one scan
+ * of marts.activities per group of types with look-backs within CANDIDATE_MERGE_MS of each other (a retro hunt:
+ * one scan of six years for every rule), filtered on `type` where the Parquet reader applies it; then one per
+ * category a rule reads, skipping the activities already copied (by id, the feed's key). Returns false when the
+ * copy failed (the rules then read the view).
  */
 async function copyCandidateActivities(connection: DuckDBConnection, rules: { selection: { types: string[]; categories: string[] }; from: bigint | null }[]): Promise<boolean> {
   if (rules.length === 0) return false;
-  const types = [...new Set(rules.flatMap((r) => r.selection.types))].sort();
-  const categories = [...new Set(rules.flatMap((r) => r.selection.categories))].sort();
-  const from = rules.some((r) => r.from === null) ? null : rules.map((r) => r.from!).reduce((a, b) => (b < a ? b : a));
-  const since = from === null ? '' : ` and created_at >= '${isoMicros(from)}'::TIMESTAMPTZ`;
+  const earliest = (a: bigint | null | undefined, b: bigint | null): bigint | null => (a === undefined ? b : a === null || b === null ? null : b < a ? b : a);
+  const typeFrom = new Map<string, bigint | null>();
+  const categoryFrom = new Map<string, bigint | null>();
+  for (const r of rules) {
+    for (const t of r.selection.types) typeFrom.set(t, earliest(typeFrom.get(t), r.from));
+    for (const c of r.selection.categories) categoryFrom.set(c, earliest(categoryFrom.get(c), r.from));
+  }
+  const since = (from: bigint | null) => (from === null ? '' : ` and created_at >= '${isoMicros(from)}'::TIMESTAMPTZ`);
   try {
-    await connection.run(
-      `create or replace temp table ${CANDIDATE_ACTIVITIES} as select * from marts.activities where ${types.length ? `type in (${inList(types)})` : 'false'}${since}`,
-    );
-    if (categories.length)
+    await connection.run(`create or replace temp table ${CANDIDATE_ACTIVITIES} as select * from marts.activities where false`);
+    for (const group of groupByFrom(typeFrom))
+      await connection.run(`insert into ${CANDIDATE_ACTIVITIES} select * from marts.activities where type in (${inList(group.names)})${since(group.from)}`);
+    for (const group of groupByFrom(categoryFrom))
       await connection.run(
-        `insert into ${CANDIDATE_ACTIVITIES} select * from marts.activities
-         where category in (${inList(categories)})${since}${types.length ? ` and not coalesce(type in (${inList(types)}), false)` : ''}`,
+        `insert into ${CANDIDATE_ACTIVITIES} select * from marts.activities as a
+         where category in (${inList(group.names)})${since(group.from)}
+           and not exists (select 1 from ${CANDIDATE_ACTIVITIES} as c where c.id = a.id)`,
       );
     return true;
   } catch {
     await connection.run(`drop table if exists ${CANDIDATE_ACTIVITIES}`).catch(() => undefined);
     return false;
   }
+}
+
+/** Names grouped by their start (null: everything first), a group's start the earliest of its names'. */
+function groupByFrom(from: Map<string, bigint | null>): { names: string[]; from: bigint | null }[] {
+  const sorted = [...from].sort(([na, a], [nb, b]) => (a === b ? (na < nb ? -1 : 1) : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1));
+  const groups: { names: string[]; from: bigint | null }[] = [];
+  for (const [name, at] of sorted) {
+    const last = groups[groups.length - 1];
+    const fits = last !== undefined && (last.from === null ? at === null : at !== null && at - last.from <= BigInt(CANDIDATE_MERGE_MS) * 1000n);
+    if (fits) last.names.push(name);
+    else groups.push({ names: [name], from: at });
+  }
+  return groups;
 }
 
 /** What one rule with a `types:` header reads in place of marts.activities: its own types and categories of the copy. */
