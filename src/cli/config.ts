@@ -98,6 +98,8 @@ export function timeOption(name: string, value: string | undefined): number | un
 export interface TlsFlags {
   tlsCert?: string;
   tlsKey?: string;
+  /** The session cookie is Secure behind a TLS proxy (console.md §4). */
+  secureCookie?: boolean;
 }
 
 /** console.md §4: --tls-cert and --tls-key (PEM), both or neither; checked here, before anything starts. The key's

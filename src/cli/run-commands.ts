@@ -117,7 +117,7 @@ async function runDaemon(flags: RunFlags): Promise<void> {
       sinceMs: config.sinceMs,
       compactMaxFiles: config.compactMaxFiles,
       schedules,
-      graphql: { port, host: flags.host ?? DEFAULT_GRAPHQL_HOST, token, writeToken, tls, configPath: flags.config ?? join(config.dataDir, CONFIG_FILE) },
+      graphql: { port, host: flags.host ?? DEFAULT_GRAPHQL_HOST, token, writeToken, tls, secureCookie: flags.secureCookie === true, configPath: flags.config ?? join(config.dataDir, CONFIG_FILE) },
       health: { port: metricsPort, host: flags.metricsHost ?? DEFAULT_METRICS_HOST },
       shutdownTimeoutMs,
       detections: { config: detections.config, rules: detections.rules },

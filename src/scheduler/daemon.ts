@@ -98,7 +98,7 @@ export interface DaemonOptions {
   compactMaxFiles?: number;
   schedules?: Partial<Record<ScheduledJobName, string>>;
   /** GraphQL server: port (0 = a free one), host, bearer token (null: loopback only), TLS files (console.md §4). */
-  graphql?: { port?: number; host?: string; token?: string | null; writeToken?: string | null; configPath?: string; tls?: TlsFiles | null };
+  graphql?: { port?: number; host?: string; token?: string | null; writeToken?: string | null; configPath?: string; tls?: TlsFiles | null; secureCookie?: boolean };
   /** /healthz, /readyz, /metrics: port (0 = a free one) and host. */
   health?: { port?: number; host?: string };
   shutdownTimeoutMs?: number;
@@ -375,6 +375,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       writeToken: options.graphql?.writeToken ?? null,
       configPath: options.graphql?.configPath,
       tls: options.graphql?.tls ?? null,
+      secureCookie: options.graphql?.secureCookie,
       logger: log,
     });
     health = await startHealthServer({
