@@ -4,6 +4,7 @@
 // itself: src/lake/commit.ts moves staged files into place and records them in the manifest.
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, rmSync, statSync, write, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Duck } from './duck.js';
 import { sqlString } from './duck.js';
@@ -162,7 +163,8 @@ export class StreamWriter {
         `COPY (SELECT ${selectSql} FROM read_json(${sqlString(p.ndjson)}, format='newline_delimited', columns=${columnsSql}) ` +
           `ORDER BY ${spec.timeColumn}, ${spec.idColumn}) TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 6, ROW_GROUP_SIZE ${PARQUET_ROW_GROUP_SIZE})`,
       );
-      fsyncFile(staged);
+      // in the thread pool: the next day's pages are read meanwhile (a synchronous fsync stalled them on a busy disk)
+      await fsyncFileAsync(staged);
       const [stats] = await duck.all(
         `SELECT count(*) AS rows, ${isoSql(`min(${spec.timeColumn})`)} AS min_time, ${isoSql(`max(${spec.timeColumn})`)} AS max_time, ` +
           `min(${spec.idColumn}) AS first_id, max(${spec.idColumn}) AS last_id FROM read_parquet(${sqlString(staged)})`,
@@ -278,6 +280,15 @@ export function fsyncFile(path: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+export async function fsyncFileAsync(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 
