@@ -16,6 +16,14 @@ export const DEFAULTS = {
   maxRetries: 8,
   /** Compact a partition once it holds more files than this (0 = never). */
   compactMaxFiles: 24,
+  /** `forward` (schema/ocsf.md §5): events per request, the daemon job's schedule, per-attempt timeout, backoff cap. */
+  forwardBatchSize: 5_000,
+  forwardSchedule: '*/1 * * * *',
+  forwardTimeoutMs: 30_000,
+  forwardMaxBackoffMs: 5 * 60_000,
+  forwardMaxAttempts: 5,
+  /** A `file` destination starts a new file past this size. */
+  forwardRotateBytes: 100 * 1024 * 1024,
 } as const;
 
 export class ConfigError extends Error {
@@ -98,6 +106,8 @@ export function timeOption(name: string, value: string | undefined): number | un
 export interface TlsFlags {
   tlsCert?: string;
   tlsKey?: string;
+  /** The session cookie is Secure behind a TLS proxy (console.md §4). */
+  secureCookie?: boolean;
 }
 
 /** console.md §4: --tls-cert and --tls-key (PEM), both or neither; checked here, before anything starts. The key's

@@ -12,6 +12,7 @@ import { Lake, LakeCorruptError } from '../lake/lake.js';
 import { LockedError, acquireLock } from '../lake/lock.js';
 import { STREAMS } from '../lake/tables.js';
 import { formatVerifyReport, verifyLake } from '../lake/verify.js';
+import { refreshIcebergAfterCommit } from '../iceberg/hook.js';
 import { STATE_FILE, StateStore } from '../state/index.js';
 import { ConfigError, DEFAULTS, intOption } from './config.js';
 import { requireLake } from './lake-guard.js';
@@ -128,6 +129,8 @@ async function runCompact(dataDir: string, streams: string[] | undefined, minFil
     try {
       const report = await compactLake(dataDir, { streams, minFiles, runId, duck, lockHeld: true, onCommit: (_entry, lake) => state?.catchUp(lake.entries) });
       io.out(formatCompactReport(report));
+      const iceberg = await refreshIcebergAfterCommit(dataDir, { info: () => {}, warn: (obj) => io.err(`iceberg refresh failed: ${String(obj.error)}; run \`compliance-lake iceberg refresh\``) });
+      if (iceberg?.metadataFile) io.out(`iceberg: ${iceberg.operation} snapshot ${iceberg.snapshotId} (+${iceberg.addedFiles} / -${iceberg.deletedFiles} files)`);
     } finally {
       duck.close();
       state?.close();

@@ -11,6 +11,7 @@ import { ConfigError, DEFAULTS, intOption, loadTlsFiles, type TlsFlags } from '.
 import { loadGraphqlToken, loadGraphqlWriteToken, tlsOptions } from './serve-commands.js';
 import { loadDetections } from '../detections/config.js';
 import { parseDestinations } from '../delivery/config.js';
+import { parseForwardConfig } from '../siem/forward-config.js';
 import { dirname, join, resolve } from 'node:path';
 import { CONFIG_FILE, durationOption, resolveSyncConfig, type SyncFlags } from './sync.js';
 
@@ -94,6 +95,8 @@ async function runDaemon(flags: RunFlags): Promise<void> {
     knownRules: detections.rules.map((r) => r.id),
     baseDir: flags.config ? dirname(resolve(flags.config)) : config.dataDir,
   });
+  // schema/ocsf.md §5: the opt-in forward job, validated here too
+  const forward = parseForwardConfig(detections.file.forward, { baseDir: flags.config ? dirname(resolve(flags.config)) : config.dataDir });
 
   const { log, logger } = stderrLogger(flags.quiet ? 'warn' : 'info');
   for (const w of config.warnings) log.warn({}, w);
@@ -117,11 +120,12 @@ async function runDaemon(flags: RunFlags): Promise<void> {
       sinceMs: config.sinceMs,
       compactMaxFiles: config.compactMaxFiles,
       schedules,
-      graphql: { port, host: flags.host ?? DEFAULT_GRAPHQL_HOST, token, writeToken, tls, configPath: flags.config ?? join(config.dataDir, CONFIG_FILE) },
+      graphql: { port, host: flags.host ?? DEFAULT_GRAPHQL_HOST, token, writeToken, tls, secureCookie: flags.secureCookie === true, configPath: flags.config ?? join(config.dataDir, CONFIG_FILE) },
       health: { port: metricsPort, host: flags.metricsHost ?? DEFAULT_METRICS_HOST },
       shutdownTimeoutMs,
       detections: { config: detections.config, rules: detections.rules },
       destinations,
+      forward,
       logger,
     });
   } catch (err) {
