@@ -14,14 +14,22 @@
 -- Incremental: a subject's evidence depends only on its own runs and events and on its stream's snapshots;
 -- the subjects in int_directory_subjects_touched are recomputed from all of theirs, every other subject keeps
 -- the last build's rows, with the observed_until of a run that went on to the latest snapshot brought forward.
-with touched as (
+-- Without a last output every subject is computed.
+with replay_all as (
+    -- no last output (a full build): every subject, whatever int_directory_subjects_touched says
+    select {{ literal(select count(*) = 0 from previous.int_directory_facts_unioned) }} as yes
+),
+
+touched as (
     select * from intermediate.int_directory_subjects_touched
 ),
 
 runs as (
+    -- joins, not `exists`: DuckDB plans a correlated subquery here as a slow delim join
     select r.*
     from intermediate.int_directory_snapshots_collapsed as r
-    inner join touched as t on t.subject_kind = r.subject_kind and t.scope_id = r.scope_id and t.subject_id = r.subject_id
+    left join touched as t on t.subject_kind = r.subject_kind and t.scope_id = r.scope_id and t.subject_id = r.subject_id
+    where (select yes from replay_all) or t.subject_id is not null
 ),
 
 snapshots as (
@@ -31,7 +39,8 @@ snapshots as (
 touched_events as (
     select e.*
     from intermediate.int_directory_events_extracted as e
-    inner join touched as t on t.subject_kind = e.subject_kind and t.scope_id = e.scope_id and t.subject_id = e.subject_id
+    left join touched as t on t.subject_kind = e.subject_kind and t.scope_id = e.scope_id and t.subject_id = e.subject_id
+    where (select yes from replay_all) or t.subject_id is not null
 ),
 
 events as (
@@ -261,31 +270,31 @@ update_facts as (
 ),
 
 runs_now as (
-    select subject_kind, scope_id, subject_id, stream, first_seen_at, max(last_seen_at) as last_seen_at
+    -- the runs as they are now, each named as its run_starts evidence is
+    select
+        subject_kind,
+        scope_id,
+        subject_id,
+        first_seen_at,
+        'listed by ' || stream || ' snapshots' as evidence,
+        max(last_seen_at) as last_seen_at
     from intermediate.int_directory_snapshots_collapsed
-    group by subject_kind, scope_id, subject_id, stream, first_seen_at
+    group by subject_kind, scope_id, subject_id, first_seen_at, stream
 ),
 
 kept as (
     -- the last build's evidence of the subjects nothing touched; a run that went on to the latest snapshot was
     -- observed until then
-    select p.* replace (
-        coalesce(r.last_seen_at, p.observed_until) as observed_until
-    )
+    select p.* replace (coalesce(r.last_seen_at, p.observed_until) as observed_until)
     from previous.int_directory_facts_unioned as p
-    inner join streams as k on k.subject_kind = p.subject_kind
     left join runs_now as r
-        on p.evidence = 'listed by ' || k.stream || ' snapshots'
-        and r.stream = k.stream
-        and r.subject_kind = p.subject_kind
+        on r.subject_kind = p.subject_kind
         and r.scope_id = p.scope_id
         and r.subject_id = p.subject_id
         and r.first_seen_at = p.fact_at
-    where not exists (
-        select 1
-        from touched as t
-        where t.subject_kind = p.subject_kind and t.scope_id = p.scope_id and t.subject_id = p.subject_id
-    )
+        and r.evidence = p.evidence
+    left join touched as t on t.subject_kind = p.subject_kind and t.scope_id = p.scope_id and t.subject_id = p.subject_id
+    where not (select yes from replay_all) and t.subject_id is null
 )
 
 select * from known

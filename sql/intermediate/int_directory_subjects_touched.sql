@@ -57,17 +57,22 @@ events_after as (
     where e.event_at > n.seen_until
 ),
 
+seen_events as (
+    select distinct activity_id, subject_kind, scope_id, subject_id
+    from previous.int_directory_facts_unioned
+    where activity_id is not null
+),
+
 new_events as (
+    -- a join, not `not exists`: DuckDB plans that correlated subquery as a slow delim join
     select e.subject_kind, e.scope_id, e.subject_id
     from intermediate.int_directory_events_extracted as e
-    where not exists (
-        select 1
-        from previous.int_directory_facts_unioned as p
-        where p.activity_id = e.activity_id
-            and p.subject_kind = e.subject_kind
-            and p.scope_id = e.scope_id
-            and p.subject_id = e.subject_id
-    )
+    left join seen_events as p
+        on p.activity_id = e.activity_id
+        and p.subject_kind = e.subject_kind
+        and p.scope_id = e.scope_id
+        and p.subject_id = e.subject_id
+    where p.activity_id is null
 )
 
 select distinct subject_kind, scope_id, subject_id

@@ -14,14 +14,12 @@ with replay_all as (
 ),
 
 subject_facts as (
+    -- joins, not `exists`: DuckDB plans a correlated subquery here as a slow delim join
     select f.*
     from intermediate.int_directory_facts_unioned as f
-    where (select yes from replay_all)
-        or exists (
-            select 1
-            from intermediate.int_directory_subjects_touched as t
-            where t.subject_kind = f.subject_kind and t.scope_id = f.scope_id and t.subject_id = f.subject_id
-        )
+    left join intermediate.int_directory_subjects_touched as t
+        on t.subject_kind = f.subject_kind and t.scope_id = f.scope_id and t.subject_id = f.subject_id
+    where (select yes from replay_all) or t.subject_id is not null
 ),
 
 facts as (
@@ -174,9 +172,6 @@ union all
 
 select p.*
 from previous.int_directory_versioned as p
-where not (select yes from replay_all)
-    and not exists (
-        select 1
-        from intermediate.int_directory_subjects_touched as t
-        where t.subject_kind = p.subject_kind and t.scope_id = p.scope_id and t.subject_id = p.subject_id
-    )
+left join intermediate.int_directory_subjects_touched as t
+    on t.subject_kind = p.subject_kind and t.scope_id = p.scope_id and t.subject_id = p.subject_id
+where not (select yes from replay_all) and t.subject_id is null

@@ -253,7 +253,7 @@ async function buildLocked(
 
   publish(ctx);
   lap('publish');
-  const warehouse = await writeWarehouse(dataDir, ctx.warehouse);
+  const warehouse = await writeWarehouse(dataDir, ctx.warehouse, ctx.previous?.warehouse ?? null);
   removeUnused(ctx);
   lap('warehouse');
   writeState(modelsDir, {
@@ -267,6 +267,7 @@ async function buildLocked(
     months: ctx.months,
     parts: partsOf(ctx.monthFiles),
     retired: ctx.retired.map((f) => relative(modelsDir, f)),
+    warehouse: warehouse.objects,
   });
   rmSync(buildDir, { recursive: true, force: true });
   return {
@@ -276,7 +277,7 @@ async function buildLocked(
     toSeq,
     relations,
     tests,
-    warehouse,
+    warehouse: warehouse.path,
     ms: Date.now() - started,
     phases,
   };
