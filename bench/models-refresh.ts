@@ -1,4 +1,5 @@
-// Benchmark (issue 4 §6): incremental model refresh after one new day of data. Target: <= 10 s.
+// Benchmark (issue 4 §6, issue 13 §4): incremental model refresh after one new day of data. Targets: <= 10 s
+// (issue 4, at 35 M), <= 3 s (issue 13, at 100 M).
 //
 // On the bench lake (bench/lake-generate.ts). First an incremental `buildModels` brings the models up to date
 // with the lake (a full build the first time; not timed here: graphql-query times the full build). Then each
@@ -32,6 +33,8 @@ export interface RefreshRun {
   activitiesAppended: number;
   appendMs: number;
   buildMs: number;
+  /** CPU time of this process during the build (user + system, DuckDB's threads included): less sensitive to a loaded machine than the wall time. */
+  buildCpuMs: number;
   mode: string;
   reason: string;
   /** The relations that took 100 ms or more, longest first, with the months they rebuilt. */
@@ -47,11 +50,13 @@ export interface ModelsRefreshResult {
   runs: RefreshRun[];
   /** Median build time of the runs with a snapshot (a daily sync's day). */
   medianMs: number;
+  /** Median CPU time of those builds. */
+  medianCpuMs: number;
   /** The activities-only run. */
   activitiesOnlyMs: number | null;
   /** Every run appended the same day and was undone (CL_BENCH_REFRESH_UNDO=1). */
   undone: boolean;
-  target: { msAtMost: 10_000 };
+  target: { msAtMost: 3_000 };
   met: boolean;
 }
 
@@ -131,14 +136,18 @@ export async function benchModelsRefresh(runs = 3, undo = process.env.CL_BENCH_R
     writeMarker(dataDir, marker);
 
     t = performance.now();
+    const cpu = process.cpuUsage();
     const report = await buildModels(dataDir);
     const buildMs = performance.now() - t;
+    const used = process.cpuUsage(cpu);
+    const buildCpuMs = (used.user + used.system) / 1000;
     const run: RefreshRun = {
       day: new Date(day).toISOString().slice(0, 10),
       withSnapshot,
       activitiesAppended: rows,
       appendMs,
       buildMs,
+      buildCpuMs,
       mode: report.mode,
       reason: report.reason,
       ...summarise(report),
@@ -153,15 +162,17 @@ export async function benchModelsRefresh(runs = 3, undo = process.env.CL_BENCH_R
   if (aside) rmSync(aside, { recursive: true, force: true });
   const timed = out.filter((r) => r.withSnapshot).map((r) => r.buildMs);
   const medianMs = median(timed);
+  const medianCpuMs = median(out.filter((r) => r.withSnapshot).map((r) => r.buildCpuMs));
   return {
     dataDir,
     lake: lakeSummary(marker),
     catchUpBuild,
     runs: out,
     medianMs,
+    medianCpuMs,
     activitiesOnlyMs: out.find((r) => !r.withSnapshot)?.buildMs ?? null,
     undone: undo,
-    target: { msAtMost: 10_000 },
-    met: medianMs <= 10_000,
+    target: { msAtMost: 3_000 },
+    met: medianMs <= 3_000,
   };
 }

@@ -2,7 +2,7 @@
 // bench/results/ (git-ignored); BENCHMARKS.md quotes them. Usage: npm run bench [-- simulator-page client-throughput]
 // (also sync-throughput, sync-memory, sync-rate-budget, lake-bytes; and, by name only, lake-generate, graphql-query,
 // models-refresh, graphql-memory, baselines, full-sync-large, detections, alert-latency, graphql-alerts, iceberg-refresh, siem-events, siem-forward,
-// publish; see BENCHMARKS.md).
+// publish, freshness; see BENCHMARKS.md).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { benchAlertLatency } from './alert-latency.js';
 import { benchBaselines } from './baselines.js';
 import { benchClientThroughput } from './client-throughput.js';
 import { benchDetections } from './detections.js';
+import { benchFreshness } from './freshness.js';
 import { benchFullSyncLarge } from './full-sync-large.js';
 import { benchLakeBytes } from './lake-bytes.js';
 import { benchLakeGenerate } from './lake-generate.js';
@@ -45,6 +46,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   'siem-forward': () => benchSiemForward(),
   'iceberg-refresh': () => benchIcebergRefresh(),
   publish: () => benchPublish(),
+  freshness: () => benchFreshness(),
 };
 
 const machine = {
@@ -65,7 +67,7 @@ for (const name of names) {
 const resultsDir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 mkdirSync(resultsDir, { recursive: true });
 // The issue-4 benchmarks work on a large generated lake (tens of minutes): they run only when named.
-const BY_NAME_ONLY = new Set(['siem-events', 'siem-forward', 'iceberg-refresh', 'graphql-alerts', 'alert-latency', 'detections', 'full-sync-large', 'lake-generate', 'graphql-query', 'models-refresh', 'graphql-memory', 'baselines', 'publish']);
+const BY_NAME_ONLY = new Set(['freshness', 'siem-events', 'siem-forward', 'iceberg-refresh', 'graphql-alerts', 'alert-latency', 'detections', 'full-sync-large', 'lake-generate', 'graphql-query', 'models-refresh', 'graphql-memory', 'baselines', 'publish']);
 for (const name of names.length ? names : Object.keys(BENCHES).filter((n) => !BY_NAME_ONLY.has(n))) {
   process.stdout.write(`== ${name}\n`);
   const result = await BENCHES[name]();

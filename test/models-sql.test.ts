@@ -92,7 +92,8 @@ describe('the SQL project', () => {
       ['marts/things.sql', 'select 1', /first line must say the grain/],
       ['marts/things.sql', '-- one row per thing\n-- materialized: incremental\nselect * from previous.things', /declares its columns: `-- previous: name type, \.\.\.`/],
       ['marts/things.sql', '-- one row per thing\n-- materialized: incremental\n-- previous: id varchar\nselect 1 as id', /reads its previous output as previous\.things/],
-      ['marts/things.sql', '-- one row per thing\n-- previous: id varchar\nselect * from previous.activities', /only its own previous output \(previous\.things\), not previous\.activities/],
+      ['marts/things.sql', '-- one row per thing\n-- previous: id varchar\nselect * from previous.activities', /previous\.activities is not the last output of an incremental model/],
+      ['marts/things.sql', '-- one row per thing\nselect * from previous.things', /previous\.things is not the last output of an incremental model/],
       ['marts/things.sql', '-- one row per thing\n-- materialized: incremental\n-- previous: id varchar, bad\nselect * from previous.things', /"bad" in `-- previous:` is not `name type`/],
       ['marts/things.sql', '-- one row per thing\n-- materialized: table fold(id)\nselect 1 as id', /fold\(key, \.\.\.\) goes with monthly\(column, \.\.\.\)/],
     ];
@@ -101,6 +102,10 @@ describe('the SQL project', () => {
       writeFileSync(join(copy, file), sql);
       expect(() => readSqlProject(copy), file).toThrow(error);
     }
+    // the last output of another incremental model is readable: what changed since the last build
+    const readsOther = sqlCopy();
+    writeFileSync(join(readsOther, 'marts/things.sql'), '-- one row per thing\nselect * from previous.int_directory_snapshots_numbered');
+    expect(readSqlProject(readsOther).models.find((m) => m.relation === 'marts.things')!.previousRefs).toEqual(['int_directory_snapshots_numbered']);
     const copy = sqlCopy();
     writeFileSync(join(copy, 'marts/a_things.sql'), '-- one row per a\nselect * from marts.b_things');
     writeFileSync(join(copy, 'marts/b_things.sql'), '-- one row per b\nselect * from marts.a_things');

@@ -1,5 +1,5 @@
 -- one row per subject of the directory a feed event says began, ended, changed or was updated (see int_directory_snapshots_collapsed for the subjects)
--- materialized: monthly(event_at, activity_id, subject_id)
+-- materialized: monthly(event_at, activity_id, subject_id) fold(activity_id)
 -- change: 'joined' (the subject began), 'removed' (it ended), 'changed' (a role change of a member: the
 -- member was there before), 'updated' (scim_user_updated: something changed, it does not say what).
 with activities as (

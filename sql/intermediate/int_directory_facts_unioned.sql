@@ -6,17 +6,45 @@
 -- latest_at (the latest moment the change this evidence shows can have happened: a snapshot that missed it
 -- had completed by then), earliest_at (the earliest moment a start this evidence shows can have happened).
 -- A user's created_at is the account's creation, not the join (compliance-api.md §2.2): no evidence of
--- membership, only a lower bound on the join (earliest_at).
-with runs as (
-    select * from intermediate.int_directory_snapshots_collapsed
+-- membership, only a lower bound on the join (earliest_at). A scim_user_updated event is kept as evidence
+-- 'scim_user_updated' (present, no attribute): it says the user changed, not how, and int_directory_versioned
+-- uses it only to time a change a snapshot shows.
+-- materialized: incremental
+-- previous: subject_kind varchar, scope_id varchar, subject_id varchar, fact_at timestamptz, is_present boolean, email varchar, name varchar, role varchar, description varchar, role_before varchar, source varchar, observed_until timestamptz, latest_at timestamptz, earliest_at timestamptz, evidence varchar, activity_id varchar
+-- Incremental: a subject's evidence depends only on its own runs and events and on its stream's snapshots;
+-- the subjects in int_directory_subjects_touched are recomputed from all of theirs, every other subject keeps
+-- the last build's rows, with the observed_until of a run that went on to the latest snapshot brought forward.
+-- Without a last output every subject is computed.
+with replay_all as (
+    -- no last output (a full build): every subject, whatever int_directory_subjects_touched says
+    select {{ literal(select count(*) = 0 from previous.int_directory_facts_unioned) }} as yes
+),
+
+touched as (
+    select * from intermediate.int_directory_subjects_touched
+),
+
+runs as (
+    -- joins, not `exists`: DuckDB plans a correlated subquery here as a slow delim join
+    select r.*
+    from intermediate.int_directory_snapshots_collapsed as r
+    left join touched as t on t.subject_kind = r.subject_kind and t.scope_id = r.scope_id and t.subject_id = r.subject_id
+    where (select yes from replay_all) or t.subject_id is not null
 ),
 
 snapshots as (
     select * from intermediate.int_directory_snapshots_numbered
 ),
 
+touched_events as (
+    select e.*
+    from intermediate.int_directory_events_extracted as e
+    left join touched as t on t.subject_kind = e.subject_kind and t.scope_id = e.scope_id and t.subject_id = e.subject_id
+    where (select yes from replay_all) or t.subject_id is not null
+),
+
 events as (
-    select * from intermediate.int_directory_events_extracted
+    select * from touched_events
     where change <> 'updated'
 ),
 
@@ -217,8 +245,62 @@ unknown_starts as (
     left join first_snapshots as s on s.subject_kind = f.subject_kind
     where (f.source = 'event' and (not f.is_present or f.evidence = 'claude_user_role_updated'))
         or (f.source = 'snapshot' and f.is_present and f.fact_at = s.snapshot_at)
+),
+
+update_facts as (
+    select
+        subject_kind,
+        scope_id,
+        subject_id,
+        event_at as fact_at,
+        true as is_present,
+        cast(null as varchar) as email,
+        cast(null as varchar) as name,
+        cast(null as varchar) as role,
+        cast(null as varchar) as description,
+        cast(null as varchar) as role_before,
+        'event' as source,
+        cast(null as timestamptz) as observed_until,
+        event_at as latest_at,
+        event_at as earliest_at,
+        type as evidence,
+        activity_id
+    from touched_events
+    where change = 'updated'
+),
+
+runs_now as (
+    -- the runs as they are now, each named as its run_starts evidence is
+    select
+        subject_kind,
+        scope_id,
+        subject_id,
+        first_seen_at,
+        'listed by ' || stream || ' snapshots' as evidence,
+        max(last_seen_at) as last_seen_at
+    from intermediate.int_directory_snapshots_collapsed
+    group by subject_kind, scope_id, subject_id, first_seen_at, stream
+),
+
+kept as (
+    -- the last build's evidence of the subjects nothing touched; a run that went on to the latest snapshot was
+    -- observed until then
+    select p.* replace (coalesce(r.last_seen_at, p.observed_until) as observed_until)
+    from previous.int_directory_facts_unioned as p
+    left join runs_now as r
+        on r.subject_kind = p.subject_kind
+        and r.scope_id = p.scope_id
+        and r.subject_id = p.subject_id
+        and r.first_seen_at = p.fact_at
+        and r.evidence = p.evidence
+    left join touched as t on t.subject_kind = p.subject_kind and t.scope_id = p.scope_id and t.subject_id = p.subject_id
+    where not (select yes from replay_all) and t.subject_id is null
 )
 
 select * from known
 union all
 select * from unknown_starts
+union all
+select * from update_facts
+union all
+select * from kept

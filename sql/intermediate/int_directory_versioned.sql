@@ -4,11 +4,30 @@
 -- placed at that snapshot's snapshot_at (source 'snapshot'), and happened after the last evidence of the
 -- state before it (valid_from_earliest) and before the snapshot completed; a scim_user_updated event in that
 -- interval gives the exact moment. An end seen only by a snapshot lies in [valid_to_earliest, valid_to_latest].
-with facts as (
+-- materialized: incremental
+-- previous: subject_kind varchar, scope_id varchar, subject_id varchar, email varchar, name varchar, role varchar, description varchar, valid_from timestamptz, valid_from_source varchar, valid_from_earliest timestamptz, valid_to timestamptz, valid_to_source varchar, valid_to_earliest timestamptz, valid_to_latest timestamptz, removed_at timestamptz, removed_at_source varchar, removed_at_earliest timestamptz, removed_at_latest timestamptz, valid_from_evidence varchar
+-- Incremental: the subjects in int_directory_subjects_touched are replayed, every other subject keeps the last
+-- build's versions (its evidence did not change, but for a run's observed_until, which moves no version: see
+-- int_directory_subjects_touched); without a last output, every subject is replayed.
+with replay_all as (
+    select {{ literal(select count(*) = 0 from previous.int_directory_versioned) }} as yes
+),
+
+subject_facts as (
+    -- joins, not `exists`: DuckDB plans a correlated subquery here as a slow delim join
+    select f.*
+    from intermediate.int_directory_facts_unioned as f
+    left join intermediate.int_directory_subjects_touched as t
+        on t.subject_kind = f.subject_kind and t.scope_id = f.scope_id and t.subject_id = f.subject_id
+    where (select yes from replay_all) or t.subject_id is not null
+),
+
+facts as (
     select
         *,
         case source when 'unknown' then 0 when 'created_at' then 1 when 'event' then 2 else 3 end as source_rank
-    from intermediate.int_directory_facts_unioned
+    from subject_facts
+    where evidence <> 'scim_user_updated'
 ),
 
 filled as (
@@ -63,9 +82,9 @@ change_points as (
 ),
 
 updates as (
-    select subject_kind, scope_id, subject_id, event_at
-    from intermediate.int_directory_events_extracted
-    where change = 'updated'
+    select subject_kind, scope_id, subject_id, fact_at as event_at
+    from subject_facts
+    where evidence = 'scim_user_updated'
 ),
 
 refined as (
@@ -148,3 +167,11 @@ select
     evidence as valid_from_evidence
 from versions
 where is_present
+
+union all
+
+select p.*
+from previous.int_directory_versioned as p
+left join intermediate.int_directory_subjects_touched as t
+    on t.subject_kind = p.subject_kind and t.scope_id = p.scope_id and t.subject_id = p.subject_id
+where not (select yes from replay_all) and t.subject_id is null

@@ -1,5 +1,5 @@
 -- one row per group_created or group_deleted event
--- materialized: monthly(event_at, activity_id)
+-- materialized: monthly(event_at, activity_id) fold(activity_id)
 select
     id as activity_id,
     created_at as event_at,

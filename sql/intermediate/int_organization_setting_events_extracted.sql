@@ -1,5 +1,5 @@
 -- one row per setting a feed event says was set to a value (org_sso_toggled, claude_organization_settings_updated)
--- materialized: monthly(event_at, activity_id, setting_name)
+-- materialized: monthly(event_at, activity_id, setting_name) fold(activity_id)
 with activities as (
     select *
     from staging.stg_compliance__activities

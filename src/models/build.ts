@@ -142,6 +142,8 @@ interface BuildContext {
   retired: string[];
   maxFoldParts: number;
   horizons: Map<string, Horizon>;
+  /** Incremental models whose `previous.<name>` is their last output (not empty). */
+  previousKept: Set<string>;
 }
 
 export async function buildModels(dataDirGiven: string, options: BuildOptions = {}): Promise<BuildReport> {
@@ -220,6 +222,7 @@ async function buildLocked(
     retired: [],
     maxFoldParts: options.maxFoldParts ?? MAX_FOLD_PARTS,
     horizons: new Map(),
+    previousKept: new Set(),
   };
   const relations: RelationReport[] = [];
   let tests: { name: string; ms: number }[];
@@ -230,6 +233,7 @@ async function buildLocked(
     for (const schema of ['seeds', 'staging', 'intermediate', 'marts', 'previous', 'month_staging']) await connection.run(`create schema ${schema}`);
     relations.push(await loadCatalogSeed(ctx, catalog));
     await writeManifestTable(lake, connection, manifestTablePath(modelsDir), buildDir);
+    await createPreviousViews(ctx, project.models);
     lap('open');
     for (const model of project.models) relations.push(await buildModel(ctx, model));
     lap('models');
@@ -249,7 +253,7 @@ async function buildLocked(
 
   publish(ctx);
   lap('publish');
-  const warehouse = await writeWarehouse(dataDir, ctx.warehouse);
+  const warehouse = await writeWarehouse(dataDir, ctx.warehouse, ctx.previous?.warehouse ?? null);
   removeUnused(ctx);
   lap('warehouse');
   writeState(modelsDir, {
@@ -263,6 +267,7 @@ async function buildLocked(
     months: ctx.months,
     parts: partsOf(ctx.monthFiles),
     retired: ctx.retired.map((f) => relative(modelsDir, f)),
+    warehouse: warehouse.objects,
   });
   rmSync(buildDir, { recursive: true, force: true });
   return {
@@ -272,7 +277,7 @@ async function buildLocked(
     toSeq,
     relations,
     tests,
-    warehouse,
+    warehouse: warehouse.path,
     ms: Date.now() - started,
     phases,
   };
@@ -528,10 +533,25 @@ async function foldMonth(ctx: BuildContext, sql: string, columns: string[], key:
   const newSql = await narrowToMonth(ctx, `select * from (${sql}) as model where ${inMonth(columns[0], month)}`, month, true);
   if ((await columnsOf(ctx, previous)) !== (await columnsOf(ctx, newSql))) return { kind: 'rebuild' };
   const sameKey = key.map((k) => `kept.${k} = model.${k}`).join(' and ');
-  await ctx.connection.run(
-    `create or replace temp table fold_rows as select * from (${newSql}) as model ` +
-      `where not exists (select 1 from (${previous}) as kept where ${sameKey})`,
-  );
+  // A row the month has is the same row (a fold model's row comes from one source row, the same for every
+  // delivery), so its first column lies within the new rows' range: the month's files, each sorted on that
+  // column, are read only where it does (Parquet row-group statistics as literal bounds), not whole.
+  await ctx.connection.run(`create or replace temp table fold_new as ${newSql}`);
+  try {
+    const [first] = columns;
+    const bounds = await ctx.connection.runAndReadAll(
+      `select typeof(lo) as type, cast(lo as varchar) as lo, cast(hi as varchar) as hi from (select min(${first}) as lo, max(${first}) as hi from fold_new) as b`,
+    );
+    const [range] = bounds.getRowObjectsJS() as { type: string; lo: string | null; hi: string | null }[];
+    if (range.lo === null || range.hi === null) return { kind: 'unchanged' };
+    const within = `${first} between cast(${sqlString(range.lo)} as ${range.type}) and cast(${sqlString(range.hi)} as ${range.type})`;
+    await ctx.connection.run(
+      `create or replace temp table fold_rows as select * from fold_new as model ` +
+        `where not exists (select 1 from (${previous} where ${within}) as kept where ${sameKey})`,
+    );
+  } finally {
+    await ctx.connection.run('drop table if exists fold_new');
+  }
   try {
     const counted = await ctx.connection.runAndReadAll('select count(*) as n from fold_rows');
     if (Number(counted.getRowObjectsJS()[0].n) === 0) return { kind: 'unchanged' };
@@ -602,21 +622,11 @@ async function narrowToMonth(ctx: BuildContext, sql: string, month: string, only
  */
 async function buildIncremental(ctx: BuildContext, model: Model, sql: string, declared: PreviousColumn[], started: number): Promise<RelationReport> {
   const final = finalPath(ctx.modelsDir, model.relation);
-  const declaredEmpty = `select ${declared.map((c) => `cast(null as ${c.type}) as ${c.name}`).join(', ')} where false`;
-  let folded = false;
-  let previous = declaredEmpty;
-  if (ctx.mode === 'incremental' && !ctx.stale.has(model.relation) && existsSync(final)) {
-    const names = (await describe(ctx, readParquetSql([final]))).map((c) => c.column_name);
-    if (names.join(',') === declared.map((c) => c.name).join(',')) {
-      previous = `select ${declared.map((c) => `cast(${c.name} as ${c.type}) as ${c.name}`).join(', ')} from read_parquet(${sqlString(final)})`;
-      folded = true;
-    }
-  }
-  await ctx.connection.run(`create or replace view previous.${model.name} as ${previous}`);
+  const folded = ctx.previousKept.has(model.relation);
   const rendered = await renderLiterals(ctx, sql);
   const tmp = tmpPath(ctx, model.relation);
   await copyToParquet(ctx, rendered, tmp);
-  const want = await columnsOf(ctx, declaredEmpty);
+  const want = await columnsOf(ctx, declaredEmpty(declared));
   const got = await columnsOf(ctx, readParquetSql([tmp]));
   if (want !== got) {
     throw new ModelBuildError(`${relative(process.cwd(), model.path) || model.path}: the output's columns (${got}) are not the ones \`-- previous:\` declares (${want})`);
@@ -625,6 +635,33 @@ async function buildIncremental(ctx: BuildContext, model: Model, sql: string, de
   ctx.outputs.add(final);
   ctx.warehouse.push({ relation: model.relation, sql: readParquetSql([final]), comment: model.grain });
   return { relation: model.relation, materialized: 'incremental', rows: await parquetRows(ctx, [tmp]), folded, ms: Date.now() - started };
+}
+
+/** The declared columns of an incremental model, and no rows. */
+function declaredEmpty(declared: PreviousColumn[]): string {
+  return `select ${declared.map((c) => `cast(null as ${c.type}) as ${c.name}`).join(', ')} where false`;
+}
+
+/**
+ * Before any model runs, `previous.<name>` of every incremental model: its last output (empty on a full build,
+ * when it is stale, missing, or its columns are not the declared ones). Created up front, so a model can read
+ * the last output of another incremental model as well as its own, and both come from the same last build.
+ */
+async function createPreviousViews(ctx: BuildContext, models: Model[]): Promise<void> {
+  for (const model of models) {
+    const m = model.materialized;
+    if (m.kind !== 'incremental') continue;
+    const final = finalPath(ctx.modelsDir, model.relation);
+    let previous = declaredEmpty(m.previous);
+    if (ctx.mode === 'incremental' && !ctx.stale.has(model.relation) && existsSync(final)) {
+      const names = (await describe(ctx, readParquetSql([final]))).map((c) => c.column_name);
+      if (names.join(',') === m.previous.map((c) => c.name).join(',')) {
+        previous = `select ${m.previous.map((c) => `cast(${c.name} as ${c.type}) as ${c.name}`).join(', ')} from read_parquet(${sqlString(final)})`;
+        ctx.previousKept.add(model.relation);
+      }
+    }
+    await ctx.connection.run(`create view previous.${model.name} as ${previous}`);
+  }
 }
 
 async function describe(ctx: BuildContext, sql: string): Promise<{ column_name: string; column_type: string }[]> {

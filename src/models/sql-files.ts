@@ -52,6 +52,8 @@ export interface Model {
   materialized: Materialization;
   /** Relations (`schema.name`) this model reads, in the order of first mention. */
   refs: string[];
+  /** Incremental models (names) whose last build's output this model reads as `previous.<name>`. */
+  previousRefs: string[];
 }
 
 export interface SqlTest {
@@ -95,6 +97,7 @@ export function readSqlProject(dir: string): SqlProject {
       models.push(parseModel(layer, path, sql));
     }
   }
+  checkPreviousRefs(models);
   const tests: SqlTest[] = [];
   for (const path of sqlFiles(join(dir, 'tests'))) {
     const sql = readFileSync(path, 'utf8');
@@ -125,9 +128,8 @@ function parseModel(layer: Layer, path: string, sql: string): Model {
   if (layer !== 'staging' && /\{\{\s*lake(_manifest)?\(/.test(code)) {
     throw new SqlProjectError(`${path}: only staging models read the lake; read a staging view instead of {{ lake(...) }}`);
   }
-  for (const m of code.matchAll(/\bprevious\.([a-z_][a-z0-9_]*)\b/g)) {
-    if (m[1] !== name) throw new SqlProjectError(`${path}: a model can read only its own previous output (previous.${name}), not previous.${m[1]}`);
-  }
+  const previousRefs: string[] = [];
+  for (const m of code.matchAll(/\bprevious\.([a-z_][a-z0-9_]*)\b/g)) if (!previousRefs.includes(m[1])) previousRefs.push(m[1]);
   const refs: string[] = [];
   for (const m of code.matchAll(/\b(seeds|staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b/g)) {
     const ref = `${m[1]}.${m[2]}`;
@@ -143,7 +145,25 @@ function parseModel(layer: Layer, path: string, sql: string): Model {
   if (materialized.kind === 'incremental' && !code.includes(`previous.${name}`)) {
     throw new SqlProjectError(`${path}: an incremental model reads its previous output as previous.${name}`);
   }
-  return { layer, name, relation: `${layer}.${name}`, path, sql, grain, materialized, refs };
+  return { layer, name, relation: `${layer}.${name}`, path, sql, grain, materialized, refs, previousRefs };
+}
+
+/**
+ * `previous.<name>` is the last build's output of an incremental model: its own, or another incremental model's
+ * (to see what changed since, e.g. int_directory_subjects_touched). Any other name is refused.
+ */
+function checkPreviousRefs(models: Model[]): void {
+  const incremental = new Set(models.filter((m) => m.materialized.kind === 'incremental').map((m) => m.name));
+  for (const model of models) {
+    for (const ref of model.previousRefs) {
+      if (ref === model.name && model.materialized.kind === 'incremental') continue;
+      if (ref !== model.name && incremental.has(ref)) continue;
+      throw new SqlProjectError(
+        `${model.path}: previous.${ref} is not the last output of an incremental model: a model reads its own previous output (previous.${model.name}, ` +
+          `when it is incremental) or that of another incremental model`,
+      );
+    }
+  }
 }
 
 /**

@@ -28,6 +28,8 @@ export interface ModelsState {
   parts?: Record<string, Record<string, string[]>>;
   /** Part files this build emptied (folded back into their month), relative to data/models/: the next build deletes them. */
   retired?: string[];
+  /** The digest of each object of the warehouse this build wrote (models/warehouse.ts objectDigest). */
+  warehouse?: Record<string, string>;
 }
 
 export function statePath(modelsDir: string): string {

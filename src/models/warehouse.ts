@@ -9,6 +9,7 @@
 // were written for is recorded in `meta.warehouse`, and every command of this project that opens the
 // warehouse first calls relocateWarehouse(): when the directory was moved or restored from a copy, the
 // views are rewritten (views only: cheap) into a new file renamed over the old one.
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -38,22 +39,49 @@ export function canonicalDataDir(dataDir: string): string {
   return existsSync(abs) ? realpathSync(abs) : abs;
 }
 
+/** What an object of the warehouse is made of: a build that finds the same digest leaves the object as it is. */
+export function objectDigest(o: WarehouseObject): string {
+  return createHash('sha256').update(JSON.stringify([o.table === true, o.sql, o.comment ?? null])).digest('hex');
+}
+
 /**
  * Writes the warehouse for `dataDir`. Every path in `objects` must be absolute and under
  * canonicalDataDir(dataDir) (buildModels passes the canonical directory), so relocateWarehouse() can move them.
+ * Given the digests of the objects the current warehouse was written with (`previous`, from the last build's
+ * state), the new file starts as a copy of it and only the objects that differ are dropped or created again:
+ * most of a refresh's views read the same files as before, and creating a view over Parquet files opens them.
+ * Without them, or when the file is missing or was written for another directory, it is written from nothing.
+ * Returns the digests of the new warehouse's objects.
  */
-export async function writeWarehouse(dataDir: string, objects: readonly WarehouseObject[]): Promise<string> {
+export async function writeWarehouse(
+  dataDir: string,
+  objects: readonly WarehouseObject[],
+  previous: Record<string, string> | null = null,
+): Promise<{ path: string; objects: Record<string, string> }> {
   const final = warehousePath(dataDir);
-  await replaceWarehouse(final, null, async (connection) => {
+  const digests = Object.fromEntries(objects.map((o) => [o.relation, objectDigest(o)]));
+  const reuse = previous !== null && existsSync(final) && (await recordedDataDir(final)) === canonicalDataDir(dataDir);
+  await replaceWarehouse(final, reuse ? final : null, async (connection) => {
     const schemas = [...new Set(objects.map((o) => o.relation.split('.')[0]))];
     for (const schema of schemas) await connection.run(`create schema if not exists ${schema}`);
+    if (reuse) {
+      const kept = new Map(objects.map((o) => [o.relation, o]));
+      for (const [relation, digest] of Object.entries(previous)) {
+        const now = kept.get(relation);
+        if (now && digests[relation] === digest) continue;
+        // gone, or made differently (a table may have become a view): dropped, and created again below
+        await connection.run(`drop view if exists ${relation}`);
+        await connection.run(`drop table if exists ${relation}`);
+      }
+    }
     for (const o of objects) {
+      if (reuse && previous[o.relation] === digests[o.relation]) continue;
       await connection.run(`create ${o.table ? 'table' : 'view'} ${o.relation} as ${o.sql}`);
       if (o.comment) await connection.run(`comment on ${o.table ? 'table' : 'view'} ${o.relation} is ${sqlString(o.comment)}`);
     }
     await recordLocation(connection, canonicalDataDir(dataDir));
   });
-  return final;
+  return { path: final, objects: digests };
 }
 
 type Connection = DuckDBConnection;
