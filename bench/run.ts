@@ -1,13 +1,15 @@
 // Runs the benchmarks (all, or those named on the command line) and writes each result as JSON under
 // bench/results/ (git-ignored); BENCHMARKS.md quotes them. Usage: npm run bench [-- simulator-page client-throughput]
 // (also sync-throughput, sync-memory, sync-rate-budget, lake-bytes; and, by name only, lake-generate, graphql-query,
-// models-refresh, graphql-memory, baselines, full-sync-large, detections, alert-latency, graphql-alerts; see BENCHMARKS.md).
+// models-refresh, graphql-memory, baselines, full-sync-large, detections, alert-latency, graphql-alerts, console-overview;
+// see BENCHMARKS.md).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchAlertLatency } from './alert-latency.js';
 import { benchBaselines } from './baselines.js';
 import { benchClientThroughput } from './client-throughput.js';
+import { benchConsoleOverview } from './console-overview.js';
 import { benchDetections } from './detections.js';
 import { benchFullSyncLarge } from './full-sync-large.js';
 import { benchLakeBytes } from './lake-bytes.js';
@@ -37,6 +39,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   detections: () => benchDetections(),
   'alert-latency': () => benchAlertLatency(),
   'graphql-alerts': () => benchGraphqlAlerts(),
+  'console-overview': () => benchConsoleOverview(),
 };
 
 const machine = {
@@ -57,7 +60,7 @@ for (const name of names) {
 const resultsDir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 mkdirSync(resultsDir, { recursive: true });
 // The issue-4 benchmarks work on a large generated lake (tens of minutes): they run only when named.
-const BY_NAME_ONLY = new Set(['graphql-alerts', 'alert-latency', 'detections', 'full-sync-large', 'lake-generate', 'graphql-query', 'models-refresh', 'graphql-memory', 'baselines']);
+const BY_NAME_ONLY = new Set(['console-overview', 'graphql-alerts', 'alert-latency', 'detections', 'full-sync-large', 'lake-generate', 'graphql-query', 'models-refresh', 'graphql-memory', 'baselines']);
 for (const name of names.length ? names : Object.keys(BENCHES).filter((n) => !BY_NAME_ONLY.has(n))) {
   process.stdout.write(`== ${name}\n`);
   const result = await BENCHES[name]();
