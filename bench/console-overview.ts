@@ -153,7 +153,8 @@ export async function benchConsoleOverview(): Promise<ConsoleOverviewResult> {
       page[name] = { loads: r.loads, firstData, allData: timing(r.loads.map((l) => l.allDataMs)), targetMet: complete && firstData.medianMs <= TARGET_FIRST_DATA_MS };
       log(`${name}: first data ${r.loads.map((l) => Math.round(l.firstDataMs)).join(', ')} ms; all ${r.loads.map((l) => Math.round(l.allDataMs)).join(', ')} ms`);
     }
-    if (operations.length !== SECTIONS.length) throw new Error(`the overview sent ${operations.length} operations (${operations.map((o) => o.name).join(', ')}), expected ${SECTIONS.length}`);
+    // the four sections' queries, and the shell's Viewer (app.js asks who is signed in before drawing a page)
+    if (operations.length < SECTIONS.length) throw new Error(`the overview sent ${operations.length} operations (${operations.map((o) => o.name).join(', ')}), expected at least ${SECTIONS.length}`);
     log(`operations: ${operations.map((o) => o.name).join(', ')}`);
 
     const times = new Map<string, Record<ServerName, number[]>>(operations.map((o) => [o.name, { shipped: [], noResultCache: [] }]));
