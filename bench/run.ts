@@ -1,8 +1,8 @@
 // Runs the benchmarks (all, or those named on the command line) and writes each result as JSON under
 // bench/results/ (git-ignored); BENCHMARKS.md quotes them. Usage: npm run bench [-- simulator-page client-throughput]
 // (also sync-throughput, sync-memory, sync-rate-budget, lake-bytes; and, by name only, lake-generate, graphql-query,
-// models-refresh, graphql-memory, baselines, full-sync-large, detections, alert-latency, graphql-alerts, console-overview;
-// see BENCHMARKS.md).
+// models-refresh, graphql-memory, baselines, full-sync-large, detections, alert-latency, graphql-alerts, iceberg-refresh, siem-events, siem-forward,
+// publish, console-overview; see BENCHMARKS.md).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -17,11 +17,14 @@ import { benchLakeGenerate } from './lake-generate.js';
 import { benchGraphqlMemory } from './graphql-memory.js';
 import { benchGraphqlAlerts } from './graphql-alerts.js';
 import { benchGraphqlQuery } from './graphql-query.js';
+import { benchIcebergRefresh } from './iceberg-refresh.js';
 import { benchModelsRefresh } from './models-refresh.js';
+import { benchPublish } from './publish.js';
 import { benchSimulatorPage } from './simulator-page.js';
 import { benchSyncMemory } from './sync-memory.js';
 import { benchSyncRateBudget } from './sync-rate-budget.js';
 import { benchSyncThroughput } from './sync-throughput.js';
+import { benchSiemEvents, benchSiemForward } from './siem.js';
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
   'simulator-page': () => benchSimulatorPage(),
@@ -39,6 +42,10 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   detections: () => benchDetections(),
   'alert-latency': () => benchAlertLatency(),
   'graphql-alerts': () => benchGraphqlAlerts(),
+  'siem-events': () => benchSiemEvents(),
+  'siem-forward': () => benchSiemForward(),
+  'iceberg-refresh': () => benchIcebergRefresh(),
+  publish: () => benchPublish(),
   'console-overview': () => benchConsoleOverview(),
 };
 
@@ -60,7 +67,7 @@ for (const name of names) {
 const resultsDir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 mkdirSync(resultsDir, { recursive: true });
 // The issue-4 benchmarks work on a large generated lake (tens of minutes): they run only when named.
-const BY_NAME_ONLY = new Set(['console-overview', 'graphql-alerts', 'alert-latency', 'detections', 'full-sync-large', 'lake-generate', 'graphql-query', 'models-refresh', 'graphql-memory', 'baselines']);
+const BY_NAME_ONLY = new Set(['console-overview', 'siem-events', 'siem-forward', 'iceberg-refresh', 'graphql-alerts', 'alert-latency', 'detections', 'full-sync-large', 'lake-generate', 'graphql-query', 'models-refresh', 'graphql-memory', 'baselines', 'publish']);
 for (const name of names.length ? names : Object.keys(BENCHES).filter((n) => !BY_NAME_ONLY.has(n))) {
   process.stdout.write(`== ${name}\n`);
   const result = await BENCHES[name]();

@@ -94,11 +94,30 @@ function refreshOverview() {
   if (document.visibilityState === 'visible' && parseHash().name === 'overview' && !busy) render({ quiet: true });
 }
 
+/** What /session says before any query: a signed-out visit asks nothing that would be refused. */
+async function sessionState() {
+  try {
+    const res = await fetch('/session', { credentials: 'same-origin', headers: { accept: 'application/json' } });
+    if (res.ok) return await res.json();
+  } catch {
+    // the GraphQL question below reports an unreachable server in its own words
+  }
+  return { signInRequired: false, authenticated: false };
+}
+
 async function start() {
   const search = new URLSearchParams(location.search);
   if (search.get('login') === 'failed') {
     replace(document.getElementById('signin-status'), note('That token was not accepted. Paste the read or write token the server was started with (COMPLIANCE_LAKE_GRAPHQL_TOKEN or COMPLIANCE_LAKE_GRAPHQL_WRITE_TOKEN, or the files of --token-file / --write-token-file) and try again.', 'error'));
+  } else if (search.get('login') === 'limited') {
+    replace(document.getElementById('signin-status'), note('Too many wrong tokens were sent from this address in the last 10 minutes, so sign-ins from it are refused for now. Wait a few minutes, then paste the token again.', 'error'));
   }
+  // the form returns to the route the visitor asked for (console.md §5)
+  document.getElementById('login').addEventListener('submit', () => {
+    document.getElementById('next').value = location.hash;
+  });
+  const state = await sessionState();
+  if (state.signInRequired && !state.authenticated) return signInNeeded(null);
   try {
     ctx.viewer = (await gql('query Viewer { viewer { authenticated writable } }')).viewer;
   } catch (err) {

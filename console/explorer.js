@@ -17,20 +17,17 @@ function note(text, linkText, href) {
 }
 
 async function start() {
-  let res;
+  let state;
   try {
-    res = await fetch('/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ viewer { authenticated } }' }),
-      credentials: 'same-origin',
-    });
+    // /session answers before any query, so a signed-out visit asks nothing that would be refused
+    const res = await fetch('/session', { credentials: 'same-origin', headers: { accept: 'application/json' } });
+    state = await res.json();
   } catch {
     note('The server cannot be reached.', 'Try again', '/explorer');
     return;
   }
-  if (res.status === 401) {
-    note('Sign in first: the explorer uses the console session.', 'Sign in', '/');
+  if (state.signInRequired && !state.authenticated) {
+    note('Sign in first: the explorer uses the console session.', 'Sign in', '/#/overview');
     return;
   }
   const fetcher = GraphiQL.createFetcher({ url: '/graphql', fetch: (url, init) => fetch(url, { ...init, credentials: 'same-origin' }) });

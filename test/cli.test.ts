@@ -179,6 +179,10 @@ describe('commands that read a lake refuse a directory without one', () => {
     { name: 'verify', args: ['verify'] },
     { name: 'export', args: ['export', '--since', '2026-01-01', '--until', '2026-02-01', '--out', join(tmpdir(), `cl-export-never-${process.pid}`)] },
     { name: 'compact', args: ['compact'] },
+    { name: 'ddl', args: ['ddl', '--engine', 'duckdb'] },
+    { name: 'iceberg refresh', args: ['iceberg', 'refresh'] },
+    { name: 'events', args: ['events', '--format', 'ocsf'] },
+    { name: 'forward', args: ['forward'] },
   ];
   for (const c of COMMANDS) {
     test(`${c.name}: a missing or empty --data-dir is exit 2, names the path and says to sync first, creates nothing`, async () => {

@@ -433,7 +433,7 @@ export interface GqlBody {
 }
 
 export async function startTestServer(
-  options: { fixture?: Fixture; token?: string | null; writeToken?: string | null; queryTimeoutMs?: number; prepare?: (dataDir: string) => void | Promise<void>; now?: () => number } = {},
+  options: { fixture?: Fixture; token?: string | null; writeToken?: string | null; queryTimeoutMs?: number; prepare?: (dataDir: string) => void | Promise<void>; now?: () => number; secureCookie?: boolean } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gql-test-'));
   if (options.fixture) await writeWarehouse(dataDir, options.fixture);
@@ -448,6 +448,7 @@ export async function startTestServer(
     writeToken: options.writeToken ?? null,
     logger: captureLogger(logs),
     now: options.now,
+    secureCookie: options.secureCookie,
     warehouse: { queryTimeoutMs: options.queryTimeoutMs, threads: 2, memoryLimit: '256MB' },
   });
   return {

@@ -16,6 +16,31 @@ export const DEFAULTS = {
   maxRetries: 8,
   /** Compact a partition once it holds more files than this (0 = never). */
   compactMaxFiles: 24,
+  /** `forward` (schema/ocsf.md §5): events per request, the daemon job's schedule, per-attempt timeout, backoff cap. */
+  forwardBatchSize: 5_000,
+  forwardSchedule: '*/1 * * * *',
+  forwardTimeoutMs: 30_000,
+  forwardMaxBackoffMs: 5 * 60_000,
+  forwardMaxAttempts: 5,
+  /** A `file` destination starts a new file past this size. */
+  forwardRotateBytes: 100 * 1024 * 1024,
+} as const;
+
+/** Every default of `publish` and its daemon job, written once (schema/publish.md §9). */
+export const PUBLISH_DEFAULTS = {
+  region: 'us-east-1',
+  /** Uploads at a time. */
+  concurrency: 4,
+  /** A batch closes with its manifest entries and a marker update after this many files or bytes. */
+  batchFiles: 1_000,
+  batchBytes: 1024 ** 3,
+  /** Files of this size or more go up in parts of partSizeBytes (S3: parts of 5 MiB to 5 GiB, at most 10 000). */
+  multipartThresholdBytes: 64 * 1024 ** 2,
+  partSizeBytes: 16 * 1024 ** 2,
+  /** Attempts per request; the waits double from 0.5 s up to 8 s. */
+  attempts: 5,
+  /** The daemon job's schedule (UTC cron) when the config file's publish block names none. */
+  schedule: '*/15 * * * *',
 } as const;
 
 export class ConfigError extends Error {
@@ -98,6 +123,8 @@ export function timeOption(name: string, value: string | undefined): number | un
 export interface TlsFlags {
   tlsCert?: string;
   tlsKey?: string;
+  /** The session cookie is Secure behind a TLS proxy (console.md §4). */
+  secureCookie?: boolean;
 }
 
 /** console.md §4: --tls-cert and --tls-key (PEM), both or neither; checked here, before anything starts. The key's

@@ -12,9 +12,14 @@ import { Lake, LakeCorruptError } from '../lake/lake.js';
 import { LockedError, acquireLock } from '../lake/lock.js';
 import { STREAMS } from '../lake/tables.js';
 import { formatVerifyReport, verifyLake } from '../lake/verify.js';
+import { refreshIcebergAfterCommit } from '../iceberg/hook.js';
 import { STATE_FILE, StateStore } from '../state/index.js';
 import { ConfigError, DEFAULTS, intOption } from './config.js';
 import { requireLake } from './lake-guard.js';
+import { readManifest } from '../lake/manifest.js';
+import { resolvePublish } from '../publish/config.js';
+import { PublishError } from '../publish/target.js';
+import { formatRemoteVerifyReport, verifyRemote } from '../publish/verify-remote.js';
 
 export const DEFAULT_DATA_DIR = DEFAULTS.dataDir;
 
@@ -31,6 +36,9 @@ const stdio: LakeCommandIo = {
 
 interface VerifyFlags {
   dataDir: string;
+  remote?: string;
+  endpoint?: string;
+  region?: string;
 }
 
 interface ExportFlags {
@@ -55,7 +63,11 @@ export function registerLakeCommands(program: Command, io: LakeCommandIo = stdio
         'name every file or entry that was changed, added or removed (exit 1 if any). Works on a data dir and on an export.',
     )
     .option('--data-dir <dir>', 'data directory, or an export directory', DEFAULT_DATA_DIR)
+    .option('--remote <url>', 'verify the published copy at s3://bucket/prefix instead (schema/publish.md §7); a local lake, if any, says how far behind it is')
+    .option('--endpoint <url>', 'with --remote: S3-compatible endpoint (env AWS_ENDPOINT_URL_S3)')
+    .option('--region <name>', 'with --remote: region (env AWS_REGION)')
     .action(async (flags: VerifyFlags) => {
+      if (flags.remote !== undefined) return runVerifyRemote(flags, io);
       requireLake(flags.dataDir, 'verify');
       const report = await verifyLake(flags.dataDir);
       io.out(formatVerifyReport(report));
@@ -115,6 +127,21 @@ export function registerLakeCommands(program: Command, io: LakeCommandIo = stdio
   return program;
 }
 
+async function runVerifyRemote(flags: VerifyFlags, io: LakeCommandIo): Promise<void> {
+  const { target } = resolvePublish({ to: flags.remote, endpoint: flags.endpoint, region: flags.region });
+  const manifests = join(flags.dataDir, 'lake', '_manifests');
+  const localEntries = existsSync(manifests) ? readManifest(join(flags.dataDir, 'lake')).entries : undefined;
+  try {
+    const report = await verifyRemote({ target, localEntries });
+    io.out(formatRemoteVerifyReport(report));
+    if (!report.ok) process.exitCode = 1;
+  } catch (err) {
+    if (!(err instanceof PublishError)) throw err;
+    io.err(`verify --remote: ${err.message}`);
+    process.exitCode = 1;
+  }
+}
+
 async function runCompact(dataDir: string, streams: string[] | undefined, minFiles: number, io: LakeCommandIo): Promise<void> {
   const lock = acquireLock(dataDir, `compliance-lake compact --data-dir ${dataDir}`);
   try {
@@ -128,6 +155,8 @@ async function runCompact(dataDir: string, streams: string[] | undefined, minFil
     try {
       const report = await compactLake(dataDir, { streams, minFiles, runId, duck, lockHeld: true, onCommit: (_entry, lake) => state?.catchUp(lake.entries) });
       io.out(formatCompactReport(report));
+      const iceberg = await refreshIcebergAfterCommit(dataDir, { info: () => {}, warn: (obj) => io.err(`iceberg refresh failed: ${String(obj.error)}; run \`compliance-lake iceberg refresh\``) });
+      if (iceberg?.metadataFile) io.out(`iceberg: ${iceberg.operation} snapshot ${iceberg.snapshotId} (+${iceberg.addedFiles} / -${iceberg.deletedFiles} files)`);
     } finally {
       duck.close();
       state?.close();

@@ -22,6 +22,9 @@ import { join, resolve } from 'node:path';
 import { type Stoppable, playAttacks, watchAlerts } from './demo-alerts.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerDetectionsCommands } from './detections-commands.js';
+import { registerSiemCommands } from './siem-commands.js';
+import { registerEngineCommands } from './engine-commands.js';
+import { registerPublishCommands } from './publish-commands.js';
 import { STREAM_NAMES } from '../extract/registry.js';
 import { acquireLock, LockedError } from '../lake/lock.js';
 import { LakeCorruptError } from '../lake/lake.js';
@@ -99,7 +102,7 @@ tlsOptions(simulatorOptions(program.command('demo'), 0))
       requestsPerMinute: intOption('--rpm', flags.rpm, SIM_DEFAULTS.rpm),
       // the demo's schedules are short so that new activity shows up within a minute
       schedules: { activities: '*/20 * * * * *', content: '0 * * * * *', directory: '30 */5 * * * *' },
-      graphql: { port: intOption('--graphql-port', flags.graphqlPort, DEFAULT_GRAPHQL_PORT), host: '127.0.0.1', token, writeToken, tls },
+      graphql: { port: intOption('--graphql-port', flags.graphqlPort, DEFAULT_GRAPHQL_PORT), host: '127.0.0.1', token, writeToken, tls, secureCookie: flags.secureCookie === true },
       health: { port: intOption('--metrics-port', flags.metricsPort, 0), host: '127.0.0.1' },
       detections: { config: detections.config, rules: detections.rules },
       destinations,
@@ -263,6 +266,9 @@ registerModelsCommands(program);
 registerServeCommands(program);
 registerRunCommands(program);
 registerDetectionsCommands(program);
+registerSiemCommands(program);
+registerEngineCommands(program);
+registerPublishCommands(program);
 
 /** Says on stderr when a request is retried, so a slow failure is never silent. */
 const retryLogger: Logger = {

@@ -11,7 +11,9 @@ import { ConfigError, DEFAULTS, intOption, loadTlsFiles, type TlsFlags } from '.
 import { loadGraphqlToken, loadGraphqlWriteToken, tlsOptions } from './serve-commands.js';
 import { loadDetections } from '../detections/config.js';
 import { parseDestinations } from '../delivery/config.js';
+import { parseForwardConfig } from '../siem/forward-config.js';
 import { dirname, join, resolve } from 'node:path';
+import { daemonPublish } from '../publish/config.js';
 import { CONFIG_FILE, durationOption, resolveSyncConfig, type SyncFlags } from './sync.js';
 
 interface RunFlags extends Omit<SyncFlags, 'until' | 'quiet'>, TlsFlags {
@@ -94,7 +96,10 @@ async function runDaemon(flags: RunFlags): Promise<void> {
     knownRules: detections.rules.map((r) => r.id),
     baseDir: flags.config ? dirname(resolve(flags.config)) : config.dataDir,
   });
+  // schema/ocsf.md §5: the opt-in forward job, validated here too
+  const forward = parseForwardConfig(detections.file.forward, { baseDir: flags.config ? dirname(resolve(flags.config)) : config.dataDir });
 
+  const publish = daemonPublish(config.dataDir, flags.config);
   const { log, logger } = stderrLogger(flags.quiet ? 'warn' : 'info');
   for (const w of config.warnings) log.warn({}, w);
 
@@ -117,11 +122,13 @@ async function runDaemon(flags: RunFlags): Promise<void> {
       sinceMs: config.sinceMs,
       compactMaxFiles: config.compactMaxFiles,
       schedules,
-      graphql: { port, host: flags.host ?? DEFAULT_GRAPHQL_HOST, token, writeToken, tls, configPath: flags.config ?? join(config.dataDir, CONFIG_FILE) },
+      graphql: { port, host: flags.host ?? DEFAULT_GRAPHQL_HOST, token, writeToken, tls, secureCookie: flags.secureCookie === true, configPath: flags.config ?? join(config.dataDir, CONFIG_FILE) },
       health: { port: metricsPort, host: flags.metricsHost ?? DEFAULT_METRICS_HOST },
       shutdownTimeoutMs,
       detections: { config: detections.config, rules: detections.rules },
       destinations,
+      forward,
+      publish,
       logger,
     });
   } catch (err) {
@@ -133,6 +140,7 @@ async function runDaemon(flags: RunFlags): Promise<void> {
   out(`Console on ${new URL('/', daemon.url).href}; GraphiQL on ${new URL('/explorer', daemon.url).href}`);
   out(`Health and metrics on ${daemon.healthUrl}/healthz, /readyz, /metrics`);
   out(`Detections: ${detections.config.enabled.length} rule(s) enabled, evaluated after each model refresh; alerts delivered to ${destinations.length ? destinations.map((d) => `${d.name} (${d.type})`).join(', ') : 'no destination (none configured)'}`);
+  if (publish) out(`Publish: to s3://${publish.settings.target.bucket}/${publish.settings.target.prefix} on "${publish.schedule}" (UTC)`);
   out(`Schedules (UTC): ${Object.entries(daemon.status().schedules).map(([job, expr]) => `${job} "${expr}"`).join(', ')}; every stream syncs once now.`);
 
   const signal = await stopSignal;

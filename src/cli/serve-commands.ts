@@ -50,7 +50,8 @@ function tokenFrom(flag: string, file: string | undefined, fromEnv: string | und
 export function tlsOptions(cmd: Command): Command {
   return cmd
     .option('--tls-cert <file>', 'PEM certificate: serve GraphQL and the console over HTTPS (with --tls-key)')
-    .option('--tls-key <file>', 'PEM private key of --tls-cert');
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--secure-cookie', 'mark the console\'s session cookie Secure although this port speaks HTTP (a TLS proxy in front serves HTTPS)');
 }
 
 export function registerServeCommands(program: Command): Command {
@@ -81,7 +82,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
   const { log, logger } = stderrLogger(flags.quiet ? 'warn' : 'info');
   let server;
   try {
-    server = await startGraphqlServer({ dataDir: flags.dataDir, port, host: flags.host ?? DEFAULT_GRAPHQL_HOST, token, writeToken, tls, configPath: flags.config, logger });
+    server = await startGraphqlServer({ dataDir: flags.dataDir, port, host: flags.host ?? DEFAULT_GRAPHQL_HOST, token, writeToken, tls, secureCookie: flags.secureCookie === true, configPath: flags.config, logger });
   } catch (err) {
     if (err instanceof GraphqlServerConfigError) throw new ConfigError(err.message);
     throw err;

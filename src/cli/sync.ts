@@ -39,8 +39,8 @@ const FILE_KEYS: Record<string, keyof SyncFlags> = {
   maxRetries: 'maxRetries',
   compactMaxFiles: 'compactMaxFiles',
 };
-/** Blocks of the config file other modules validate (src/detections/config.ts, src/delivery/config.ts): passed over here. */
-const BLOCK_KEYS = ['detections', 'destinations'];
+/** Blocks of the config file other modules validate (src/detections/config.ts, src/delivery/config.ts, src/siem/forward-config.ts, src/publish/config.ts): passed over here. */
+const BLOCK_KEYS = ['detections', 'destinations', 'forward', 'publish'];
 
 export interface ResolvedSync {
   dataDir: string;

@@ -184,7 +184,7 @@ function ruleList(value: unknown, where: string, known: readonly string[] | unde
   return value as string[];
 }
 
-function duration(value: unknown, where: string, fallback: number, minMs: number, maxMs: number): number {
+export function duration(value: unknown, where: string, fallback: number, minMs: number, maxMs: number): number {
   if (value === undefined) return fallback;
   const m = typeof value === 'string' ? /^(\d+)(ms|s|m|h)$/.exec(value.trim()) : null;
   const ms = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms'] : NaN;
@@ -194,7 +194,7 @@ function duration(value: unknown, where: string, fallback: number, minMs: number
 }
 
 /** `<key>` (when allowed inline), `<key>File` or `<key>Env`: at most one; the value itself never in a message. */
-function secretOf(d: Record<string, unknown>, key: string, at: string, baseDir: string, env: NodeJS.ProcessEnv, o: { inlineAllowed: boolean }): Secret | null {
+export function secretOf(d: Record<string, unknown>, key: string, at: string, baseDir: string, env: NodeJS.ProcessEnv, o: { inlineAllowed: boolean }): Secret | null {
   const given = [key, `${key}File`, `${key}Env`].filter((k) => d[k] !== undefined && (o.inlineAllowed || k !== key));
   if (given.length > 1) throw new ConfigError(`${at}: set only one of ${given.map((k) => `"${k}"`).join(', ')}`);
   if (given.length === 0) return null;
@@ -220,7 +220,7 @@ function secretOf(d: Record<string, unknown>, key: string, at: string, baseDir: 
   return new Secret(value);
 }
 
-function httpUrl(url: Secret, where: string): void {
+export function httpUrl(url: Secret, where: string): void {
   let parsed: URL;
   try {
     parsed = new URL(url.reveal());

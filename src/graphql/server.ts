@@ -21,6 +21,7 @@ import { alertStoreSession } from './alert-store.js';
 import { applySecurityHeaders } from './console/headers.js';
 import { SessionStore, sessionIdFrom, type SessionKind } from './console/sessions.js';
 import { consoleSite, sameOrigin, sendText } from './console/site.js';
+import { SignInLimit } from './console/sign-in-limit.js';
 import { loadStaticFiles } from './console/static-files.js';
 import type { GraphqlContext } from './context.js';
 import { ErrorCode, formatErrorFor } from './errors.js';
@@ -59,6 +60,8 @@ export interface GraphqlServerOptions {
   warehouse?: WarehouseOptions;
   /** PEM certificate and key: the port speaks HTTPS and the session cookie is Secure (console.md §4). */
   tls?: TlsFiles | null;
+  /** A TLS proxy in front terminates HTTPS: the session cookie is Secure although this port speaks HTTP (console.md §4). */
+  secureCookie?: boolean;
   /** The clock console sessions expire by (tests move it). */
   now?: () => number;
 }
@@ -110,8 +113,8 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
   const tokenDigest = token ? digest(token) : null;
   const writeDigest = writeToken ? digest(writeToken) : null;
   const configPath = options.configPath ?? join(options.dataDir, CONFIG_FILE);
-  const secure = Boolean(options.tls);
-  if (!secure && !isLoopback(host)) {
+  const secure = Boolean(options.tls) || options.secureCookie === true;
+  if (!options.tls && !isLoopback(host)) {
     logger.warn(
       { host },
       `graphql: listening on ${host} over plain HTTP: the token and the console's session cookie travel in clear. ` +
@@ -126,7 +129,15 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     const isRead = tokenDigest !== null && timingSafeEqual(d, tokenDigest);
     return isWrite ? 'write' : isRead ? 'read' : null;
   };
-  const site = consoleSite({ files: loadStaticFiles(logger), sessions, checkToken, secure, logger });
+  const site = consoleSite({
+    files: loadStaticFiles(logger),
+    sessions,
+    checkToken,
+    secure,
+    signInLimit: new SignInLimit(options.now),
+    signInRequired: tokenDigest !== null,
+    logger,
+  });
 
   const warehouse = new Warehouse(options.dataDir, options.warehouse);
   const apollo = new ApolloServer<GraphqlContext>({
@@ -234,7 +245,7 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
   }
   const address = server.address() as AddressInfo;
   const urlHost = host === 'localhost' ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const origin = `${secure ? 'https' : 'http'}://${urlHost}:${address.port}`;
+  const origin = `${options.tls ? 'https' : 'http'}://${urlHost}:${address.port}`;
   const publicUrl = `${origin}${GRAPHQL_PATH}`;
 
   let closing: Promise<void> | null = null;

@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { AuthenticationError, ConnectionError, DEFAULT_REQUESTS_PER_MINUTE, type ComplianceClientOptions, type Logger, type RequestInfo } from '../api/index.js';
 import { type StreamStats, type SyncContext, type SyncSettings, emptyStats } from '../extract/stream.js';
 import { compactLake } from '../lake/compact.js';
+import { refreshIcebergAfterCommit } from '../iceberg/hook.js';
+import type { RefreshReport } from '../iceberg/refresh.js';
 import { openDuck } from '../lake/duck.js';
 import { Lake } from '../lake/lake.js';
 import { acquireLock } from '../lake/lock.js';
@@ -68,6 +70,8 @@ export interface SyncResult {
   quarantineDir: string | null;
   recoveredLockFrom: { pid: number; command: string } | null;
   compactedPartitions: number;
+  /** The Iceberg table's refresh after the commits (schema/iceberg.md), when the table exists. */
+  iceberg?: RefreshReport | null;
 }
 
 export function newRunId(now = new Date()): string {
@@ -193,6 +197,8 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
       });
       compactedPartitions = r.partitions.length;
     }
+    // `lake` saw every commit of the streams, but not a compaction's (compactLake opens its own)
+    const iceberg = await refreshIcebergAfterCommit(options.dataDir, options.logger, compactedPartitions === 0 ? lake : undefined);
     const ok = summaries.every((s) => s.status === 'committed');
     state.finishRun(runId, {
       finishedAt: new Date().toISOString(),
@@ -208,6 +214,7 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
       quarantineDir: recovery.quarantineDir,
       recoveredLockFrom: lock.recoveredFrom ? { pid: lock.recoveredFrom.pid, command: lock.recoveredFrom.command } : null,
       compactedPartitions,
+      iceberg,
     };
   } finally {
     detach();

@@ -52,12 +52,16 @@ import { type Alerting, type AlertingStatus, defineAlertingMetrics, startAlertin
 import type { DestinationConfig } from '../delivery/config.js';
 import type { DetectionsConfig } from '../detections/config.js';
 import type { Rule } from '../detections/rules.js';
+import { PUBLISH_JOB, definePublishMetrics, runPublishJob } from './publishing.js';
+import type { ResolvedPublish } from '../publish/config.js';
 import { type RunningJob, type TickOutcome, type TriggerReason, Scheduler, cronProblem } from './scheduler.js';
+import { FORWARD_JOB, runForwardJob } from '../siem/forward-job.js';
+import type { ForwardConfig } from '../siem/forward-config.js';
 
 export const SCHEDULED_JOBS = ['activities', 'directory', 'content', 'reconcile'] as const;
 export type ScheduledJobName = (typeof SCHEDULED_JOBS)[number];
 export const STARTUP_JOB = 'startup';
-export type JobName = ScheduledJobName | typeof STARTUP_JOB;
+export type JobName = ScheduledJobName | typeof STARTUP_JOB | typeof PUBLISH_JOB;
 
 const names = (job: Parameters<typeof streamsOfJob>[0]) => streamsOfJob(job).map((s) => s.name);
 
@@ -68,6 +72,7 @@ export const JOB_STREAMS: Readonly<Record<JobName, readonly string[]>> = {
   directory: names('directory'),
   content: names('content'),
   reconcile: names('feed'),
+  publish: [],
 };
 
 /** Cron expressions (UTC): five fields from the minute, or six from the second. */
@@ -98,7 +103,7 @@ export interface DaemonOptions {
   compactMaxFiles?: number;
   schedules?: Partial<Record<ScheduledJobName, string>>;
   /** GraphQL server: port (0 = a free one), host, bearer token (null: loopback only), TLS files (console.md §4). */
-  graphql?: { port?: number; host?: string; token?: string | null; writeToken?: string | null; configPath?: string; tls?: TlsFiles | null };
+  graphql?: { port?: number; host?: string; token?: string | null; writeToken?: string | null; configPath?: string; tls?: TlsFiles | null; secureCookie?: boolean };
   /** /healthz, /readyz, /metrics: port (0 = a free one) and host. */
   health?: { port?: number; host?: string };
   shutdownTimeoutMs?: number;
@@ -110,6 +115,10 @@ export interface DaemonOptions {
   destinations?: readonly DestinationConfig[];
   /** How often the delivery loop looks for due outbox rows (default 2 s). */
   deliveryIntervalMs?: number;
+  /** The opt-in `forward` job (schema/ocsf.md §5): scheduled only when the config file's forward block has destinations. */
+  forward?: ForwardConfig;
+  /** The opt-in publish job (schema/publish.md §9): null or absent, no publishing. */
+  publish?: { settings: ResolvedPublish; schedule: string } | null;
   /** Default: pino JSON lines on stderr at info. */
   logger?: Logger;
   fetch?: typeof fetch;
@@ -201,6 +210,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     if (job === 'reconcile' && (options.reconcileDays ?? DEFAULTS.reconcileDays) === 0) continue;
     if (JOB_STREAMS[job].some((s) => streams.includes(s))) schedules[job] = expression;
   }
+  const forwardSchedule = options.forward?.destinations.length ? options.forward.schedule : null;
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   if (!(shutdownTimeoutMs >= 0)) throw new DaemonConfigError(`shutdownTimeoutMs must be >= 0; got ${shutdownTimeoutMs}`);
 
@@ -222,6 +232,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const startedAt = new Date();
   const metrics = defineMetrics();
   defineAlertingMetrics(metrics);
+  if (options.publish) definePublishMetrics(metrics);
   metrics.set('compliance_lake_start_time_seconds', {}, startedAt.getTime() / 1000);
   seedLastSuccess(dataDir, metrics, log);
 
@@ -268,6 +279,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 
   const runJob = async (job: string, reason: TriggerReason): Promise<void> => {
+    if (job === FORWARD_JOB && options.forward) return runForwardJob(options.forward, dataDir, log, metrics, reason, () => stopping);
+    if (job === PUBLISH_JOB && options.publish) {
+      return runPublishJob(dataDir, options.publish.settings, (jobs[job] ??= { runs: 0, lastStartedAt: null, lastFinishedAt: null, lastResult: null, lastRunId: null, lastError: null }), metrics, log, stop.signal);
+    }
     const jobStreams = (JOB_STREAMS[job as JobName] ?? []).filter((s) => streams.includes(s));
     if (jobStreams.length === 0) {
       log.warn({ job, reason }, 'job: nothing to do, none of its streams is enabled');
@@ -356,7 +371,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   let alerting: Alerting | null = null;
   const scheduler = new Scheduler({
-    jobs: Object.entries(schedules).map(([name, expression]) => ({ name, cron: expression })),
+    jobs: [...Object.entries(schedules), ...(forwardSchedule ? [[FORWARD_JOB, forwardSchedule]] : []), ...(options.publish ? [[PUBLISH_JOB, options.publish.schedule]] : [])].map(([name, expression]) => ({ name, cron: expression })),
     run: runJob,
     logger: log,
     onTrigger: (job, _reason, outcome) => {
@@ -375,6 +390,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       writeToken: options.graphql?.writeToken ?? null,
       configPath: options.graphql?.configPath,
       tls: options.graphql?.tls ?? null,
+      secureCookie: options.graphql?.secureCookie,
       logger: log,
     });
     health = await startHealthServer({

@@ -50,6 +50,7 @@ export function rebuildState(dataDir: string): RebuildResult {
     try {
       store.catchUp(entries);
       store.copyRunsFrom(target);
+      store.copyForwardCursorsFrom(target);
       fileCount = store.activePaths().size;
     } finally {
       store.close();

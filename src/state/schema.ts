@@ -88,7 +88,19 @@ export const runs = sqliteTable('runs', {
   summary: text('summary', { mode: 'json' }),
 });
 
-export const stateTables = { applied, cursors, files, coverageEvents, ownRequests, runs };
+/**
+ * `forward`'s cursors per destination, one per kind ('activities' and 'alerts'), schema/ocsf.md §5. Not in the manifest:
+ * a rebuild copies it from the old store, as it does the run ledger.
+ */
+export const forwardCursors = sqliteTable('forward_cursors', {
+  destination: text('destination').primaryKey(),
+  /** JSON text of each kind's cursor, opaque to the store; null until that kind has one. */
+  activities: text('activities'),
+  alerts: text('alerts'),
+  updatedAt: text('updated_at').notNull(),
+});
+
+export const stateTables = { applied, cursors, files, coverageEvents, ownRequests, runs, forwardCursors };
 
 export const STATE_DDL = `
 CREATE TABLE IF NOT EXISTS applied (
@@ -149,5 +161,11 @@ CREATE TABLE IF NOT EXISTS runs (
   streams TEXT NOT NULL,
   pid INTEGER NOT NULL,
   summary TEXT
+);
+CREATE TABLE IF NOT EXISTS forward_cursors (
+  destination TEXT PRIMARY KEY NOT NULL,
+  activities TEXT,
+  alerts TEXT,
+  updated_at TEXT NOT NULL
 );
 `;

@@ -7,7 +7,7 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { GENESIS, type CoverageEvent, type ManifestEntry, type ManifestFile } from '../lake/manifest.js';
-import { applied, coverageEvents, cursors, files, ownRequests, runs, STATE_DDL, STATE_SCHEMA_VERSION, stateTables } from './schema.js';
+import { applied, coverageEvents, cursors, files, forwardCursors, ownRequests, runs, STATE_DDL, STATE_SCHEMA_VERSION, stateTables } from './schema.js';
 
 export const STATE_FILE = 'state.sqlite';
 const BUSY_TIMEOUT_MS = 5_000;
@@ -242,6 +242,55 @@ export class StateStore {
       return this.sqlite.prepare(`INSERT OR IGNORE INTO main.runs (${columns}) SELECT ${columns} FROM old_state.runs`).run().changes;
     } catch {
       return 0; // not a state store, or one without a readable ledger
+    } finally {
+      this.sqlite.exec('DETACH DATABASE old_state');
+    }
+  }
+
+  /** A forward destination's cursor of `kind` (JSON value), or null when it has none (schema/ocsf.md §5). */
+  forwardCursor(destination: string, kind: 'activities' | 'alerts'): unknown {
+    let row: { activities: string | null; alerts: string | null } | undefined;
+    try {
+      row = this.db
+        .select({ activities: forwardCursors.activities, alerts: forwardCursors.alerts })
+        .from(forwardCursors)
+        .where(eq(forwardCursors.destination, destination))
+        .get();
+    } catch (err) {
+      // a read-only store written before forward_cursors existed
+      if (this.readOnly && /no such table/.test((err as Error).message)) return null;
+      throw err;
+    }
+    const text = row?.[kind];
+    return text ? JSON.parse(text) : null;
+  }
+
+  /** Sets a forward cursor; durable when it returns (synchronous = FULL). */
+  setForwardCursor(destination: string, kind: 'activities' | 'alerts', cursor: unknown): void {
+    this.assertWritable();
+    const updatedAt = new Date().toISOString();
+    const value = JSON.stringify(cursor);
+    this.db
+      .insert(forwardCursors)
+      .values({ destination, [kind]: value, updatedAt })
+      .onConflictDoUpdate({ target: forwardCursors.destination, set: { [kind]: value, updatedAt } })
+      .run();
+  }
+
+  /** Copies forward cursors from another state file (a rebuild keeps them, like the run ledger). */
+  copyForwardCursorsFrom(otherPath: string): number {
+    this.assertWritable();
+    if (!existsSync(otherPath)) return 0;
+    try {
+      this.sqlite.prepare('ATTACH DATABASE ? AS old_state').run(otherPath);
+    } catch {
+      return 0;
+    }
+    try {
+      const columns = 'destination, activities, alerts, updated_at';
+      return this.sqlite.prepare(`INSERT OR IGNORE INTO main.forward_cursors (${columns}) SELECT ${columns} FROM old_state.forward_cursors`).run().changes;
+    } catch {
+      return 0; // a store from before forward_cursors
     } finally {
       this.sqlite.exec('DETACH DATABASE old_state');
     }

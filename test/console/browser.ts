@@ -4,6 +4,7 @@
 // a test whose page tried to reach elsewhere. screenshot() writes docs/screenshots/<name>.png.
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { describe, expect } from 'vitest';
@@ -14,7 +15,10 @@ export const BROWSER_REQUIRED = process.env.CL_REQUIRE_BROWSER === '1';
 /** Generous: the machine running the suite may be loaded (no timed assertion depends on these). */
 export const BROWSER_TIMEOUT_MS = 60_000;
 export const BROWSER_TEST_TIMEOUT_MS = 180_000;
-export const SCREENSHOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
+/** docs/screenshots/ (the README shows them) when CL_UPDATE_SCREENSHOTS=1; otherwise a temporary folder, so a
+ * test run leaves the checkout as it found it (the pages show times, so every run's pictures differ). */
+export const SCREENSHOT_DIR =
+  process.env.CL_UPDATE_SCREENSHOTS === '1' ? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots') : join(tmpdir(), 'compliance-lake-screenshots');
 
 /** Why the browser tests cannot run here; null when they can (or must: CL_REQUIRE_BROWSER=1). */
 export function browserSkipReason(): string | null {
@@ -136,7 +140,7 @@ export function pageGql(page: Page, query: string, variables: Record<string, unk
   );
 }
 
-/** Writes docs/screenshots/<name>.png (the README shows them); returns the path. */
+/** Writes <SCREENSHOT_DIR>/<name>.png; returns the path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`screenshot name "${name}": use lowercase letters, digits and dashes`);
   mkdirSync(SCREENSHOT_DIR, { recursive: true });

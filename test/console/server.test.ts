@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError, loadTlsFiles } from '../../src/cli/config.js';
 import { SECURITY_HEADERS } from '../../src/graphql/console/headers.js';
 import { MAX_SESSIONS, SESSION_IDLE_MS, SESSION_MAX_MS, SessionStore } from '../../src/graphql/console/sessions.js';
+import { SIGN_IN_FAILURES_ALLOWED, SIGN_IN_WINDOW_MS } from '../../src/graphql/console/sign-in-limit.js';
 import { startGraphqlServer } from '../../src/graphql/server.js';
 import { type LogLine, type Fixture, type TestServer, buildFixture, captureLogger, startTestServer } from '../graphql-fixture.js';
 import { type FxAlert, buildAlerts, writeAlertStore } from '../graphql-alerts-fixture.js';
@@ -291,6 +292,99 @@ describe('what every URL answers', () => {
     for (const secret of [t.token!, WRITE, ...sessionIds]) expect(text).not.toContain(secret);
     expect(t.logs.some((l) => l.msg === 'console: signed in')).toBe(true);
     expect(t.logs.some((l) => /sign-in refused/.test(l.msg ?? ''))).toBe(true);
+  });
+});
+
+describe('sign-in: failures per address, the route it returns to, /session, a Secure cookie behind a TLS proxy', () => {
+  const form = (fields: Record<string, string>) => ({
+    method: 'POST',
+    path: '/login',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
+
+  test(`after ${SIGN_IN_FAILURES_ALLOWED} wrong tokens in 10 minutes an address is refused, even with the right token, until the window passes`, async () => {
+    let now = Date.UTC(2026, 6, 1);
+    const s = await startTestServer({ fixture: fx, now: () => now });
+    try {
+      const o = new URL(s.server.consoleUrl).origin;
+      for (let i = 0; i < SIGN_IN_FAILURES_ALLOWED; i++) {
+        const res = await raw(o, form({ token: `wrong-${i}-0123456789abcdef` }));
+        expect(res.headers.location).toBe('/?login=failed');
+        now += 1_000;
+      }
+      const refused = await raw(o, form({ token: s.token!, next: '#/alerts' }));
+      expect(refused.status).toBe(303);
+      expect(refused.headers.location).toBe('/?login=limited#/alerts');
+      expect(refused.headers['set-cookie']).toBeUndefined();
+      // the first failure leaves the window: one more try is allowed, and the right token signs in
+      now += SIGN_IN_WINDOW_MS - SIGN_IN_FAILURES_ALLOWED * 1_000 + 1;
+      const ok = await raw(o, form({ token: s.token!, next: '#/alerts' }));
+      expect(ok.headers.location).toBe('/#/alerts');
+      expect(String(ok.headers['set-cookie'])).toMatch(/^cl_session=/);
+      // a success clears the count: ten more failures are needed before the next refusal
+      for (let i = 0; i < SIGN_IN_FAILURES_ALLOWED - 1; i++) expect((await raw(o, form({ token: 'wrong-again-0123456789' }))).headers.location).toBe('/?login=failed');
+      expect((await raw(o, form({ token: s.token! }))).headers.location).toBe('/');
+      const warnings = s.logs.filter((l) => /too many failed sign-ins/.test(l.msg ?? ''));
+      expect(warnings).toHaveLength(1);
+      expect(JSON.stringify(s.logs)).not.toContain(s.token!);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('the sign-in returns to the route the visitor asked for, and only to a route of the page', async () => {
+    const s = await startTestServer({ fixture: fx });
+    try {
+      const o = new URL(s.server.consoleUrl).origin;
+      const cases: [string, string][] = [
+        ['#/alerts', '/#/alerts'],
+        ['#/user/u%2F1?days=30&from=2026-01-01', '/#/user/u%2F1?days=30&from=2026-01-01'],
+        ['https://evil.example/', '/'],
+        ['//evil.example', '/'],
+        ['javascript:alert(1)', '/'],
+        ['#/x\r\nSet-Cookie: a=b', '/'],
+        [`#/${'a'.repeat(600)}`, '/'],
+      ];
+      for (const [next, location] of cases) {
+        const res = await raw(o, form({ token: s.token!, next }));
+        expect(res.headers.location, next).toBe(location);
+      }
+      expect((await raw(o, form({ token: 'wrong-0123456789abcdef', next: '#/people' }))).headers.location).toBe('/?login=failed#/people');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('/session says whether sign-in is needed and whether this cookie is signed in, and nothing else', async () => {
+    const signedOut = await raw(origin, { path: '/session' });
+    expect(signedOut.status).toBe(200);
+    expect(signedOut.headers['cache-control']).toBe('no-store');
+    expect(JSON.parse(signedOut.text)).toEqual({ signInRequired: true, authenticated: false, writable: false });
+    const read = await signedIn(t.token!);
+    expect(JSON.parse((await raw(origin, { path: '/session', headers: { cookie: read } })).text)).toEqual({ signInRequired: true, authenticated: true, writable: false });
+    const write = await signedIn(WRITE);
+    expect(JSON.parse((await raw(origin, { path: '/session', headers: { cookie: write } })).text)).toEqual({ signInRequired: true, authenticated: true, writable: true });
+    expectNoData(signedOut, '/session');
+    const open = await startTestServer({ fixture: fx, token: null });
+    try {
+      expect(JSON.parse((await raw(new URL(open.server.consoleUrl).origin, { path: '/session' })).text)).toEqual({ signInRequired: false, authenticated: false, writable: false });
+    } finally {
+      await open.close();
+    }
+  });
+
+  test('--secure-cookie marks the cookie Secure on a plain-HTTP port (a TLS proxy in front); the URL stays http', async () => {
+    const s = await startTestServer({ fixture: fx, secureCookie: true });
+    try {
+      expect(s.server.url).toMatch(/^http:\/\//);
+      const { answer } = await login(new URL(s.server.consoleUrl).origin, s.token);
+      expect(String(answer.headers['set-cookie'])).toMatch(/; Secure/);
+    } finally {
+      await s.close();
+    }
+    const { answer } = await login(origin, t.token);
+    expect(String(answer.headers['set-cookie'])).not.toMatch(/Secure/);
   });
 });
 

@@ -68,6 +68,32 @@ describeBrowser('console sign-in in Chromium', () => {
     }
   });
 
+  test('a signed-out visit to a route shows the form without a refused request; signing in returns to that route', async () => {
+    const p = await openPage(browser);
+    const failed: string[] = [];
+    p.page.on('response', (r) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+    });
+    try {
+      await p.page.goto(`${origin}/#/alerts`);
+      await p.page.locator('#signin:not([hidden]) input[name="token"]').waitFor();
+      expect(failed).toEqual([]);
+      await p.page.locator('form[action="/login"] input[name="token"]').fill(t.token!);
+      await Promise.all([
+        p.page.waitForResponse((r) => new URL(r.url()).pathname === '/login' && r.request().method() === 'POST'),
+        p.page.waitForEvent('framenavigated', (frame) => frame === p.page.mainFrame()),
+        p.page.locator('form[action="/login"] [type="submit"]').click(),
+      ]);
+      await p.page.locator('#page-alerts[data-ready="true"]').waitFor();
+      expect(new URL(p.page.url()).hash).toBe('#/alerts');
+      expect(failed).toEqual([]);
+      expect(p.errors).toEqual([]);
+      p.assertLocal();
+    } finally {
+      await p.close();
+    }
+  });
+
   test('a session signed in with the write token may acknowledge an alert; a read session may not', async () => {
     const [first, second] = alerts.filter((a) => a.status === 'open');
     const reader = await openPage(browser);

@@ -4,20 +4,27 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { Logger } from '../../api/index.js';
 import { type SessionKind, type SessionStore, sessionCookie, sessionIdFrom } from './sessions.js';
+import type { SignInLimit } from './sign-in-limit.js';
 import { type StaticFile, type StaticFiles, readStaticFile, staticEtag } from './static-files.js';
 
 /** A sign-in form is one short field: anything longer is refused unread. */
 const MAX_FORM_BYTES = 8 * 1024;
 /** Smaller files are sent as they are (gzip would save little). */
 const GZIP_MIN_BYTES = 1024;
+/** The route a sign-in returns to (the page's `location.hash`, console.md §5): only the page's own `#/…` shapes. */
+const NEXT_ROUTE = /^#\/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]{0,500}$/;
 
 export interface ConsoleSiteOptions {
   files: StaticFiles;
   sessions: SessionStore;
   /** Which session a token starts (compared in constant time by the caller); null: none. */
   checkToken(token: string): SessionKind | null;
-  /** TLS: the cookie is Secure. */
+  /** TLS here or at a proxy in front: the cookie is Secure. */
   secure: boolean;
+  /** Failed sign-ins per client address (console.md §2). */
+  signInLimit: SignInLimit;
+  /** The server has a token: /graphql needs a session or the bearer header. */
+  signInRequired: boolean;
   logger: Logger;
 }
 
@@ -42,25 +49,45 @@ export function consoleSite(options: ConsoleSiteOptions): ConsoleSite {
         logger.info({}, 'console: signed out');
         return redirect(res, '/');
       }
-      let token: string | null = null;
+      let form = '';
       try {
-        token = formField(await readForm(req), 'token');
+        form = await readForm(req);
       } catch {
         // too large or unreadable: the same answer as a wrong token
       }
+      const next = formField(form, 'next');
+      const back = next && NEXT_ROUTE.test(next) ? next : '';
+      const address = req.socket.remoteAddress ?? 'unknown';
+      if (options.signInLimit.retryAfterMs(address) > 0) {
+        return redirect(res, `/?login=limited${back}`);
+      }
+      const token = formField(form, 'token');
       const kind = token ? options.checkToken(token) : null;
       if (!kind) {
-        logger.info({ remote: req.socket.remoteAddress }, 'console: sign-in refused (missing or wrong token)');
-        return redirect(res, '/?login=failed');
+        if (options.signInLimit.fail(address)) {
+          logger.warn({ remote: address }, 'console: too many failed sign-ins from this address; refusing its sign-ins for 10 minutes');
+        } else {
+          logger.info({ remote: address }, 'console: sign-in refused (missing or wrong token)');
+        }
+        return redirect(res, `/?login=failed${back}`);
       }
+      options.signInLimit.succeed(address);
       // a new id at every sign-in; the one the browser held (if any) ends
       sessions.end(sessionIdFrom(req.headers.cookie));
       res.setHeader('set-cookie', sessionCookie(sessions.create(kind), options.secure));
-      logger.info({ kind, remote: req.socket.remoteAddress }, 'console: signed in');
-      return redirect(res, '/');
+      logger.info({ kind, remote: address }, 'console: signed in');
+      return redirect(res, `/${back}`);
     }
     req.resume();
     if (method !== 'GET' && method !== 'HEAD') return notFound(res);
+    if (path === '/session') {
+      // what the page needs before its first query, so a signed-out visit asks no question that fails (no data)
+      const session = sessions.touch(sessionIdFrom(req.headers.cookie));
+      res.setHeader('cache-control', 'no-store');
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      const state = { signInRequired: options.signInRequired, authenticated: session !== null, writable: session?.kind === 'write' };
+      return void res.end(method === 'HEAD' ? undefined : JSON.stringify(state));
+    }
     let file: StaticFile | null = null;
     if (path === '/') file = files.shell;
     else if (path === '/explorer') file = files.explorer;

@@ -1,0 +1,234 @@
+// One `forward` pass (schema/ocsf.md §5): for each destination, the activities that arrived in the lake since
+// its cursor, oldest first, in batches; the cursor moves only after the destination accepted a batch, in the
+// state store (durable on return). Then the alerts created since the alert cursor, the same way.
+import { existsSync, readFileSync, rmdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import type { Logger } from '../api/index.js';
+import { buildDocument, type RuleInfo } from '../delivery/document.js';
+import { openAlertsDb } from '../delivery/alerts-db.js';
+import { ALERTS_FILE } from '../detections/store.js';
+import { loadRules } from '../detections/rules.js';
+import { acquireLock, type LockInfo } from '../lake/lock.js';
+import type { StateStore } from '../state/index.js';
+import { ActivityReader } from './events.js';
+import { type EventSender, type ForwardEvent, type ForwardKind, eventSender } from './destinations.js';
+import type { ForwardDestination } from './forward-config.js';
+import { OcsfMapper } from './ocsf.js';
+
+/** The cursor of a destination's activities: first-arrival watermark (µs, as text: beyond 2^53) and the pass in progress. */
+export interface ActivityCursor {
+  from: string;
+  to?: string;
+  after?: { createdAt: string; id: string } | null;
+  position?: unknown;
+}
+
+export interface AlertCursor {
+  rowid: number;
+  position?: unknown;
+}
+
+export interface DestinationResult {
+  destination: string;
+  activities: number;
+  alerts: number;
+  batches: number;
+  ok: boolean;
+  error: string | null;
+}
+
+export interface ForwardOptions {
+  dataDir: string;
+  state: StateStore;
+  destinations: readonly ForwardDestination[];
+  /** Attempts per batch before the destination is given up for this pass. */
+  maxAttempts: number;
+  logger?: Logger;
+  signal?: AbortSignal;
+  fetch?: typeof fetch;
+  /** Called after each accepted batch (tests stop here to play a crash). */
+  onBatch?: (destination: string, kind: ForwardKind, count: number) => void;
+  random?: () => number;
+}
+
+const BACKOFF_BASE_MS = 1_000;
+
+export async function forwardPass(o: ForwardOptions): Promise<DestinationResult[]> {
+  // one forward at a time per data dir (the CLI and the daemon's job would send the same batches twice);
+  // a lock left by a killed forward is taken over (src/lake/lock.ts)
+  const lock = acquireLock(join(o.dataDir, 'forward'), 'forward');
+  try {
+    return await forwardDestinations(o);
+  } finally {
+    lock.release();
+    try {
+      rmdirSync(join(o.dataDir, 'forward'));
+    } catch {
+      // not empty or already gone
+    }
+  }
+}
+
+async function forwardDestinations(o: ForwardOptions): Promise<DestinationResult[]> {
+  const results: DestinationResult[] = [];
+  let mapper: OcsfMapper | null = null;
+  for (const d of o.destinations) {
+    if (o.signal?.aborted) break;
+    const result: DestinationResult = { destination: d.name, activities: 0, alerts: 0, batches: 0, ok: true, error: null };
+    results.push(result);
+    try {
+      if (d.format === 'ocsf') mapper ??= new OcsfMapper();
+      await forwardActivities(o, d, d.format === 'ocsf' ? mapper : null, result);
+      if (d.alerts) await forwardAlerts(o, d, result);
+    } catch (err) {
+      result.ok = false;
+      result.error = (err as Error).message;
+      o.logger?.error({ destination: d.name, error: result.error, activities: result.activities, alerts: result.alerts }, 'forward: destination failed; its cursor stays at the last accepted batch');
+    }
+  }
+  return results;
+}
+
+/**
+ * The first-arrival bound of a new pass, in µs: now, or just before the writer lock was taken when a sync is
+ * writing (its rows have `_extracted_at` at or after its lock: src/pipeline/run.ts takes the lock first).
+ */
+export function arrivalBound(dataDir: string, nowMs = Date.now()): bigint {
+  const holder = lockHolder(join(dataDir, 'lake.lock'));
+  if (holder && (holder.host !== hostname() || holder.pid === process.pid || alive(holder.pid))) {
+    const started = Date.parse(holder.started_at);
+    if (!Number.isNaN(started)) return BigInt(Math.min(started, nowMs)) * 1000n - 1n;
+  }
+  return BigInt(nowMs) * 1000n;
+}
+
+async function forwardActivities(o: ForwardOptions, d: ForwardDestination, mapper: OcsfMapper | null, result: DestinationResult): Promise<void> {
+  const saved = o.state.forwardCursor(d.name, 'activities') as ActivityCursor | null;
+  let cursor: ActivityCursor = saved ?? { from: '0' };
+  // the bound is fixed before the manifest is read: a commit after it has rows above it
+  const to = cursor.to ?? String(arrivalBound(o.dataDir));
+  cursor = { from: cursor.from, to, after: cursor.after ?? null, position: cursor.position };
+  const sender = eventSender(d, 'activities', { fetch: o.fetch });
+  sender.resume?.(cursor.position);
+  const reader = await ActivityReader.open(o.dataDir, { noHistory: d.format !== 'ocsf', onWarning: (m) => o.logger?.warn({ destination: d.name }, `forward: ${m}`) });
+  try {
+    const q = { arrival: { fromUs: BigInt(cursor.from), toUs: BigInt(to) }, after: cursor.after ?? undefined, sinceMs: d.sinceMs ?? undefined };
+    let batch: ForwardEvent[] = [];
+    let last: { createdAt: string; id: string } | null = null;
+    const flush = async () => {
+      if (!batch.length) return;
+      await sendWithRetry(o, d, sender, batch);
+      cursor = { ...cursor, after: last, position: sender.position?.() };
+      o.state.setForwardCursor(d.name, 'activities', cursor);
+      result.activities += batch.length;
+      result.batches++;
+      o.onBatch?.(d.name, 'activities', batch.length);
+      batch = [];
+    };
+    for await (const rows of reader.all(q)) {
+      for (const r of rows) {
+        const raw = JSON.stringify(r.activity);
+        const json = mapper ? JSON.stringify(mapper.toOcsf(r.activity, r.user, raw)) : raw;
+        batch.push({ id: r.id, timeMs: Date.parse(r.createdAt), json });
+        last = { createdAt: r.createdAt, id: r.id };
+        if (batch.length >= d.batchSize) await flush();
+      }
+    }
+    await flush();
+    o.state.setForwardCursor(d.name, 'activities', { from: to, position: sender.position?.() ?? cursor.position });
+  } finally {
+    reader.close();
+    sender.close?.();
+  }
+}
+
+async function forwardAlerts(o: ForwardOptions, d: ForwardDestination, result: DestinationResult): Promise<void> {
+  if (!existsSync(join(o.dataDir, ALERTS_FILE))) return;
+  const cursor = (o.state.forwardCursor(d.name, 'alerts') as AlertCursor | null) ?? { rowid: 0 };
+  const sender = eventSender(d, 'alerts', { fetch: o.fetch });
+  sender.resume?.(cursor.position);
+  const rules = new Map<string, RuleInfo>();
+  try {
+    for (const r of loadRules()) rules.set(r.id, { title: r.title, mitre: r.mitre });
+  } catch {
+    // titles are a courtesy: the document carries the rule id either way
+  }
+  const alerts = openAlertsDb(o.dataDir);
+  try {
+    let after = cursor.rowid;
+    for (;;) {
+      const rows = alerts.sqlite.prepare('select rowid as rowid, id, historical from alerts where rowid > ? order by rowid limit ?').all(after, d.batchSize) as { rowid: number; id: string; historical: number }[];
+      if (!rows.length) break;
+      const events: ForwardEvent[] = [];
+      for (const r of rows) {
+        if (r.historical && d.alerts !== 'all') continue;
+        const doc = buildDocument(alerts.db, r.id, rules);
+        if (doc) events.push({ id: doc.id, timeMs: Date.parse(doc.createdAt), json: JSON.stringify(doc) });
+      }
+      if (events.length) await sendWithRetry(o, d, sender, events);
+      after = rows[rows.length - 1].rowid;
+      o.state.setForwardCursor(d.name, 'alerts', { rowid: after, position: sender.position?.() });
+      result.alerts += events.length;
+      if (events.length) {
+        result.batches++;
+        o.onBatch?.(d.name, 'alerts', events.length);
+      }
+    }
+  } finally {
+    alerts.close();
+    sender.close?.();
+  }
+}
+
+async function sendWithRetry(o: ForwardOptions, d: ForwardDestination, sender: EventSender, events: readonly ForwardEvent[]): Promise<void> {
+  const signal = o.signal ?? new AbortController().signal;
+  const random = o.random ?? Math.random;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sender.send(events, signal);
+      return;
+    } catch (err) {
+      if (signal.aborted || attempt >= o.maxAttempts) throw err;
+      const wait = Math.min(d.maxBackoffMs, BACKOFF_BASE_MS * 2 ** (attempt - 1)) * (0.5 + random() / 2);
+      o.logger?.warn({ destination: d.name, attempt, wait_ms: Math.round(wait), error: (err as Error).message }, 'forward: batch not accepted; retrying');
+      try {
+        await sleep(wait, undefined, { signal });
+      } catch {
+        throw err;
+      }
+    }
+  }
+}
+
+function lockHolder(path: string): LockInfo | null {
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
+    return typeof parsed.pid === 'number' ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Read-only view of the alert store's size, for status output. */
+export function alertCount(dataDir: string): number {
+  const path = join(dataDir, ALERTS_FILE);
+  if (!existsSync(path)) return 0;
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare('select count(*) as n from alerts').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
