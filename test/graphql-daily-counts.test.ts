@@ -1,5 +1,5 @@
 // The counts read from the daily marts (src/graphql/daily-counts.ts) equal the counts over every activity,
-// on a real lake: the simulator synced over HTTP, `models build`, the warehouse opened as the server opens
+// on a real lake: the simulator synced over loopback HTTP, `models build`, the warehouse opened as the server opens
 // it. Each question is asked twice on the same warehouse, once as it is (the marts present) and once through
 // a Db that says they are missing (the old path over marts.activities), and the answers must be equal.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -26,7 +26,7 @@ let endMs: number;
 beforeAll(async () => {
   // 12 days of a live tenant: activities across a month boundary and several part-days
   sim = makeSim({ shared: makeTenant({ live: true, horizonDays: 12, activitiesPerDay: 400, users: 60, groups: 10 }) });
-  t = await connect(sim, 'http');
+  t = await connect(sim, 'loopback');
   data = tempDataDir('cl-daily-');
   await syncWith(t, data.dir, { streams: ['activities', 'organizations', 'users', 'groups', 'group_members', 'roles', 'role_permissions'] });
   await buildModels(data.dir);
