@@ -8,7 +8,7 @@
 // retro hunt (timed, per rule). Then the next reserved day of the feed is appended (as models-refresh does),
 // the models are refreshed (timed, for comparison; activities only, no directory snapshot) and the rules
 // evaluated incrementally (timed), for CL_BENCH_DETECTIONS_DAYS days one after another (median quoted).
-import { rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { evaluateDetections, loadRules, resolveDetectionsConfig, type EvaluationReport } from '../src/detections/index.js';
@@ -32,14 +32,40 @@ export interface IncrementalRun {
   phases: EvaluationReport['phases'];
   alertsCreated: number;
   alertsUpdated: number;
-  perRule: { ruleId: string; mode: string; ms: number }[];
+  perRule: { ruleId: string; mode: string; source: string | null; ms: number }[];
+  /**
+   * CL_BENCH_DETECTIONS_AB=1: the same day evaluated again from the same alert store with every rule reading
+   * marts.activities itself (`candidates: false`, the engine before the copy of the typed activities), in
+   * alternating order with the run above.
+   */
+  viewOnly: { evaluateMs: number; evaluateCpuMs: number; phases: EvaluationReport['phases']; ranFirst: boolean; sameCounts: boolean } | null;
+}
+
+const STORE_FILES = ['alerts.sqlite', 'alerts.sqlite-wal', 'alerts.sqlite-shm'];
+
+/** Copies the alert store's files from `from` to `to` (a missing file is removed at `to`). */
+function copyStore(fromDir: string, fromPrefix: string, toDir: string, toPrefix: string): void {
+  for (const f of STORE_FILES) {
+    const src = join(fromDir, f.replace('alerts', fromPrefix));
+    const dst = join(toDir, f.replace('alerts', toPrefix));
+    if (existsSync(src)) copyFileSync(src, dst);
+    else rmSync(dst, { force: true });
+  }
+}
+
+async function timedEvaluation(run: () => Promise<EvaluationReport>): Promise<{ report: EvaluationReport; ms: number; cpuMs: number }> {
+  const t = performance.now();
+  const cpu = process.cpuUsage();
+  const report = await run();
+  const used = process.cpuUsage(cpu);
+  return { report, ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000 };
 }
 
 export interface DetectionsBenchResult {
   dataDir: string;
   lake: ReturnType<typeof lakeSummary>;
   rules: number;
-  fromScratch: { ms: number; lookupMs: number; phases: EvaluationReport['phases']; perRule: { ruleId: string; ms: number; ruleMs: number; lookupMs: number; alerts: number; error: string | null }[]; alerts: number } | null;
+  fromScratch: { ms: number; cpuMs: number; lookupMs: number; phases: EvaluationReport['phases']; perRule: { ruleId: string; ms: number; ruleMs: number; lookupMs: number; alerts: number; error: string | null }[]; alerts: number } | null;
   incremental: { runs: IncrementalRun[]; medianEvaluateMs: number; medianEvaluateCpuMs: number; medianRefreshMs: number };
   loadAverage: { before: number[]; after: number[] };
   target: { fromScratchMsAtMost: 60_000; incrementalMsAtMost: 1_000 };
@@ -83,13 +109,12 @@ export async function benchDetections(): Promise<DetectionsBenchResult> {
   if (scratchToo) {
     for (const f of ['alerts.sqlite', 'alerts.sqlite-wal', 'alerts.sqlite-shm']) rmSync(join(dataDir, f), { force: true });
     log(`${rules.length} rules from scratch ...`);
-    const t = performance.now();
-    const scratch = await evaluateDetections({ dataDir, config, rules });
-    const scratchMs = performance.now() - t;
-    log(`from scratch: ${Math.round(scratchMs)} ms ${JSON.stringify(scratch.phases)}`);
-    for (const r of scratch.rules) log(`  ${r.ruleId}: ${r.phases.ruleMs} ms, ${r.created} alerts${r.error ? `, FAILED ${r.error}` : ''}`);
+    const { report: scratch, ms: scratchMs, cpuMs: scratchCpuMs } = await timedEvaluation(() => evaluateDetections({ dataDir, config, rules }));
+    log(`from scratch: ${Math.round(scratchMs)} ms (CPU ${Math.round(scratchCpuMs)} ms) ${JSON.stringify(scratch.phases)}`);
+    for (const r of scratch.rules) log(`  ${r.ruleId}: ${r.phases.ruleMs} ms (${r.source}), ${r.created} alerts${r.error ? `, FAILED ${r.error}` : ''}`);
     fromScratch = {
       ms: scratchMs,
+      cpuMs: scratchCpuMs,
       lookupMs: scratch.lookupMs,
       phases: scratch.phases,
       perRule: scratch.rules.map((r) => ({ ruleId: r.ruleId, ms: r.durationMs, ...r.phases, alerts: r.created, error: r.error })),
@@ -123,13 +148,32 @@ export async function benchDetections(): Promise<DetectionsBenchResult> {
     let t = performance.now();
     await buildModels(dataDir);
     const refreshMs = performance.now() - t;
-    t = performance.now();
-    const cpu = process.cpuUsage();
-    const report = await evaluateDetections({ dataDir, config, rules });
-    const evaluateMs = performance.now() - t;
-    const used = process.cpuUsage(cpu);
-    const evaluateCpuMs = (used.user + used.system) / 1000;
-    for (const r of report.rules) if (r.phases.ruleMs >= 20) log(`  ${r.ruleId}: ${r.mode} ${r.phases.ruleMs} ms`);
+    const ab = process.env.CL_BENCH_DETECTIONS_AB === '1';
+    const viewFirst = ab && i % 2 === 1;
+    let viewOnly: IncrementalRun['viewOnly'] = null;
+    // the A/B run starts from the same store as the measured one (saved before, restored after)
+    if (ab) copyStore(dataDir, 'alerts', dataDir, 'alerts-ab-before');
+    const runView = async () => {
+      const v = await timedEvaluation(() => evaluateDetections({ dataDir, config, rules, candidates: false }));
+      log(`  view only: ${Math.round(v.ms)} ms (CPU ${Math.round(v.cpuMs)} ms) ${JSON.stringify(v.report.phases)}`);
+      return v;
+    };
+    const view = viewFirst ? await runView() : null;
+    if (viewFirst) copyStore(dataDir, 'alerts-ab-before', dataDir, 'alerts');
+    const { report, ms: evaluateMs, cpuMs: evaluateCpuMs } = await timedEvaluation(() => evaluateDetections({ dataDir, config, rules }));
+    let viewAfter: Awaited<ReturnType<typeof runView>> | null = null;
+    if (ab && !viewFirst) {
+      copyStore(dataDir, 'alerts', dataDir, 'alerts-ab-after');
+      copyStore(dataDir, 'alerts-ab-before', dataDir, 'alerts');
+      viewAfter = await runView();
+      copyStore(dataDir, 'alerts-ab-after', dataDir, 'alerts');
+    }
+    const v = view ?? viewAfter;
+    if (v) {
+      const counts = (r: EvaluationReport) => r.rules.map((x) => `${x.ruleId}:${x.created}:${x.updated}`).join();
+      viewOnly = { evaluateMs: v.ms, evaluateCpuMs: v.cpuMs, phases: v.report.phases, ranFirst: viewFirst, sameCounts: counts(v.report) === counts(report) };
+    }
+    for (const r of report.rules) if (r.phases.ruleMs >= 20) log(`  ${r.ruleId}: ${r.mode} ${r.phases.ruleMs} ms (${r.source})`);
     log(`day ${new Date(day).toISOString().slice(0, 10)} (${rows} activities): refresh ${Math.round(refreshMs)} ms, evaluation ${Math.round(evaluateMs)} ms (CPU ${Math.round(evaluateCpuMs)} ms) ${JSON.stringify(report.phases)}`);
     runs.push({
       day: new Date(day).toISOString().slice(0, 10),
@@ -140,7 +184,8 @@ export async function benchDetections(): Promise<DetectionsBenchResult> {
       phases: report.phases,
       alertsCreated: report.rules.reduce((n, r) => n + r.created, 0),
       alertsUpdated: report.rules.reduce((n, r) => n + r.updated, 0),
-      perRule: report.rules.map((r) => ({ ruleId: r.ruleId, mode: r.mode, ms: r.durationMs })),
+      perRule: report.rules.map((r) => ({ ruleId: r.ruleId, mode: r.mode, source: r.source, ms: r.durationMs })),
+      viewOnly,
     });
   }
   return {

@@ -5,6 +5,9 @@
 -- entity: user
 -- kind: history
 -- window: {{within}}
+-- lookback: 2 * {{within}}
+-- types: 'group_member_added'
+-- categories: 'admin'
 -- description: A user performed administrative actions less than `within` after becoming a member of a privileged
 -- description: group (by name or id). Judged against the group memberships as they were at that moment
 -- description: (marts.group_memberships), which no rule over the raw feed can do.

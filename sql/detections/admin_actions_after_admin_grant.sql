@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: history
 -- window: {{window}}
+-- types: 'claude_user_role_updated', 'role_assignment_granted', {{admin_action_types}}
 -- description: A person's organization role was raised to an administrative one (or an administrative role assignment was
 -- description: granted to them) and within the window they used it for administrative actions. Group joins are the
 -- description: admin_action_after_privileged_group_join rule's. Evidence: the grant and the actions.

@@ -5,6 +5,7 @@
 -- entity: api_key
 -- kind: event
 -- window: 0h
+-- types: 'admin_api_key_created'
 -- description: An Admin API key was created: a long-lived credential with organization-wide power.
 select
     coalesce(a.details ->> 'admin_api_key_id', a.id) as entity_id,

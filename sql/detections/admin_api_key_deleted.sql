@@ -5,6 +5,7 @@
 -- entity: api_key
 -- kind: event
 -- window: 0h
+-- types: 'admin_api_key_deleted'
 -- description: An Admin API key was deleted (cleanup after use, or cutting off legitimate automation).
 select
     coalesce(a.details ->> 'admin_api_key_id', a.id) as entity_id,

@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: event
 -- window: 0h
+-- types: 'org_user_invite_sent'
 -- description: An invitation grants a privileged role on acceptance; the alert is about the inviter.
 -- param: privileged_roles varchar[] ['admin','owner','primary_owner','membership_admin'] -- invited roles that count as privileged
 select

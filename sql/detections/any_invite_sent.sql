@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: event
 -- window: 0h
+-- types: 'org_user_invite_sent'
 -- description: Any invitation to the organization (an account is about to be created); informational.
 select
     coalesce(a.actor_user_id, a.actor_email, a.actor_api_key_id) as entity_id,

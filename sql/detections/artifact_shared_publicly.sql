@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: event
 -- window: 0h
+-- types: 'claude_artifact_sharing_updated'
 -- description: An artifact was shared with anyone holding the link (content leaves the organization).
 select
     coalesce(a.actor_user_id, a.actor_email) as entity_id,

@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: event
 -- window: 0h
+-- types: 'audit_log_export_started'
 -- description: Someone started an export of the organization's audit log (reconnaissance of what is recorded, or collection).
 select
     coalesce(a.actor_user_id, a.actor_email, a.actor_api_key_id, a.actor_type) as entity_id,

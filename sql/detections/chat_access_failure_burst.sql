@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: threshold
 -- window: {{window}}
+-- types: 'claude_chat_access_failed'
 -- description: One person denied access to chats many times in a short window: walking chat ids they may not read.
 -- description: Failures without a user id (unauthenticated share links) are left out.
 -- param: threshold integer 50 -- activities in one window that raise an alert

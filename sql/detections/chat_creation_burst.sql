@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: threshold
 -- window: {{window}}
+-- types: 'claude_chat_created'
 -- description: One person created many chats in a day: automation or a shared account driving the assistant.
 -- param: threshold integer 20 -- activities in one window that raise an alert
 -- param: window interval INTERVAL '1 day' -- the fixed window (time_bucket) counted in

@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: threshold
 -- window: {{window}}
+-- types: 'claude_chat_deleted'
 -- description: One person deleted many chats in one UTC day: covering tracks or destroying work.
 -- param: threshold integer 30 -- activities in one window that raise an alert
 -- param: window interval INTERVAL '1 day' -- the fixed window (time_bucket) counted in

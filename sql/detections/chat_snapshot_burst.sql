@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: threshold
 -- window: {{window}}
+-- types: 'claude_chat_snapshot_created'
 -- description: One person created many chat snapshots (shareable copies) in a day.
 -- param: threshold integer 10 -- activities in one window that raise an alert
 -- param: window interval INTERVAL '1 day' -- the fixed window (time_bucket) counted in

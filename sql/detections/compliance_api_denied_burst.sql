@@ -5,6 +5,7 @@
 -- entity: api_key
 -- kind: threshold
 -- window: {{window}}
+-- types: 'compliance_api_accessed'
 -- description: Many Compliance API calls rejected as unauthenticated or forbidden (401/403) for one key (or, without a key
 -- description: id, one address) in a short window: a revoked key still in use, or someone probing with a stolen one.
 -- param: threshold integer 6 -- activities in one window that raise an alert

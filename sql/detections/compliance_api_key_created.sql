@@ -5,6 +5,7 @@
 -- entity: api_key
 -- kind: event
 -- window: 0h
+-- types: 'api_key_created'
 -- description: An API key that can read the compliance feed or the organization's content was created.
 -- param: compliance_scopes varchar[] ['read:compliance_activities','read:compliance_org_data','read:compliance_user_data'] -- scopes that make a key sensitive
 select

@@ -5,6 +5,7 @@
 -- entity: organization
 -- kind: event
 -- window: 0h
+-- types: 'org_compliance_api_settings_updated'
 -- description: The audit trail this lake reads is being switched off: every later action goes unrecorded.
 select
     a.organization_uuid as entity_id,

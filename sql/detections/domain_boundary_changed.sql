@@ -5,6 +5,7 @@
 -- entity: organization
 -- kind: event
 -- window: 0h
+-- types: 'org_domain_verified', 'org_domain_removed', 'org_domain_add_initiated', 'domain_claim_initiated'
 -- description: The organization's verified domains changed (which addresses may join or sign in by SSO).
 select
     a.organization_uuid as entity_id,

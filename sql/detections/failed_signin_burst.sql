@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: threshold
 -- window: {{window}}
+-- types: 'sso_login_failed', 'magic_link_login_failed'
 -- description: At least `threshold` failed SSO or magic-link sign-ins for the same user (by user id, else email,
 -- description: else IP address) within one fixed window: password spraying or a brute-force attempt.
 -- param: threshold integer 5 -- failed sign-ins in one window that raise an alert

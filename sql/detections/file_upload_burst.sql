@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: threshold
 -- window: {{window}}
+-- types: 'claude_file_uploaded'
 -- description: One person (from one address) uploaded many files in a day: staging data through the assistant.
 -- param: threshold integer 100 -- activities in one window that raise an alert
 -- param: window interval INTERVAL '1 day' -- the fixed window (time_bucket) counted in

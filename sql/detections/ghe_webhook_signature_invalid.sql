@@ -5,6 +5,7 @@
 -- entity: organization
 -- kind: event
 -- window: 0h
+-- types: 'ghe_webhook_signature_invalid'
 -- description: A webhook claiming to come from the GitHub Enterprise integration failed its signature check (forged or misconfigured).
 select
     coalesce(a.organization_uuid, a.organization_id, 'none') as entity_id,

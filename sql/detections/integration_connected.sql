@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: event
 -- window: 0h
+-- types: 'integration_user_connected'
 -- description: A user connected an integration to their account; informational.
 select
     coalesce(a.actor_user_id, a.actor_email) as entity_id,

@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: history
 -- window: {{window}}
+-- types: 'org_user_invite_sent'
 -- description: A person sent many invitations within one window while their organization role (marts.users as of each
 -- description: invitation) was not an administrative one: planting accounts through a permission that should be rare.
 -- param: threshold integer 5 -- invitations in one window that raise an alert

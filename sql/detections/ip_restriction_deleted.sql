@@ -5,6 +5,7 @@
 -- entity: organization
 -- kind: event
 -- window: 0h
+-- types: 'org_ip_restriction_deleted'
 -- description: An entry of the organization's IP allow-list was deleted, widening where sign-ins are accepted from.
 select
     a.organization_uuid as entity_id,

@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: history
 -- window: {{window}}
+-- types: 'scim_user_created', 'org_user_invite_accepted', 'org_join_request_approved', 'org_join_request_instant_approved', {{key_types}}
 -- description: An API, Admin API, platform or service key was created by a person whose membership of the organization
 -- description: began less than the window earlier (from the directory history, marts.users): a freshly planted account
 -- description: minting a credential that outlives it. Evidence: the key's creation and, when the feed has it, the join.

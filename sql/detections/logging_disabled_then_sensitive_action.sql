@@ -5,6 +5,7 @@
 -- entity: organization
 -- kind: sequence
 -- window: {{window}}
+-- types: 'org_compliance_api_settings_updated', 'org_sso_toggled', 'org_sso_connection_deactivated', 'org_sso_connection_deleted', {{follow_types}}
 -- description: Compliance API logging (or SSO) was turned off in an organization and, within the window, someone in it
 -- description: created a key or started or downloaded an export: blinding the audit trail before acting. The actors may differ.
 -- param: window interval INTERVAL '24 hours' -- how long after the switch-off a follow-on action counts

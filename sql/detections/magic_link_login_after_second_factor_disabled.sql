@@ -5,6 +5,7 @@
 -- entity: organization
 -- kind: sequence
 -- window: {{window}}
+-- types: 'org_magic_link_second_factor_toggled', 'magic_link_login_succeeded'
 -- description: The magic-link second factor was turned off in an organization and, within the window, a member of it
 -- description: (as of the sign-in, from the directory history) signed in with a magic link alone. Sign-ins carry no
 -- description: organization, so membership comes from marts.users.

@@ -5,6 +5,7 @@
 -- entity: organization
 -- kind: event
 -- window: 0h
+-- types: 'org_magic_link_second_factor_toggled'
 -- description: The second factor of magic-link sign-in was turned off: an emailed link alone now signs in.
 select
     a.organization_uuid as entity_id,

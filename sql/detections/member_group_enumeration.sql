@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: threshold
 -- window: {{window}}
+-- types: 'org_members_exported', 'org_users_listed', 'group_list_viewed'
 -- description: One signed-in person exported the member list, listed users or viewed the group list, at least two of
 -- description: these kinds within one window: mapping who to target. Directory reads by keys carry no email and are left out.
 -- param: kinds integer 2 -- distinct enumeration types in one window that raise an alert

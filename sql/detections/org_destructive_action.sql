@@ -5,6 +5,7 @@
 -- entity: organization
 -- kind: event
 -- window: 0h
+-- types: 'org_deletion_requested', 'org_bulk_delete_initiated', 'org_deleted_via_bulk'
 -- description: The organization (or organizations in bulk) is being deleted.
 select
     a.organization_uuid as entity_id,

@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: event
 -- window: 0h
+-- types: 'claude_user_role_updated'
 -- description: A member's organization role was raised to a privileged one by a person or key (changes by the directory sync are
 -- description: audited in the identity provider).
 -- param: privileged_roles varchar[] ['admin','owner','primary_owner','membership_admin'] -- organization roles that count as privileged

@@ -5,6 +5,7 @@
 -- entity: organization
 -- kind: event
 -- window: 0h
+-- types: 'claude_organization_settings_updated'
 -- description: An organization setting changed; the summary lists which.
 select
     a.organization_uuid as entity_id,

@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: event
 -- window: 0h
+-- types: 'org_user_deleted'
 -- description: A member was removed by an admin (account access removal); informational.
 select
     a.details ->> 'deleted_user_id' as entity_id,

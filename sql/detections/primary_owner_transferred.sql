@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: event
 -- window: 0h
+-- types: 'primary_owner_transferred'
 -- description: The organization's primary owner changed; the alert is about the new owner.
 select
     coalesce(a.details ->> 'new_owner_id', a.actor_user_id) as entity_id,

@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: history
 -- window: 0h
+-- types: 'role_assignment_granted', 'claude_user_role_updated', 'rbac_role_assigned'
 -- description: A role assignment, an organization role change or an RBAC role assignment was made by a person whose own
 -- description: organization role at that moment (marts.users as of the event) was not an administrative one: a privilege
 -- description: path that should not exist, or a directory that does not say what it should. The alert is about the grantor.

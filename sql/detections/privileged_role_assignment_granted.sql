@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: event
 -- window: 0h
+-- types: 'role_assignment_granted'
 -- description: A role assignment granted an administrative role (bare or resource-prefixed, e.g. platform:admin); project roles are
 -- description: the project rule's.
 -- param: privileged_roles varchar[] ['admin','owner','primary_owner','membership_admin'] -- roles (after any resource prefix) that count as privileged

@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: history
 -- window: {{window}}
+-- types: 'role_assignment_granted'
 -- description: Someone was granted owner or editor on a Claude project that had no such grant in the look-back window:
 -- description: a new person able to change (and read) a project's knowledge. The alert is about the grantee.
 -- param: roles varchar[] ['chat_project:owner','chat_project:editor'] -- the project roles that count

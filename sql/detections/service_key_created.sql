@@ -5,6 +5,7 @@
 -- entity: api_key
 -- kind: event
 -- window: 0h
+-- types: 'service_key_created'
 -- description: A service key was created.
 select
     coalesce(a.details ->> 'service_key_id', a.id) as entity_id,

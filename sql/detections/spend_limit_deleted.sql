@@ -5,6 +5,7 @@
 -- entity: organization
 -- kind: event
 -- window: 0h
+-- types: 'extra_usage_spend_limit_deleted', 'platform_spend_limit_deleted'
 -- description: A spend limit was removed: usage (and cost) is no longer capped.
 select
     a.organization_uuid as entity_id,

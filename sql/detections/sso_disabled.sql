@@ -5,6 +5,7 @@
 -- entity: organization
 -- kind: event
 -- window: 0h
+-- types: 'org_sso_toggled', 'org_sso_connection_deactivated', 'org_sso_connection_deleted'
 -- description: Single sign-on was switched off for the organization (org_sso_toggled with enabled false), or an
 -- description: SSO connection was deactivated or deleted: people may then sign in without the identity provider's controls.
 -- one occurrence per activity

@@ -5,6 +5,7 @@
 -- entity: user
 -- kind: history
 -- window: {{window}}
+-- types: 'claude_user_role_updated', {{admin_action_types}}
 -- description: A person's organization role was raised to an administrative one and lowered again within the window: a
 -- description: temporary elevation that leaves no standing privilege to review. Evidence: the raise, the lowering and the
 -- description: administrative actions the person took in between.

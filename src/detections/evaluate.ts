@@ -15,7 +15,7 @@ import { readState } from '../models/state.js';
 import { LOCATION_TABLE, canonicalDataDir, relocateWarehouse, warehousePath } from '../models/warehouse.js';
 import type { DetectionsConfig } from './config.js';
 import { publishAlertMarts } from './marts.js';
-import { type ParamValue, type Rule, effectiveParams, isoMicros, loadRules, renderRule, rulesHash, windowMs } from './rules.js';
+import { type ParamValue, type Rule, effectiveParams, isoMicros, loadRules, lookbackMs, readSelection, renderSql, rulesHash, windowMs } from './rules.js';
 import { AlertStore, type DestinationFilter, type Occurrence, isoNow } from './store.js';
 
 /**
@@ -23,6 +23,9 @@ import { AlertStore, type DestinationFilter, type Occurrence, isoNow } from './s
  * hunt finds thousands (the actor snapshots of 3 000 occurrences of one admin took over 1 GB at once).
  */
 const LOOKUP_CHUNK = 1000;
+/** DuckDB's memory for an evaluation, and for one with a retro hunt (the copy of the typed activities of every month). */
+const DEFAULT_MEMORY_LIMIT = '1GB';
+const RETRO_MEMORY_LIMIT = '3GB';
 /** The stream whose new files open an evaluation range. */
 const ACTIVITY_STREAM = 'activities';
 
@@ -41,6 +44,13 @@ export interface EvaluateOptions {
   retro?: boolean;
   /** RFC 3339 UTC: the time recorded as created/updated. */
   now?: () => string;
+  /**
+   * Whether the rules with a `types:` header read one copy of just those activities (default true: one scan of
+   * the feed for them all). False: every rule reads marts.activities itself (the engine before; tests compare).
+   */
+  candidates?: boolean;
+  /** Occurrences looked up together (default LOOKUP_CHUNK; tests make it small to cover several chunks). */
+  lookupChunk?: number;
   /** DuckDB threads for the rules (default 2). */
   threads?: number;
   memoryLimit?: string;
@@ -60,6 +70,11 @@ export interface RuleReport {
   updated: number;
   queued: number;
   durationMs: number;
+  /**
+   * What the rule read its activities from: the copy of the activities of the types the `types:` rules read
+   * ('candidates'), the copy of the new range ('recent'), or marts.activities itself ('view'); null: not run.
+   */
+  source: 'candidates' | 'recent' | 'view' | null;
   /** Of durationMs: the rule's own query, and looking up its evidence and actor snapshots. */
   phases: { ruleMs: number; lookupMs: number };
   error: string | null;
@@ -72,10 +87,11 @@ export interface EvaluationReport {
   /** Looking up the evidence and actor snapshots of every rule's occurrences (one pass). */
   lookupMs: number;
   /**
-   * Where `ms` went: opening (the new manifest entries, the warehouse), the rules' own queries, the lookup,
-   * storing the alerts and positions (one transaction), and bringing the alert marts up to date.
+   * Where `ms` went: opening (the new manifest entries, the warehouse), the rules' own queries (of which
+   * `copyMs`: copying the activities they read out of marts.activities), the lookup, storing the alerts and
+   * positions (one transaction), and bringing the alert marts up to date.
    */
-  phases: { openMs: number; rulesMs: number; lookupMs: number; storeMs: number; martsMs: number };
+  phases: { openMs: number; rulesMs: number; copyMs: number; lookupMs: number; storeMs: number; martsMs: number };
   /** The alerts were stored but marts.alerts could not be rewritten (the next evaluation tries again). */
   martsError: string | null;
   ms: number;
@@ -107,7 +123,7 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
   try {
     const store = AlertStore.open(dataDir);
     const reports: RuleReport[] = [];
-    const phases = { openMs: 0, rulesMs: 0, lookupMs: 0, storeMs: 0, martsMs: 0 };
+    const phases = { openMs: 0, rulesMs: 0, copyMs: 0, lookupMs: 0, storeMs: 0, martsMs: 0 };
     let lookupMs = 0;
     let martsError: string | null = null;
     let instance: DuckDBInstance | null = null;
@@ -116,7 +132,13 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
       // only the manifest entries after the rules' positions: what an incremental evaluation starts from
       const positions = [...states.values()].map((st) => (st && st.evaluatedSeq >= 0 ? st.evaluatedSeq : toSeq)).filter((seq) => seq < toSeq);
       const newActivity = positions.length ? newActivityRanges(dataDir, Math.min(...positions), toSeq) : new Map<number, NewActivity>();
-      instance = await openWarehouse(dataDir, options);
+      // a retro hunt holds six years of the typed rules' activities (2 M rows at 100 M activities): more memory
+      // than an incremental run's day, so that the copy and the rules' aggregates over it do not spill
+      const retro = selected.some((rule) => {
+        const st = states.get(rule.id);
+        return options.retro || !st || st.evaluatedSeq < 0 || st.evaluatedSeq > toSeq || st.paramsHash !== rulesHash(rule, options.config.params[rule.id] ?? {});
+      });
+      instance = await openWarehouse(dataDir, { ...options, memoryLimit: options.memoryLimit ?? (retro ? RETRO_MEMORY_LIMIT : DEFAULT_MEMORY_LIMIT) });
       const connection = await connectUtc(instance);
       phases.openMs = Date.now() - started;
       try {
@@ -154,23 +176,44 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
             updated: 0,
             queued: 0,
             durationMs: 0,
+            source: null,
             phases: { ruleMs: 0, lookupMs: 0 },
             error: null,
           };
           pending.push({ rule, report, hash, fromSeq, start });
         }
-        // ... then the activities the event and threshold rules of a bounded range read, copied once out of
-        // marts.activities (a day of them, not six years' files per rule) ...
+        // ... then the activities of the types the rules with a `types:` header read, copied once out of
+        // marts.activities from the earliest of their look-backs (one scan of the feed instead of one per rule;
+        // over six years on a retro hunt) ...
+        const paramsOf = (rule: Rule) => options.config.params[rule.id] ?? {};
+        const copyStarted = Date.now();
+        const typed = options.candidates === false ? [] : pending.filter((p) => p.report.mode !== 'unchanged' && p.rule.reads !== null);
+        const candidates = await copyCandidateActivities(
+          connection,
+          typed.map((p) => ({ selection: readSelection(p.rule, effectiveParams(p.rule, paramsOf(p.rule)))!, from: p.start === null ? null : lookBackStart(p.rule, paramsOf(p.rule), p.start) })),
+        );
+        const onCandidates = new Set(!candidates ? [] : typed.map((p) => p.rule.id));
+        // ... and the activities the other event and threshold rules of a bounded range read, copied once out
+        // of marts.activities (a day of them, not six years' files per rule) ...
         const newest = Math.max(-Infinity, ...[...newActivity.values()].map((r) => r.max));
         const recent = await copyRecentActivities(
           connection,
-          pending.filter((p) => p.report.mode === 'incremental' && readsOnlyRecentActivities(p.rule)).map((p) => lookBackStart(p.rule, options.config.params[p.rule.id] ?? {}, p.start!)),
+          pending
+            .filter((p) => p.report.mode === 'incremental' && readsOnlyRecentActivities(p.rule) && !onCandidates.has(p.rule.id))
+            .map((p) => lookBackStart(p.rule, paramsOf(p.rule), p.start!)),
           newest,
         );
+        phases.copyMs = Date.now() - copyStarted;
         // ... then the rules that read only that copy, in one statement (one query instead of dozens; if it
         // fails, they run one by one below, so a failure is still that rule's alone) ...
         const onCopy = (p: (typeof pending)[number]) =>
-          recent !== null && p.report.mode === 'incremental' && readsOnlyRecentActivities(p.rule) && lookBackStart(p.rule, options.config.params[p.rule.id] ?? {}, p.start!) >= recent;
+          recent !== null &&
+          !onCandidates.has(p.rule.id) &&
+          p.report.mode === 'incremental' &&
+          readsOnlyRecentActivities(p.rule) &&
+          lookBackStart(p.rule, paramsOf(p.rule), p.start!) >= recent;
+        const relationOf = (p: (typeof pending)[number]): string | null =>
+          onCandidates.has(p.rule.id) ? candidateRelation(readSelection(p.rule, effectiveParams(p.rule, paramsOf(p.rule)))!) : onCopy(p) ? RECENT_ACTIVITIES : null;
         const batch = pending.filter(onCopy);
         const batched = new Set<string>();
         if (batch.length > 1) {
@@ -180,6 +223,7 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
             const share = Math.round((Date.now() - batchStarted) / batch.length);
             for (const p of batch) {
               p.report.occurrences = counts.get(p.rule.id) ?? 0;
+              p.report.source = 'recent';
               p.report.phases.ruleMs = share; // the statement's time, shared out
               batched.add(p.rule.id);
             }
@@ -194,22 +238,38 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
           const ruleStarted = Date.now();
           const params = options.config.params[rule.id] ?? {};
           try {
-            report.occurrences = await queryOccurrences(connection, rule, params, start, onCopy(p) ? RECENT_ACTIVITIES : null);
+            const relation = relationOf(p);
+            report.source = relation === null ? 'view' : relation === RECENT_ACTIVITIES ? 'recent' : 'candidates';
+            report.occurrences = await queryOccurrences(connection, rule, params, start, relation);
           } catch (err) {
             report.error = `${rule.id} (${rule.path}): ${(err as Error).message}`;
           }
           report.phases.ruleMs = Date.now() - ruleStarted;
         }
         phases.rulesMs = Date.now() - rulesStarted;
-        // ... then the evidence and actors of them all, LOOKUP_CHUNK occurrences per scan of the activities (not one scan per rule)
+        // ... then the evidence and actors of them all: the evidence's times and actors once (from the copies,
+        // the view only for what they do not hold), then LOOKUP_CHUNK occurrences at a time
         const lookupStarted = Date.now();
         const found = new Map<string, Occurrence[]>();
         const failedLookup = new Map<string, string>();
         const total = await countOccurrences(connection);
-        for (let from = 1; from <= total; from += LOOKUP_CHUNK) {
-          const ks = { from, to: Math.min(total, from + LOOKUP_CHUNK - 1) };
+        let evidence: string | null = null;
+        try {
+          if (total > 0) evidence = await copyEvidenceActivities(connection, [...(onCandidates.size ? [CANDIDATE_ACTIVITIES] : []), ...(recent === null ? [] : [RECENT_ACTIVITIES])]);
+        } catch {
+          evidence = null; // each chunk reads the view
+        }
+        const chunk = Math.max(1, options.lookupChunk ?? LOOKUP_CHUNK);
+        let directory = DIRECTORY_MARTS;
+        try {
+          if (total > chunk) directory = await copyDirectory(connection);
+        } catch {
+          directory = DIRECTORY_MARTS; // each chunk reads the marts
+        }
+        for (let from = 1; from <= total; from += chunk) {
+          const ks = { from, to: Math.min(total, from + chunk - 1) };
           try {
-            for (const [ruleId, list] of await lookupOccurrences(connection, ks, recent)) found.set(ruleId, [...(found.get(ruleId) ?? []), ...list]);
+            for (const [ruleId, list] of await lookupOccurrences(connection, ks, evidence, directory)) found.set(ruleId, [...(found.get(ruleId) ?? []), ...list]);
           } catch (err) {
             for (const ruleId of await rulesIn(connection, ks)) failedLookup.set(ruleId, `looking up the evidence and actors: ${(err as Error).message}`);
           }
@@ -273,7 +333,7 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
  * rewritten first (relocateWarehouse); the recorded location is read on this same open, not a separate one.
  */
 async function openWarehouse(dataDir: string, options: EvaluateOptions): Promise<DuckDBInstance> {
-  const open = () => createDuck({ path: warehousePath(dataDir), readOnly: true, threads: options.threads ?? 2, memoryLimit: options.memoryLimit ?? '1GB' });
+  const open = () => createDuck({ path: warehousePath(dataDir), readOnly: true, threads: options.threads ?? 2, memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT });
   const instance = await open();
   let moved: boolean;
   try {
@@ -349,9 +409,127 @@ export function readsOnlyRecentActivities(rule: Rule): boolean {
   return relations.size === 1 && relations.has('marts.activities');
 }
 
-/** The earliest created_at (µs) a rule may read when evaluated from `start`: `start - window`. */
+/** The earliest created_at (µs) a rule may read when evaluated from `start`: `start - lookback` (the window unless declared). */
 function lookBackStart(rule: Rule, params: Record<string, ParamValue>, start: bigint): bigint {
-  return start - BigInt(Math.ceil(windowMs(rule, effectiveParams(rule, params)))) * 1000n;
+  return start - BigInt(Math.ceil(lookbackMs(rule, effectiveParams(rule, params)))) * 1000n;
+}
+
+/** The temp table of the activities the rules with a `types:` header read (copyCandidateActivities). */
+const CANDIDATE_ACTIVITIES = 'candidate_activities';
+
+const inList = (names: string[]) => names.map((n) => sqlString(n)).join(', ');
+
+/** Look-backs of the typed rules closer than this share one scan (from the earliest of them). */
+const CANDIDATE_MERGE_MS = 86_400_000;
+
+/**
+ * Copies into the temp table candidate_activities the activities of every type (or category) the given rules
+ * read, each type from the earliest look-back of the rules that read it (`from`, µs; null: everything): one scan
+ * of marts.activities per group of types with look-backs within CANDIDATE_MERGE_MS of each other (a retro hunt:
+ * one scan of six years for every rule), filtered on `type` where the Parquet reader applies it; then one per
+ * category a rule reads, skipping the activities already copied (by id, the feed's key). Returns false when the
+ * copy failed (the rules then read the view).
+ */
+async function copyCandidateActivities(connection: DuckDBConnection, rules: { selection: { types: string[]; categories: string[] }; from: bigint | null }[]): Promise<boolean> {
+  if (rules.length === 0) return false;
+  const earliest = (a: bigint | null | undefined, b: bigint | null): bigint | null => (a === undefined ? b : a === null || b === null ? null : b < a ? b : a);
+  const typeFrom = new Map<string, bigint | null>();
+  const categoryFrom = new Map<string, bigint | null>();
+  for (const r of rules) {
+    for (const t of r.selection.types) typeFrom.set(t, earliest(typeFrom.get(t), r.from));
+    for (const c of r.selection.categories) categoryFrom.set(c, earliest(categoryFrom.get(c), r.from));
+  }
+  const since = (from: bigint | null) => (from === null ? '' : ` and created_at >= '${isoMicros(from)}'::TIMESTAMPTZ`);
+  try {
+    await connection.run(`create or replace temp table ${CANDIDATE_ACTIVITIES} as select * from marts.activities where false`);
+    for (const group of groupByFrom(typeFrom))
+      await connection.run(`insert into ${CANDIDATE_ACTIVITIES} select * from marts.activities where type in (${inList(group.names)})${since(group.from)}`);
+    for (const group of groupByFrom(categoryFrom))
+      await connection.run(
+        `insert into ${CANDIDATE_ACTIVITIES} select * from marts.activities as a
+         where category in (${inList(group.names)})${since(group.from)}
+           and not exists (select 1 from ${CANDIDATE_ACTIVITIES} as c where c.id = a.id)`,
+      );
+    return true;
+  } catch {
+    await connection.run(`drop table if exists ${CANDIDATE_ACTIVITIES}`).catch(() => undefined);
+    return false;
+  }
+}
+
+/** Names grouped by their start (null: everything first), a group's start the earliest of its names'. */
+function groupByFrom(from: Map<string, bigint | null>): { names: string[]; from: bigint | null }[] {
+  const sorted = [...from].sort(([na, a], [nb, b]) => (a === b ? (na < nb ? -1 : 1) : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1));
+  const groups: { names: string[]; from: bigint | null }[] = [];
+  for (const [name, at] of sorted) {
+    const last = groups[groups.length - 1];
+    const fits = last !== undefined && (last.from === null ? at === null : at !== null && at - last.from <= BigInt(CANDIDATE_MERGE_MS) * 1000n);
+    if (fits) last.names.push(name);
+    else groups.push({ names: [name], from: at });
+  }
+  return groups;
+}
+
+/** What one rule with a `types:` header reads in place of marts.activities: its own types and categories of the copy. */
+function candidateRelation(selection: { types: string[]; categories: string[] }): string {
+  const where = [
+    ...(selection.types.length ? [`type in (${inList(selection.types)})`] : []),
+    ...(selection.categories.length ? [`category in (${inList(selection.categories)})`] : []),
+  ];
+  return `(select * from ${CANDIDATE_ACTIVITIES} where ${where.length ? where.join(' or ') : 'false'})`;
+}
+
+/** The directory history the actor snapshots read: the marts, or copies of them (copyDirectory). */
+interface DirectoryRelations {
+  users: string;
+  memberships: string;
+  groups: string;
+  roles: string;
+}
+
+const DIRECTORY_MARTS: DirectoryRelations = { users: 'marts.users', memberships: 'marts.group_memberships', groups: 'marts.groups', roles: 'marts.role_assignments' };
+
+/**
+ * Copies the directory history marts into temp tables, read once instead of once per LOOKUP_CHUNK occurrences
+ * (a retro hunt looks up tens of thousands). The same rows: only where they are read from changes.
+ */
+async function copyDirectory(connection: DuckDBConnection): Promise<DirectoryRelations> {
+  const copies = { users: 'directory_users', memberships: 'directory_group_memberships', groups: 'directory_groups', roles: 'directory_role_assignments' };
+  for (const key of Object.keys(copies) as (keyof DirectoryRelations)[]) {
+    await connection.run(`create or replace temp table ${copies[key]} as select * from ${DIRECTORY_MARTS[key]}`);
+  }
+  return copies;
+}
+
+/** The temp table of every occurrence's evidence activities (id, created_at, actor_user_id): copyEvidenceActivities. */
+const EVIDENCE_ACTIVITIES = 'evidence_activities';
+
+/**
+ * The id, time and actor of every evidence activity of the occurrences, from the copies the rules read
+ * (`copies`), and from marts.activities (over the time range of the occurrences that need it) only for
+ * evidence they do not hold (a rule that reads {{all_activities}}, or one that read the view). Ids are the
+ * feed's keys, so where an activity is found does not change what is found.
+ */
+async function copyEvidenceActivities(connection: DuckDBConnection, copies: string[]): Promise<string> {
+  await connection.run(`create or replace temp table ${EVIDENCE_ACTIVITIES} (id VARCHAR, created_at TIMESTAMPTZ, actor_user_id VARCHAR)`);
+  const wanted = `(select distinct unnest(evidence_ids) as id from occurrences)`;
+  for (const copy of copies)
+    await connection.run(
+      `insert into ${EVIDENCE_ACTIVITIES} select c.id, c.created_at, c.actor_user_id from ${copy} as c
+       where c.id in ${wanted} and c.id not in (select id from ${EVIDENCE_ACTIVITIES})`,
+    );
+  const missing = `(select o.window_start, o.window_end, e.id from occurrences as o, unnest(o.evidence_ids) as e(id)
+     where e.id not in (select id from ${EVIDENCE_ACTIVITIES}))`;
+  const [{ n }] = (await connection.runAndReadAll(`select count(*)::INTEGER as n from ${missing}`)).getRowObjectsJS() as { n: number }[];
+  if (Number(n) > 0)
+    await connection.run(
+      `insert into ${EVIDENCE_ACTIVITIES}
+       with missing as ${missing}
+       select a.id, a.created_at, a.actor_user_id from marts.activities as a
+       where a.created_at >= (select min(window_start) from missing) and a.created_at <= (select max(window_end) from missing)
+         and a.id in (select id from missing)`,
+    );
+  return EVIDENCE_ACTIVITIES;
 }
 
 /** The longest range copied into recent_activities; a longer one (late arrivals, a long pause) reads the view. */
@@ -410,8 +588,8 @@ async function queryOccurrencesTogether(connection: DuckDBConnection, rules: { r
  * `start` count (detections.md §1).
  */
 function occurrenceSelect(rule: Rule, params: Record<string, ParamValue>, start: bigint | null, activities: string | null): string {
-  const rendered = renderRule(rule, params, { start, end: null });
-  const sql = activities === null ? rendered : rendered.replace(ACTIVITIES_RELATION, activities);
+  // the relation is swapped before rendering, so {{all_activities}} still reads the view
+  const sql = renderSql(rule, activities === null ? rule.sql : rule.sql.replace(ACTIVITIES_RELATION, activities), params, { start, end: null });
   const startLiteral = start === null ? `'-infinity'::TIMESTAMPTZ` : `'${isoMicros(start)}'::TIMESTAMPTZ`;
   return `select ${sqlString(rule.id)} as rule_id, ${sqlString(rule.entity)} as entity_type, *
      from (
@@ -435,19 +613,18 @@ async function rulesIn(connection: DuckDBConnection, ks: { from: number; to: num
 
 /**
  * The occurrences in `occurrences` with their evidence's times and the actor snapshot (the entity for user
- * rules, else the actor of the first evidence; detections.md §4), per rule. One scan of marts.activities over
- * the occurrences' time range serves every rule (of recent_activities when it holds that range: `recent` is
- * its lower bound, µs).
+ * rules, else the actor of the first evidence; detections.md §4), per rule. The evidence is read from
+ * `evidence` (copyEvidenceActivities: every occurrence's evidence, found once), else from one scan of
+ * marts.activities over the occurrences' time range.
  */
-async function lookupOccurrences(connection: DuckDBConnection, ks?: { from: number; to: number }, recent: bigint | null = null): Promise<Map<string, Occurrence[]>> {
+async function lookupOccurrences(
+  connection: DuckDBConnection,
+  ks?: { from: number; to: number },
+  evidence: string | null = null,
+  directory: DirectoryRelations = DIRECTORY_MARTS,
+): Promise<Map<string, Occurrence[]>> {
   const scope = ks === undefined ? '' : `where k between ${ks.from} and ${ks.to}`;
-  // evidence is never before its occurrence's window_start: when every window starts inside the copy of the
-  // recent activities, the copy holds all the evidence (one small table instead of the view over every month)
-  let activities = 'marts.activities';
-  if (recent !== null) {
-    const [{ lo }] = (await connection.runAndReadAll(`select epoch_us(min(window_start)) as lo from occurrences ${scope}`)).getRowObjectsJS() as { lo: bigint | null }[];
-    if (lo !== null && lo >= recent) activities = RECENT_ACTIVITIES;
-  }
+  const activities = evidence ?? 'marts.activities';
   const rows = (
     await connection.runAndReadAll(
       `with occurrences as (
@@ -489,7 +666,7 @@ async function lookupOccurrences(connection: DuckDBConnection, ks?: { from: numb
                             organization_uuid := v.organization_uuid, valid_from := v.valid_from, valid_to := v.valid_to,
                             removed_at := v.removed_at) as u
          from actors as a
-         join marts.users as v on v.user_id = a.user_id
+         join ${directory.users} as v on v.user_id = a.user_id
          where coalesce(v.valid_from, '-infinity'::timestamptz) <= a.as_of
            and a.as_of < coalesce(v.valid_to, 'infinity'::timestamptz)
          qualify row_number() over (partition by a.rule_id, a.k order by v.valid_from desc nulls last, v.organization_uuid) = 1
@@ -497,8 +674,8 @@ async function lookupOccurrences(connection: DuckDBConnection, ks?: { from: numb
        memberships as (
          select a.rule_id, a.k, m.group_id, gr.name, m.valid_from as since
          from actors as a
-         join marts.group_memberships as m on m.user_id = a.user_id
-         left join marts.groups as gr on gr.group_id = m.group_id
+         join ${directory.memberships} as m on m.user_id = a.user_id
+         left join ${directory.groups} as gr on gr.group_id = m.group_id
          where coalesce(m.valid_from, '-infinity'::timestamptz) <= a.as_of
            and a.as_of < coalesce(m.valid_to, 'infinity'::timestamptz)
        ),
@@ -516,7 +693,7 @@ async function lookupOccurrences(connection: DuckDBConnection, ks?: { from: numb
                 list(struct_pack(role_id := ra.role_id, role_kind := ra.role_kind, via := ra.principal_type, principal_id := ra.principal_id)
                      order by ra.role_kind, ra.role_id, ra.principal_id) as roles
          from principals as p
-         join marts.role_assignments as ra on ra.principal_id = p.principal_id and ra.principal_type = p.principal_type
+         join ${directory.roles} as ra on ra.principal_id = p.principal_id and ra.principal_type = p.principal_type
          where coalesce(ra.valid_from, '-infinity'::timestamptz) <= p.as_of
            and p.as_of < coalesce(ra.valid_to, 'infinity'::timestamptz)
          group by p.rule_id, p.k

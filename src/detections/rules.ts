@@ -31,6 +31,17 @@ export interface Rule {
   kind: RuleKind;
   /** The look-back an occurrence needs: a fixed duration, or the value of an interval parameter. */
   window: { ms: number } | { param: string };
+  /**
+   * How far before `eval_start` the rule reads activities (`lookback:`; default: the window), as a multiple of
+   * a duration or an interval parameter (detections.md §1).
+   */
+  lookback: { factor: number; of: { ms: number } | { param: string } } | null;
+  /**
+   * The activities the rule reads (`types:`, `categories:`; detections.md §1): every reference to
+   * marts.activities is filtered on these, so the engine may give it only those rows. Null: not declared
+   * (the rule reads the view itself). A type is a literal or a varchar[] parameter's values.
+   */
+  reads: { types: ({ type: string } | { param: string })[]; categories: string[] } | null;
   description: string;
   params: RuleParam[];
   /** The body after the header. */
@@ -47,10 +58,13 @@ export class RuleError extends Error {
 
 const ID = /^[a-z][a-z0-9_]*$/;
 const HEADER_LINE = /^--\s*([a-z_]+):\s?(.*)$/;
-const HEADER_KEYS = new Set(['id', 'title', 'level', 'mitre', 'entity', 'kind', 'window', 'description', 'param']);
+const HEADER_KEYS = new Set(['id', 'title', 'level', 'mitre', 'entity', 'kind', 'window', 'lookback', 'types', 'categories', 'description', 'param']);
+/** Header keys whose lines add up (a long list may take several lines). */
+const LIST_KEYS = new Set(['description', 'types', 'categories']);
 const MITRE = /^T\d{4}(\.\d{3})?$/;
 const PLACEHOLDER = /\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}/g;
-export const BUILTIN_PLACEHOLDERS = ['eval_start', 'eval_end'] as const;
+/** `{{all_activities}}`: marts.activities of every type, even in a rule with a `types:` header (detections.md §1). */
+export const BUILTIN_PLACEHOLDERS = ['eval_start', 'eval_end', 'all_activities'] as const;
 const INTERVAL_UNITS = 'microseconds?|milliseconds?|seconds?|minutes?|hours?|days?|weeks?|months?|years?';
 const INTERVAL_TEXT = new RegExp(`^\\d+(\\.\\d+)?\\s*(${INTERVAL_UNITS})(\\s+\\d+(\\.\\d+)?\\s*(${INTERVAL_UNITS}))*$`, 'i');
 const SHORT_DURATION = /^(\d+)(ms|s|m|h|d|w)$/;
@@ -100,6 +114,7 @@ export function parseRule(path: string, text: string): Rule {
   };
   const fields = new Map<string, { value: string; line: number }>();
   const description: string[] = [];
+  const lists = new Map<string, { value: string; line: number }[]>();
   const params: RuleParam[] = [];
   let bodyStart = lines.length;
   for (let i = 0; i < lines.length; i++) {
@@ -115,6 +130,7 @@ export function parseRule(path: string, text: string): Rule {
     const value = raw.trim();
     if (!HEADER_KEYS.has(key)) fail(i + 1, `unknown header key "${key}"; known: ${[...HEADER_KEYS].join(', ')}`);
     if (key === 'description') description.push(value);
+    else if (LIST_KEYS.has(key)) lists.set(key, [...(lists.get(key) ?? []), { value, line: i + 1 }]);
     else if (key === 'param') params.push(parseParam(value, (msg) => fail(i + 1, msg)));
     else if (fields.has(key)) fail(i + 1, `"${key}" is given twice (first on line ${fields.get(key)!.line})`);
     else fields.set(key, { value, line: i + 1 });
@@ -143,6 +159,9 @@ export function parseRule(path: string, text: string): Rule {
   }
   const windowField = need('window');
   const window = parseWindow(windowField.value, params, (msg) => fail(windowField.line, msg));
+  const lookbackField = fields.get('lookback');
+  const lookback = lookbackField ? parseLookback(lookbackField.value, params, (msg) => fail(lookbackField.line, msg)) : null;
+  const reads = parseReads(lists.get('types') ?? [], lists.get('categories') ?? [], params, fail);
   if (description.length === 0) fail(1, 'the header has no "description:" line');
   const sql = lines.slice(bodyStart).join('\n').trim();
   if (!sql) fail(lines.length, 'the rule has no SQL after its header');
@@ -161,6 +180,8 @@ export function parseRule(path: string, text: string): Rule {
     entity: entity.value as EntityType,
     kind: kind.value as RuleKind,
     window,
+    lookback,
+    reads,
     description: description.join(' '),
     params,
     sql: sql.replace(/;\s*$/, ''),
@@ -257,6 +278,63 @@ function parseWindow(text: string, params: RuleParam[], fail: (msg: string) => n
   return { ms: intervalMs(interval!) };
 }
 
+const LOOKBACK = /^(?:(\d+)\s*\*\s*)?(.+)$/;
+
+/** `lookback:` a window as `window:` takes it, optionally times a whole number: `2 * {{within}}`, `48h`. */
+function parseLookback(text: string, params: RuleParam[], fail: (msg: string) => never): Rule['lookback'] {
+  const m = LOOKBACK.exec(text.trim());
+  const factor = m?.[1] === undefined ? 1 : Number(m[1]);
+  if (!m || factor < 1) fail(`lookback "${text}" must be a window (24h, {{an_interval_param}}) or <n> * a window`);
+  return { factor, of: parseWindow(m![2].trim(), params, fail) };
+}
+
+const TYPE_NAME = /^[a-z][a-z0-9_]*$/;
+
+/** `types:` and `categories:` lines: comma-separated quoted names (`'org_sso_toggled'`) or `{{a_varchar_list_param}}` (types). */
+function parseReads(
+  types: { value: string; line: number }[],
+  categories: { value: string; line: number }[],
+  params: RuleParam[],
+  fail: (line: number, msg: string) => never,
+): Rule['reads'] {
+  if (types.length === 0 && categories.length === 0) return null;
+  const items = (lines: { value: string; line: number }[]) =>
+    lines.flatMap(({ value, line }) => value.split(',').map((t) => ({ text: t.trim(), line })).filter((t) => t.text !== ''));
+  const reads: NonNullable<Rule['reads']> = { types: [], categories: [] };
+  for (const { text, line } of items(types)) {
+    const ref = /^\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}$/.exec(text);
+    if (ref) {
+      const p = params.find((x) => x.name === ref[1]);
+      if (!p || p.type !== 'varchar[]') fail(line, `types: {{${ref[1]}}} must name a varchar[] parameter`);
+      reads.types.push({ param: ref[1] });
+      continue;
+    }
+    const name = stringLiteral(text);
+    if (name === undefined || !TYPE_NAME.test(name)) fail(line, `types: "${text}" must be a quoted activity type ('org_sso_toggled') or {{a_varchar_list_param}}`);
+    reads.types.push({ type: name! });
+  }
+  for (const { text, line } of items(categories)) {
+    const name = stringLiteral(text);
+    if (name === undefined || !TYPE_NAME.test(name)) fail(line, `categories: "${text}" must be a quoted category ('admin')`);
+    reads.categories.push(name!);
+  }
+  return reads;
+}
+
+/** The activity types and categories a rule with a `types:` / `categories:` header reads, with these parameters; null: not declared. */
+export function readSelection(rule: Rule, params: Record<string, ParamValue>): { types: string[]; categories: string[] } | null {
+  if (rule.reads === null) return null;
+  const types = rule.reads.types.flatMap((t) => ('type' in t ? [t.type] : ((params[t.param] as string[] | undefined) ?? [])));
+  return { types: [...new Set(types)].sort(), categories: [...new Set(rule.reads.categories)].sort() };
+}
+
+/** How far before `eval_start` the rule reads activities, in ms (its `lookback:`, else its window). */
+export function lookbackMs(rule: Rule, params: Record<string, ParamValue>): number {
+  if (rule.lookback === null) return windowMs(rule, params);
+  const of = rule.lookback.of;
+  return rule.lookback.factor * ('ms' in of ? of.ms : intervalMs(String(params[of.param])));
+}
+
 /** A value for a parameter from JSON (the config file): the value, or an error text saying what was expected. */
 export function checkParamValue(param: RuleParam, value: unknown): { value: ParamValue } | { error: string } {
   const bad = (what: string) => ({ error: `must be ${what}; got ${JSON.stringify(value)}` });
@@ -324,8 +402,14 @@ export function windowMs(rule: Rule, params: Record<string, ParamValue>): number
  * `{{eval_end}}` by TIMESTAMPTZ literals (µs since the epoch; null = -infinity / +infinity).
  */
 export function renderRule(rule: Rule, params: Record<string, ParamValue>, range: { start: bigint | null; end: bigint | null }): string {
+  return renderSql(rule, rule.sql, params, range);
+}
+
+/** `sql` (the rule's body, or a rewrite of it) with every placeholder replaced as renderRule does. */
+export function renderSql(rule: Rule, sql: string, params: Record<string, ParamValue>, range: { start: bigint | null; end: bigint | null }): string {
   const types = new Map(rule.params.map((p) => [p.name, p.type]));
-  return rule.sql.replace(PLACEHOLDER, (_m, name: string) => {
+  return sql.replace(PLACEHOLDER, (_m, name: string) => {
+    if (name === 'all_activities') return 'marts.activities';
     if (name === 'eval_start') return timestampLiteral(range.start, '-infinity');
     if (name === 'eval_end') return timestampLiteral(range.end, 'infinity');
     return sqlLiteral(types.get(name)!, params[name]);

@@ -215,13 +215,14 @@ const CANONICAL_UTC = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/;
  */
 export function activityRow(record: Activity, own: Set<string>): { row: Record<string, unknown>; createdMs: number } {
   const row: Record<string, unknown> = {};
-  // no prototype: a field named `__proto__` is kept as a field instead of silently setting the prototype
-  const rest: Record<string, unknown> = Object.create(null);
+  // Plain objects, not Object.create(null): V8 makes those dictionaries, which JSON.stringify serialises on its
+  // slow path (BENCHMARKS.md, issue 11). `keep` stores a field named `__proto__` as a field.
+  const rest: Record<string, unknown> = {};
   for (const k of Object.keys(record)) {
     if (k === 'actor' || k === 'created_at') continue;
     const v = record[k];
     if (ENVELOPE_SET.has(k) && typeof v === 'string') row[k] = v;
-    else rest[k] = v;
+    else keep(rest, k, v);
   }
   const created = record.created_at;
   const m = CANONICAL_UTC.exec(created);
@@ -233,12 +234,12 @@ export function activityRow(record: Activity, own: Set<string>): { row: Record<s
   else if (digits !== 6) rest.created_at = created;
   const actor = record.actor as unknown;
   if (actor && typeof actor === 'object' && !Array.isArray(actor)) {
-    const actorRest: Record<string, unknown> = Object.create(null);
+    const actorRest: Record<string, unknown> = {};
     for (const k of Object.keys(actor)) {
       const v = (actor as Record<string, unknown>)[k];
       const column = ACTOR_COLUMNS.get(k);
       if (column && typeof v === 'string') row[column] = v;
-      else actorRest[k] = v;
+      else keep(actorRest, k, v);
     }
     row.actor_rest = actorRest;
   } else {
@@ -248,6 +249,12 @@ export function activityRow(record: Activity, own: Set<string>): { row: Record<s
   row.rest = rest;
   row.is_own_request = record.type === 'compliance_api_accessed' && typeof record.request_id === 'string' && own.has(record.request_id);
   return { row, createdMs: Date.parse(created) };
+}
+
+/** Sets an own enumerable field, `__proto__` included (an assignment would set the prototype instead). */
+function keep(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 /** The activity as the API sent it (timestamps in UTC), from a lake row. */

@@ -3,6 +3,7 @@
 // Its own updated_at cursor, so it can run without the projects stream.
 import { MAX_PROJECT_PAGE, type ProjectAttachment } from '../api/index.js';
 import { TABLES } from '../lake/tables.js';
+import { withCompactHeap } from './heap.js';
 import { commitSnapshot, type SnapshotPart } from './snapshot.js';
 import { projectIdsUpdatedIn } from './lists.js';
 import type { Stream, SyncContext } from './stream.js';
@@ -17,7 +18,8 @@ export const projectAttachmentsStream: Stream = {
   job: 'content',
   async run(ctx, stats) {
     const w = updatedWindow(ctx, 'project_attachments');
-    await commitSnapshot(ctx, stats, TABLES.project_attachments, '/v1/compliance/apps/projects/{project_id}/attachments', parts(ctx, w), 'id', w.next);
+    // one request per project: tens of thousands of small responses (src/extract/heap.ts)
+    await withCompactHeap(() => commitSnapshot(ctx, stats, TABLES.project_attachments, '/v1/compliance/apps/projects/{project_id}/attachments', parts(ctx, w), 'id', w.next));
   },
 };
 

@@ -7,6 +7,7 @@
 import { MAX_COLLABORATOR_PAGE, type ProjectCollaborator } from '../api/index.js';
 import { TABLES } from '../lake/tables.js';
 import { projectIdsUpdatedIn } from './lists.js';
+import { withCompactHeap } from './heap.js';
 import { commitSnapshot, type SnapshotPart } from './snapshot.js';
 import type { Stream, SyncContext } from './stream.js';
 import { type UpdatedWindow, updatedWindow } from './updated-window.js';
@@ -20,7 +21,8 @@ export const projectCollaboratorsStream: Stream = {
   job: 'content',
   async run(ctx, stats) {
     const w = updatedWindow(ctx, 'project_collaborators');
-    await commitSnapshot(ctx, stats, TABLES.project_collaborators, '/v1/compliance/apps/projects/{project_id}/collaborators', parts(ctx, w), 'type', w.next);
+    // one request per project: tens of thousands of small responses (src/extract/heap.ts)
+    await withCompactHeap(() => commitSnapshot(ctx, stats, TABLES.project_collaborators, '/v1/compliance/apps/projects/{project_id}/collaborators', parts(ctx, w), 'type', w.next));
   },
 };
 
