@@ -61,7 +61,10 @@
 // is listed under `mismatches` (and logged) with the first difference, never dropped.
 //
 // Knobs: CL_BENCH_LAKE_DIR, CL_BENCH_BASELINE_DIR, CL_BENCH_BASELINE_ACTIVITIES, CL_BENCH_BASELINE_RUNS
-// (rounds for the long questions, default 7; the 30-day question gets twice as many), CL_BENCH_PG_BIN.
+// (rounds for the long questions, default 7; the 30-day question gets twice as many), CL_BENCH_PG_BIN,
+// CL_BENCH_BASELINE_SYSTEMS (comma list of the baselines to time, e.g. `postgres`: the NDJSON ones take
+// minutes per round on a loaded machine; graphql and direct are always timed). The server inherits this
+// process's environment, so COMPLIANCE_LAKE_QUERY_CACHE=off times it without its result cache.
 import type { DuckDBInstance, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
@@ -697,7 +700,9 @@ function headlineFromRows(page: Record<string, unknown>[], count: Record<string,
 // cases with the systems' order rotating.
 
 async function measure(name: string, cases: QuestionCase[], rounds: number, mismatches: Mismatch[]): Promise<QuestionResult> {
-  const systems = Object.keys(cases[0].systems) as SystemName[];
+  const wanted = process.env.CL_BENCH_BASELINE_SYSTEMS?.split(',').map((x) => x.trim());
+  // graphql is the reference answer and direct the second denominator: always measured
+  const systems = (Object.keys(cases[0].systems) as SystemName[]).filter((x) => !wanted || x === 'graphql' || x === 'direct' || wanted.includes(x));
   const reference = new Map<string, Answer>();
   const warm = new Map<string, Answer>();
   const report = (m: Mismatch) => {

@@ -92,6 +92,8 @@ export async function countsSql(filter: Record<string, unknown> | null): Promise
 export async function openWarehouseDirect(dataDir: string): Promise<{ connection: DuckDBConnection; close(): void }> {
   const instance = await createDuck({ path: join(dataDir, 'warehouse.duckdb'), readOnly: true, memoryLimit: '1GB' });
   const connection = await connectUtc(instance);
+  // as src/graphql/warehouse.ts sets it on every connection
+  await connection.run('SET parquet_metadata_cache = true');
   return {
     connection,
     close() {

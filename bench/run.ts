@@ -2,13 +2,14 @@
 // bench/results/ (git-ignored); BENCHMARKS.md quotes them. Usage: npm run bench [-- simulator-page client-throughput]
 // (also sync-throughput, sync-memory, sync-rate-budget, lake-bytes; and, by name only, lake-generate, graphql-query,
 // models-refresh, graphql-memory, baselines, full-sync-large, detections, alert-latency, graphql-alerts, iceberg-refresh, siem-events, siem-forward,
-// publish, freshness; see BENCHMARKS.md).
+// publish, freshness, console-overview; see BENCHMARKS.md).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchAlertLatency } from './alert-latency.js';
 import { benchBaselines } from './baselines.js';
 import { benchClientThroughput } from './client-throughput.js';
+import { benchConsoleOverview } from './console-overview.js';
 import { benchDetections } from './detections.js';
 import { benchFreshness } from './freshness.js';
 import { benchFullSyncLarge } from './full-sync-large.js';
@@ -47,6 +48,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   'iceberg-refresh': () => benchIcebergRefresh(),
   publish: () => benchPublish(),
   freshness: () => benchFreshness(),
+  'console-overview': () => benchConsoleOverview(),
 };
 
 const machine = {
@@ -67,7 +69,7 @@ for (const name of names) {
 const resultsDir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 mkdirSync(resultsDir, { recursive: true });
 // The issue-4 benchmarks work on a large generated lake (tens of minutes): they run only when named.
-const BY_NAME_ONLY = new Set(['freshness', 'siem-events', 'siem-forward', 'iceberg-refresh', 'graphql-alerts', 'alert-latency', 'detections', 'full-sync-large', 'lake-generate', 'graphql-query', 'models-refresh', 'graphql-memory', 'baselines', 'publish']);
+const BY_NAME_ONLY = new Set(['freshness', 'console-overview', 'siem-events', 'siem-forward', 'iceberg-refresh', 'graphql-alerts', 'alert-latency', 'detections', 'full-sync-large', 'lake-generate', 'graphql-query', 'models-refresh', 'graphql-memory', 'baselines', 'publish']);
 for (const name of names.length ? names : Object.keys(BENCHES).filter((n) => !BY_NAME_ONLY.has(n))) {
   process.stdout.write(`== ${name}\n`);
   const result = await BENCHES[name]();

@@ -247,10 +247,10 @@ export interface ServeProcess {
 }
 
 /** Starts `compliance-lake serve --data-dir D --port 0` with the bench token, and waits until it listens. */
-export async function startServe(dataDir: string, opts: { nodeArgs?: string[] } = {}): Promise<ServeProcess> {
+export async function startServe(dataDir: string, opts: { nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<ServeProcess> {
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, 'serve', '--data-dir', dataDir, '--port', '0', '--quiet'], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, COMPLIANCE_LAKE_GRAPHQL_TOKEN: BENCH_GRAPHQL_TOKEN },
+    env: { ...process.env, ...opts.env, COMPLIANCE_LAKE_GRAPHQL_TOKEN: BENCH_GRAPHQL_TOKEN },
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';

@@ -7,6 +7,13 @@ import type { Params, Row } from './warehouse.js';
 
 export interface Db {
   query(sql: string, params?: Params): Promise<Row[]>;
+  /** Whether the warehouse has `relation` (schema.name); without this method, every relation is taken as there. */
+  has?(relation: string): Promise<boolean>;
+}
+
+/** Db.has, or true for a Db that cannot tell. */
+export async function hasRelation(db: Db, relation: string): Promise<boolean> {
+  return db.has ? db.has(relation) : true;
 }
 
 export interface GraphqlContext {

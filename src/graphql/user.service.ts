@@ -52,7 +52,9 @@ export function toUser(row: Row, prefix = ''): User | null {
  * (a version that began before the lake's history) counts as minus infinity, as in the marts.
  */
 export function userVersionAt(u: string, at: string): string {
-  return `coalesce(${u}.valid_from, '-infinity'::timestamptz) <= ${at} and (${u}.valid_to is null or ${at} < ${u}.valid_to)`;
+  // Two comparisons, no OR: in a join DuckDB then hashes on the user id and checks these per match; with
+  // `valid_to is null or ...` it fell back to a nested-loop join of the page with every user version.
+  return `coalesce(${u}.valid_from, '-infinity'::timestamptz) <= ${at} and ${at} < coalesce(${u}.valid_to, 'infinity'::timestamptz)`;
 }
 
 export async function getUser(db: Db, id: string, asOf: Date | null | undefined): Promise<User | null> {

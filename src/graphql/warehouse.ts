@@ -1,6 +1,9 @@
 // Read-only access to data/warehouse.duckdb for the GraphQL server. `models build` writes a new file and
 // renames it over the old one, so the file is opened READ_ONLY (never a write lock: design.md invariant 8) and
 // re-opened when its inode, size or mtime changed; requests still running on the old file finish on it.
+// Between two builds the file never changes, so each opened generation keeps the Parquet footers it read
+// (parquet_metadata_cache) and the answers of recent statements (a small result cache keyed by the SQL and
+// its parameters): both go with the generation when a rebuild replaces the file.
 import type { DuckDBInstance, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { connectUtc, createDuck } from '../lake/duck.js';
 import { statSync } from 'node:fs';
@@ -21,7 +24,17 @@ export interface WarehouseOptions {
   threads?: number;
   /** A query running longer than this is interrupted. */
   queryTimeoutMs?: number;
+  /**
+   * Answers kept per warehouse generation (0: none). Default RESULT_CACHE_ENTRIES, or 0 when the environment
+   * has COMPLIANCE_LAKE_QUERY_CACHE=off (benchmarks measure the uncached statements that way).
+   */
+  resultCacheEntries?: number;
 }
+
+/** Statements whose answers a generation keeps (least recently used first out). */
+export const RESULT_CACHE_ENTRIES = 512;
+/** A larger answer is not kept: the cache is for the counts and pages the console asks for again and again. */
+export const RESULT_CACHE_MAX_ROWS = 5_000;
 
 /** The warehouse file is missing or cannot be opened. */
 export class WarehouseUnavailableError extends Error {
@@ -46,6 +59,8 @@ export class QueryTimeoutError extends Error {
 /** One request's view of the warehouse: every query of the request reads the same file. */
 export interface WarehouseLease {
   query(sql: string, params?: Params): Promise<Row[]>;
+  /** Whether the file has `relation` (schema.name): a warehouse built by an older version lacks newer marts. */
+  has(relation: string): Promise<boolean>;
   release(): void;
 }
 
@@ -63,12 +78,15 @@ interface Generation {
   running: number;
   retired: boolean;
   closed: boolean;
+  relations: Promise<Set<string>> | null;
+  /** Answers by statement (cacheKey), in least recently used order. */
+  results: Map<string, Row[]>;
 }
 
 export class Warehouse {
   readonly path: string;
   readonly #dataDir: string;
-  readonly #options: { memoryLimit: string; threads: number | undefined; queryTimeoutMs: number };
+  readonly #options: { memoryLimit: string; threads: number | undefined; queryTimeoutMs: number; resultCacheEntries: number };
   #current: Generation | null = null;
   #opening: Promise<Generation> | null = null;
   #closed = false;
@@ -80,6 +98,7 @@ export class Warehouse {
       memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
       threads: options.threads,
       queryTimeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
+      resultCacheEntries: options.resultCacheEntries ?? (process.env.COMPLIANCE_LAKE_QUERY_CACHE === 'off' ? 0 : RESULT_CACHE_ENTRIES),
     };
   }
 
@@ -98,6 +117,11 @@ export class Warehouse {
         if (released) throw new Error('query on a released warehouse session');
         lease ??= this.lease();
         return (await lease).query(sql, params);
+      },
+      has: async (relation) => {
+        if (released) throw new Error('query on a released warehouse session');
+        lease ??= this.lease();
+        return (await lease).has(relation);
       },
       release: () => {
         released = true;
@@ -119,7 +143,17 @@ export class Warehouse {
     return {
       query: (sql, params) => {
         if (released) throw new Error('query on a released warehouse lease');
-        return this.#query(generation, sql, params ?? {});
+        return this.#cachedQuery(generation, sql, params ?? {});
+      },
+      has: async (relation) => {
+        if (released) throw new Error('query on a released warehouse lease');
+        generation.relations ??= this.#query(
+          generation,
+          "select schema_name || '.' || view_name as r from duckdb_views() where not internal " +
+            "union all select schema_name || '.' || table_name from duckdb_tables() where not internal",
+          {},
+        ).then((rows) => new Set(rows.map((r) => String(r.r))));
+        return (await generation.relations).has(relation);
       },
       release: () => {
         if (released) return;
@@ -171,7 +205,7 @@ export class Warehouse {
       instance.closeSync();
       throw new WarehouseUnavailableError('the warehouse is closed');
     }
-    const generation: Generation = { id, instance, idle: [], leases: 0, running: 0, retired: false, closed: false };
+    const generation: Generation = { id, instance, idle: [], leases: 0, running: 0, retired: false, closed: false, relations: null, results: new Map() };
     const previous = this.#current;
     this.#current = generation;
     if (previous) {
@@ -179,6 +213,26 @@ export class Warehouse {
       this.#closeIfUnused(previous);
     }
     return generation;
+  }
+
+  /** The generation's kept answer, or the statement run (and its answer kept when small). */
+  async #cachedQuery(generation: Generation, sql: string, params: Params): Promise<Row[]> {
+    const max = this.#options.resultCacheEntries;
+    if (max === 0) return this.#query(generation, sql, params);
+    const key = cacheKey(sql, params);
+    const kept = generation.results.get(key);
+    if (kept) {
+      generation.results.delete(key);
+      generation.results.set(key, kept);
+      // callers get their own array (the rows are only read: services map them into new objects)
+      return [...kept];
+    }
+    const rows = await this.#query(generation, sql, params);
+    if (rows.length <= RESULT_CACHE_MAX_ROWS) {
+      generation.results.set(key, rows);
+      while (generation.results.size > max) generation.results.delete(generation.results.keys().next().value!);
+    }
+    return [...rows];
   }
 
   async #query(generation: Generation, sql: string, params: Params): Promise<Row[]> {
@@ -210,13 +264,18 @@ export class Warehouse {
   }
 
   async #connect(generation: Generation): Promise<DuckDBConnection> {
-    return connectUtc(generation.instance);
+    const connection = await connectUtc(generation.instance);
+    // The file's Parquet footers stay the same until the next build, which opens a new generation: reading
+    // the 72 monthly files' footers again was a large part of a short query (BENCHMARKS.md, issue 13).
+    await connection.run('SET parquet_metadata_cache = true');
+    return connection;
   }
 
   #closeIfUnused(generation: Generation): void {
     if (generation.closed || !generation.retired || generation.leases > 0 || generation.running > 0) return;
     generation.closed = true;
     for (const c of generation.idle.splice(0)) c.closeSync();
+    generation.results.clear();
     generation.instance.closeSync();
   }
 
@@ -228,6 +287,11 @@ export class Warehouse {
       return null;
     }
   }
+}
+
+/** The statement and its parameters as one text (timestamps as their microseconds, BIGINTs as digits). */
+function cacheKey(sql: string, params: Params): string {
+  return `${sql}\u0000${JSON.stringify(params, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`;
 }
 
 function sameFile(a: FileId, b: FileId): boolean {
