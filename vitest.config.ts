@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // vitest's default is one worker fewer than the cores: one on a two-core machine, so every file ran after
+    // the other. Most files wait on child processes, sockets and timers; two at once keep both cores busy.
+    maxWorkers: 2,
   },
 });
