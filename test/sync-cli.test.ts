@@ -161,7 +161,7 @@ describe('sync: a run', () => {
 
   test('while a real sync holds the lock, a second is refused naming the first one\'s pid; the first finishes', async () => {
     // a slow simulator of its own, so the first sync is certainly still running when the second starts
-    const slow = await listenRecording(makeSim({ sim: { rpm: 0, latencyMs: 300 } }));
+    const slow = await listenRecording(makeSim({ sim: { rpm: 0, latencyMs: 1500 } }));
     try {
       const dir = dataDir();
       const args = (extra: string[] = []) => ['sync', '--data-dir', dir, '--base-url', slow.url, '--rpm', '0', '--streams', 'activities', ...extra];

@@ -230,6 +230,14 @@ export class StateStore {
    * them over). Returns the number of runs copied; 0 when that file has no readable ledger.
    */
   copyRunsFrom(otherPath: string): number {
+    return this.copyTableFrom(otherPath, 'runs', 'run_id, started_at, finished_at, status, streams, pid, summary');
+  }
+
+  /**
+   * Copies the rows of `table` (these columns) from another state file that are not here yet; 0 when that file
+   * cannot be attached or has no readable such table (not a state store, or one from before the table).
+   */
+  private copyTableFrom(otherPath: string, table: string, columns: string): number {
     this.assertWritable();
     if (!existsSync(otherPath)) return 0;
     try {
@@ -238,10 +246,9 @@ export class StateStore {
       return 0;
     }
     try {
-      const columns = 'run_id, started_at, finished_at, status, streams, pid, summary';
-      return this.sqlite.prepare(`INSERT OR IGNORE INTO main.runs (${columns}) SELECT ${columns} FROM old_state.runs`).run().changes;
+      return this.sqlite.prepare(`INSERT OR IGNORE INTO main.${table} (${columns}) SELECT ${columns} FROM old_state.${table}`).run().changes;
     } catch {
-      return 0; // not a state store, or one without a readable ledger
+      return 0;
     } finally {
       this.sqlite.exec('DETACH DATABASE old_state');
     }
@@ -279,21 +286,7 @@ export class StateStore {
 
   /** Copies forward cursors from another state file (a rebuild keeps them, like the run ledger). */
   copyForwardCursorsFrom(otherPath: string): number {
-    this.assertWritable();
-    if (!existsSync(otherPath)) return 0;
-    try {
-      this.sqlite.prepare('ATTACH DATABASE ? AS old_state').run(otherPath);
-    } catch {
-      return 0;
-    }
-    try {
-      const columns = 'destination, activities, alerts, updated_at';
-      return this.sqlite.prepare(`INSERT OR IGNORE INTO main.forward_cursors (${columns}) SELECT ${columns} FROM old_state.forward_cursors`).run().changes;
-    } catch {
-      return 0; // a store from before forward_cursors
-    } finally {
-      this.sqlite.exec('DETACH DATABASE old_state');
-    }
+    return this.copyTableFrom(otherPath, 'forward_cursors', 'destination, activities, alerts, updated_at');
   }
 
   private assertWritable(): void {
