@@ -7,7 +7,7 @@ import { parseWindowBound } from '../lake/export.js';
 import { loadCatalog, CATEGORIES } from '../models/catalog.js';
 import { ActivityReader, type ActivityQuery } from '../siem/events.js';
 import { OcsfMapper } from '../siem/ocsf.js';
-import { EVENT_FORMATS, type EventFormat, LineSink, eventLines } from '../siem/output.js';
+import { EVENT_FORMATS, type EventFormat, LineBuffer, LineSink, eventBytes } from '../siem/output.js';
 import { checkSecurityLakeOptions, writeSecurityLake } from '../siem/security-lake.js';
 import { runForwardCommand, type ForwardFlags } from '../siem/forward-command.js';
 import { ConfigError, DEFAULTS } from './config.js';
@@ -67,8 +67,9 @@ export function registerSiemCommands(program: Command): Command {
         }
         const mapper = flags.format === 'ocsf' ? new OcsfMapper() : null;
         const sink = new LineSink(process.stdout);
-        for await (const rows of reader.all(q)) {
-          if (!(await sink.write(eventLines(rows, flags.format, mapper)))) break;
+        const lines = new LineBuffer();
+        read: for await (const rows of reader.all(q)) {
+          for (const b of eventBytes(rows, flags.format, mapper, lines)) if (!(await sink.write(b, () => lines.release(b)))) break read;
         }
       } finally {
         reader.close();

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DeliveryError, attemptSignal, networkFailure } from '../delivery/destinations/sender.js';
 import type { ElasticConfig, FileConfig, ForwardDestination, HecConfig, HttpsConfig } from './forward-config.js';
+import { LineBuffer } from './output.js';
 
 export type ForwardKind = 'activities' | 'alerts';
 
@@ -17,6 +18,8 @@ export interface ForwardEvent {
   timeMs: number;
   /** The event as JSON text (one line). */
   json: string;
+  /** The caller knows `json` is ASCII only (it is then copied into the body, not encoded). */
+  ascii?: boolean;
 }
 
 export interface EventSender {
@@ -45,10 +48,38 @@ export function eventSender(config: ForwardDestination, kind: ForwardKind, optio
   }
 }
 
+/**
+ * A request body of NDJSON lines built straight into reused buffers (src/siem/output.ts LineBuffer): a batch's
+ * text as one string was a rope of thousands of pieces, flattened and encoded at once. The body's buffer is
+ * reused by the next batch, which is built only once this one was answered; after a failed request it is
+ * dropped (a server that answered early might still be reading it).
+ */
+class Body {
+  readonly #lines = new LineBuffer();
+  #body: Buffer | null = null;
+
+  build(events: readonly ForwardEvent[], line: (e: ForwardEvent, out: LineBuffer) => void): Buffer {
+    for (const e of events) line(e, this.#lines);
+    const size = this.#lines.bytes;
+    if (!this.#body || this.#body.length < size) this.#body = Buffer.allocUnsafeSlow(Math.max(size, this.#body ? this.#body.length * 2 : 0));
+    let at = 0;
+    for (const p of this.#lines.take()) {
+      at += p.copy(this.#body, at);
+      this.#lines.release(p);
+    }
+    return this.#body.subarray(0, at);
+  }
+
+  /** The last body may still be in use: the next gets a buffer of its own. */
+  drop(): void {
+    this.#body = null;
+  }
+}
+
 async function post(
   f: typeof fetch,
   url: string,
-  body: string,
+  body: string | Buffer,
   headers: Record<string, string>,
   timeoutMs: number,
   signal: AbortSignal,
@@ -69,7 +100,15 @@ async function post(
   return { status: res.status, text };
 }
 
-function statusProblem(status: number, what: string): DeliveryError {
+function dropping(body: Body): (err: unknown) => never {
+  return (err) => {
+    body.drop();
+    throw err;
+  };
+}
+
+function statusProblem(status: number, what: string, body?: Body): DeliveryError {
+  body?.drop();
   if (status === 401 || status === 403) return new DeliveryError(`${what} refused the credentials (HTTP ${status}); check the token or key the config file names`);
   return new DeliveryError(`${what} answered HTTP ${status}`);
 }
@@ -82,12 +121,16 @@ export function hecSender(config: HecConfig, kind: ForwardKind, options: SenderO
   const what = `HEC destination "${config.name}"`;
   const sourcetype = kind === 'alerts' ? 'compliance-lake:alert' : config.sourcetype;
   const meta = `"host":${JSON.stringify(host)},"source":${JSON.stringify(config.source)},"sourcetype":${JSON.stringify(sourcetype)}${config.index ? `,"index":${JSON.stringify(config.index)}` : ''}`;
+  const builder = new Body();
   return {
     async send(events, signal) {
-      let body = '';
-      for (const e of events) body += `{"time":${(e.timeMs / 1000).toFixed(3)},${meta},"event":${e.json}}\n`;
-      const { status, text } = await post(f, url, body, { Authorization: `Splunk ${config.token.reveal()}`, 'Content-Type': 'application/json' }, config.timeoutMs, signal, what);
-      if (status !== 200) throw statusProblem(status, what);
+      const body = builder.build(events, (e, out) => {
+        out.text(`{"time":${(e.timeMs / 1000).toFixed(3)},${meta},"event":`);
+        out.text(e.json, e.ascii);
+        out.line('}');
+      });
+      const { status, text } = await post(f, url, body, { Authorization: `Splunk ${config.token.reveal()}`, 'Content-Type': 'application/json' }, config.timeoutMs, signal, what).catch(dropping(builder));
+      if (status !== 200) throw statusProblem(status, what, builder);
       let code: unknown;
       try {
         code = (JSON.parse(text) as { code?: unknown }).code;
@@ -107,12 +150,15 @@ export function elasticSender(config: ElasticConfig, kind: ForwardKind, options:
   const headers: Record<string, string> = { 'Content-Type': 'application/x-ndjson' };
   if (config.apiKey) headers.Authorization = `ApiKey ${config.apiKey.reveal()}`;
   if (config.username && config.password) headers.Authorization = `Basic ${Buffer.from(`${config.username}:${config.password.reveal()}`).toString('base64')}`;
+  const builder = new Body();
   return {
     async send(events, signal) {
-      let body = '';
-      for (const e of events) body += `{"create":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(e.id)}}}\n${e.json}\n`;
-      const { status, text } = await post(f, `${config.url}/_bulk`, body, headers, config.timeoutMs, signal, what);
-      if (status !== 200) throw statusProblem(status, what);
+      const body = builder.build(events, (e, out) => {
+        out.line(`{"create":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(e.id)}}}`);
+        out.line(e.json, e.ascii);
+      });
+      const { status, text } = await post(f, `${config.url}/_bulk`, body, headers, config.timeoutMs, signal, what).catch(dropping(builder));
+      if (status !== 200) throw statusProblem(status, what, builder);
       let parsed: { errors?: boolean; items?: Record<string, { _id?: string; status?: number; error?: { type?: string; reason?: string } }>[] };
       try {
         parsed = JSON.parse(text);
@@ -136,17 +182,18 @@ export function elasticSender(config: ElasticConfig, kind: ForwardKind, options:
 export function httpsSender(config: HttpsConfig, kind: ForwardKind, options: SenderOptions = {}): EventSender {
   const f = options.fetch ?? fetch;
   const what = `HTTPS destination "${config.name}"`;
+  const builder = new Body();
   return {
     async send(events, signal) {
-      const body = events.map((e) => e.json).join('\n') + '\n';
+      const body = builder.build(events, (e, out) => out.line(e.json, e.ascii));
       const headers: Record<string, string> = {
         'Content-Type': 'application/x-ndjson',
         'Idempotency-Key': `${kind}:${events[0].id}:${events[events.length - 1].id}:${events.length}`,
         'X-Compliance-Lake-Kind': kind,
       };
       if (config.headerName && config.headerValue) headers[config.headerName] = config.headerValue.reveal();
-      const { status } = await post(f, config.url.reveal(), body, headers, config.timeoutMs, signal, what);
-      if (status < 200 || status > 299) throw statusProblem(status, what);
+      const { status } = await post(f, config.url.reveal(), body, headers, config.timeoutMs, signal, what).catch(dropping(builder));
+      if (status < 200 || status > 299) throw statusProblem(status, what, builder);
     },
   };
 }

@@ -3,13 +3,15 @@
 // row compaction keeps), with the actor's user record as of the event from the user history mart when the
 // warehouse has one. Memory stays flat at any lake size: nothing is held beyond one chunk.
 import { existsSync } from 'node:fs';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBResult, DuckDBVector } from '@duckdb/node-api';
 import { reassembleActivity } from '../extract/activities.js';
 import { connectUtc, createDuck, sqlString } from '../lake/duck.js';
 import { Lake } from '../lake/lake.js';
 import { warehousePath } from '../models/warehouse.js';
-import type { UserAsOf } from './ocsf.js';
+import type { ServedRecord, UserAsOf } from './ocsf.js';
+import { servedRecord } from './served.js';
 
+const NON_ASCII = /[^\x00-\x7f]/;
 const ISO_US = "'%Y-%m-%dT%H:%M:%S.%fZ'";
 const DAY_MS = 86_400_000;
 
@@ -25,12 +27,52 @@ export interface ActivityQuery {
   after?: { createdAt: string; id: string };
 }
 
-export interface LakeActivity {
-  id: string;
+/** One activity of the lake as the reader found it: the record and its text are built when first asked for. */
+export class LakeActivity {
+  #activity: Record<string, unknown> | undefined;
+  #served: ServedRecord | null | undefined;
+
+  constructor(
+    /** The reader's JSON array (ROW_COLUMNS, then USER_COLUMNS). */
+    private readonly row: readonly unknown[],
+    readonly user: UserAsOf | null,
+    /** Whether the row's text was ASCII only (then so is the served record's text). */
+    readonly ascii = false,
+  ) {}
+
+  get id(): string {
+    return this.row[0] as string;
+  }
+
   /** RFC 3339 UTC with six fractional digits: the order key, with id. */
-  createdAt: string;
-  activity: Record<string, unknown>;
-  user: UserAsOf | null;
+  get createdAt(): string {
+    return this.row[1] as string;
+  }
+
+  /** The activity as the API served it. */
+  get activity(): Record<string, unknown> {
+    if (this.#activity === undefined) {
+      const row: Record<string, unknown> = {};
+      for (let i = 0; i < ROW_COLUMNS.length; i++) {
+        const v = this.row[i];
+        // reassembleActivity parses the JSON columns when they are text: a JSON string value stays one
+        row[ROW_COLUMNS[i]] = (i === 12 || i === 13) && typeof v === 'string' ? JSON.stringify(v) : v;
+      }
+      this.#activity = reassembleActivity(row);
+    }
+    return this.#activity;
+  }
+
+  /** The served record in parts with its text (src/siem/served.ts), or null when only `activity` can say. */
+  get served(): ServedRecord | null {
+    if (this.#served === undefined) this.#served = servedRecord(this.row);
+    return this.#served;
+  }
+
+  /** JSON.stringify(activity), built from the row's text when it can be. */
+  get json(): string {
+    return this.served?.raw ?? JSON.stringify(this.activity);
+  }
 }
 
 export interface ReaderOptions {
@@ -47,6 +89,8 @@ export class ActivityReader {
     readonly lake: Lake,
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    /** A second connection: the next day's query runs on it while the consumer works on this day's rows. */
+    private readonly ahead: DuckDBConnection,
     /** Whether `actor_users` (the user history) was loaded. */
     readonly history: boolean,
   ) {}
@@ -63,7 +107,8 @@ export class ActivityReader {
         await connection.run(`attach ${sqlString(wh)} as wh (read_only)`);
         // small (one row per user version): loaded once, so each day's join is a hash join in memory
         await connection.run(
-          'create temp table actor_users as select user_id, organization_uuid, email, full_name, organization_role, valid_from, valid_to, ' +
+          // a table of the in-memory database, not a temp table: both connections read it
+          'create table actor_users as select user_id, organization_uuid, email, full_name, organization_role, valid_from, valid_to, ' +
             "user_id || '|' || organization_uuid as k, coalesce(valid_from, '-infinity'::timestamptz) as vf from wh.marts.users",
         );
         await connection.run('detach wh');
@@ -74,11 +119,12 @@ export class ActivityReader {
     } else if (!options.noHistory) {
       options.onWarning?.(`no warehouse at ${wh}: events carry no user history. Run \`compliance-lake models build\` to add it.`);
     }
-    return new ActivityReader(lake, instance, connection, history);
+    return new ActivityReader(lake, instance, connection, await connectUtc(instance), history);
   }
 
   close(): void {
     this.connection.closeSync();
+    this.ahead.closeSync();
     this.instance.closeSync();
   }
 
@@ -105,8 +151,31 @@ export class ActivityReader {
 
   /** Chunks of activities of one day, in (created_at, id) order. */
   async *day(date: string, q: ActivityQuery): AsyncGenerator<LakeActivity[]> {
+    const result = await this.#start(date, q, this.connection);
+    if (result) yield* this.#chunks(result);
+  }
+
+  /** Every matching activity, day after day; the next day is read and sorted while this one is consumed. */
+  async *all(q: ActivityQuery): AsyncGenerator<LakeActivity[]> {
+    const days = this.days(q);
+    const connections = [this.connection, this.ahead];
+    let pending = days.length ? this.#start(days[0], q, connections[0]) : null;
+    try {
+      for (let i = 0; i < days.length; i++) {
+        const result = await pending!;
+        pending = i + 1 < days.length ? this.#start(days[i + 1], q, connections[(i + 1) % 2]) : null;
+        if (result) yield* this.#chunks(result);
+      }
+    } finally {
+      // stopped early: the query in flight is of no interest, but it ends before the reader may be closed
+      await pending?.catch(() => null);
+    }
+  }
+
+  /** Runs the query of one day's activities in (created_at, id) order (null: the day has no files). */
+  async #start(date: string, q: ActivityQuery, connection: DuckDBConnection): Promise<DuckDBResult | null> {
     const files = this.lake.files('activities').filter((f) => f.date === date).map((f) => sqlString(this.lake.absolute(f)));
-    if (files.length === 0) return;
+    if (files.length === 0) return null;
     const where: string[] = [];
     if (q.sinceMs !== undefined) where.push(`a.created_at >= ${tsLiteral(q.sinceMs)}`);
     if (q.untilMs !== undefined) where.push(`a.created_at < ${tsLiteral(q.untilMs)}`);
@@ -116,49 +185,83 @@ export class ActivityReader {
     // The version valid at the event: the latest that began at or before it (an ASOF join: a range join on
     // user and time would compare every activity with every version), kept only if it had not ended.
     const history = this.history ? `asof left join actor_users u on u.k = a.actor_user_id || '|' || a.organization_uuid and a.created_at >= u.vf` : '';
+    // One JSON array per row, built by DuckDB after the sort (the sort carries the narrow columns): the
+    // client decodes one string per row instead of one per column, which was most of the time spent in JS
+    // (BENCHMARKS.md, issue 14 §1); `actor_rest` and `rest` go in as JSON values, so one JSON.parse reads all.
     const userCols = this.history
       ? `, u.user_id as h_user_id, u.email as h_email, u.full_name as h_full_name, u.organization_role as h_role, ` +
         `strftime(u.valid_from, ${ISO_US}) as h_valid_from, strftime(u.valid_to, ${ISO_US}) as h_valid_to, (u.valid_to is null or a.created_at < u.valid_to) as h_current`
       : '';
     const sql =
       `with firsts as (select * from read_parquet([${files.join(', ')}], union_by_name = true, hive_partitioning = false, filename = true, file_row_number = true) ` +
-      `qualify row_number() over (partition by id order by _extracted_at, filename, file_row_number) = 1) ` +
-      `select a.id, strftime(a.created_at, ${ISO_US}) as created_at, a.created_at_digits, a.type, a.organization_id, a.organization_uuid, a.actor_type, ` +
-      `a.actor_user_id, a.actor_email, a.actor_ip, a.actor_user_agent, a.actor_api_key_id, a.actor_rest::varchar as actor_rest, a.rest::varchar as rest${userCols} ` +
+      `qualify row_number() over (partition by id order by _extracted_at, filename, file_row_number) = 1), ` +
+      `sorted as (select a.id, strftime(a.created_at, ${ISO_US}) as created_at, a.created_at_digits, a.type, a.organization_id, a.organization_uuid, a.actor_type, ` +
+      `a.actor_user_id, a.actor_email, a.actor_ip, a.actor_user_agent, a.actor_api_key_id, a.actor_rest, a.rest${userCols} ` +
       `from firsts a ${history} ${where.length ? `where ${where.join(' and ')}` : ''} ` +
-      `order by a.created_at, a.id`;
-    const result = await this.connection.stream(sql);
-    const names = result.columnNames();
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      const out: LakeActivity[] = [];
-      for (const row of chunk.getRowObjects(names) as Record<string, unknown>[]) {
-        out.push({
-          id: row.id as string,
-          createdAt: row.created_at as string,
-          activity: reassembleActivity(row),
-          user:
-            row.h_user_id == null || row.h_current === false
-              ? null
-              : {
-                  user_id: row.h_user_id as string,
-                  email: (row.h_email as string | null) ?? null,
-                  full_name: (row.h_full_name as string | null) ?? null,
-                  organization_role: (row.h_role as string | null) ?? null,
-                  valid_from: (row.h_valid_from as string | null) ?? null,
-                  valid_to: (row.h_valid_to as string | null) ?? null,
-                },
-        });
-      }
-      yield out;
-    }
+      `order by a.created_at, a.id) ` +
+      `select json_array(${ROW_COLUMNS.join(', ')}${this.history ? `, ${USER_COLUMNS.join(', ')}` : ''})::varchar as j from sorted`;
+    return connection.stream(sql);
   }
 
-  /** Every matching activity, day after day. */
-  async *all(q: ActivityQuery): AsyncGenerator<LakeActivity[]> {
-    for (const d of this.days(q)) yield* this.day(d, q);
+  async *#chunks(result: DuckDBResult): AsyncGenerator<LakeActivity[]> {
+    // the next chunk is fetched (on DuckDB's threads) while the consumer works on this one
+    let next = result.fetchChunk();
+    try {
+      for (;;) {
+        const chunk = await next;
+        if (!chunk || chunk.rowCount === 0) break;
+        next = result.fetchChunk();
+        const column = chunk.getColumnVector(0) as DuckDBVector<string>;
+        const out: LakeActivity[] = new Array(chunk.rowCount);
+        for (let i = 0; i < chunk.rowCount; i++) {
+          const text = column.getItem(i)!;
+          out[i] = lakeActivity(JSON.parse(text) as unknown[], !NON_ASCII.test(text));
+        }
+        yield out;
+      }
+    } finally {
+      // a consumer that stopped early (`events | head`) leaves a fetch in flight: it ends before the reader may close
+      await next.catch(() => null);
+    }
   }
+}
+
+/** The lake columns of a row, in the order of the JSON array the reader selects. */
+const ROW_COLUMNS = [
+  'id',
+  'created_at',
+  'created_at_digits',
+  'type',
+  'organization_id',
+  'organization_uuid',
+  'actor_type',
+  'actor_user_id',
+  'actor_email',
+  'actor_ip',
+  'actor_user_agent',
+  'actor_api_key_id',
+  'actor_rest',
+  'rest',
+] as const;
+const USER_COLUMNS = ['h_user_id', 'h_email', 'h_full_name', 'h_role', 'h_valid_from', 'h_valid_to', 'h_current'] as const;
+
+/** A row's JSON array (ROW_COLUMNS, then USER_COLUMNS with the history) as the activity and its user. */
+function lakeActivity(r: unknown[], ascii: boolean): LakeActivity {
+  const h = ROW_COLUMNS.length;
+  return new LakeActivity(
+    r,
+    r[h] == null || r[h + 6] === false
+      ? null
+      : {
+          user_id: r[h] as string,
+          email: (r[h + 1] as string | null) ?? null,
+          full_name: (r[h + 2] as string | null) ?? null,
+          organization_role: (r[h + 3] as string | null) ?? null,
+          valid_from: (r[h + 4] as string | null) ?? null,
+          valid_to: (r[h + 5] as string | null) ?? null,
+        },
+    ascii,
+  );
 }
 
 function tsLiteral(ms: number): string {

@@ -17,6 +17,7 @@ import { ActivityReader } from './events.js';
 import { type EventSender, type ForwardEvent, type ForwardKind, eventSender } from './destinations.js';
 import type { ForwardDestination } from './forward-config.js';
 import { OcsfMapper } from './ocsf.js';
+import { eventText } from './output.js';
 
 /** The cursor of a destination's activities: first-arrival watermark (µs, as text: beyond 2^53) and the pass in progress. */
 export interface ActivityCursor {
@@ -118,26 +119,42 @@ async function forwardActivities(o: ForwardOptions, d: ForwardDestination, mappe
     const q = { arrival: { fromUs: BigInt(cursor.from), toUs: BigInt(to) }, after: cursor.after ?? undefined, sinceMs: d.sinceMs ?? undefined };
     let batch: ForwardEvent[] = [];
     let last: { createdAt: string; id: string } | null = null;
+    // One batch in flight while the next is built: a batch is sent only after the one before it was accepted
+    // and its cursor recorded, so the order of acceptance, and what a crash leaves, are those of one at a time.
+    let inFlight: Promise<void> | null = null;
     const flush = async () => {
+      if (inFlight) await inFlight;
+      inFlight = null;
       if (!batch.length) return;
-      await sendWithRetry(o, d, sender, batch);
-      cursor = { ...cursor, after: last, position: sender.position?.() };
-      o.state.setForwardCursor(d.name, 'activities', cursor);
-      result.activities += batch.length;
-      result.batches++;
-      o.onBatch?.(d.name, 'activities', batch.length);
+      const events = batch;
+      const end = last;
       batch = [];
+      inFlight = (async () => {
+        await sendWithRetry(o, d, sender, events);
+        cursor = { ...cursor, after: end, position: sender.position?.() };
+        o.state.setForwardCursor(d.name, 'activities', cursor);
+        result.activities += events.length;
+        result.batches++;
+        o.onBatch?.(d.name, 'activities', events.length);
+      })();
+      // its failure is thrown where it is awaited (the next flush), not as an unhandled rejection meanwhile
+      inFlight.catch(() => undefined);
     };
-    for await (const rows of reader.all(q)) {
-      for (const r of rows) {
-        const raw = JSON.stringify(r.activity);
-        const json = mapper ? JSON.stringify(mapper.toOcsf(r.activity, r.user, raw)) : raw;
-        batch.push({ id: r.id, timeMs: Date.parse(r.createdAt), json });
-        last = { createdAt: r.createdAt, id: r.id };
-        if (batch.length >= d.batchSize) await flush();
+    try {
+      for await (const rows of reader.all(q)) {
+        for (const r of rows) {
+          const ascii = r.ascii && (!mapper || (r.served !== null && mapper.asciiType(r.served.type)));
+          batch.push({ id: r.id, timeMs: Date.parse(r.createdAt), json: mapper ? eventText(r, mapper) : r.json, ascii });
+          last = { createdAt: r.createdAt, id: r.id };
+          if (batch.length >= d.batchSize) await flush();
+        }
       }
+      await flush();
+      if (inFlight) await inFlight;
+    } finally {
+      // a batch still in flight after a failure ends (and records its cursor if accepted) before the reader closes
+      await (inFlight as Promise<void> | null)?.catch(() => undefined);
     }
-    await flush();
     o.state.setForwardCursor(d.name, 'activities', { from: to, position: sender.position?.() ?? cursor.position });
   } finally {
     reader.close();

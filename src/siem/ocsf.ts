@@ -64,6 +64,13 @@ interface Template {
   typeName: string;
   profiles: string[];
   message: string;
+  /** ocsfText's constant pieces: the members before `time`'s value, ... up to `metadata.uid`'s value, ... */
+  head: string;
+  mid: string;
+  eventCode: string;
+  metaEnd: string;
+  /** Whether everything the type's events take from the template and the mapping is ASCII. */
+  ascii: boolean;
 }
 
 export class OcsfMapper {
@@ -96,17 +103,42 @@ export class OcsfMapper {
     // 99 Other: the sibling carries the source's own value (schema/ocsf/README.md, "Enums and their siblings")
     const activityName = mapping.activity_id === 99 ? type : cls.activity[String(mapping.activity_id)];
     if (activityName === undefined) throw new Error(`${MAPPING_PATH}: type ${type} has activity_id ${mapping.activity_id}, unknown to ${cls.caption}`);
+    const profiles = info?.profiles ?? [];
+    const message = this.#descriptions.get(type) ?? `Activity of type ${type}`;
+    const className = cls.caption;
+    const categoryName = this.#subset.categories[String(cls.category_uid)].caption;
+    const typeName = `${cls.caption}: ${mapping.activity_id === 99 ? 'Other' : activityName}`;
+    const constant = JSON.stringify({
+      class_uid: cls.uid,
+      class_name: className,
+      category_uid: cls.category_uid,
+      category_name: categoryName,
+      activity_id: mapping.activity_id,
+      activity_name: activityName,
+      type_uid: cls.uid * 100 + mapping.activity_id,
+      type_name: typeName,
+      severity_id: 1,
+      severity: 'Informational',
+      status_id: mapping.status_id,
+      status: STATUS[mapping.status_id],
+    });
     t = {
+      head: constant.slice(0, -1) + ',"time":',
+      mid: `,"timezone_offset":0,"message":${JSON.stringify(message)},"metadata":{"version":${JSON.stringify(OCSF_VERSION)},"product":${JSON.stringify(PRODUCT)},"uid":`,
+      eventCode: `,"event_code":${JSON.stringify(type)},"original_time":`,
+      metaEnd: `,"log_name":${JSON.stringify(LOG_NAME)}${profiles.length ? `,"profiles":${JSON.stringify(profiles)}` : ''}}`,
+      ascii: false,
       mapping,
-      className: cls.caption,
+      className,
       classUid: cls.uid,
       categoryUid: cls.category_uid,
-      categoryName: this.#subset.categories[String(cls.category_uid)].caption,
+      categoryName,
       activityName,
-      typeName: `${cls.caption}: ${mapping.activity_id === 99 ? 'Other' : activityName}`,
-      profiles: info?.profiles ?? [],
-      message: this.#descriptions.get(type) ?? `Activity of type ${type}`,
+      typeName,
+      profiles,
+      message,
     };
+    t.ascii = !/[^\x00-\x7f]/.test(t.head + t.mid + t.eventCode + t.metaEnd + JSON.stringify(mapping));
     this.#templates.set(type, t);
     return t;
   }
@@ -121,11 +153,8 @@ export class OcsfMapper {
     const m = t.mapping;
     const createdAt = String(activity.created_at ?? '');
     const actorRecord = (activity.actor && typeof activity.actor === 'object' ? activity.actor : {}) as Record<string, unknown>;
-    const actor = buildActor(actorRecord, user);
     const fields: Record<string, unknown> = {};
     for (const k of Object.keys(activity)) if (!ENVELOPE.has(k)) fields[k] = activity[k];
-    const uid = str(m.uid_field ? fields[m.uid_field] : undefined);
-    const name = str(m.name_field ? fields[m.name_field] : undefined);
     const tenant = str(activity.organization_uuid) ?? str(activity.organization_id);
 
     const event: OcsfEvent = {
@@ -146,98 +175,17 @@ export class OcsfMapper {
       message: t.message,
       metadata: {
         version: OCSF_VERSION,
-        product: { name: 'Claude', vendor_name: 'Anthropic', feature: { name: 'Compliance API' } },
+        product: PRODUCT,
         uid: str(activity.id),
         event_code: type,
         original_time: createdAt,
         ...(tenant ? { tenant_uid: tenant } : {}),
-        log_name: 'compliance/activities',
+        log_name: LOG_NAME,
         ...(t.profiles.length ? { profiles: t.profiles } : {}),
       },
     };
-    const ip = str(actorRecord.ip_address);
-    const userAgent = str(actorRecord.user_agent);
-    const srcEndpoint = ip ? { ip } : { name: str(actorRecord.type) ?? 'unknown' };
-    const target = (field?: string) => targetUser(fields, field, actor);
-
-    switch (m.class) {
-      case 'account_change':
-        event.user = target(m.uid_field);
-        event.actor = actor;
-        event.src_endpoint = srcEndpoint;
-        break;
-      case 'authentication':
-        event.user = (actor.user as Record<string, unknown> | undefined) ?? target(m.uid_field);
-        event.actor = actor;
-        event.service = { name: 'Claude' };
-        event.src_endpoint = srcEndpoint;
-        break;
-      case 'user_access':
-        event.user = target(m.uid_field);
-        event.privileges = privileges(fields, type);
-        event.actor = actor;
-        event.src_endpoint = srcEndpoint;
-        break;
-      case 'group_management': {
-        const groupUid = str(fields.group_id) ?? str(fields.workspace_id) ?? str(fields.design_project_id) ?? uid;
-        event.group = compact({ uid: groupUid, name: str(fields.group_name) ?? (groupUid ? undefined : m.family) });
-        const member = firstUserId(fields);
-        if (member) event.user = { uid: member };
-        event.actor = actor;
-        event.src_endpoint = srcEndpoint;
-        break;
-      }
-      case 'entity_management':
-        event.entity = compact({
-          uid: uid ?? (m.family === 'org_settings' ? tenant : undefined),
-          name: name ?? m.family,
-          type_id: m.family === 'org_settings' ? 4 : m.family === 'trusted_device' ? 1 : 99,
-          type: m.family === 'org_settings' ? 'Organization' : m.family === 'trusted_device' ? 'Device' : m.family,
-        });
-        event.actor = actor;
-        event.src_endpoint = srcEndpoint;
-        break;
-      case 'web_resources_activity':
-        event.web_resources = [compact({ uid, name: name ?? (uid ? undefined : m.family), type: m.family })];
-        event.actor = actor;
-        event.src_endpoint = srcEndpoint;
-        break;
-      case 'application_lifecycle':
-        event.app = compact({ uid, name: name ?? m.family });
-        event.actor = actor;
-        break;
-      case 'api_activity':
-        event.actor = actor;
-        event.api = compact({ operation: type, request: str(fields.request_id) ? { uid: str(fields.request_id) } : undefined });
-        event.src_endpoint = srcEndpoint;
-        if (uid || name) event.resources = [compact({ uid, name, type: m.family })];
-        break;
-      case 'datastore_activity':
-        event.actor = actor;
-        event.src_endpoint = srcEndpoint;
-        event.table = compact({ uid, name: name ?? m.family });
-        event.type_id = 3;
-        event.type = 'Table';
-        break;
-      case 'file_hosting':
-        event.actor = actor;
-        event.src_endpoint = srcEndpoint;
-        // file.name is required; a withheld name gets the identifier (schema/ocsf/README.md, File Hosting)
-        event.file = compact({ name: str(fields.filename) ?? name ?? uid ?? 'unknown', uid, type_id: 1, type: 'Regular File' });
-        break;
-      default:
-        throw new Error(`${MAPPING_PATH}: class "${m.class}" has no builder in src/siem/ocsf.ts`);
-    }
-    if (userAgent && m.class !== 'application_lifecycle') event.http_request = { user_agent: userAgent };
-
-    const observables: Record<string, unknown>[] = [];
-    const email = (actor.user as { email_addr?: string } | undefined)?.email_addr;
-    if (email) observables.push({ name: 'actor.user.email_addr', type_id: 5, type: 'Email Address', value: email });
-    if (ip && event.src_endpoint) observables.push({ name: 'src_endpoint.ip', type_id: 2, type: 'IP Address', value: ip });
-    if (observables.length) event.observables = observables;
-    if (user) {
-      event.enrichments = [{ name: 'actor.user', value: user.user_id, data: user, provider: 'compliance-lake', type: 'user_history' }];
-    }
+    const body = classBody(t, type, actorRecord, fields, user, tenant);
+    for (const k in body) event[k] = body[k];
     const unmapped: Record<string, unknown> = { ...fields };
     if (activity.organization_id !== undefined) unmapped.organization_id = activity.organization_id;
     if (activity.organization_uuid !== undefined) unmapped.organization_uuid = activity.organization_uuid;
@@ -245,6 +193,160 @@ export class OcsfMapper {
     event.raw_data = raw ?? JSON.stringify(activity);
     return event;
   }
+
+  /**
+   * The JSON text of `toOcsf` for a served record given as its parts (src/siem/served.ts), without building the
+   * event: the type's constant members are serialised once (its template), the record's own text is reused for
+   * `raw_data` and `unmapped`. Byte for byte `JSON.stringify(toOcsf(activity, user, raw))` (test/siem-text.test.ts).
+   */
+  /** Whether ocsfText of an ASCII record of `type` is ASCII (its bytes are then its UTF-16 units). */
+  asciiType(type: string): boolean {
+    return this.template(type).ascii;
+  }
+
+  ocsfText(s: ServedRecord, user: UserAsOf | null): string {
+    const t = this.template(s.type);
+    const tenant = str(s.organizationUuid) ?? str(s.organizationId);
+    let text =
+      t.head +
+      String(jsonNumber(Date.parse(s.createdAt))) +
+      t.mid +
+      JSON.stringify(s.id) +
+      t.eventCode +
+      JSON.stringify(s.createdAt) +
+      (tenant ? `,"tenant_uid":${JSON.stringify(tenant)}` : '') +
+      t.metaEnd;
+    const body = JSON.stringify(classBody(t, s.type, s.actor, s.fields, user, tenant));
+    if (body.length > 2) text += ',' + body.slice(1, -1);
+    let org = '';
+    if (s.organizationId !== undefined) org += `"organization_id":${JSON.stringify(s.organizationId)}`;
+    if (s.organizationUuid !== undefined) org += `${org ? ',' : ''}"organization_uuid":${JSON.stringify(s.organizationUuid)}`;
+    if (s.fieldsText.length > 2) text += ',"unmapped":' + s.fieldsText.slice(0, -1) + (org ? ',' + org : '') + '}';
+    else if (org) text += ',"unmapped":{' + org + '}';
+    return text + ',"raw_data":' + JSON.stringify(s.raw) + '}';
+  }
+}
+
+/**
+ * A served activity in parts (src/siem/served.ts builds it from a lake row): the envelope, the lifted actor
+ * fields, and `fields`, everything else in the record's order but the organization ids, with its JSON text.
+ */
+export interface ServedRecord {
+  id: string;
+  type: string;
+  /** As served (the lake's fractional digits). */
+  createdAt: string;
+  /** Any JSON value; undefined: not in the record. */
+  organizationId: unknown;
+  organizationUuid: unknown;
+  /** type, user_id, email_address, ip_address, user_agent, api_key_id of the actor ({} without an actor). */
+  actor: Record<string, unknown>;
+  fields: Record<string, unknown>;
+  /** JSON.stringify(fields). */
+  fieldsText: string;
+  /** JSON.stringify of the served record. */
+  raw: string;
+}
+
+const PRODUCT = { name: 'Claude', vendor_name: 'Anthropic', feature: { name: 'Compliance API' } };
+const LOG_NAME = 'compliance/activities';
+
+/** JSON.stringify of a number: NaN and the infinities are null. */
+function jsonNumber(n: number): number | null {
+  return Number.isFinite(n) ? n : null;
+}
+
+/** The members after `metadata` up to `enrichments`, in the order toOcsf gives them. */
+function classBody(t: Template, type: string, actorRecord: Record<string, unknown>, fields: Record<string, unknown>, user: UserAsOf | null, tenant: string | undefined): Record<string, unknown> {
+  const m = t.mapping;
+  const actor = buildActor(actorRecord, user);
+  const uid = str(m.uid_field ? fields[m.uid_field] : undefined);
+  const name = str(m.name_field ? fields[m.name_field] : undefined);
+  const event: Record<string, unknown> = {};
+  const ip = str(actorRecord.ip_address);
+  const userAgent = str(actorRecord.user_agent);
+  const srcEndpoint = ip ? { ip } : { name: str(actorRecord.type) ?? 'unknown' };
+  const target = (field?: string) => targetUser(fields, field, actor);
+
+  switch (m.class) {
+    case 'account_change':
+      event.user = target(m.uid_field);
+      event.actor = actor;
+      event.src_endpoint = srcEndpoint;
+      break;
+    case 'authentication':
+      event.user = (actor.user as Record<string, unknown> | undefined) ?? target(m.uid_field);
+      event.actor = actor;
+      event.service = { name: 'Claude' };
+      event.src_endpoint = srcEndpoint;
+      break;
+    case 'user_access':
+      event.user = target(m.uid_field);
+      event.privileges = privileges(fields, type);
+      event.actor = actor;
+      event.src_endpoint = srcEndpoint;
+      break;
+    case 'group_management': {
+      const groupUid = str(fields.group_id) ?? str(fields.workspace_id) ?? str(fields.design_project_id) ?? uid;
+      event.group = compact({ uid: groupUid, name: str(fields.group_name) ?? (groupUid ? undefined : m.family) });
+      const member = firstUserId(fields);
+      if (member) event.user = { uid: member };
+      event.actor = actor;
+      event.src_endpoint = srcEndpoint;
+      break;
+    }
+    case 'entity_management':
+      event.entity = compact({
+        uid: uid ?? (m.family === 'org_settings' ? tenant : undefined),
+        name: name ?? m.family,
+        type_id: m.family === 'org_settings' ? 4 : m.family === 'trusted_device' ? 1 : 99,
+        type: m.family === 'org_settings' ? 'Organization' : m.family === 'trusted_device' ? 'Device' : m.family,
+      });
+      event.actor = actor;
+      event.src_endpoint = srcEndpoint;
+      break;
+    case 'web_resources_activity':
+      event.web_resources = [compact({ uid, name: name ?? (uid ? undefined : m.family), type: m.family })];
+      event.actor = actor;
+      event.src_endpoint = srcEndpoint;
+      break;
+    case 'application_lifecycle':
+      event.app = compact({ uid, name: name ?? m.family });
+      event.actor = actor;
+      break;
+    case 'api_activity':
+      event.actor = actor;
+      event.api = compact({ operation: type, request: str(fields.request_id) ? { uid: str(fields.request_id) } : undefined });
+      event.src_endpoint = srcEndpoint;
+      if (uid || name) event.resources = [compact({ uid, name, type: m.family })];
+      break;
+    case 'datastore_activity':
+      event.actor = actor;
+      event.src_endpoint = srcEndpoint;
+      event.table = compact({ uid, name: name ?? m.family });
+      event.type_id = 3;
+      event.type = 'Table';
+      break;
+    case 'file_hosting':
+      event.actor = actor;
+      event.src_endpoint = srcEndpoint;
+      // file.name is required; a withheld name gets the identifier (schema/ocsf/README.md, File Hosting)
+      event.file = compact({ name: str(fields.filename) ?? name ?? uid ?? 'unknown', uid, type_id: 1, type: 'Regular File' });
+      break;
+    default:
+      throw new Error(`${MAPPING_PATH}: class "${m.class}" has no builder in src/siem/ocsf.ts`);
+  }
+  if (userAgent && m.class !== 'application_lifecycle') event.http_request = { user_agent: userAgent };
+
+  const observables: Record<string, unknown>[] = [];
+  const email = (actor.user as { email_addr?: string } | undefined)?.email_addr;
+  if (email) observables.push({ name: 'actor.user.email_addr', type_id: 5, type: 'Email Address', value: email });
+  if (ip && event.src_endpoint) observables.push({ name: 'src_endpoint.ip', type_id: 2, type: 'IP Address', value: ip });
+  if (observables.length) event.observables = observables;
+  if (user) {
+    event.enrichments = [{ name: 'actor.user', value: user.user_id, data: user, provider: 'compliance-lake', type: 'user_history' }];
+  }
+  return event;
 }
 
 function buildActor(a: Record<string, unknown>, asOf: UserAsOf | null): Record<string, unknown> {

@@ -24,10 +24,13 @@ export class LineSink {
     return this.#closed;
   }
 
-  /** Writes `text`; resolves when the stream can take more (false: the reader is gone, stop). */
-  async write(text: string): Promise<boolean> {
+  /**
+   * Writes `text`; resolves when the stream can take more (false: the reader is gone, stop). `written` is called
+   * once the stream is done with `text` (a buffer can then be reused).
+   */
+  async write(text: string | Buffer, written?: () => void): Promise<boolean> {
     if (this.#closed) return false;
-    if (this.out.write(text)) return true;
+    if (this.out.write(text, written && (() => written()))) return true;
     await new Promise<void>((resolve) => {
       this.#waiters.push(resolve);
       this.out.once('drain', () => {
@@ -45,15 +48,92 @@ export class LineSink {
   }
 }
 
-/** The text of events (one per line) of `rows` in `format`. */
-export function eventLines(rows: readonly LakeActivity[], format: EventFormat, mapper: OcsfMapper | null): string {
-  let text = '';
-  for (const r of rows) {
-    if (format === 'ndjson') text += JSON.stringify(r.activity) + '\n';
-    else {
-      const raw = JSON.stringify(r.activity);
-      text += JSON.stringify(mapper!.toOcsf(r.activity, r.user, raw)) + '\n';
-    }
+/** The events (one per line) of `rows` in `format`, as UTF-8. */
+export function eventBytes(rows: readonly LakeActivity[], format: EventFormat, mapper: OcsfMapper | null, out = new LineBuffer()): Buffer[] {
+  if (format === 'ndjson') for (const r of rows) out.line(r.json, r.ascii);
+  else for (const r of rows) out.line(eventText(r, mapper!), r.ascii && r.served !== null && mapper!.asciiType(r.served.type));
+  return out.take();
+}
+
+/**
+ * Lines encoded into UTF-8 buffers as they come: the text of a chunk of events is never one string (a rope of
+ * thousands of pieces, flattened and encoded at once, cost more than building the events: BENCHMARKS.md,
+ * issue 14 §1).
+ */
+export class LineBuffer {
+  #buffers: Buffer[] = [];
+  /** Buffers given back (`release`): new ones would each count as external memory, and V8 answers a growing
+   * external memory with full collections (most of the time spent writing, before the pool). */
+  #free: Buffer[] = [];
+  #buf: Buffer;
+  #pos = 0;
+  #bytes = 0;
+
+  constructor(private readonly size = 1 << 20) {
+    this.#buf = Buffer.allocUnsafeSlow(size);
   }
-  return text;
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.#bytes + this.#pos;
+  }
+
+  /** Appends `text` and a newline; `ascii`: the caller knows `text` is ASCII only (copied, not encoded). */
+  line(text: string, ascii = false): void {
+    // at most 3 bytes per UTF-16 unit (a surrogate pair is 4 bytes for 2 units), and the newline
+    const room = (ascii ? text.length : text.length * 3) + 1;
+    if (this.#buf.length - this.#pos < room) {
+      this.#seal();
+      if (room > this.size) {
+        this.#buffers.push(Buffer.from(text + '\n'));
+        this.#bytes += this.#buffers[this.#buffers.length - 1].length;
+        return;
+      }
+    }
+    this.#pos += ascii ? this.#buf.write(text, this.#pos, 'latin1') : this.#buf.write(text, this.#pos);
+    this.#buf[this.#pos++] = 10;
+  }
+
+  /** Appends text without a newline (a body's framing); `ascii` as for `line`. */
+  text(text: string, ascii = false): void {
+    const room = ascii ? text.length : text.length * 3;
+    if (this.#buf.length - this.#pos < room) {
+      this.#seal();
+      if (room > this.size) {
+        this.#buffers.push(Buffer.from(text));
+        this.#bytes += this.#buffers[this.#buffers.length - 1].length;
+        return;
+      }
+    }
+    this.#pos += ascii ? this.#buf.write(text, this.#pos, 'latin1') : this.#buf.write(text, this.#pos);
+  }
+
+  /** The buffers written so far; the writer starts over. */
+  take(): Buffer[] {
+    this.#seal();
+    const out = this.#buffers;
+    this.#buffers = [];
+    this.#bytes = 0;
+    return out;
+  }
+
+  /** Gives back a buffer of `take` that was written and is no longer used. */
+  release(b: Buffer): void {
+    if (b.buffer.byteLength === this.size && b.byteOffset === 0 && this.#free.length < 16) this.#free.push(Buffer.from(b.buffer, 0, this.size));
+  }
+
+  #seal(): void {
+    if (this.#pos === 0) return;
+    this.#buffers.push(this.#buf.subarray(0, this.#pos));
+    this.#bytes += this.#pos;
+    this.#buf = this.#free.pop() ?? Buffer.allocUnsafeSlow(this.size);
+    this.#pos = 0;
+  }
+}
+
+/** The OCSF event of `r` as JSON text: from the row's text when it can be, else through toOcsf. */
+export function eventText(r: LakeActivity, mapper: OcsfMapper): string {
+  const served = r.served;
+  if (served) return mapper.ocsfText(served, r.user);
+  return JSON.stringify(mapper.toOcsf(r.activity, r.user, JSON.stringify(r.activity)));
 }
