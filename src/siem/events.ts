@@ -27,45 +27,54 @@ export interface ActivityQuery {
   after?: { createdAt: string; id: string };
 }
 
-/** One activity of the lake as the reader found it: the record and its text are built when first asked for. */
+/**
+ * One activity of the lake as the reader found it: its row's JSON text (ROW_COLUMNS, then USER_COLUMNS). The
+ * getters parse it once and keep what they built; the writers of events (src/siem/output.ts, forward) parse it
+ * with `values()` and keep nothing, so that a chunk's objects die young (garbage collection was the largest
+ * cost while a chunk's records lived until it was written: BENCHMARKS.md, issue 14 §1).
+ */
 export class LakeActivity {
+  #row: unknown[] | undefined;
   #activity: Record<string, unknown> | undefined;
   #served: ServedRecord | null | undefined;
 
   constructor(
-    /** The reader's JSON array (ROW_COLUMNS, then USER_COLUMNS). */
-    private readonly row: readonly unknown[],
-    readonly user: UserAsOf | null,
-    /** Whether the row's text was ASCII only (then so is the served record's text). */
+    readonly text: string,
+    /** Whether the row's text is ASCII only (then so is the served record's text). */
     readonly ascii = false,
   ) {}
 
+  /** The row's values, parsed anew. */
+  values(): unknown[] {
+    return JSON.parse(this.text) as unknown[];
+  }
+
+  get #values(): unknown[] {
+    return (this.#row ??= this.values());
+  }
+
   get id(): string {
-    return this.row[0] as string;
+    return this.#values[0] as string;
   }
 
   /** RFC 3339 UTC with six fractional digits: the order key, with id. */
   get createdAt(): string {
-    return this.row[1] as string;
+    return this.#values[1] as string;
+  }
+
+  /** The actor's user record as of the event. */
+  get user(): UserAsOf | null {
+    return userOf(this.#values);
   }
 
   /** The activity as the API served it. */
   get activity(): Record<string, unknown> {
-    if (this.#activity === undefined) {
-      const row: Record<string, unknown> = {};
-      for (let i = 0; i < ROW_COLUMNS.length; i++) {
-        const v = this.row[i];
-        // reassembleActivity parses the JSON columns when they are text: a JSON string value stays one
-        row[ROW_COLUMNS[i]] = (i === 12 || i === 13) && typeof v === 'string' ? JSON.stringify(v) : v;
-      }
-      this.#activity = reassembleActivity(row);
-    }
-    return this.#activity;
+    return (this.#activity ??= activityOf(this.#values));
   }
 
   /** The served record in parts with its text (src/siem/served.ts), or null when only `activity` can say. */
   get served(): ServedRecord | null {
-    if (this.#served === undefined) this.#served = servedRecord(this.row);
+    if (this.#served === undefined) this.#served = servedRecord(this.#values);
     return this.#served;
   }
 
@@ -73,6 +82,32 @@ export class LakeActivity {
   get json(): string {
     return this.served?.raw ?? JSON.stringify(this.activity);
   }
+}
+
+/** The activity as the API served it, from a row's values (reassembleActivity). */
+export function activityOf(values: readonly unknown[]): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < ROW_COLUMNS.length; i++) {
+    const v = values[i];
+    // reassembleActivity parses the JSON columns when they are text: a JSON string value stays one
+    row[ROW_COLUMNS[i]] = (i === 12 || i === 13) && typeof v === 'string' ? JSON.stringify(v) : v;
+  }
+  return reassembleActivity(row);
+}
+
+/** The actor's user record as of the event, from a row's values (null without the history). */
+export function userOf(r: readonly unknown[]): UserAsOf | null {
+  const h = ROW_COLUMNS.length;
+  return r[h] == null || r[h + 6] === false
+    ? null
+    : {
+        user_id: r[h] as string,
+        email: (r[h + 1] as string | null) ?? null,
+        full_name: (r[h + 2] as string | null) ?? null,
+        organization_role: (r[h + 3] as string | null) ?? null,
+        valid_from: (r[h + 4] as string | null) ?? null,
+        valid_to: (r[h + 5] as string | null) ?? null,
+      };
 }
 
 export interface ReaderOptions {
@@ -215,7 +250,7 @@ export class ActivityReader {
         const out: LakeActivity[] = new Array(chunk.rowCount);
         for (let i = 0; i < chunk.rowCount; i++) {
           const text = column.getItem(i)!;
-          out[i] = lakeActivity(JSON.parse(text) as unknown[], !NON_ASCII.test(text));
+          out[i] = new LakeActivity(text, !NON_ASCII.test(text));
         }
         yield out;
       }
@@ -244,25 +279,6 @@ const ROW_COLUMNS = [
   'rest',
 ] as const;
 const USER_COLUMNS = ['h_user_id', 'h_email', 'h_full_name', 'h_role', 'h_valid_from', 'h_valid_to', 'h_current'] as const;
-
-/** A row's JSON array (ROW_COLUMNS, then USER_COLUMNS with the history) as the activity and its user. */
-function lakeActivity(r: unknown[], ascii: boolean): LakeActivity {
-  const h = ROW_COLUMNS.length;
-  return new LakeActivity(
-    r,
-    r[h] == null || r[h + 6] === false
-      ? null
-      : {
-          user_id: r[h] as string,
-          email: (r[h + 1] as string | null) ?? null,
-          full_name: (r[h + 2] as string | null) ?? null,
-          organization_role: (r[h + 3] as string | null) ?? null,
-          valid_from: (r[h + 4] as string | null) ?? null,
-          valid_to: (r[h + 5] as string | null) ?? null,
-        },
-    ascii,
-  );
-}
 
 function tsLiteral(ms: number): string {
   return `${sqlString(new Date(ms).toISOString())}::timestamptz`;

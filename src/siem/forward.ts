@@ -18,6 +18,7 @@ import { type EventSender, type ForwardEvent, type ForwardKind, eventSender } fr
 import type { ForwardDestination } from './forward-config.js';
 import { OcsfMapper } from './ocsf.js';
 import { eventText } from './output.js';
+import { servedRecord } from './served.js';
 
 /** The cursor of a destination's activities: first-arrival watermark (µs, as text: beyond 2^53) and the pass in progress. */
 export interface ActivityCursor {
@@ -143,9 +144,17 @@ async function forwardActivities(o: ForwardOptions, d: ForwardDestination, mappe
     try {
       for await (const rows of reader.all(q)) {
         for (const r of rows) {
-          const ascii = r.ascii && (!mapper || (r.served !== null && mapper.asciiType(r.served.type)));
-          batch.push({ id: r.id, timeMs: Date.parse(r.createdAt), json: mapper ? eventText(r, mapper) : r.json, ascii });
-          last = { createdAt: r.createdAt, id: r.id };
+          const values = r.values();
+          const id = values[0] as string;
+          const createdAt = values[1] as string;
+          if (mapper) {
+            const { text, ascii } = eventText(r, values, mapper);
+            batch.push({ id, timeMs: Date.parse(createdAt), json: text, ascii });
+          } else {
+            const served = servedRecord(values);
+            batch.push({ id, timeMs: Date.parse(createdAt), json: served ? served.raw : r.json, ascii: r.ascii });
+          }
+          last = { createdAt, id };
           if (batch.length >= d.batchSize) await flush();
         }
       }

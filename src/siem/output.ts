@@ -2,7 +2,8 @@
 // end that is not an error when the reader goes away (`events | head`: EPIPE).
 import type { Writable } from 'node:stream';
 import { OcsfMapper } from './ocsf.js';
-import type { LakeActivity } from './events.js';
+import { type LakeActivity, userOf } from './events.js';
+import { servedRecord } from './served.js';
 
 export type EventFormat = 'ndjson' | 'ocsf';
 export const EVENT_FORMATS: readonly EventFormat[] = ['ndjson', 'ocsf'];
@@ -50,9 +51,23 @@ export class LineSink {
 
 /** The events (one per line) of `rows` in `format`, as UTF-8. */
 export function eventBytes(rows: readonly LakeActivity[], format: EventFormat, mapper: OcsfMapper | null, out = new LineBuffer()): Buffer[] {
-  if (format === 'ndjson') for (const r of rows) out.line(r.json, r.ascii);
-  else for (const r of rows) out.line(eventText(r, mapper!), r.ascii && r.served !== null && mapper!.asciiType(r.served.type));
+  if (format === 'ndjson') for (const r of rows) out.line(servedRecord(r.values())?.raw ?? r.json, r.ascii);
+  else for (const r of rows) eventLine(r, r.values(), mapper!, out);
   return out.take();
+}
+
+/** Appends the OCSF event of `r` (its row's `values`): from the row's text when it can be, else through toOcsf. */
+export function eventLine(r: LakeActivity, values: readonly unknown[], mapper: OcsfMapper, out: LineBuffer): void {
+  const served = servedRecord(values);
+  if (served) out.line(mapper.ocsfText(served, userOf(values)), r.ascii && mapper.asciiType(served.type));
+  else out.line(JSON.stringify(mapper.toOcsf(r.activity, r.user, r.json)));
+}
+
+/** The OCSF event of `r` as JSON text (`ascii`: it is ASCII only). */
+export function eventText(r: LakeActivity, values: readonly unknown[], mapper: OcsfMapper): { text: string; ascii: boolean } {
+  const served = servedRecord(values);
+  if (served) return { text: mapper.ocsfText(served, userOf(values)), ascii: r.ascii && mapper.asciiType(served.type) };
+  return { text: JSON.stringify(mapper.toOcsf(r.activity, r.user, r.json)), ascii: false };
 }
 
 /**
@@ -129,11 +144,4 @@ export class LineBuffer {
     this.#buf = this.#free.pop() ?? Buffer.allocUnsafeSlow(this.size);
     this.#pos = 0;
   }
-}
-
-/** The OCSF event of `r` as JSON text: from the row's text when it can be, else through toOcsf. */
-export function eventText(r: LakeActivity, mapper: OcsfMapper): string {
-  const served = r.served;
-  if (served) return mapper.ocsfText(served, r.user);
-  return JSON.stringify(mapper.toOcsf(r.activity, r.user, JSON.stringify(r.activity)));
 }
