@@ -216,8 +216,10 @@ export class OcsfMapper {
       JSON.stringify(s.createdAt) +
       (tenant ? `,"tenant_uid":${JSON.stringify(tenant)}` : '') +
       t.metaEnd;
-    const body = JSON.stringify(classBody(t, s.type, s.actor, s.fields, user, tenant));
+    const tail = { text: '' };
+    const body = JSON.stringify(classBody(t, s.type, s.actor, s.fields, user, tenant, tail));
     if (body.length > 2) text += ',' + body.slice(1, -1);
+    text += tail.text;
     let org = '';
     if (s.organizationId !== undefined) org += `"organization_id":${JSON.stringify(s.organizationId)}`;
     if (s.organizationUuid !== undefined) org += `${org ? ',' : ''}"organization_uuid":${JSON.stringify(s.organizationUuid)}`;
@@ -256,8 +258,19 @@ function jsonNumber(n: number): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-/** The members after `metadata` up to `enrichments`, in the order toOcsf gives them. */
-function classBody(t: Template, type: string, actorRecord: Record<string, unknown>, fields: Record<string, unknown>, user: UserAsOf | null, tenant: string | undefined): Record<string, unknown> {
+/**
+ * The members after `metadata` up to `enrichments`, in the order toOcsf gives them. With `tail`, the last two
+ * (`observables`, `enrichments`: mostly constant text) are appended to `tail.text` as JSON members instead.
+ */
+function classBody(
+  t: Template,
+  type: string,
+  actorRecord: Record<string, unknown>,
+  fields: Record<string, unknown>,
+  user: UserAsOf | null,
+  tenant: string | undefined,
+  tail?: { text: string },
+): Record<string, unknown> {
   const m = t.mapping;
   const actor = buildActor(actorRecord, user);
   const uid = str(m.uid_field ? fields[m.uid_field] : undefined);
@@ -338,8 +351,15 @@ function classBody(t: Template, type: string, actorRecord: Record<string, unknow
   }
   if (userAgent && m.class !== 'application_lifecycle') event.http_request = { user_agent: userAgent };
 
-  const observables: Record<string, unknown>[] = [];
   const email = (actor.user as { email_addr?: string } | undefined)?.email_addr;
+  if (tail && (!user || typeof user.user_id === 'string')) {
+    const emailObservable = email ? `{"name":"actor.user.email_addr","type_id":5,"type":"Email Address","value":${JSON.stringify(email)}}` : '';
+    const ipObservable = ip && event.src_endpoint ? `{"name":"src_endpoint.ip","type_id":2,"type":"IP Address","value":${JSON.stringify(ip)}}` : '';
+    if (emailObservable || ipObservable) tail.text += `,"observables":[${emailObservable}${emailObservable && ipObservable ? ',' : ''}${ipObservable}]`;
+    if (user) tail.text += `,"enrichments":[{"name":"actor.user","value":${JSON.stringify(user.user_id)},"data":${JSON.stringify(user)},"provider":"compliance-lake","type":"user_history"}]`;
+    return event;
+  }
+  const observables: Record<string, unknown>[] = [];
   if (email) observables.push({ name: 'actor.user.email_addr', type_id: 5, type: 'Email Address', value: email });
   if (ip && event.src_endpoint) observables.push({ name: 'src_endpoint.ip', type_id: 2, type: 'IP Address', value: ip });
   if (observables.length) event.observables = observables;
