@@ -17,9 +17,9 @@ import { Lake, LakeCorruptError } from '../lake/lake.js';
 import { acquireLock } from '../lake/lock.js';
 import { type CatalogEntry, catalogPath, loadCatalog, packageRoot } from './catalog.js';
 import { AS_OF_SOURCES, type Horizon, asOfHorizon } from './horizon.js';
-import { lakeStreams, namesMissingLakeFile, renderLakeSources, writeManifestTable } from './lake-source.js';
+import { type FileSchemas, lakeFileSchemas, lakeStreams, namesMissingLakeFile, renderLakeSources, writeManifestTable } from './lake-source.js';
 import type { ManifestFile } from '../lake/manifest.js';
-import { type Model, type PreviousColumn, type SqlProject, type SqlTest, readSqlProject } from './sql-files.js';
+import { type MergeSpec, type Model, type PreviousColumn, type SqlProject, type SqlTest, readSqlProject } from './sql-files.js';
 import { type ModelsState, STATE_VERSION, clearState, monthOf, readState, touchedMonths, writeState } from './state.js';
 import { type WarehouseObject, canonicalDataDir, writeWarehouse } from './warehouse.js';
 import { ALERT_MART_RELATIONS, alertMartObjects, ensureAlertMarts } from '../detections/marts.js';
@@ -77,8 +77,8 @@ export interface BuildReport {
   tests: { name: string; ms: number }[];
   warehouse: string;
   ms: number;
-  /** Where the time went (ms): reading the manifest and planning, the models, the tests, renaming the new files into place, writing the warehouse. */
-  phases: { open: number; models: number; tests: number; publish: number; warehouse: number };
+  /** Where the time went (ms): reading the manifest and planning, the models, the tests, closing the build's DuckDB, renaming the new files into place, writing the warehouse. */
+  phases: { open: number; models: number; tests: number; close: number; publish: number; warehouse: number };
 }
 
 export interface TestFailure {
@@ -141,7 +141,14 @@ interface BuildContext {
    */
   retired: string[];
   maxFoldParts: number;
+  /**
+   * `fold(...)` relations: per month this build folded, the file (under _build/) of the rows it added, or null
+   * when the new lake files added none. A `merge(...)` model aggregates these rows instead of the month.
+   */
+  deltas: Map<string, Map<string, string | null>>;
   horizons: Map<string, Horizon>;
+  /** The columns of each lake file staging reads (grouped into one read_parquet per set of columns). */
+  schemas: FileSchemas;
   /** Incremental models whose `previous.<name>` is their last output (not empty). */
   previousKept: Set<string>;
 }
@@ -177,7 +184,7 @@ async function buildLocked(
   options: BuildOptions,
 ): Promise<BuildReport> {
   const started = Date.now();
-  const phases = { open: 0, models: 0, tests: 0, publish: 0, warehouse: 0 };
+  const phases = { open: 0, models: 0, tests: 0, close: 0, publish: 0, warehouse: 0 };
   let mark = started;
   const lap = (phase: keyof typeof phases) => {
     const now = Date.now();
@@ -221,7 +228,9 @@ async function buildLocked(
     monthFiles: new Map(),
     retired: [],
     maxFoldParts: options.maxFoldParts ?? MAX_FOLD_PARTS,
+    deltas: new Map(),
     horizons: new Map(),
+    schemas: {},
     previousKept: new Set(),
   };
   const relations: RelationReport[] = [];
@@ -233,6 +242,9 @@ async function buildLocked(
     for (const schema of ['seeds', 'staging', 'intermediate', 'marts', 'previous', 'month_staging']) await connection.run(`create schema ${schema}`);
     relations.push(await loadCatalogSeed(ctx, catalog));
     await writeManifestTable(lake, connection, manifestTablePath(modelsDir), buildDir);
+    const streams = [...new Set(project.models.filter((m) => m.layer === 'staging').flatMap((m) => lakeStreams(m.sql)))];
+    // a full build reads every file's columns again; a refresh only the new files
+    ctx.schemas = await lakeFileSchemas(lake, connection, streams, mode === 'incremental' ? previous?.lake_schemas : undefined);
     await createPreviousViews(ctx, project.models);
     lap('open');
     for (const model of project.models) relations.push(await buildModel(ctx, model));
@@ -250,6 +262,7 @@ async function buildLocked(
   }
   connection.closeSync();
   instance.closeSync();
+  lap('close');
 
   publish(ctx);
   lap('publish');
@@ -268,6 +281,7 @@ async function buildLocked(
     parts: partsOf(ctx.monthFiles),
     retired: ctx.retired.map((f) => relative(modelsDir, f)),
     warehouse: warehouse.objects,
+    lake_schemas: ctx.schemas,
   });
   rmSync(buildDir, { recursive: true, force: true });
   return {
@@ -426,7 +440,7 @@ async function loadCatalogSeed(ctx: BuildContext, catalog: CatalogEntry[]): Prom
 
 async function buildModel(ctx: BuildContext, model: Model): Promise<RelationReport> {
   const started = Date.now();
-  const sql = model.layer === 'staging' ? renderLakeSources(body(model.sql), ctx.lake, manifestTablePath(ctx.modelsDir)) : body(model.sql);
+  const sql = model.layer === 'staging' ? renderLakeSources(body(model.sql), ctx.lake, manifestTablePath(ctx.modelsDir), () => true, ctx.schemas) : body(model.sql);
   try {
     const m = model.materialized;
     if (m.kind === 'view') {
@@ -443,26 +457,44 @@ async function buildModel(ctx: BuildContext, model: Model): Promise<RelationRepo
       return { relation: model.relation, materialized: 'table', rows: await parquetRows(ctx, [tmp]), ms: Date.now() - started };
     }
     if (m.kind === 'incremental') return await buildIncremental(ctx, model, sql, m.previous, started);
-    return await buildMonthly(ctx, model, sql, m.columns, m.fold, started);
+    return await buildMonthly(ctx, model, sql, m.columns, m.fold, m.merge, started);
   } catch (err) {
     if (err instanceof ModelBuildError) throw err;
     throw new ModelBuildError(`${relative(process.cwd(), model.path) || model.path} (${model.relation}): ${(err as Error).message}`);
   }
 }
 
-async function buildMonthly(ctx: BuildContext, model: Model, sql: string, columns: string[], fold: string[] | undefined, started: number): Promise<RelationReport> {
+async function buildMonthly(
+  ctx: BuildContext,
+  model: Model,
+  sql: string,
+  columns: string[],
+  fold: string[] | undefined,
+  merge: MergeSpec | undefined,
+  started: number,
+): Promise<RelationReport> {
   const relation = model.relation;
   const { months: rebuild, foldable } = await monthsToRebuild(ctx, model);
   const previousParts = ctx.previous?.parts?.[relation] ?? {};
   const files = new Map<string, string[]>(); // final paths
   const written: string[] = [];
   const folded: string[] = [];
+  const deltas = new Map<string, string | null>();
+  if (fold) ctx.deltas.set(relation, deltas);
   for (const month of ctx.universe) {
     const base = finalPath(ctx.modelsDir, relation, month);
     const old = partPaths(ctx.modelsDir, relation, month, previousParts[month]);
     files.set(month, [base, ...old]);
     if (!rebuild.includes(month)) continue;
-    const outcome = fold && foldable.has(month) ? await foldMonth(ctx, sql, columns, fold, month, [base, ...old]) : ({ kind: 'rebuild' } as const);
+    let outcome: FoldOutcome = { kind: 'rebuild' };
+    if (fold && foldable.has(month)) {
+      outcome = await foldMonth(ctx, sql, columns, fold, month, [base, ...old]);
+      if (outcome.kind === 'unchanged') deltas.set(month, null);
+      else if (outcome.kind === 'part' || outcome.kind === 'rewritten') deltas.set(month, outcome.delta);
+    } else if (merge && foldable.has(month) && ctx.deltas.get(merge.source)?.has(month)) {
+      const delta = ctx.deltas.get(merge.source)!.get(month)!;
+      outcome = delta === null ? { kind: 'unchanged' } : await mergeMonth(ctx, model, sql, columns, merge, delta, [base, ...old], tmpFor(ctx, base));
+    }
     if (outcome.kind === 'unchanged') continue; // every row of the new files was there already
     written.push(month);
     if (outcome.kind === 'part') {
@@ -472,9 +504,9 @@ async function buildMonthly(ctx: BuildContext, model: Model, sql: string, column
       folded.push(month);
       continue;
     }
-    if (outcome.kind === 'rewritten') folded.push(month);
+    if (outcome.kind === 'rewritten' || outcome.kind === 'merged') folded.push(month);
     else {
-      const monthSql = `select * from (${sql}) as model where ${inMonth(columns[0], month)} order by ${columns.join(', ')}`;
+      const monthSql = `select * from (${merge ? fromSourceMonth(ctx, sql, merge, month) : sql}) as model where ${inMonth(columns[0], month)} order by ${columns.join(', ')}`;
       await copyToParquet(ctx, await narrowToMonth(ctx, monthSql, month), tmpFor(ctx, base));
     }
     // one file for the month: the last build's parts are emptied
@@ -500,9 +532,52 @@ async function buildMonthly(ctx: BuildContext, model: Model, sql: string, column
     rows: await parquetRows(ctx, buildFiles),
     rebuiltMonths: written,
     keptMonths: ctx.universe.length - written.length,
-    ...(fold ? { foldedMonths: folded } : {}),
+    ...(fold || merge ? { foldedMonths: folded } : {}),
     ms: Date.now() - started,
   };
+}
+
+/** A merge model's SQL reading, for its source, only the given files (the source's rows of one month, or its new rows). */
+function fromSource(sql: string, merge: MergeSpec, files: string[]): string {
+  return sql.replace(new RegExp(`\\b${merge.source.replace('.', '\\.')}\\b`, 'g'), `(${readParquetSql(files)})`);
+}
+
+/** A merge model's SQL for one month: its source's files of that month, as this build leaves them. */
+function fromSourceMonth(ctx: BuildContext, sql: string, merge: MergeSpec, month: string): string {
+  const files = ctx.monthFiles.get(merge.source)?.get(month);
+  return files?.length ? fromSource(sql, merge, files.map((f) => asBuilt(ctx, f))) : sql;
+}
+
+/**
+ * A month of a `merge(source)` model whose source folded new rows into the month: the model over those rows
+ * alone, combined with the month's last rows by the `-- merge:` query, written as the month's data.parquet.
+ */
+async function mergeMonth(
+  ctx: BuildContext,
+  model: Model,
+  sql: string,
+  columns: string[],
+  merge: MergeSpec,
+  delta: string,
+  previousFiles: string[],
+  tmp: string,
+): Promise<FoldOutcome> {
+  const previous = readParquetSql(previousFiles);
+  const added = fromSource(sql, merge, [delta]);
+  const shape = await columnsOf(ctx, previous);
+  if (shape !== (await columnsOf(ctx, added))) return { kind: 'rebuild' };
+  await ctx.connection.run(`create or replace temp view month_rows as ${previous} union all select * from (${added}) as added`);
+  try {
+    const merged = `select * from (${body(merge.sql)}) as merged`;
+    const got = await columnsOf(ctx, merged);
+    if (got !== shape) {
+      throw new ModelBuildError(`${relative(process.cwd(), model.path) || model.path}: the \`-- merge:\` query gives the columns (${got}), not the model's (${shape})`);
+    }
+    await copyToParquet(ctx, `${merged} order by ${columns.join(', ')}`, tmp);
+  } finally {
+    await ctx.connection.run('drop view if exists month_rows');
+  }
+  return { kind: 'merged' };
 }
 
 /** `<column>` within the UTC month. */
@@ -515,9 +590,11 @@ type FoldOutcome =
   /** no new row: the month's files stay */
   | { kind: 'unchanged' }
   /** the new rows, sorted, written as one more file of the month (`path`: its final path; written under _build/) */
-  | { kind: 'part'; path: string }
-  /** the month's files and the new rows written as one data.parquet (under _build/) */
-  | { kind: 'rewritten' }
+  | { kind: 'part'; path: string; delta: string }
+  /** the month's files and the new rows written as one data.parquet (under _build/); `delta`: the new rows alone */
+  | { kind: 'rewritten'; delta: string }
+  /** a merge model's month: its last rows and the new rows' aggregate combined, as one data.parquet (under _build/) */
+  | { kind: 'merged' }
   /** the last build's files do not have the model's columns: the caller recomputes the month */
   | { kind: 'rebuild' };
 
@@ -559,8 +636,11 @@ async function foldMonth(ctx: BuildContext, sql: string, columns: string[], key:
     if (previousFiles.length <= ctx.maxFoldParts) {
       const path = join(dirname(previousFiles[0]), `fold-${ctx.lake.head.seq}.parquet`);
       await copyToParquet(ctx, `select * from fold_rows order by ${order}`, tmpFor(ctx, path));
-      return { kind: 'part', path };
+      return { kind: 'part', path, delta: tmpFor(ctx, path) };
     }
+    // the new rows alone, for the models that merge them (in _build/, never published)
+    const delta = join(ctx.buildDir, '_delta', relative(ctx.modelsDir, previousFiles[0]));
+    await copyToParquet(ctx, `select * from fold_rows`, delta);
     // one file again: in order if every file (and then the new rows) starts after the one before it ends
     type Bounds = { f: string; lo: bigint | null; hi: bigint | null };
     const bounds = async (sql: string) => (await ctx.connection.runAndReadAll(sql)).getRowObjectsJS() as Bounds[];
@@ -584,7 +664,7 @@ async function foldMonth(ctx: BuildContext, sql: string, columns: string[], key:
         : `select * from (${previous} union all select * from fold_rows) as month order by ${order}`,
       tmpFor(ctx, previousFiles[0]),
     );
-    return { kind: 'rewritten' };
+    return { kind: 'rewritten', delta };
   } finally {
     await ctx.connection.run('drop table if exists fold_rows');
   }
@@ -607,7 +687,7 @@ async function narrowToMonth(ctx: BuildContext, sql: string, month: string, only
     if (ctx.monthViews.get(view) !== scope) {
       const keep = (f: ManifestFile) =>
         f.stream !== MONTHLY_SOURCE_STREAM || (monthOf(f.date) === month && (!onlyAddedSince || ctx.addedSince.has(f.path)));
-      await ctx.connection.run(`create or replace view ${view} as ${renderLakeSources(body(staging.sql), ctx.lake, manifestTablePath(ctx.modelsDir), keep)}`);
+      await ctx.connection.run(`create or replace view ${view} as ${renderLakeSources(body(staging.sql), ctx.lake, manifestTablePath(ctx.modelsDir), keep, ctx.schemas)}`);
       ctx.monthViews.set(view, scope);
     }
     narrowed = narrowed.replace(reference, view);
