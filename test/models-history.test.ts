@@ -5,7 +5,8 @@
 // activities alone: events without a snapshot); after each step the chain of incremental builds is compared
 // with a full build of a copy of the data dir. The activities and the daily counts are compared too: the
 // activities fold (a part file per build, the month written as one file again every third build), and the daily
-// counts merge the folded rows into the month's counts (schema/models.md), late activities included.
+// counts merge the folded rows into the month's counts, and admin actions recompute a month only from the
+// earliest new activity or history change on (schema/models.md), late activities included.
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -81,6 +82,7 @@ describe('the directory history, refreshed after every sync, equals a full build
       expect((await buildModels(dir)).mode).toBe('full');
       let partial = 0;
       let merged = 0;
+      let recomputedSince = 0;
       for (let step = 0; step < 5; step++) {
         sim.clock.advance(Math.round((2 + next() * 40) * HOUR));
         const [what, streams] = STREAM_CHOICES[Math.floor(next() * STREAM_CHOICES.length)];
@@ -89,6 +91,7 @@ describe('the directory history, refreshed after every sync, equals a full build
         expect(report.mode).toBe('incremental');
         const daily = report.relations.find((r) => r.relation === 'marts.activity_counts_daily')!;
         merged += daily.foldedMonths!.length;
+        recomputedSince += report.relations.find((r) => r.relation === 'marts.admin_actions')!.foldedMonths!.length;
         // a merged month is one the fold of marts.activities added rows to
         const activities = report.relations.find((r) => r.relation === 'marts.activities')!;
         expect(activities.foldedMonths).toEqual(expect.arrayContaining(daily.foldedMonths!));
@@ -114,6 +117,8 @@ describe('the directory history, refreshed after every sync, equals a full build
       expect(partial).toBeGreaterThan(0);
       // and the daily counts were merged, not only recomputed
       expect(merged).toBeGreaterThan(0);
+      // and admin actions kept a month's rows before a cut at least once
+      expect(recomputedSince).toBeGreaterThan(0);
     }, 900_000);
   }
 });

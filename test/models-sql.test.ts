@@ -240,13 +240,13 @@ describe('incremental rules', () => {
       };
       expect(await horizon(base)).toEqual({ kind: 'none' });
       // an open membership ended: joins change from its end on, not from its start
-      expect(await horizon([row('g1', '2026-01-05', '2026-06-10'), base[1]])).toEqual({ kind: 'from', month: '2026-06' });
+      expect(await horizon([row('g1', '2026-01-05', '2026-06-10'), base[1]])).toEqual({ kind: 'from', month: '2026-06', at: '2026-06-10 00:00:00.000000' });
       // an end moved earlier
-      expect(await horizon([base[0], row('g2', '2026-02-01', '2026-02-15')])).toEqual({ kind: 'from', month: '2026-02' });
+      expect(await horizon([base[0], row('g2', '2026-02-01', '2026-02-15')])).toEqual({ kind: 'from', month: '2026-02', at: '2026-02-15 00:00:00.000000' });
       // a new interval: from its start
-      expect(await horizon([...base, row('g3', '2026-04-30', null)])).toEqual({ kind: 'from', month: '2026-04' });
+      expect(await horizon([...base, row('g3', '2026-04-30', null)])).toEqual({ kind: 'from', month: '2026-04', at: '2026-04-30 00:00:00.000000' });
       // a removed interval: from its start
-      expect(await horizon([base[0]])).toEqual({ kind: 'from', month: '2026-02' });
+      expect(await horizon([base[0]])).toEqual({ kind: 'from', month: '2026-02', at: '2026-02-01 00:00:00.000000' });
       // an interval that began before the lake's history: everything
       expect(await horizon([...base, row('g4', null, '2026-05-01')])).toEqual({ kind: 'all' });
       expect(await asOfHorizon(c, 'marts.group_memberships', null)).toEqual({ kind: 'all' });

@@ -457,7 +457,7 @@ async function buildModel(ctx: BuildContext, model: Model): Promise<RelationRepo
       return { relation: model.relation, materialized: 'table', rows: await parquetRows(ctx, [tmp]), ms: Date.now() - started };
     }
     if (m.kind === 'incremental') return await buildIncremental(ctx, model, sql, m.previous, started);
-    return await buildMonthly(ctx, model, sql, m.columns, m.fold, m.merge, started);
+    return await buildMonthly(ctx, model, sql, m.columns, m.fold, m.merge, m.since, started);
   } catch (err) {
     if (err instanceof ModelBuildError) throw err;
     throw new ModelBuildError(`${relative(process.cwd(), model.path) || model.path} (${model.relation}): ${(err as Error).message}`);
@@ -471,6 +471,7 @@ async function buildMonthly(
   columns: string[],
   fold: string[] | undefined,
   merge: MergeSpec | undefined,
+  since: string | undefined,
   started: number,
 ): Promise<RelationReport> {
   const relation = model.relation;
@@ -494,6 +495,10 @@ async function buildMonthly(
     } else if (merge && foldable.has(month) && ctx.deltas.get(merge.source)?.has(month)) {
       const delta = ctx.deltas.get(merge.source)!.get(month)!;
       outcome = delta === null ? { kind: 'unchanged' } : await mergeMonth(ctx, model, sql, columns, merge, delta, [base, ...old], tmpFor(ctx, base));
+    } else if (since && ctx.mode === 'incremental' && !ctx.stale.has(relation) && ctx.previous?.months[relation]?.includes(month)) {
+      const cut = await sinceCut(ctx, model, since, columns[0], month);
+      if (cut.kind === 'keep') outcome = { kind: 'unchanged' };
+      else if (cut.kind === 'from') outcome = await recomputeSince(ctx, sql, columns, month, cut.at, [base, ...old], tmpFor(ctx, base));
     }
     if (outcome.kind === 'unchanged') continue; // every row of the new files was there already
     written.push(month);
@@ -504,7 +509,7 @@ async function buildMonthly(
       folded.push(month);
       continue;
     }
-    if (outcome.kind === 'rewritten' || outcome.kind === 'merged') folded.push(month);
+    if (outcome.kind === 'rewritten' || outcome.kind === 'merged' || outcome.kind === 'since') folded.push(month);
     else {
       const monthSql = `select * from (${merge ? fromSourceMonth(ctx, sql, merge, month) : sql}) as model where ${inMonth(columns[0], month)} order by ${columns.join(', ')}`;
       await copyToParquet(ctx, await narrowToMonth(ctx, monthSql, month), tmpFor(ctx, base));
@@ -532,7 +537,7 @@ async function buildMonthly(
     rows: await parquetRows(ctx, buildFiles),
     rebuiltMonths: written,
     keptMonths: ctx.universe.length - written.length,
-    ...(fold || merge ? { foldedMonths: folded } : {}),
+    ...(fold || merge || since ? { foldedMonths: folded } : {}),
     ms: Date.now() - started,
   };
 }
@@ -580,6 +585,49 @@ async function mergeMonth(
   return { kind: 'merged' };
 }
 
+type SinceCut = { kind: 'keep' } | { kind: 'full' } | { kind: 'from'; at: string };
+
+/**
+ * The moment from which a month of a `since(source)` model must be recomputed: the least of the source's new
+ * rows of the month (its fold's delta) and the earliest changed moment of each as-of history it joins
+ * (horizon.ts). `keep`: nothing it reads changed in the month; `full`: the whole month (the source recomputed
+ * the month, a history changed before it or without bound, or the model reads anything else that may change).
+ */
+async function sinceCut(ctx: BuildContext, model: Model, since: string, column: string, month: string): Promise<SinceCut> {
+  const moments: string[] = [];
+  for (const ref of model.refs) {
+    if (ref === since || ref.startsWith('seeds.')) continue;
+    if (!AS_OF_SOURCES[ref]) return { kind: 'full' };
+    const horizon = ctx.horizons.get(ref);
+    if (!horizon || horizon.kind === 'all') return { kind: 'full' };
+    if (horizon.kind === 'from') moments.push(`timestamptz '${horizon.at}+00'`);
+  }
+  if (ctx.rebuiltMonths.get(since)?.includes(month)) {
+    const delta = ctx.deltas.get(since)?.get(month);
+    if (!delta) return { kind: 'full' };
+    moments.push(`(select min(${column}) from read_parquet(${sqlString(delta)}))`);
+  }
+  if (moments.length === 0) return { kind: 'keep' };
+  const start = `timestamptz '${month}-01 00:00:00+00'`;
+  const reader = await ctx.connection.runAndReadAll(
+    `select strftime(cut, '%Y-%m-%d %H:%M:%S.%f') as at, cut < ${start} as before, cut >= ${start} + interval 1 month as after ` +
+      `from (select least(${moments.join(', ')}) as cut) as c`,
+  );
+  const [row] = reader.getRowObjectsJS() as { at: string | null; before: boolean | null; after: boolean | null }[];
+  if (row.at === null || row.after) return { kind: 'keep' };
+  return row.before ? { kind: 'full' } : { kind: 'from', at: row.at };
+}
+
+/** A since model's month: the last build's rows before `at`, and the model's rows from `at` on. */
+async function recomputeSince(ctx: BuildContext, sql: string, columns: string[], month: string, at: string, previousFiles: string[], tmp: string): Promise<FoldOutcome> {
+  const previous = readParquetSql(previousFiles);
+  const cut = `timestamptz '${at}+00'`;
+  const recomputed = await narrowToMonth(ctx, `select * from (${sql}) as model where ${inMonth(columns[0], month)} and ${columns[0]} >= ${cut}`, month);
+  if ((await columnsOf(ctx, previous)) !== (await columnsOf(ctx, recomputed))) return { kind: 'rebuild' };
+  await copyToParquet(ctx, `select * from (${previous} where ${columns[0]} < ${cut} union all ${recomputed}) as month order by ${columns.join(', ')}`, tmp);
+  return { kind: 'since' };
+}
+
 /** `<column>` within the UTC month. */
 function inMonth(column: string, month: string): string {
   const from = `timestamptz '${month}-01 00:00:00+00'`;
@@ -595,6 +643,8 @@ type FoldOutcome =
   | { kind: 'rewritten'; delta: string }
   /** a merge model's month: its last rows and the new rows' aggregate combined, as one data.parquet (under _build/) */
   | { kind: 'merged' }
+  /** a since model's month: its last rows before the cut and the rows from the cut on recomputed, as one data.parquet (under _build/) */
+  | { kind: 'since' }
   /** the last build's files do not have the model's columns: the caller recomputes the month */
   | { kind: 'rebuild' };
 
