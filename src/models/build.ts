@@ -572,18 +572,21 @@ async function mergeMonth(
   const shape = await columnsOf(ctx, previous);
   if (shape !== (await columnsOf(ctx, added))) return { kind: 'rebuild' };
   await ctx.connection.run(`create or replace temp table merge_added as ${added}`);
-  // The new rows all lie after the month's last ones on the first column (a new day; the merge groups on it):
-  // no last row combines with them, so the month's file is copied as it is, in its order, and the new rows'
-  // aggregate follows it, sorted (merging and sorting the whole month took a second for the actors' counts).
+  // The merge groups on the first column (the day), so only the month's last rows from the new rows' least
+  // first value on can combine with them: those are merged with the new rows and written after the earlier
+  // ones, which are copied as they are, in their (sorted) order. Merging and sorting the whole month took a
+  // second for the actors' counts at 100 M; a new day (and a few late activities of the day before) merges
+  // a day or two. A null first value anywhere: the whole month is merged and sorted.
   const [first] = columns;
-  const [appended] = (
+  const [bound] = (
     await ctx.connection.runAndReadAll(
-      `select coalesce((select min(${first}) from merge_added) > (select max(${first}) from (${previous}) as p), false) ` +
-        `and not exists (select 1 from merge_added where ${first} is null) as yes`,
+      `select typeof(lo) as type, cast(lo as varchar) as lo, ` +
+        `(select count(*) from merge_added where ${first} is null) + (select count(*) from (${previous}) as p where ${first} is null) as nulls ` +
+        `from (select min(${first}) as lo from merge_added) as b`,
     )
-  ).getRowObjectsJS() as { yes: boolean }[];
-  const after = appended.yes && previousFiles.length === 1;
-  await ctx.connection.run(`create or replace temp view month_rows as ${after ? '' : `${previous} union all `}select * from merge_added`);
+  ).getRowObjectsJS() as { type: string; lo: string | null; nulls: bigint | number }[];
+  const cut = previousFiles.length === 1 && bound.lo !== null && Number(bound.nulls) === 0 ? `cast(${sqlString(bound.lo)} as ${bound.type})` : null;
+  await ctx.connection.run(`create or replace temp view month_rows as ${previous}${cut ? ` where ${first} >= ${cut}` : ''} union all select * from merge_added`);
   try {
     const merged = `select * from (${body(merge.sql)}) as merged`;
     const got = await columnsOf(ctx, merged);
@@ -591,7 +594,7 @@ async function mergeMonth(
       throw new ModelBuildError(`${relative(process.cwd(), model.path) || model.path}: the \`-- merge:\` query gives the columns (${got}), not the model's (${shape})`);
     }
     const order = columns.join(', ');
-    await copyToParquet(ctx, after ? `${previous} union all (${merged} order by ${order})` : `${merged} order by ${order}`, tmp);
+    await copyToParquet(ctx, cut ? `${previous} where ${first} < ${cut} union all (${merged} order by ${order})` : `${merged} order by ${order}`, tmp);
   } finally {
     await ctx.connection.run('drop view if exists month_rows');
     await ctx.connection.run('drop table if exists merge_added');

@@ -26,8 +26,8 @@ const SCHEMAS = ['seeds', ...LAYERS] as const;
  * months. A month is computed from only that month's files of the source (not the whole relation), and when
  * the source folded new rows into a month the last build of this model wrote, those rows alone are
  * aggregated and combined with the month's last rows by the header's `-- merge:` query, which reads both as
- * `month_rows` (a count becomes a sum, a min stays a min). The merge groups on the first monthly column (a
- * new day's rows are appended to the month's without merging it): schema/models.md.
+ * `month_rows` (a count becomes a sum, a min stays a min). The merge groups on the first monthly column (only
+ * the month's rows from the new rows' least value of it on are merged): schema/models.md.
  *
  * `monthly(created_at, id) since(marts.activities)`: each row comes from one row of a `fold(...)` model of the
  * same months (partitioned on the same column), possibly joined to directory history as of that column. A
