@@ -689,9 +689,10 @@ async function foldMonth(ctx: BuildContext, sql: string, columns: string[], key:
     const [range] = bounds.getRowObjectsJS() as { type: string; lo: string | null; hi: string | null }[];
     if (range.lo === null || range.hi === null) return { kind: 'unchanged' };
     const within = `${first} between cast(${sqlString(range.lo)} as ${range.type}) and cast(${sqlString(range.hi)} as ${range.type})`;
+    // an anti join, not `not exists`: DuckDB plans the correlated subquery as a delim join, 4-5 times slower here
     await ctx.connection.run(
-      `create or replace temp table fold_rows as select * from fold_new as model ` +
-        `where not exists (select 1 from (${previous} where ${within}) as kept where ${sameKey})`,
+      `create or replace temp table fold_rows as select model.* from fold_new as model ` +
+        `anti join (select ${key.join(', ')} from (${previous} where ${within})) as kept on ${sameKey}`,
     );
   } finally {
     await ctx.connection.run('drop table if exists fold_new');
