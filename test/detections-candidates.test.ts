@@ -207,9 +207,30 @@ from hits
 group by entity_id, bucket
 having count(*) >= {{threshold}} and max(created_at) >= {{eval_start}}`;
 
+  // suspicious_user_agent before: the prefix test on every activity
+  const agentBefore = `with hits as (
+    select a.actor_user_id as entity_id, a.actor_user_agent, a.id, a.created_at, time_bucket({{window}}, a.created_at) as bucket
+    from marts.activities as a
+    where a.actor_email is not null and a.actor_user_id is not null and a.actor_ip is not null
+        and a.type not like '%\\_failed' escape '\\'
+        and list_bool_or(list_transform({{user_agent_prefixes}}, p -> starts_with(lower(a.actor_user_agent), p)))
+        and not (
+            list_contains({{exempt_types}}, a.type)
+            and (starts_with(lower(a.actor_user_agent), 'go-http-client') or starts_with(lower(a.actor_user_agent), 'axios/'))
+        )
+        and a.created_at >= time_bucket({{window}}, {{eval_start}}) and a.created_at < {{eval_end}}
+)
+select entity_id, bucket as window_start, max(created_at) as window_end, list(distinct id order by id) as evidence_ids,
+    format('{} activities by {} from "{}"', count(*), entity_id, actor_user_agent) as summary
+from hits
+group by entity_id, actor_user_agent, bucket
+having max(created_at) >= {{eval_start}}`;
+
   test.each([
     ['chat_snapshot_burst', before, { threshold: 10 }],
     ['chat_snapshot_burst', before, { threshold: 2 }],
+    ['suspicious_user_agent', agentBefore, {}],
+    ['suspicious_user_agent', agentBefore, { user_agent_prefixes: ['mozilla/', 'curl/', 'python'], exempt_types: [] }],
   ])('%s finds what its earlier text found (%j)', async (ruleId, earlier, override) => {
     const rule = world.rules.find((r) => r.id === ruleId)!;
     const old = { ...rule, sql: earlier };
