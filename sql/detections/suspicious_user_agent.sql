@@ -11,32 +11,19 @@
 -- param: user_agent_prefixes varchar[] ['curl/','wget/','python-requests','python-urllib','python-httpx','aiohttp','httpx/','go-http-client','axios/','node-fetch','undici','okhttp','java/','apache-httpclient','libwww-perl','powershell','postmanruntime','insomnia','httpie','nuclei','sqlmap','nikto','masscan','zgrab','burp','kali','langchain','llama-index','crewai','autogen'] -- lowercase user-agent prefixes that count as scripted
 -- param: exempt_types varchar[] ['platform_file_deleted','platform_file_uploaded','claude_file_uploaded','trusted_device_enrolled','environment_created'] -- types on which go-http and axios clients are expected
 -- param: window interval INTERVAL '1 hour' -- bucket of one alert
--- the prefix test once per distinct user agent (a few hundred), not once per activity (a list of 30 tests for
--- each of 99 M activities at the 100 M scale); an activity's agent is scripted iff it is among these
-with scripted_agents as (
-    select actor_user_agent
-    from (
-        select distinct a.actor_user_agent
-        from marts.activities as a
-        where a.created_at >= time_bucket({{window}}, {{eval_start}})
-            and a.created_at < {{eval_end}}
-    )
-    where list_bool_or(list_transform({{user_agent_prefixes}}, p -> starts_with(lower(actor_user_agent), p)))
-),
-
-hits as (
+with hits as (
     select
         a.actor_user_id as entity_id,
         a.actor_user_agent,
         a.id,
         a.created_at,
-        time_bucket({{window}}, a.created_at) as bucket
+        time_bucket({{window}}, a.created_at::TIMESTAMP)::TIMESTAMPTZ as bucket
     from marts.activities as a
-    where a.actor_user_agent in (select actor_user_agent from scripted_agents)
-        and a.actor_email is not null
+    where a.actor_email is not null
         and a.actor_user_id is not null
         and a.actor_ip is not null
         and a.type not like '%\_failed' escape '\'
+        and list_bool_or(list_transform({{user_agent_prefixes}}, p -> starts_with(lower(a.actor_user_agent), p)))
         and not (
             list_contains({{exempt_types}}, a.type)
             and (starts_with(lower(a.actor_user_agent), 'go-http-client') or starts_with(lower(a.actor_user_agent), 'axios/'))
