@@ -263,9 +263,13 @@ async function appendRows(connection: DuckDBConnection, table: string, columns: 
   }
 }
 
-/** The mart's typed columns and `bucket` of an appended temp table (the actor typed JSON in the mart). */
+/**
+ * The mart's typed columns and `bucket` of an appended temp table (the actor typed JSON in the mart), in bucket
+ * order: each month's file is then read from its own row groups (the temp table's min/max per row group), not
+ * from a scan of every alert per month (72 scans of 326 MB of actor JSON on a 100 M retro hunt).
+ */
 function typedRows(table: string, columns: readonly (readonly [string, string])[]): string {
-  return `select ${columns.map(([c, t]) => `cast(${c} as ${t}) as ${c}`).join(', ')}, bucket from ${table}`;
+  return `select ${columns.map(([c, t]) => `cast(${c} as ${t}) as ${c}`).join(', ')}, bucket from ${table} order by bucket`;
 }
 
 /** `"user_id"` opens every snapshot the engine writes (detections.md §4): read from there, not by parsing 10 kB. */
