@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // one temporary directory per run, removed at the end (test/support/global-tmp.ts)
+    globalSetup: ['test/support/global-tmp.ts'],
     // vitest's default is one worker fewer than the cores: one on a two-core machine, so every file ran after
     // the other. Most files wait on child processes, sockets and timers; two at once keep both cores busy.
     maxWorkers: 2,

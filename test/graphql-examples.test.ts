@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { GENESIS, type ManifestEntry, type ManifestFile } from '../src/lake/manifest.js';
 import { StateStore } from '../src/state/index.js';
 import { Kind, parse, type OperationDefinitionNode } from '../src/graphql/graphql-js.js';
-import { repoRoot } from '../src/graphql/emit.js';
+import { packageRoot } from '../src/models/catalog.js';
 import { FIXTURE_DAYS, type Fixture, type TestServer, buildFixture, iso, us } from './graphql-fixture.js';
 import { startTestServer } from './graphql-fixture.js';
 import Database from 'better-sqlite3';
@@ -117,7 +117,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-const examples = readFileSync(join(repoRoot(), 'schema/examples.graphql'), 'utf8');
+const examples = readFileSync(join(packageRoot(), 'schema/examples.graphql'), 'utf8');
 const operations = parse(examples).definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
 
 const user = () => fx.memberships.find((m) => m.group_id === 'grp_security')!.user_id;

@@ -4,12 +4,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { EMIT_COMMAND, SCHEMA_PATH, emitSchema, printGraphqlSchema, repoRoot } from '../src/graphql/emit.js';
+import { EMIT_COMMAND, SCHEMA_PATH, emitSchema, printGraphqlSchema } from '../src/graphql/emit.js';
+import { packageRoot } from '../src/models/catalog.js';
 import { buildSchema } from '../src/graphql/graphql-js.js';
 
 describe('schema/schema.graphql', () => {
   test('matches the schema the code builds', () => {
-    const committed = readFileSync(join(repoRoot(), SCHEMA_PATH), 'utf8');
+    const committed = readFileSync(join(packageRoot(), SCHEMA_PATH), 'utf8');
     const emitted = printGraphqlSchema();
     if (committed !== emitted) {
       expect.fail(`${SCHEMA_PATH} is out of date with src/graphql; regenerate it with \`${EMIT_COMMAND}\` and commit the result`);

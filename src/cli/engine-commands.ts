@@ -7,7 +7,8 @@ import { renderDdl } from '../engines/ddl.js';
 import { locationUri, parseLocation } from '../engines/location.js';
 import { describeSources } from '../engines/sources.js';
 import { ENGINES, type Engine, UnmappedTypeError } from '../engines/types.js';
-import { IcebergCommitConflict, type RefreshReport, defaultTableDir, icebergTableExists, refreshIceberg } from '../iceberg/refresh.js';
+import type { RefreshReport } from '../iceberg/refresh.js';
+import { IcebergCommitConflict, defaultTableDir, icebergTableExists } from '../iceberg/hook.js';
 import { Lake, LakeCorruptError } from '../lake/lake.js';
 import { ConfigError, DEFAULTS } from './config.js';
 import { requireLake } from './lake-guard.js';
@@ -74,6 +75,7 @@ export function registerEngineCommands(program: Command, io: EngineCommandIo = s
       requireLake(flags.dataDir, 'iceberg refresh');
       const location = flags.location === undefined ? undefined : parseLocation(flags.location, flags.dataDir);
       try {
+        const { refreshIceberg } = await import('../iceberg/refresh.js');
         io.out(formatRefreshReport(await refreshIceberg({ dataDir: flags.dataDir, location, out: flags.out })));
       } catch (err) {
         refuse(err, io);

@@ -19,7 +19,6 @@ import { requireLake } from './lake-guard.js';
 import { readManifest } from '../lake/manifest.js';
 import { resolvePublish } from '../publish/config.js';
 import { PublishError } from '../publish/target.js';
-import { formatRemoteVerifyReport, verifyRemote } from '../publish/verify-remote.js';
 
 export const DEFAULT_DATA_DIR = DEFAULTS.dataDir;
 
@@ -132,6 +131,7 @@ async function runVerifyRemote(flags: VerifyFlags, io: LakeCommandIo): Promise<v
   const manifests = join(flags.dataDir, 'lake', '_manifests');
   const localEntries = existsSync(manifests) ? readManifest(join(flags.dataDir, 'lake')).entries : undefined;
   try {
+    const { formatRemoteVerifyReport, verifyRemote } = await import('../publish/verify-remote.js');
     const report = await verifyRemote({ target, localEntries });
     io.out(formatRemoteVerifyReport(report));
     if (!report.ok) process.exitCode = 1;

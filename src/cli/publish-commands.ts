@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { LakeCorruptError } from '../lake/lake.js';
-import { formatPublishReport, publish, type PublishProgress } from '../publish/publish.js';
+import type { PublishProgress } from '../publish/publish.js';
 import { publishBlock, resolvePublish, type PublishFlags } from '../publish/config.js';
 import { PublishError } from '../publish/target.js';
 import { ConfigError, DEFAULTS, PUBLISH_DEFAULTS } from './config.js';
@@ -42,6 +42,8 @@ export function registerPublishCommands(program: Command): Command {
       requireLake(dataDir, 'publish');
       const tty = process.stderr.isTTY && !quiet;
       try {
+        // the AWS SDK is loaded by the command that uses it, not by every command
+        const { formatPublishReport, publish } = await import('../publish/publish.js');
         const report = await publish({ dataDir, ...settings, onProgress: tty ? progress : undefined });
         if (tty) process.stderr.write('\r\x1b[K');
         if (!quiet) process.stdout.write(formatPublishReport(report) + '\n');

@@ -2,8 +2,9 @@
 // Regenerate after changing a type, argument or description:
 //   npm run build && node dist/src/graphql/emit.js
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../models/catalog.js';
 import { printSchema } from './graphql-js.js';
 import { buildGraphqlSchema } from './schema.js';
 
@@ -17,19 +18,8 @@ export function printGraphqlSchema(): string {
   return HEADER + printSchema(buildGraphqlSchema()) + '\n';
 }
 
-/** The repository root: the nearest folder above this file with package.json (works from src/ and dist/src/). */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the repository root (no package.json above src/graphql)');
-    dir = up;
-  }
-  return dir;
-}
-
 /** Writes schema/schema.graphql; returns its path and whether it changed. */
-export function emitSchema(path = join(repoRoot(), SCHEMA_PATH)): { path: string; changed: boolean } {
+export function emitSchema(path = join(packageRoot(), SCHEMA_PATH)): { path: string; changed: boolean } {
   const sdl = printGraphqlSchema();
   const before = existsSync(path) ? readFileSync(path, 'utf8') : null;
   if (before !== sdl) writeFileSync(path, sdl);

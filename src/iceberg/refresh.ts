@@ -11,6 +11,7 @@ import { type Location, locationUri, parseLocation, under } from '../engines/loc
 import { Lake } from '../lake/lake.js';
 import { committedFiles, fsyncDir, writeDurably } from '../lake/manifest.js';
 import { decodeContainer, encodeContainer } from './avro.js';
+import { IcebergCommitConflict, defaultTableDir, icebergTableExists } from './hook.js';
 import { readFileMetrics } from './footer.js';
 import { NO_BOUNDS, STREAM, icebergFields, icebergSchema, manifestEntrySchema, manifestListSchema, nameMapping, partitionSpec } from './schema.js';
 
@@ -21,18 +22,7 @@ const SEQ_SUMMARY = 'compliance-lake.manifest-seq';
 const DAY_MS = 86_400_000;
 const STATUS = { EXISTING: 0, ADDED: 1, DELETED: 2 } as const;
 
-export class IcebergCommitConflict extends Error {
-  override name = 'IcebergCommitConflict';
-}
-
-/** Where the table lives by default: the data dir's iceberg/activities/ (publish mirrors iceberg/). */
-export function defaultTableDir(dataDir: string): string {
-  return join(dataDir, 'iceberg', STREAM);
-}
-
-export function icebergTableExists(tableDir: string): boolean {
-  return existsSync(join(tableDir, 'metadata', 'version-hint.text'));
-}
+export { IcebergCommitConflict, defaultTableDir, icebergTableExists };
 
 export interface RefreshOptions {
   dataDir: string;

@@ -8,7 +8,8 @@ import { packageVersion } from '../api/index.js';
 import { PUBLISH_DEFAULTS } from '../cli/config.js';
 import { Lake } from '../lake/lake.js';
 import { type ManifestEntry, type ManifestFile, entryFileName } from '../lake/manifest.js';
-import { PublishError, type S3Target, createS3Client, describeTarget, errorCode, httpStatus, relativeKey, remoteKey, s3Failure } from './target.js';
+import { PublishError, type S3Target, describeTarget, errorCode, httpStatus, relativeKey, remoteKey, s3Failure } from './target.js';
+import { createS3Client } from './client.js';
 import { type LockMode, type UploadResult, type UploadSettings, type UploadSource, uploadBuffer, uploadFile, withRetry } from './upload.js';
 
 export const MARKER_PATH = '_publish.json';

@@ -1,7 +1,5 @@
-// Where a publish goes: the parsed `s3://bucket/prefix`, the S3 client for it (official AWS SDK, credentials
-// from its default chain only), and S3 failures turned into messages that name the bucket and the endpoint,
+// Where a publish goes: the parsed `s3://bucket/prefix` and S3 failures turned into messages that name the bucket and the endpoint,
 // never a key, a signature or a presigned URL (schema/publish.md §8).
-import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { ConfigError } from '../cli/config.js';
 
 export interface S3Target {
@@ -59,53 +57,16 @@ export function describeTarget(target: S3Target): string {
   return `s3://${target.bucket}${target.prefix ? `/${target.prefix}` : ''}${target.endpoint ? ` at ${target.endpoint}` : ''}`;
 }
 
-export interface ClientOptions {
-  /** Per request: a request that has not answered by then fails (and is retried by our own loop). */
-  requestTimeoutMs?: number;
-  /** Socket cap per client (uploads run `concurrency` at a time). */
-  maxSockets?: number;
-}
-
-/**
- * The S3 client. Credentials: the SDK's default chain. The SDK's own retries are off (maxAttempts 1): a
- * streamed body cannot be replayed, so each upload and request is retried by publish itself with a fresh
- * stream (retry.ts). The SDK's default CRC32 trailer checksums are off (schema/publish.md §4).
- */
-export function createS3Client(target: S3Target, options: ClientOptions = {}): S3Client {
-  // The SDK warns on every process under Node 22 about its own future releases (a notice about updates, not
-  // about this program); its documented switch turns off that one notice unless the user set it.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  return new S3Client({
-    region: target.region,
-    ...(target.endpoint ? { endpoint: target.endpoint, forcePathStyle: true } : {}),
-    maxAttempts: 1,
-    logger: sdkLogger,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 120_000, connectionTimeout: 10_000, httpAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 16 }, httpsAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 16 } },
-  });
-}
-
-/**
- * The SDK's logger. Its errors are each failed command with its input: publish reports failures itself, by
- * code and without the request (s3Failure), so they are dropped. Its one warning with maxAttempts 1, that a
- * streamed upload cannot be retried by the SDK, is expected (upload.ts retries with a fresh stream); any
- * other warning goes to stderr.
- */
-const sdkLogger = {
-  debug: () => {},
-  info: () => {},
-  warn: (...args: unknown[]) => {
-    if (!/non-retryable streaming request/.test(String(args[0]))) console.warn(...args);
-  },
-  error: () => {},
-};
-
 /** The S3 error code of a failure, or the network error code (ECONNREFUSED ...), or null. */
 export function errorCode(err: unknown): string | null {
-  if (err instanceof S3ServiceException) return err.name === 'Unknown' || err.name === 'UnknownError' ? `HTTP ${err.$metadata?.httpStatusCode ?? '?'}` : err.name;
+  // an S3ServiceException of the SDK (told by its fields, so that this module does not load the SDK: client.ts does)
+  if (isServiceException(err)) return err.name === 'Unknown' || err.name === 'UnknownError' ? `HTTP ${err.$metadata?.httpStatusCode ?? '?'}` : err.name;
   const e = err as { code?: string; name?: string; cause?: { code?: string } } | null;
   return e?.code ?? e?.cause?.code ?? (e?.name && e.name !== 'Error' ? e.name : null);
+}
+
+function isServiceException(err: unknown): err is { name: string; $fault: string; $metadata?: { httpStatusCode?: number } } {
+  return typeof err === 'object' && err !== null && '$fault' in err && '$metadata' in err && typeof (err as { name?: unknown }).name === 'string';
 }
 
 export function httpStatus(err: unknown): number | null {

@@ -2,7 +2,7 @@
 // carries their SHA-256 (the server rejects a body that differs), and HeadObject afterwards must show the
 // server stored exactly them (schema/publish.md §4). Retries live here too: a streamed body cannot be
 // replayed by the SDK, so every attempt reopens the file.
-import { createHash } from 'node:crypto';
+import { type Hash, createHash } from 'node:crypto';
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import {
@@ -117,6 +117,9 @@ export async function uploadFile(s: UploadSettings, src: UploadSource, options: 
     if (src.bytes !== undefined && bytes !== src.bytes) {
       throw new LocalMismatchError(`${src.path}: ${bytes} bytes on disk, the manifest says ${src.bytes}; nothing was sent for it. Run \`compliance-lake verify\` and restore the file from a backup.`);
     }
+    // A file without a manifest record (a mart) is hashed first, from this descriptor: what is sent next is read
+    // from it again, so its SHA-256 need not be computed a second time (its size and MD5 still are).
+    const hashedHere = src.sha256 === undefined;
     const sha256 = src.sha256 ?? (await sha256OfFd(fd, bytes));
     // the listing says what is there: only an object of the same size is worth a HeadObject (its sha256 metadata)
     if (options.remote === undefined || options.remote?.size === bytes) {
@@ -130,8 +133,8 @@ export async function uploadFile(s: UploadSettings, src: UploadSource, options: 
       Metadata: { sha256 },
       ...(src.locked !== false && s.lock ? { ObjectLockMode: s.lock.mode, ObjectLockRetainUntilDate: s.lock.retainUntil } : {}),
     };
-    if (bytes >= s.multipartThresholdBytes) await putMultipart(s, src.path, key, fd, bytes, sha256, common);
-    else await withRetry(s, key, () => putSingle(s, src.path, key, fd, bytes, sha256, common));
+    if (bytes >= s.multipartThresholdBytes) await putMultipart(s, src.path, key, fd, bytes, sha256, common, hashedHere);
+    else await withRetry(s, key, () => putSingle(s, src.path, key, fd, bytes, sha256, common, hashedHere));
     return { path: src.path, sha256, bytes, sent: true };
   } catch (err) {
     if (err instanceof PublishError) throw err;
@@ -180,8 +183,8 @@ export async function uploadBuffer(s: UploadSettings, path: string, body: Buffer
 
 type Common = Omit<ConstructorParameters<typeof PutObjectCommand>[0], 'Body' | 'ContentLength'>;
 
-async function putSingle(s: UploadSettings, path: string, key: string, fd: number, bytes: number, sha256: string, common: Common): Promise<void> {
-  const check = new HashCheck(path, bytes, sha256);
+async function putSingle(s: UploadSettings, path: string, key: string, fd: number, bytes: number, sha256: string, common: Common, hashedHere: boolean): Promise<void> {
+  const check = new HashCheck(path, bytes, hashedHere ? null : sha256);
   const body = bytes === 0 ? Buffer.alloc(0) : createReadStream('', { fd, start: 0, end: bytes - 1, autoClose: false, highWaterMark: 1 << 20 }).pipe(check);
   let answer: { ETag?: string; ChecksumSHA256?: string };
   try {
@@ -194,10 +197,10 @@ async function putSingle(s: UploadSettings, path: string, key: string, fd: numbe
   confirm(path, answer, { sha256, md5: bytes === 0 ? createHash('md5').digest('hex') : check.md5() });
 }
 
-async function putMultipart(s: UploadSettings, path: string, key: string, fd: number, bytes: number, sha256: string, common: Common): Promise<void> {
+async function putMultipart(s: UploadSettings, path: string, key: string, fd: number, bytes: number, sha256: string, common: Common, hashedHere: boolean): Promise<void> {
   const created = await withRetry(s, key, () => s.client.send(new CreateMultipartUploadCommand({ ...common, ChecksumAlgorithm: 'SHA256' }), { abortSignal: s.signal }));
   const uploadId = created.UploadId!;
-  const whole = createHash('sha256');
+  const whole = hashedHere ? null : createHash('sha256');
   const wholeMd5 = createHash('md5');
   const parts: { PartNumber: number; ETag: string; ChecksumSHA256: string }[] = [];
   const partShas: Buffer[] = [];
@@ -214,12 +217,12 @@ async function putMultipart(s: UploadSettings, path: string, key: string, fd: nu
         read += n;
       }
       const part = buffer.subarray(0, length);
-      whole.update(part);
+      whole?.update(part);
       wholeMd5.update(part);
       const partSha = createHash('sha256').update(part).digest();
       partShas.push(partSha);
       partMd5s.push(createHash('md5').update(part).digest());
-      if (offset + length >= bytes && whole.copy().digest('hex') !== sha256) {
+      if (whole && offset + length >= bytes && whole.copy().digest('hex') !== sha256) {
         // the last part is not sent: the upload is aborted below and no object appears
         throw new LocalMismatchError(`${path}: its SHA-256 on disk is ${whole.digest('hex').slice(0, 16)}…, the manifest says ${sha256.slice(0, 16)}…; it was not published. Run \`compliance-lake verify\` and restore it from a backup.`);
       }
@@ -271,9 +274,12 @@ function confirm(path: string, head: { ETag?: string; ChecksumSHA256?: string },
   );
 }
 
-/** Passes bytes through, hashing them; refuses to pass the last chunk when the whole is not what was expected. */
+/**
+ * Passes bytes through, hashing them; refuses to pass the last chunk when the whole is not what was expected.
+ * `sha256` null: the caller has just hashed these bytes from the same descriptor; only the size is checked.
+ */
 class HashCheck extends Transform {
-  readonly #sha = createHash('sha256');
+  readonly #sha: Hash | null;
   readonly #md5 = createHash('md5');
   #seen = 0;
   #pending: Buffer | null = null;
@@ -282,13 +288,14 @@ class HashCheck extends Transform {
   constructor(
     readonly path: string,
     readonly bytes: number,
-    readonly sha256: string,
+    readonly sha256: string | null,
   ) {
     super();
+    this.#sha = sha256 === null ? null : createHash('sha256');
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.#sha.update(chunk);
+    this.#sha?.update(chunk);
     this.#md5.update(chunk);
     this.#seen += chunk.length;
     // hold one chunk back, so that the last one is only passed once the whole file is known to be right
@@ -298,10 +305,10 @@ class HashCheck extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    const sha = this.#sha.digest('hex');
+    const sha = this.#sha?.digest('hex') ?? null;
     if (this.#seen !== this.bytes || sha !== this.sha256) {
       this.mismatch = new LocalMismatchError(
-        `${this.path}: ${this.#seen !== this.bytes ? `${this.#seen} bytes read, ${this.bytes} expected` : `its SHA-256 on disk is ${sha.slice(0, 16)}…, the manifest says ${this.sha256.slice(0, 16)}…`}; ` +
+        `${this.path}: ${this.#seen !== this.bytes ? `${this.#seen} bytes read, ${this.bytes} expected` : `its SHA-256 on disk is ${sha?.slice(0, 16)}…, the manifest says ${this.sha256?.slice(0, 16)}…`}; ` +
           'it was not published. Run `compliance-lake verify` and restore it from a backup.',
       );
       return done(this.mismatch);

@@ -12,7 +12,8 @@ import { PUBLISH_DEFAULTS } from '../cli/config.js';
 import { committedFiles, entryFileName, manifestHead, readManifest } from '../lake/manifest.js';
 import type { VerifyProblem } from '../lake/verify.js';
 import { MARKER_PATH, type PublishMarker, checkBucket, listRemote, pool, readMarker } from './publish.js';
-import { PublishError, type S3Target, createS3Client, describeTarget, errorCode, httpStatus, remoteKey, s3Failure } from './target.js';
+import { PublishError, type S3Target, describeTarget, errorCode, httpStatus, remoteKey, s3Failure } from './target.js';
+import { createS3Client } from './client.js';
 import { type UploadSettings, withRetry } from './upload.js';
 
 const ENTRY_KEY = /^lake\/_manifests\/(\d{12})\.json$/;

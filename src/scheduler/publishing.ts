@@ -1,7 +1,6 @@
 // The daemon's opt-in `publish` job (schema/publish.md §9): one publish to the configured store through the
 // daemon's job queue, so it never runs beside a sync; its outcome in the job status, the log and /metrics.
 import type { Logger } from '../api/index.js';
-import { publish } from '../publish/publish.js';
 import type { ResolvedPublish } from '../publish/config.js';
 import type { Metrics } from './metrics.js';
 
@@ -37,6 +36,8 @@ export async function runPublishJob(
   metrics.set('compliance_lake_job_running', { job: PUBLISH_JOB }, 1);
   log.info({ job: PUBLISH_JOB, to: `s3://${settings.target.bucket}/${settings.target.prefix}` }, 'job: start');
   try {
+    // loaded on the first run: the AWS SDK is not needed by a daemon that never publishes
+    const { publish } = await import('../publish/publish.js');
     const r = await publish({ dataDir, ...settings, signal });
     status.lastResult = 'success';
     status.lastError = null;

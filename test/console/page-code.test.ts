@@ -4,9 +4,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { repoRoot } from '../../src/graphql/emit.js';
+import { packageRoot } from '../../src/models/catalog.js';
 
-const dir = join(repoRoot(), 'console');
+const dir = join(packageRoot(), 'console');
 /** The page's own modules (the explorer's files belong to the server side, console.md §1). */
 const modules = readdirSync(dir).filter((f) => f.endsWith('.js') && !f.startsWith('explorer'));
 /** Code without its comments, so a comment may name what the code must not do. */

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import type { Logger } from '../../api/index.js';
-import { repoRoot } from '../emit.js';
+import { packageRoot } from '../../models/catalog.js';
 
 export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -52,7 +52,7 @@ const NO_CACHE = 'no-cache';
 const VENDOR_CACHE = 'max-age=3600';
 
 export function consoleDir(): string {
-  return join(repoRoot(), 'console');
+  return join(packageRoot(), 'console');
 }
 
 export function loadStaticFiles(logger: Logger, dir = consoleDir()): StaticFiles {

@@ -1,0 +1,52 @@
+// Every CLI command is its own process, and the heavy libraries (Apollo and type-graphql for the GraphQL server,
+// the AWS SDK for publish, Avro and the Parquet footer reader for Iceberg) are loaded by the commands that use
+// them, not by every command: a `sync` or `sql` does not pay a second of CPU to load a server it never starts.
+// The check: a module-resolution hook in the CLI's own process records every package it loads.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, test } from 'vitest';
+import { CLI } from './support/crash-harness.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cl-startup-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const hooks = join(dir, 'hooks.mjs');
+writeFileSync(
+  hooks,
+  `export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(r.url);
+  if (m) process.stderr.write('LOADED ' + m[1] + '\\n');
+  return r;
+}\n`,
+);
+const register = join(dir, 'register.mjs');
+writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+
+/** The packages the CLI process loads for these arguments. */
+function packagesLoaded(args: string[]): Set<string> {
+  const run = spawnSync(process.execPath, ['--import', register, CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  expect(run.error).toBeUndefined();
+  return new Set([...run.stderr.matchAll(/^LOADED (.+)$/gm)].map((m) => m[1]));
+}
+
+const HEAVY = ['@apollo/server', 'type-graphql', 'graphql', '@aws-sdk/client-s3', 'avsc', 'hyparquet'];
+
+describe('CLI startup', () => {
+  test('a command that starts no server and publishes nothing loads none of the heavy libraries', () => {
+    const loaded = packagesLoaded(['sql', 'select 1', '--data-dir', join(dir, 'no-lake-here')]);
+    expect(loaded.has('commander')).toBe(true); // the hook saw the CLI's own packages
+    expect(HEAVY.filter((p) => loaded.has(p))).toEqual([]);
+  });
+
+  test('the hook sees a heavy library when a module does load it', () => {
+    const schema = pathToFileURL(join(dirname(CLI), '..', 'graphql', 'schema.js')).href;
+    const run = spawnSync(process.execPath, ['--import', register, '--input-type=module', '-e', `await import(${JSON.stringify(schema)})`], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.status).toBe(0);
+    const loaded = new Set([...run.stderr.matchAll(/^LOADED (.+)$/gm)].map((m) => m[1]));
+    expect(loaded.has('type-graphql')).toBe(true);
+  });
+});
