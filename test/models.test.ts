@@ -574,7 +574,7 @@ describe('incremental builds', () => {
     }
     // the feed-event intermediates fold too: a touched month gets a part file with its new events, or nothing
     // when the new activities hold none of them
-    for (const relation of ['intermediate.int_directory_events_extracted', 'intermediate.int_group_events_extracted']) {
+    for (const relation of ['intermediate.int_directory_events_extracted', 'intermediate.int_group_events_extracted', 'marts.detection_activities']) {
       const r = report.relations.find((x) => x.relation === relation)!;
       expect(r.rebuiltMonths!.every((m) => touched.includes(m)), relation).toBe(true);
       expect(r.foldedMonths).toEqual(r.rebuiltMonths);
@@ -582,7 +582,7 @@ describe('incremental builds', () => {
     }
 
     const relations = [
-      ...['activities', 'users', 'group_memberships', 'admin_actions', 'groups', 'activity_types', 'roles', 'role_permissions', 'role_assignments', 'organizations'].map((m) => `marts.${m}`),
+      ...['activities', 'users', 'group_memberships', 'admin_actions', 'detection_activities', 'groups', 'activity_types', 'roles', 'role_permissions', 'role_assignments', 'organizations'].map((m) => `marts.${m}`),
       ...['int_directory_snapshots_numbered', 'int_directory_snapshots_collapsed', 'int_directory_versioned'].map((m) => `intermediate.${m}`),
     ];
     const dump = async () => Object.fromEntries(await Promise.all(relations.map(async (m) => [m, await warehouseRows(dir, `select * from ${m} order by all`)])));
