@@ -40,6 +40,8 @@ export interface RefreshRun {
   /** The relations that took 100 ms or more, longest first, with the months they rebuilt. */
   slowest: { relation: string; ms: number; rebuiltMonths?: number; keptMonths?: number; foldedMonths?: number }[];
   testsMs: number;
+  /** The tests that took 100 ms or more, longest first. */
+  slowestTests: { test: string; ms: number }[];
   phases: BuildReport['phases'];
 }
 
@@ -73,6 +75,7 @@ function summarise(report: BuildReport) {
         ...(r.foldedMonths ? { foldedMonths: r.foldedMonths.length } : {}),
       })),
     testsMs: Math.round(report.tests.reduce((s, t) => s + t.ms, 0)),
+    slowestTests: [...report.tests].sort((a, b) => b.ms - a.ms).filter((t) => t.ms >= 100).map((t) => ({ test: t.name, ms: Math.round(t.ms) })),
     phases: report.phases,
   };
 }

@@ -2,13 +2,20 @@
 // that copy must find exactly what every rule finds on marts.activities itself. A tenant that plays every attack
 // scenario (so every rule fires) is evaluated from scratch both ways into two alert stores, which must hold the
 // same alerts: ids, windows, first/last seen, summaries, evidence and actor snapshots (the copy's run looks its
-// occurrences up a few at a time, from a copy of the directory history). And the headers: what they
-// declare, and an error naming the line for what they cannot.
-import { renameSync } from 'node:fs';
+// occurrences up a few at a time, from a copy of the directory history). The copy reads the types
+// marts.detection_activities holds from that mart, and must find what it finds copying them out of
+// marts.activities; the mart holds exactly those rows of marts.activities. The rules rewritten to list the ids of
+// firing windows only find what their earlier text found. And the headers: what they declare, and an error naming
+// the line for what they cannot.
+import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AlertStore, type EvaluationReport, evaluateDetections, loadRules, parseRule, resolveDetectionsConfig } from '../src/detections/index.js';
-import { lookbackMs, readSelection } from '../src/detections/rules.js';
+import { detectionMartTypes, evaluateRule } from '../src/detections/evaluate.js';
+import { effectiveParams, lookbackMs, readSelection } from '../src/detections/rules.js';
+import { connectUtc, createDuck } from '../src/lake/duck.js';
+import { loadCatalog, packageRoot } from '../src/models/catalog.js';
+import { warehousePath } from '../src/models/warehouse.js';
 import { SCENARIO_IDS } from '../src/simulator/tenant/scenarios.js';
 import { type EvaluatedTenant, evaluateTenant } from './support/detections-harness.js';
 
@@ -29,6 +36,8 @@ interface StoredAlert {
 let world: EvaluatedTenant;
 let onCopy: StoredAlert[];
 let onView: StoredAlert[];
+let offMart: StoredAlert[];
+let offMartReport: EvaluationReport;
 let viewReport: EvaluationReport;
 let copyReport: EvaluationReport;
 
@@ -76,6 +85,10 @@ beforeAll(async () => {
   copyReport = await evaluateDetections({ dataDir: world.dir, config: resolveDetectionsConfig(undefined, world.rules), rules: world.rules, lookupChunk: 7 });
   onCopy = readAlerts(world.dir);
   setStoreAside(world.dir, 'alerts-candidates');
+  // the copy again, every type copied out of marts.activities (not marts.detection_activities)
+  offMartReport = await evaluateDetections({ dataDir: world.dir, config: resolveDetectionsConfig(undefined, world.rules), rules: world.rules, detectionMart: false });
+  offMart = readAlerts(world.dir);
+  setStoreAside(world.dir, 'alerts-off-mart');
   viewReport = await evaluateDetections({ dataDir: world.dir, config: resolveDetectionsConfig(undefined, world.rules), rules: world.rules, candidates: false });
   onView = readAlerts(world.dir);
 }, 300_000);
@@ -103,6 +116,139 @@ describe('the copy of the activities the typed rules read', () => {
     const byRule = (list: StoredAlert[]) => Object.fromEntries(world.rules.map((r) => [r.id, list.filter((a) => a.ruleId === r.id).length]));
     expect(byRule(onCopy)).toEqual(byRule(onView));
     expect(onCopy).toEqual(onView);
+    expect(offMart).toEqual(onView);
+  });
+
+  test('the copy read marts.detection_activities, unless told not to; then marts.activities', () => {
+    expect(world.report.detectionMart).toBe(true);
+    expect(copyReport.detectionMart).toBe(true);
+    expect(offMartReport.detectionMart).toBe(false);
+    expect(offMartReport.rules.filter((r) => r.source !== 'candidates').map((r) => r.ruleId)).toEqual(['suspicious_user_agent']);
+    expect(viewReport.detectionMart).toBe(false);
+  });
+
+  test('marts.detection_activities holds exactly the rows of marts.activities of the types it lists', async () => {
+    const types = detectionMartTypes(readFileSync(join(packageRoot(), 'sql', 'marts', 'detection_activities.sql'), 'utf8'));
+    const instance = await createDuck({ path: warehousePath(world.dir), readOnly: true });
+    try {
+      const connection = await connectUtc(instance);
+      const list = types.map((t) => `'${t}'`).join(', ');
+      const count = async (sql: string) => Number((await connection.runAndReadAll(sql)).getRowObjectsJS()[0].n);
+      const held = await count('select count(*) as n from marts.detection_activities');
+      expect(held).toBeGreaterThan(1000);
+      expect(await count(`select count(*) as n from marts.activities where type in (${list})`)).toBe(held);
+      // every column of every row equal, both ways
+      const differ = `select count(*) as n from (
+        (select * from marts.detection_activities except all select * from marts.activities where type in (${list}))
+        union all
+        (select * from marts.activities where type in (${list}) except all select * from marts.detection_activities))`;
+      expect(await count(differ)).toBe(0);
+      connection.closeSync();
+    } finally {
+      instance.closeSync();
+    }
+  });
+
+  test("the mart lists every shipped rule's declared types (default parameters) and every admin type of the catalog", () => {
+    const listed = new Set(detectionMartTypes(readFileSync(join(packageRoot(), 'sql', 'marts', 'detection_activities.sql'), 'utf8')));
+    const declared = loadRules().flatMap((r) => readSelection(r, effectiveParams(r, {}))?.types ?? []);
+    expect(declared.filter((t) => !listed.has(t))).toEqual([]);
+    const admin = loadCatalog().filter((e) => e.category === 'admin').map((e) => e.type);
+    expect(admin.length).toBeGreaterThan(100);
+    expect(admin.filter((t) => !listed.has(t))).toEqual([]);
+  });
+
+  test('a parameter naming a type the mart does not list: that type is copied out of marts.activities, the alerts are the same', async () => {
+    const ruleId = 'admin_actions_after_admin_grant';
+    const rule = world.rules.find((r) => r.id === ruleId)!;
+    const param = rule.params.find((p) => p.type === 'varchar[]')!;
+    const listed = new Set(detectionMartTypes(readFileSync(join(packageRoot(), 'sql', 'marts', 'detection_activities.sql'), 'utf8')));
+    // an activity type of the tenant the mart leaves out
+    const instance = await createDuck({ path: warehousePath(world.dir), readOnly: true });
+    let extra: string;
+    try {
+      const connection = await connectUtc(instance);
+      const types = (await connection.runAndReadAll('select distinct type from marts.activities order by type')).getRowObjectsJS().map((r) => String(r.type));
+      connection.closeSync();
+      extra = types.find((t) => !listed.has(t))!;
+    } finally {
+      instance.closeSync();
+    }
+    expect(extra).toBeDefined();
+    const params = { [param.name]: [...(param.default as string[]), extra] };
+    const config = resolveDetectionsConfig({ rules: { [ruleId]: params } }, world.rules);
+    const run = async (detectionMart: boolean, name: string) => {
+      const report = await evaluateDetections({ dataDir: world.dir, config, rules: world.rules, only: [ruleId], detectionMart });
+      const alerts = readAlerts(world.dir);
+      setStoreAside(world.dir, name);
+      return { report, alerts };
+    };
+    setStoreAside(world.dir, 'alerts-view'); // each run below starts from an empty store
+    const withMart = await run(true, 'alerts-extra-mart');
+    const without = await run(false, 'alerts-extra-view');
+    expect(withMart.report.detectionMart).toBe(true);
+    expect(withMart.report.failed).toBe(0);
+    expect(withMart.alerts.length).toBeGreaterThan(0);
+    expect(withMart.alerts).toEqual(without.alerts);
+  });
+});
+
+describe('rules rewritten to list the ids of the windows that fire only', () => {
+  // chat_snapshot_burst before: the ids of every window listed, then the windows under the threshold dropped
+  const before = `with hits as (
+    select a.actor_user_id as entity_id, a.id, a.created_at, time_bucket({{window}}, a.created_at) as bucket
+    from marts.activities as a
+    where a.type in ('claude_chat_snapshot_created') and a.actor_user_id is not null
+        and a.created_at >= time_bucket({{window}}, {{eval_start}}) and a.created_at < {{eval_end}}
+)
+select entity_id, bucket as window_start, max(created_at) as window_end, list(distinct id order by id) as evidence_ids,
+    format('{} chat snapshots by {} within {}', count(*), entity_id, {{window}}::varchar) as summary
+from hits
+group by entity_id, bucket
+having count(*) >= {{threshold}} and max(created_at) >= {{eval_start}}`;
+
+  // suspicious_user_agent before: the prefix test on every activity
+  const agentBefore = `with hits as (
+    select a.actor_user_id as entity_id, a.actor_user_agent, a.id, a.created_at, time_bucket({{window}}, a.created_at) as bucket
+    from marts.activities as a
+    where a.actor_email is not null and a.actor_user_id is not null and a.actor_ip is not null
+        and a.type not like '%\\_failed' escape '\\'
+        and list_bool_or(list_transform({{user_agent_prefixes}}, p -> starts_with(lower(a.actor_user_agent), p)))
+        and not (
+            list_contains({{exempt_types}}, a.type)
+            and (starts_with(lower(a.actor_user_agent), 'go-http-client') or starts_with(lower(a.actor_user_agent), 'axios/'))
+        )
+        and a.created_at >= time_bucket({{window}}, {{eval_start}}) and a.created_at < {{eval_end}}
+)
+select entity_id, bucket as window_start, max(created_at) as window_end, list(distinct id order by id) as evidence_ids,
+    format('{} activities by {} from "{}"', count(*), entity_id, actor_user_agent) as summary
+from hits
+group by entity_id, actor_user_agent, bucket
+having max(created_at) >= {{eval_start}}`;
+
+  test.each([
+    ['chat_snapshot_burst', before, { threshold: 10 }],
+    ['chat_snapshot_burst', before, { threshold: 2 }],
+    ['suspicious_user_agent', agentBefore, {}],
+    ['suspicious_user_agent', agentBefore, { user_agent_prefixes: ['mozilla/', 'curl/', 'python'], exempt_types: [] }],
+  ])('%s finds what its earlier text found (%j)', async (ruleId, earlier, override) => {
+    const rule = world.rules.find((r) => r.id === ruleId)!;
+    const old = { ...rule, sql: earlier };
+    const params = { ...effectiveParams(rule, {}), ...override };
+    const instance = await createDuck({ path: warehousePath(world.dir), readOnly: true });
+    try {
+      const connection = await connectUtc(instance);
+      const now = await evaluateRule(connection, rule, params, null);
+      const then = await evaluateRule(connection, old, params, null);
+      expect(now.length).toBeGreaterThan(0);
+      expect(now).toEqual(then);
+      // and from a start within the history (an incremental evaluation)
+      const start = BigInt(Date.parse(now[Math.floor(now.length / 2)].windowStart)) * 1000n;
+      expect(await evaluateRule(connection, rule, params, start)).toEqual(await evaluateRule(connection, old, params, start));
+      connection.closeSync();
+    } finally {
+      instance.closeSync();
+    }
   });
 });
 

@@ -16,6 +16,8 @@ import { asOfHorizon } from '../src/models/horizon.js';
 import { compactLake } from '../src/lake/compact.js';
 import { connectUtc, createDuck, openDuck } from '../src/lake/duck.js';
 import { SqlProjectError, readSqlProject } from '../src/models/sql-files.js';
+import { lakeFileSchemas, lakeRelation } from '../src/models/lake-source.js';
+import { Lake } from '../src/lake/lake.js';
 import { statePath, touchedMonths } from '../src/models/state.js';
 import type { ManifestEntry } from '../src/lake/manifest.js';
 import { connect, makeSim } from './support/sim-harness.js';
@@ -96,6 +98,21 @@ describe('the SQL project', () => {
       ['marts/things.sql', '-- one row per thing\nselect * from previous.things', /previous\.things is not the last output of an incremental model/],
       ['marts/things.sql', '-- one row per thing\n-- materialized: incremental\n-- previous: id varchar, bad\nselect * from previous.things', /"bad" in `-- previous:` is not `name type`/],
       ['marts/things.sql', '-- one row per thing\n-- materialized: table fold(id)\nselect 1 as id', /fold\(key, \.\.\.\) goes with monthly\(column, \.\.\.\)/],
+      [
+        'marts/things.sql',
+        '-- one row per thing\n-- materialized: monthly(created_at) fold(id) merge(marts.activities)\nselect * from marts.activities',
+        /merge\(schema\.relation\) goes with monthly\(column, \.\.\.\), without fold/,
+      ],
+      [
+        'marts/things.sql',
+        '-- one row per thing\n-- materialized: monthly(day) merge(marts.activities)\nselect created_at as day, count(*) as n from marts.activities group by 1',
+        /combines a month's rows in its header: `-- merge: select \.\.\. from month_rows/,
+      ],
+      [
+        'marts/things.sql',
+        '-- one row per thing\n-- materialized: monthly(day) merge(marts.users)\n-- merge: select * from month_rows\nselect valid_from as day from marts.users',
+        /merge\(marts\.users\) names a monthly fold\(\.\.\.\) model this model reads/,
+      ],
     ];
     for (const [file, sql, error] of cases) {
       const copy = sqlCopy();
@@ -223,18 +240,58 @@ describe('incremental rules', () => {
       };
       expect(await horizon(base)).toEqual({ kind: 'none' });
       // an open membership ended: joins change from its end on, not from its start
-      expect(await horizon([row('g1', '2026-01-05', '2026-06-10'), base[1]])).toEqual({ kind: 'from', month: '2026-06' });
+      expect(await horizon([row('g1', '2026-01-05', '2026-06-10'), base[1]])).toEqual({ kind: 'from', month: '2026-06', at: '2026-06-10 00:00:00.000000' });
       // an end moved earlier
-      expect(await horizon([base[0], row('g2', '2026-02-01', '2026-02-15')])).toEqual({ kind: 'from', month: '2026-02' });
+      expect(await horizon([base[0], row('g2', '2026-02-01', '2026-02-15')])).toEqual({ kind: 'from', month: '2026-02', at: '2026-02-15 00:00:00.000000' });
       // a new interval: from its start
-      expect(await horizon([...base, row('g3', '2026-04-30', null)])).toEqual({ kind: 'from', month: '2026-04' });
+      expect(await horizon([...base, row('g3', '2026-04-30', null)])).toEqual({ kind: 'from', month: '2026-04', at: '2026-04-30 00:00:00.000000' });
       // a removed interval: from its start
-      expect(await horizon([base[0]])).toEqual({ kind: 'from', month: '2026-02' });
+      expect(await horizon([base[0]])).toEqual({ kind: 'from', month: '2026-02', at: '2026-02-01 00:00:00.000000' });
       // an interval that began before the lake's history: everything
       expect(await horizon([...base, row('g4', null, '2026-05-01')])).toEqual({ kind: 'all' });
       expect(await asOfHorizon(c, 'marts.group_memberships', null)).toEqual({ kind: 'all' });
     } finally {
       c.closeSync();
+      instance.closeSync();
+    }
+  });
+});
+
+describe('staging reads the lake', () => {
+  test('files with the same columns are one read_parquet without union_by_name; several sets of columns are unioned by name; both read what union_by_name reads', async () => {
+    const lake = Lake.open(dir);
+    const instance = await createDuck({ threads: 2 });
+    const connection = await connectUtc(instance);
+    try {
+      const schemas = await lakeFileSchemas(lake, connection, ['activities', 'users']);
+      expect(Object.keys(schemas).sort()).toEqual([...lake.files('activities'), ...lake.files('users')].map((f) => f.path).sort());
+      const files = lake.files('activities').map((f) => f.path).sort();
+      expect(files.length).toBeGreaterThan(2);
+      expect(new Set(files.map((f) => schemas[f])).size).toBe(1);
+      // what union_by_name over every file reads (the rendering without a record of the columns)
+      const reference = lakeRelation(lake, 'activities');
+      expect(reference).toMatch(/union_by_name = true/);
+      const same = async (relation: string) => {
+        const describe = async (r: string) => (await connection.runAndReadAll(`describe select * from ${r}`)).getRowObjectsJS();
+        expect(await describe(relation)).toEqual(await describe(reference));
+        for (const [a, b] of [[relation, reference], [reference, relation]]) {
+          const extra = await connection.runAndReadAll(`select count(*) as n from (select * from ${a} except all select * from ${b})`);
+          expect(Number(extra.getRowObjectsJS()[0].n)).toBe(0);
+        }
+      };
+      const one = lakeRelation(lake, 'activities', () => true, schemas);
+      expect(one).not.toMatch(/union_by_name|union all/);
+      await same(one);
+      // files recorded with two sets of columns: one read_parquet per set, in the order of their first file
+      const split = { ...schemas, ...Object.fromEntries(files.slice(0, 2).map((f) => [f, 'other'])) };
+      const two = lakeRelation(lake, 'activities', () => true, split);
+      expect(two.match(/read_parquet\(/g)).toHaveLength(2);
+      expect(two).toMatch(/union all by name/);
+      await same(two);
+      // a file the record does not know: union_by_name, as without a record
+      expect(lakeRelation(lake, 'activities', () => true, Object.fromEntries(files.slice(1).map((f) => [f, 'x'])))).toBe(reference);
+    } finally {
+      connection.closeSync();
       instance.closeSync();
     }
   });
@@ -251,6 +308,9 @@ describe('schema/models.md', () => {
       else if (line.startsWith('## ')) section = '';
       const row = /^\| `([a-z0-9_]+)` \| ([A-Z[\]]+) \|/.exec(line);
       if (section && row) documented.set(section, [...(documented.get(section) ?? []), [row[1], row[2]]]);
+      // a mart whose columns are another's says so instead of repeating the table
+      const same = /^Columns: those of `(marts\.[a-z_]+)`, in the same order\.$/.exec(line);
+      if (section && same) documented.set(section, documented.get(same[1]) ?? []);
     }
     const rows = await warehouseRows(
       dir,

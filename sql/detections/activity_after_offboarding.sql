@@ -19,7 +19,10 @@ with removals as (
             when 'org_user_deleted' then a.details ->> 'deleted_user_id'
             when 'org_user_left' then a.actor_user_id
             else a.details ->> 'user_id'
-        end as user_id
+        end as user_id,
+        -- the end of the look, once per removal: an interval added to a TIMESTAMPTZ goes through ICU's calendar,
+        -- too slow to do for every activity the join below compares
+        a.created_at + {{window}} as look_until
     from marts.activities as a
     where a.type in ('org_user_deleted', 'scim_user_deleted', 'org_user_left')
         and a.created_at >= {{eval_start}} - {{window}}
@@ -40,7 +43,7 @@ later_at as (
     ) as a
         on a.actor_user_id = r.user_id
         and a.created_at > r.created_at
-        and a.created_at <= r.created_at + {{window}}
+        and a.created_at <= r.look_until
         and (a.organization_uuid = r.organization_uuid or a.organization_uuid is null)
     where not exists (
         select 1

@@ -15,7 +15,7 @@ with hits as (
         a.actor_user_id as entity_id,
         a.id,
         a.created_at,
-        time_bucket({{window}}, a.created_at) as bucket,
+        time_bucket({{window}}, a.created_at::TIMESTAMP)::TIMESTAMPTZ as bucket,
         a.organization_uuid as part
     from marts.activities as a
     where a.type in ('claude_chat_access_failed')

@@ -15,7 +15,7 @@ with hits as (
         coalesce(a.actor_api_key_id, a.actor_ip) as entity_id,
         a.id,
         a.created_at,
-        time_bucket({{window}}, a.created_at) as bucket
+        time_bucket({{window}}, a.created_at::TIMESTAMP)::TIMESTAMPTZ as bucket
     from marts.activities as a
     where a.type in ('compliance_api_accessed')
         and (a.details ->> 'status_code') in ('401', '403')

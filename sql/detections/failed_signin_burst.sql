@@ -28,7 +28,7 @@ with failures as (
 buckets as (
     select
         actor,
-        time_bucket({{window}}, created_at) as window_start,
+        time_bucket({{window}}, created_at::TIMESTAMP)::TIMESTAMPTZ as window_start,
         max(created_at) as window_end,
         list(id order by id) as evidence_ids,
         count(*) as failures,
@@ -36,7 +36,7 @@ buckets as (
         any_value(actor_email) as email
     from failures
     where actor is not null
-    group by actor, time_bucket({{window}}, created_at)
+    group by actor, time_bucket({{window}}, created_at::TIMESTAMP)::TIMESTAMPTZ
 )
 
 select

@@ -12,7 +12,7 @@
 -- param: window interval INTERVAL '1 hour' -- the fixed window (time_bucket) counted in
 -- param: admin_roles varchar[] ['primary_owner','owner','admin'] -- organization roles for which invitations are routine
 with invites as (
-    select a.id, a.created_at, a.actor_user_id, a.organization_uuid, time_bucket({{window}}, a.created_at) as bucket
+    select a.id, a.created_at, a.actor_user_id, a.organization_uuid, time_bucket({{window}}, a.created_at::TIMESTAMP)::TIMESTAMPTZ as bucket
     from marts.activities as a
     where a.type = 'org_user_invite_sent'
         and a.actor_user_id is not null

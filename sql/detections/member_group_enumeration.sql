@@ -17,7 +17,7 @@ with hits as (
         a.type,
         a.id,
         a.created_at,
-        time_bucket({{window}}, a.created_at) as bucket
+        time_bucket({{window}}, a.created_at::TIMESTAMP)::TIMESTAMPTZ as bucket
     from marts.activities as a
     where a.type in ('org_members_exported', 'org_users_listed', 'group_list_viewed')
         and a.actor_email is not null

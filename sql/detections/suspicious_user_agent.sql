@@ -17,7 +17,7 @@ with hits as (
         a.actor_user_agent,
         a.id,
         a.created_at,
-        time_bucket({{window}}, a.created_at) as bucket
+        time_bucket({{window}}, a.created_at::TIMESTAMP)::TIMESTAMPTZ as bucket
     from marts.activities as a
     where a.actor_email is not null
         and a.actor_user_id is not null

@@ -15,7 +15,9 @@
 with changes as (
     select a.id, a.created_at, a.organization_uuid, a.details ->> 'user_id' as user_id,
         list_contains({{privileged_roles}}, a.details ->> 'current_role') as now_privileged,
-        list_contains({{privileged_roles}}, coalesce(a.details ->> 'previous_role', '')) as was_privileged
+        list_contains({{privileged_roles}}, coalesce(a.details ->> 'previous_role', '')) as was_privileged,
+        -- the end of the window once per change (an interval added to a TIMESTAMPTZ goes through ICU's calendar)
+        a.created_at + {{window}} as window_until
     from marts.activities as a
     where a.type = 'claude_user_role_updated'
         and a.created_at >= {{eval_start}} - {{window}}
@@ -32,7 +34,7 @@ elevations as (
             and c.organization_uuid = r.organization_uuid
             and c.was_privileged and not c.now_privileged
             and c.created_at > r.created_at
-            and c.created_at <= r.created_at + {{window}}
+            and c.created_at <= r.window_until
         order by c.created_at
         limit 1
     ) as l on true

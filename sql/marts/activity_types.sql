@@ -4,12 +4,13 @@ with catalog as (
 ),
 
 seen as (
+    -- the daily counts added up (a few hundred thousand rows, where the activities are a hundred million)
     select
         type,
         min(first_seen) as first_seen,
         max(last_seen) as last_seen,
         cast(sum(activity_count) as bigint) as activity_count
-    from intermediate.int_activity_types_seen_monthly
+    from marts.activity_counts_daily
     group by type
 )
 

@@ -1,5 +1,8 @@
 -- one row per administrative activity (category 'admin'), with its actor's user record and groups as of the event
--- materialized: monthly(created_at, id)
+-- materialized: monthly(created_at, id) since(marts.activities)
+-- since(marts.activities): a refresh keeps a month's rows before the earliest new activity of the month and
+-- the earliest moment the users' or memberships' history changed (src/models/horizon.ts), and recomputes the
+-- rest: a row depends only on its activity and on the history as of its created_at.
 -- The actor's version is the one with valid_from <= created_at < valid_to in the activity's organization
 -- (any organization when the activity names none); a bound before the lake's history (null valid_from)
 -- counts as minus infinity. Group memberships are taken the same way; an end that only snapshots bound

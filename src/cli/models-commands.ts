@@ -103,7 +103,7 @@ export function formatBuildReport(report: BuildReport): string {
   const s = (ms: number) => (ms / 1000).toFixed(1);
   lines.push(
     `warehouse: ${report.warehouse} (${s(report.ms)} s: manifest and plan ${s(p.open)}, models ${s(p.models)}, tests ${s(p.tests)}, ` +
-      `publish ${s(p.publish)}, warehouse ${s(p.warehouse)})`,
+      `close ${s(p.close)}, publish ${s(p.publish)}, warehouse ${s(p.warehouse)})`,
   );
   return lines.join('\n');
 }

@@ -4,13 +4,16 @@
 // evidence; then the months of marts.alerts / marts.alert_evidence that changed are rewritten. A rule that fails
 // is reported and the others still run; its recorded position does not move, so the next evaluation covers the
 // same data. An incremental evaluation reads only what new data can affect (detections.md §3).
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { connectUtc, createDuck, sqlString } from '../lake/duck.js';
 import { acquireLock } from '../lake/lock.js';
 import { entryFileName, manifestsDir, readEntry } from '../lake/manifest.js';
+import { packageRoot } from '../models/catalog.js';
 import { WarehouseMissingError } from '../models/query.js';
+import { stripComments } from '../models/sql-files.js';
 import { readState } from '../models/state.js';
 import { LOCATION_TABLE, canonicalDataDir, relocateWarehouse, warehousePath } from '../models/warehouse.js';
 import type { DetectionsConfig } from './config.js';
@@ -49,6 +52,11 @@ export interface EvaluateOptions {
    * the feed for them all). False: every rule reads marts.activities itself (the engine before; tests compare).
    */
   candidates?: boolean;
+  /**
+   * Whether that copy reads the activities of the types marts.detection_activities holds from it (default true,
+   * when the warehouse's mart was built from this package's SQL); false: from marts.activities (tests compare).
+   */
+  detectionMart?: boolean;
   /** Occurrences looked up together (default LOOKUP_CHUNK; tests make it small to cover several chunks). */
   lookupChunk?: number;
   /** DuckDB threads for the rules (default 2). */
@@ -94,6 +102,8 @@ export interface EvaluationReport {
   phases: { openMs: number; rulesMs: number; copyMs: number; lookupMs: number; storeMs: number; martsMs: number };
   /** The alerts were stored but marts.alerts could not be rewritten (the next evaluation tries again). */
   martsError: string | null;
+  /** The copy of the typed rules' activities read marts.detection_activities (for the types it holds). */
+  detectionMart: boolean;
   ms: number;
   failed: number;
 }
@@ -126,6 +136,7 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
     const phases = { openMs: 0, rulesMs: 0, copyMs: 0, lookupMs: 0, storeMs: 0, martsMs: 0 };
     let lookupMs = 0;
     let martsError: string | null = null;
+    let usedMart = false;
     let instance: DuckDBInstance | null = null;
     try {
       const states = new Map(selected.map((rule) => [rule.id, store.ruleState(rule.id)]));
@@ -188,11 +199,14 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
         const paramsOf = (rule: Rule) => options.config.params[rule.id] ?? {};
         const copyStarted = Date.now();
         const typed = options.candidates === false ? [] : pending.filter((p) => p.report.mode !== 'unchanged' && p.rule.reads !== null);
+        const mart = typed.length && options.detectionMart !== false ? await detectionMart(connection, modelsState) : null;
         const candidates = await copyCandidateActivities(
           connection,
+          mart,
           typed.map((p) => ({ selection: readSelection(p.rule, effectiveParams(p.rule, paramsOf(p.rule)))!, from: p.start === null ? null : lookBackStart(p.rule, paramsOf(p.rule), p.start) })),
         );
         const onCandidates = new Set(!candidates ? [] : typed.map((p) => p.rule.id));
+        usedMart = candidates && mart !== null;
         // ... and the activities the other event and threshold rules of a bounded range read, copied once out
         // of marts.activities (a day of them, not six years' files per rule) ...
         const newest = Math.max(-Infinity, ...[...newActivity.values()].map((r) => r.max));
@@ -322,7 +336,7 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
       instance?.closeSync();
       store.close();
     }
-    return { rules: reports, toSeq, lookupMs, phases, martsError, ms: Date.now() - started, failed: reports.filter((r) => r.error !== null).length };
+    return { rules: reports, toSeq, lookupMs, phases, martsError, detectionMart: usedMart, ms: Date.now() - started, failed: reports.filter((r) => r.error !== null).length };
   } finally {
     lock.release();
   }
@@ -430,7 +444,11 @@ const CANDIDATE_MERGE_MS = 86_400_000;
  * category a rule reads, skipping the activities already copied (by id, the feed's key). Returns false when the
  * copy failed (the rules then read the view).
  */
-async function copyCandidateActivities(connection: DuckDBConnection, rules: { selection: { types: string[]; categories: string[] }; from: bigint | null }[]): Promise<boolean> {
+async function copyCandidateActivities(
+  connection: DuckDBConnection,
+  mart: DetectionMart | null,
+  rules: { selection: { types: string[]; categories: string[] }; from: bigint | null }[],
+): Promise<boolean> {
   if (rules.length === 0) return false;
   const earliest = (a: bigint | null | undefined, b: bigint | null): bigint | null => (a === undefined ? b : a === null || b === null ? null : b < a ? b : a);
   const typeFrom = new Map<string, bigint | null>();
@@ -442,19 +460,64 @@ async function copyCandidateActivities(connection: DuckDBConnection, rules: { se
   const since = (from: bigint | null) => (from === null ? '' : ` and created_at >= '${isoMicros(from)}'::TIMESTAMPTZ`);
   try {
     await connection.run(`create or replace temp table ${CANDIDATE_ACTIVITIES} as select * from marts.activities where false`);
-    for (const group of groupByFrom(typeFrom))
-      await connection.run(`insert into ${CANDIDATE_ACTIVITIES} select * from marts.activities where type in (${inList(group.names)})${since(group.from)}`);
-    for (const group of groupByFrom(categoryFrom))
-      await connection.run(
-        `insert into ${CANDIDATE_ACTIVITIES} select * from marts.activities as a
-         where category in (${inList(group.names)})${since(group.from)}
-           and not exists (select 1 from ${CANDIDATE_ACTIVITIES} as c where c.id = a.id)`,
-      );
+    // the types and categories the mart holds are read from it (every row of theirs is there), the others from
+    // marts.activities
+    const split = <T>(from: Map<string, T>, held: ReadonlySet<string> | undefined) =>
+      [true, false].map((inMart) => ({ relation: inMart ? DETECTION_MART : 'marts.activities', from: new Map([...from].filter(([name]) => (held?.has(name) ?? false) === inMart)) }));
+    for (const { relation, from } of split(typeFrom, mart?.types))
+      for (const group of groupByFrom(from))
+        await connection.run(`insert into ${CANDIDATE_ACTIVITIES} select * from ${relation} where type in (${inList(group.names)})${since(group.from)}`);
+    for (const { relation, from } of split(categoryFrom, mart?.categories))
+      for (const group of groupByFrom(from))
+        await connection.run(
+          `insert into ${CANDIDATE_ACTIVITIES} select * from ${relation} as a
+           where category in (${inList(group.names)})${since(group.from)}
+             and not exists (select 1 from ${CANDIDATE_ACTIVITIES} as c where c.id = a.id)`,
+        );
     return true;
   } catch {
     await connection.run(`drop table if exists ${CANDIDATE_ACTIVITIES}`).catch(() => undefined);
     return false;
   }
+}
+
+/** marts.detection_activities: the activities of the types and categories it lists (sql/marts/detection_activities.sql). */
+const DETECTION_MART = 'marts.detection_activities';
+
+interface DetectionMart {
+  types: ReadonlySet<string>;
+  categories: ReadonlySet<string>;
+}
+
+/**
+ * What marts.detection_activities holds, when the warehouse has it built from this package's SQL (the build
+ * state records each model's SQL digest): the types its filter lists, and the categories all of whose types
+ * are among them. Null: read marts.activities (an older warehouse, or a mart built from other SQL).
+ */
+async function detectionMart(connection: DuckDBConnection, state: { relations?: Record<string, string> }): Promise<DetectionMart | null> {
+  const path = join(packageRoot(), 'sql', 'marts', 'detection_activities.sql');
+  if (!existsSync(path)) return null;
+  const sql = readFileSync(path, 'utf8');
+  if (state.relations?.[DETECTION_MART] !== createHash('sha256').update(sql).digest('hex')) return null;
+  const [schema, name] = DETECTION_MART.split('.');
+  const found = await connection.runAndReadAll(`select count(*)::INTEGER as n from duckdb_views() where schema_name = '${schema}' and view_name = '${name}'`);
+  if (Number(found.getRowObjectsJS()[0].n) === 0) return null;
+  const types = detectionMartTypes(sql);
+  // a category is held when the catalog has no type of it the mart leaves out (marts.activities' category is
+  // the catalog's; a type the catalog does not know is 'other')
+  const categories = (
+    await connection.runAndReadAll(
+      `select category from seeds.activity_types group by category
+       having category <> 'other' and count(*) filter (where type not in (${types.length ? inList(types) : 'null'})) = 0`,
+    )
+  ).getRowObjectsJS() as { category: string }[];
+  return { types: new Set(types), categories: new Set(categories.map((c) => c.category)) };
+}
+
+/** The types the mart's filter lists (its one `type in (...)`). */
+export function detectionMartTypes(sql: string): string[] {
+  const list = /\btype\s+in\s*\(([^)]*)\)/.exec(stripComments(sql));
+  return list ? [...list[1].matchAll(/'([^']*)'/g)].map((m) => m[1]) : [];
 }
 
 /** Names grouped by their start (null: everything first), a group's start the earliest of its names'. */
@@ -537,11 +600,13 @@ const RECENT_MAX_MS = 8 * 86_400_000;
 
 /**
  * Copies the activities from the earliest of `from` (µs) into the temp table recent_activities (same columns
- * as marts.activities); returns that bound, or null when no rule needs it, the range up to `newestMs` (the
+ * as marts.activities); returns that bound, or null when fewer than two rules need it, the range up to `newestMs` (the
  * newest new activity) is longer than RECENT_MAX_MS, or the copy failed (the rules then read the view).
  */
 async function copyRecentActivities(connection: DuckDBConnection, from: bigint[], newestMs: number): Promise<bigint | null> {
-  if (from.length === 0) return null;
+  // one rule reads the view with its own filters and columns: a copy of every column of the range (the
+  // `details` pages of a day: 0.7 s of CPU at 100 M) pays only when several rules share it
+  if (from.length < 2) return null;
   const earliest = from.reduce((a, b) => (b < a ? b : a));
   if (!Number.isFinite(newestMs) || BigInt(newestMs) * 1000n - earliest > BigInt(RECENT_MAX_MS) * 1000n) return null;
   try {

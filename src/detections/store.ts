@@ -184,6 +184,34 @@ export class AlertStore {
     this.sqlite.close();
   }
 
+  private upserts: ReturnType<AlertStore['prepareUpserts']> | null = null;
+
+  private upsertStatements(): ReturnType<AlertStore['prepareUpserts']> {
+    return (this.upserts ??= this.prepareUpserts());
+  }
+
+  private prepareUpserts() {
+    const db = this.sqlite;
+    return {
+      existing: db.prepare('select first_seen, last_seen, window_start, window_end, summary, actor_json from alerts where id = ?'),
+      insertAlert: db.prepare(
+        `insert into alerts (id, rule_id, level, entity_type, entity_id, window_start, window_end, first_seen, last_seen, summary, status, historical, evidence_count, actor_json, created_at, updated_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, 0, ?, ?, ?)`,
+      ),
+      insertEvidence: db.prepare('insert into alert_evidence (alert_id, activity_id, created_at) values (?, ?, ?) on conflict do nothing'),
+      setEvidenceCount: db.prepare('update alerts set evidence_count = (select count(*) from alert_evidence where alert_id = ?) where id = ?'),
+      updateAlert: db.prepare(
+        `update alerts set first_seen = ?, last_seen = ?, window_end = ?, summary = ?,
+           evidence_count = (select count(*) from alert_evidence where alert_id = ?), actor_json = ?, updated_at = ?
+         where id = ?`,
+      ),
+      markDirty: db.prepare('insert into alert_marts_dirty (bucket, version) values (?, 1) on conflict (bucket) do update set version = version + 1'),
+      insertOutbox: db.prepare(
+        `insert into alert_outbox (alert_id, destination, state, attempts, next_attempt_at, created_at) values (?, ?, 'pending', 0, 0, ?) on conflict do nothing`,
+      ),
+    };
+  }
+
   /** Runs `fn` in one write transaction: the store's own transactions inside it become savepoints. */
   inTransaction<T>(fn: () => T): T {
     return this.sqlite.transaction(fn).immediate();
@@ -198,70 +226,42 @@ export class AlertStore {
     const result: UpsertResult = { created: [], updated: [], queued: 0 };
     const deliver = !options.historical || options.deliverHistorical === true;
     const targets = deliver ? options.destinations.filter((d) => destinationTakes(d, rule.id, rule.level)) : [];
-    this.db.transaction(
-      (tx) => {
+    // prepared once per store and run per occurrence: a retro hunt upserts tens of thousands of alerts, and
+    // building each statement through the query builder cost more than SQLite's own work (drizzle's prepare
+    // per statement: half of storing 30 772 alerts at 100 M). The same statements the builder made.
+    const q = this.upsertStatements();
+    this.sqlite
+      .transaction(() => {
         for (const o of occurrences) {
           const id = alertId(rule.id, o.entityId, o.windowStart);
-          const existing = tx.select().from(alerts).where(eq(alerts.id, id)).get();
+          const existing = q.existing.get(id) as { first_seen: string; last_seen: string; window_start: string; window_end: string; summary: string; actor_json: string | null } | undefined;
           if (!existing) {
-            tx.insert(alerts)
-              .values({
-                id,
-                ruleId: rule.id,
-                level: rule.level,
-                entityType: rule.entity,
-                entityId: o.entityId,
-                windowStart: o.windowStart,
-                windowEnd: o.windowEnd,
-                firstSeen: o.windowStart,
-                lastSeen: o.windowEnd,
-                summary: o.summary,
-                status: 'open',
-                historical: options.historical,
-                evidenceCount: 0,
-                actorJson: o.actorJson,
-                createdAt: now,
-                updatedAt: now,
-              })
-              .run();
-            insertEvidence(tx, id, o.evidence);
-            tx.update(alerts).set({ evidenceCount: countEvidence(tx, id) }).where(eq(alerts.id, id)).run();
-            markDirty(tx, o.windowStart);
+            q.insertAlert.run(id, rule.id, rule.level, rule.entity, o.entityId, o.windowStart, o.windowEnd, o.windowStart, o.windowEnd, o.summary, options.historical ? 1 : 0, o.actorJson, now, now);
+            for (const e of o.evidence) q.insertEvidence.run(id, e.activityId, e.createdAt);
+            q.setEvidenceCount.run(id, id);
+            q.markDirty.run(alertBucket(o.windowStart));
             for (const d of targets) {
-              tx.insert(alertOutbox)
-                .values({ alertId: id, destination: d.name, state: 'pending', attempts: 0, nextAttemptAt: 0, createdAt: now })
-                .onConflictDoNothing()
-                .run();
+              q.insertOutbox.run(id, d.name, now);
               result.queued++;
             }
             result.created.push(id);
             continue;
           }
-          const added = insertEvidence(tx, id, o.evidence);
-          const firstSeen = o.windowStart < existing.firstSeen ? o.windowStart : existing.firstSeen;
-          const lastSeen = o.windowEnd > existing.lastSeen ? o.windowEnd : existing.lastSeen;
-          const windowEnd = o.windowEnd > existing.windowEnd ? o.windowEnd : existing.windowEnd;
-          const changed = added > 0 || firstSeen !== existing.firstSeen || lastSeen !== existing.lastSeen || o.summary !== existing.summary;
+          let added = 0;
+          for (const e of o.evidence) added += q.insertEvidence.run(id, e.activityId, e.createdAt).changes;
+          const firstSeen = o.windowStart < existing.first_seen ? o.windowStart : existing.first_seen;
+          const lastSeen = o.windowEnd > existing.last_seen ? o.windowEnd : existing.last_seen;
+          const windowEnd = o.windowEnd > existing.window_end ? o.windowEnd : existing.window_end;
+          const changed = added > 0 || firstSeen !== existing.first_seen || lastSeen !== existing.last_seen || o.summary !== existing.summary;
           if (!changed) continue;
-          tx.update(alerts)
-            .set({
-              firstSeen,
-              lastSeen,
-              windowEnd,
-              summary: o.summary,
-              evidenceCount: countEvidence(tx, id),
-              // the snapshot is as of the first evidence: it moves only when earlier evidence was found
-              actorJson: firstSeen !== existing.firstSeen ? (o.actorJson ?? existing.actorJson) : (existing.actorJson ?? o.actorJson),
-              updatedAt: now,
-            })
-            .where(eq(alerts.id, id))
-            .run();
-          markDirty(tx, existing.windowStart);
+          // the snapshot is as of the first evidence: it moves only when earlier evidence was found
+          const actorJson = firstSeen !== existing.first_seen ? (o.actorJson ?? existing.actor_json) : (existing.actor_json ?? o.actorJson);
+          q.updateAlert.run(firstSeen, lastSeen, windowEnd, o.summary, id, actorJson, now, id);
+          q.markDirty.run(alertBucket(existing.window_start));
           result.updated.push(id);
         }
-      },
-      { behavior: 'immediate' },
-    );
+      })
+      .immediate();
     return result;
   }
 
@@ -438,20 +438,6 @@ function markDirty(tx: AlertsTx, windowStart: string): void {
     .values({ bucket: alertBucket(windowStart), version: 1 })
     .onConflictDoUpdate({ target: alertMartsDirty.bucket, set: { version: sql`${alertMartsDirty.version} + 1` } })
     .run();
-}
-
-/** Adds evidence rows not there yet; returns how many were new. */
-function insertEvidence(tx: AlertsTx, id: string, evidence: Occurrence['evidence']): number {
-  let added = 0;
-  for (const e of evidence) {
-    const r = tx.insert(alertEvidence).values({ alertId: id, activityId: e.activityId, createdAt: e.createdAt }).onConflictDoNothing().run();
-    added += r.changes;
-  }
-  return added;
-}
-
-function countEvidence(tx: AlertsTx, id: string): number {
-  return tx.select({ a: alertEvidence.activityId }).from(alertEvidence).where(eq(alertEvidence.alertId, id)).all().length;
 }
 
 /** Now as RFC 3339 UTC with microseconds (the form of every time in the store). */

@@ -17,9 +17,9 @@ import { Lake, LakeCorruptError } from '../lake/lake.js';
 import { acquireLock } from '../lake/lock.js';
 import { type CatalogEntry, catalogPath, loadCatalog, packageRoot } from './catalog.js';
 import { AS_OF_SOURCES, type Horizon, asOfHorizon } from './horizon.js';
-import { lakeStreams, namesMissingLakeFile, renderLakeSources, writeManifestTable } from './lake-source.js';
+import { type FileSchemas, lakeFileSchemas, lakeStreams, namesMissingLakeFile, renderLakeSources, writeManifestTable } from './lake-source.js';
 import type { ManifestFile } from '../lake/manifest.js';
-import { type Model, type PreviousColumn, type SqlProject, type SqlTest, readSqlProject } from './sql-files.js';
+import { type MergeSpec, type Model, type PreviousColumn, type SqlProject, type SqlTest, readSqlProject } from './sql-files.js';
 import { type ModelsState, STATE_VERSION, clearState, monthOf, readState, touchedMonths, writeState } from './state.js';
 import { type WarehouseObject, canonicalDataDir, writeWarehouse } from './warehouse.js';
 import { ALERT_MART_RELATIONS, alertMartObjects, ensureAlertMarts } from '../detections/marts.js';
@@ -77,8 +77,8 @@ export interface BuildReport {
   tests: { name: string; ms: number }[];
   warehouse: string;
   ms: number;
-  /** Where the time went (ms): reading the manifest and planning, the models, the tests, renaming the new files into place, writing the warehouse. */
-  phases: { open: number; models: number; tests: number; publish: number; warehouse: number };
+  /** Where the time went (ms): reading the manifest and planning, the models, the tests, closing the build's DuckDB, renaming the new files into place, writing the warehouse. */
+  phases: { open: number; models: number; tests: number; close: number; publish: number; warehouse: number };
 }
 
 export interface TestFailure {
@@ -141,7 +141,14 @@ interface BuildContext {
    */
   retired: string[];
   maxFoldParts: number;
+  /**
+   * `fold(...)` relations: per month this build folded, the file (under _build/) of the rows it added, or null
+   * when the new lake files added none. A `merge(...)` model aggregates these rows instead of the month.
+   */
+  deltas: Map<string, Map<string, string | null>>;
   horizons: Map<string, Horizon>;
+  /** The columns of each lake file staging reads (grouped into one read_parquet per set of columns). */
+  schemas: FileSchemas;
   /** Incremental models whose `previous.<name>` is their last output (not empty). */
   previousKept: Set<string>;
 }
@@ -177,7 +184,7 @@ async function buildLocked(
   options: BuildOptions,
 ): Promise<BuildReport> {
   const started = Date.now();
-  const phases = { open: 0, models: 0, tests: 0, publish: 0, warehouse: 0 };
+  const phases = { open: 0, models: 0, tests: 0, close: 0, publish: 0, warehouse: 0 };
   let mark = started;
   const lap = (phase: keyof typeof phases) => {
     const now = Date.now();
@@ -221,7 +228,9 @@ async function buildLocked(
     monthFiles: new Map(),
     retired: [],
     maxFoldParts: options.maxFoldParts ?? MAX_FOLD_PARTS,
+    deltas: new Map(),
     horizons: new Map(),
+    schemas: {},
     previousKept: new Set(),
   };
   const relations: RelationReport[] = [];
@@ -233,6 +242,9 @@ async function buildLocked(
     for (const schema of ['seeds', 'staging', 'intermediate', 'marts', 'previous', 'month_staging']) await connection.run(`create schema ${schema}`);
     relations.push(await loadCatalogSeed(ctx, catalog));
     await writeManifestTable(lake, connection, manifestTablePath(modelsDir), buildDir);
+    const streams = [...new Set(project.models.filter((m) => m.layer === 'staging').flatMap((m) => lakeStreams(m.sql)))];
+    // a full build reads every file's columns again; a refresh only the new files
+    ctx.schemas = await lakeFileSchemas(lake, connection, streams, mode === 'incremental' ? previous?.lake_schemas : undefined);
     await createPreviousViews(ctx, project.models);
     lap('open');
     for (const model of project.models) relations.push(await buildModel(ctx, model));
@@ -250,6 +262,7 @@ async function buildLocked(
   }
   connection.closeSync();
   instance.closeSync();
+  lap('close');
 
   publish(ctx);
   lap('publish');
@@ -268,6 +281,7 @@ async function buildLocked(
     parts: partsOf(ctx.monthFiles),
     retired: ctx.retired.map((f) => relative(modelsDir, f)),
     warehouse: warehouse.objects,
+    lake_schemas: ctx.schemas,
   });
   rmSync(buildDir, { recursive: true, force: true });
   return {
@@ -426,7 +440,7 @@ async function loadCatalogSeed(ctx: BuildContext, catalog: CatalogEntry[]): Prom
 
 async function buildModel(ctx: BuildContext, model: Model): Promise<RelationReport> {
   const started = Date.now();
-  const sql = model.layer === 'staging' ? renderLakeSources(body(model.sql), ctx.lake, manifestTablePath(ctx.modelsDir)) : body(model.sql);
+  const sql = model.layer === 'staging' ? renderLakeSources(body(model.sql), ctx.lake, manifestTablePath(ctx.modelsDir), () => true, ctx.schemas) : body(model.sql);
   try {
     const m = model.materialized;
     if (m.kind === 'view') {
@@ -443,26 +457,49 @@ async function buildModel(ctx: BuildContext, model: Model): Promise<RelationRepo
       return { relation: model.relation, materialized: 'table', rows: await parquetRows(ctx, [tmp]), ms: Date.now() - started };
     }
     if (m.kind === 'incremental') return await buildIncremental(ctx, model, sql, m.previous, started);
-    return await buildMonthly(ctx, model, sql, m.columns, m.fold, started);
+    return await buildMonthly(ctx, model, sql, m.columns, m.fold, m.merge, m.since, started);
   } catch (err) {
     if (err instanceof ModelBuildError) throw err;
     throw new ModelBuildError(`${relative(process.cwd(), model.path) || model.path} (${model.relation}): ${(err as Error).message}`);
   }
 }
 
-async function buildMonthly(ctx: BuildContext, model: Model, sql: string, columns: string[], fold: string[] | undefined, started: number): Promise<RelationReport> {
+async function buildMonthly(
+  ctx: BuildContext,
+  model: Model,
+  sql: string,
+  columns: string[],
+  fold: string[] | undefined,
+  merge: MergeSpec | undefined,
+  since: string | undefined,
+  started: number,
+): Promise<RelationReport> {
   const relation = model.relation;
   const { months: rebuild, foldable } = await monthsToRebuild(ctx, model);
   const previousParts = ctx.previous?.parts?.[relation] ?? {};
   const files = new Map<string, string[]>(); // final paths
   const written: string[] = [];
   const folded: string[] = [];
+  const deltas = new Map<string, string | null>();
+  if (fold) ctx.deltas.set(relation, deltas);
   for (const month of ctx.universe) {
     const base = finalPath(ctx.modelsDir, relation, month);
     const old = partPaths(ctx.modelsDir, relation, month, previousParts[month]);
     files.set(month, [base, ...old]);
     if (!rebuild.includes(month)) continue;
-    const outcome = fold && foldable.has(month) ? await foldMonth(ctx, sql, columns, fold, month, [base, ...old]) : ({ kind: 'rebuild' } as const);
+    let outcome: FoldOutcome = { kind: 'rebuild' };
+    if (fold && foldable.has(month)) {
+      outcome = await foldMonth(ctx, sql, columns, fold, month, [base, ...old]);
+      if (outcome.kind === 'unchanged') deltas.set(month, null);
+      else if (outcome.kind === 'part' || outcome.kind === 'rewritten') deltas.set(month, outcome.delta);
+    } else if (merge && foldable.has(month) && ctx.deltas.get(merge.source)?.has(month)) {
+      const delta = ctx.deltas.get(merge.source)!.get(month)!;
+      outcome = delta === null ? { kind: 'unchanged' } : await mergeMonth(ctx, model, sql, columns, merge, delta, [base, ...old], tmpFor(ctx, base));
+    } else if (since && ctx.mode === 'incremental' && !ctx.stale.has(relation) && ctx.previous?.months[relation]?.includes(month)) {
+      const cut = await sinceCut(ctx, model, since, columns[0], month);
+      if (cut.kind === 'keep') outcome = { kind: 'unchanged' };
+      else if (cut.kind === 'from') outcome = await recomputeSince(ctx, sql, columns, month, cut.at, [base, ...old], tmpFor(ctx, base));
+    }
     if (outcome.kind === 'unchanged') continue; // every row of the new files was there already
     written.push(month);
     if (outcome.kind === 'part') {
@@ -472,9 +509,9 @@ async function buildMonthly(ctx: BuildContext, model: Model, sql: string, column
       folded.push(month);
       continue;
     }
-    if (outcome.kind === 'rewritten') folded.push(month);
+    if (outcome.kind === 'rewritten' || outcome.kind === 'merged' || outcome.kind === 'since') folded.push(month);
     else {
-      const monthSql = `select * from (${sql}) as model where ${inMonth(columns[0], month)} order by ${columns.join(', ')}`;
+      const monthSql = `select * from (${merge ? fromSourceMonth(ctx, sql, merge, month) : sql}) as model where ${inMonth(columns[0], month)} order by ${columns.join(', ')}`;
       await copyToParquet(ctx, await narrowToMonth(ctx, monthSql, month), tmpFor(ctx, base));
     }
     // one file for the month: the last build's parts are emptied
@@ -500,9 +537,112 @@ async function buildMonthly(ctx: BuildContext, model: Model, sql: string, column
     rows: await parquetRows(ctx, buildFiles),
     rebuiltMonths: written,
     keptMonths: ctx.universe.length - written.length,
-    ...(fold ? { foldedMonths: folded } : {}),
+    ...(fold || merge || since ? { foldedMonths: folded } : {}),
     ms: Date.now() - started,
   };
+}
+
+/** A merge model's SQL reading, for its source, only the given files (the source's rows of one month, or its new rows). */
+function fromSource(sql: string, merge: MergeSpec, files: string[]): string {
+  return sql.replace(new RegExp(`\\b${merge.source.replace('.', '\\.')}\\b`, 'g'), `(${readParquetSql(files)})`);
+}
+
+/** A merge model's SQL for one month: its source's files of that month, as this build leaves them. */
+function fromSourceMonth(ctx: BuildContext, sql: string, merge: MergeSpec, month: string): string {
+  const files = ctx.monthFiles.get(merge.source)?.get(month);
+  return files?.length ? fromSource(sql, merge, files.map((f) => asBuilt(ctx, f))) : sql;
+}
+
+/**
+ * A month of a `merge(source)` model whose source folded new rows into the month: the model over those rows
+ * alone, combined with the month's last rows by the `-- merge:` query, written as the month's data.parquet.
+ */
+async function mergeMonth(
+  ctx: BuildContext,
+  model: Model,
+  sql: string,
+  columns: string[],
+  merge: MergeSpec,
+  delta: string,
+  previousFiles: string[],
+  tmp: string,
+): Promise<FoldOutcome> {
+  const previous = readParquetSql(previousFiles);
+  const added = fromSource(sql, merge, [delta]);
+  const shape = await columnsOf(ctx, previous);
+  if (shape !== (await columnsOf(ctx, added))) return { kind: 'rebuild' };
+  await ctx.connection.run(`create or replace temp table merge_added as ${added}`);
+  // The merge groups on the first column (the day), so only the month's last rows from the new rows' least
+  // first value on can combine with them: those are merged with the new rows and written after the earlier
+  // ones, which are copied as they are, in their (sorted) order. Merging and sorting the whole month took a
+  // second for the actors' counts at 100 M; a new day (and a few late activities of the day before) merges
+  // a day or two. A null first value anywhere: the whole month is merged and sorted.
+  const [first] = columns;
+  const [bound] = (
+    await ctx.connection.runAndReadAll(
+      `select typeof(lo) as type, cast(lo as varchar) as lo, ` +
+        `(select count(*) from merge_added where ${first} is null) + (select count(*) from (${previous}) as p where ${first} is null) as nulls ` +
+        `from (select min(${first}) as lo from merge_added) as b`,
+    )
+  ).getRowObjectsJS() as { type: string; lo: string | null; nulls: bigint | number }[];
+  const cut = previousFiles.length === 1 && bound.lo !== null && Number(bound.nulls) === 0 ? `cast(${sqlString(bound.lo)} as ${bound.type})` : null;
+  await ctx.connection.run(`create or replace temp view month_rows as ${previous}${cut ? ` where ${first} >= ${cut}` : ''} union all select * from merge_added`);
+  try {
+    const merged = `select * from (${body(merge.sql)}) as merged`;
+    const got = await columnsOf(ctx, merged);
+    if (got !== shape) {
+      throw new ModelBuildError(`${relative(process.cwd(), model.path) || model.path}: the \`-- merge:\` query gives the columns (${got}), not the model's (${shape})`);
+    }
+    const order = columns.join(', ');
+    await copyToParquet(ctx, cut ? `${previous} where ${first} < ${cut} union all (${merged} order by ${order})` : `${merged} order by ${order}`, tmp);
+  } finally {
+    await ctx.connection.run('drop view if exists month_rows');
+    await ctx.connection.run('drop table if exists merge_added');
+  }
+  return { kind: 'merged' };
+}
+
+type SinceCut = { kind: 'keep' } | { kind: 'full' } | { kind: 'from'; at: string };
+
+/**
+ * The moment from which a month of a `since(source)` model must be recomputed: the least of the source's new
+ * rows of the month (its fold's delta) and the earliest changed moment of each as-of history it joins
+ * (horizon.ts). `keep`: nothing it reads changed in the month; `full`: the whole month (the source recomputed
+ * the month, a history changed before it or without bound, or the model reads anything else that may change).
+ */
+async function sinceCut(ctx: BuildContext, model: Model, since: string, column: string, month: string): Promise<SinceCut> {
+  const moments: string[] = [];
+  for (const ref of model.refs) {
+    if (ref === since || ref.startsWith('seeds.')) continue;
+    if (!AS_OF_SOURCES[ref]) return { kind: 'full' };
+    const horizon = ctx.horizons.get(ref);
+    if (!horizon || horizon.kind === 'all') return { kind: 'full' };
+    if (horizon.kind === 'from') moments.push(`timestamptz '${horizon.at}+00'`);
+  }
+  if (ctx.rebuiltMonths.get(since)?.includes(month)) {
+    const delta = ctx.deltas.get(since)?.get(month);
+    if (!delta) return { kind: 'full' };
+    moments.push(`(select min(${column}) from read_parquet(${sqlString(delta)}))`);
+  }
+  if (moments.length === 0) return { kind: 'keep' };
+  const start = `timestamptz '${month}-01 00:00:00+00'`;
+  const reader = await ctx.connection.runAndReadAll(
+    `select strftime(cut, '%Y-%m-%d %H:%M:%S.%f') as at, cut < ${start} as before, cut >= ${start} + interval 1 month as after ` +
+      `from (select least(${moments.join(', ')}) as cut) as c`,
+  );
+  const [row] = reader.getRowObjectsJS() as { at: string | null; before: boolean | null; after: boolean | null }[];
+  if (row.at === null || row.after) return { kind: 'keep' };
+  return row.before ? { kind: 'full' } : { kind: 'from', at: row.at };
+}
+
+/** A since model's month: the last build's rows before `at`, and the model's rows from `at` on. */
+async function recomputeSince(ctx: BuildContext, sql: string, columns: string[], month: string, at: string, previousFiles: string[], tmp: string): Promise<FoldOutcome> {
+  const previous = readParquetSql(previousFiles);
+  const cut = `timestamptz '${at}+00'`;
+  const recomputed = await narrowToMonth(ctx, `select * from (${sql}) as model where ${inMonth(columns[0], month)} and ${columns[0]} >= ${cut}`, month);
+  if ((await columnsOf(ctx, previous)) !== (await columnsOf(ctx, recomputed))) return { kind: 'rebuild' };
+  await copyToParquet(ctx, `select * from (${previous} where ${columns[0]} < ${cut} union all ${recomputed}) as month order by ${columns.join(', ')}`, tmp);
+  return { kind: 'since' };
 }
 
 /** `<column>` within the UTC month. */
@@ -515,9 +655,13 @@ type FoldOutcome =
   /** no new row: the month's files stay */
   | { kind: 'unchanged' }
   /** the new rows, sorted, written as one more file of the month (`path`: its final path; written under _build/) */
-  | { kind: 'part'; path: string }
-  /** the month's files and the new rows written as one data.parquet (under _build/) */
-  | { kind: 'rewritten' }
+  | { kind: 'part'; path: string; delta: string }
+  /** the month's files and the new rows written as one data.parquet (under _build/); `delta`: the new rows alone */
+  | { kind: 'rewritten'; delta: string }
+  /** a merge model's month: its last rows and the new rows' aggregate combined, as one data.parquet (under _build/) */
+  | { kind: 'merged' }
+  /** a since model's month: its last rows before the cut and the rows from the cut on recomputed, as one data.parquet (under _build/) */
+  | { kind: 'since' }
   /** the last build's files do not have the model's columns: the caller recomputes the month */
   | { kind: 'rebuild' };
 
@@ -545,9 +689,10 @@ async function foldMonth(ctx: BuildContext, sql: string, columns: string[], key:
     const [range] = bounds.getRowObjectsJS() as { type: string; lo: string | null; hi: string | null }[];
     if (range.lo === null || range.hi === null) return { kind: 'unchanged' };
     const within = `${first} between cast(${sqlString(range.lo)} as ${range.type}) and cast(${sqlString(range.hi)} as ${range.type})`;
+    // an anti join, not `not exists`: DuckDB plans the correlated subquery as a delim join, 4-5 times slower here
     await ctx.connection.run(
-      `create or replace temp table fold_rows as select * from fold_new as model ` +
-        `where not exists (select 1 from (${previous} where ${within}) as kept where ${sameKey})`,
+      `create or replace temp table fold_rows as select model.* from fold_new as model ` +
+        `anti join (select ${key.join(', ')} from (${previous} where ${within})) as kept on ${sameKey}`,
     );
   } finally {
     await ctx.connection.run('drop table if exists fold_new');
@@ -559,8 +704,11 @@ async function foldMonth(ctx: BuildContext, sql: string, columns: string[], key:
     if (previousFiles.length <= ctx.maxFoldParts) {
       const path = join(dirname(previousFiles[0]), `fold-${ctx.lake.head.seq}.parquet`);
       await copyToParquet(ctx, `select * from fold_rows order by ${order}`, tmpFor(ctx, path));
-      return { kind: 'part', path };
+      return { kind: 'part', path, delta: tmpFor(ctx, path) };
     }
+    // the new rows alone, for the models that merge them (in _build/, never published)
+    const delta = join(ctx.buildDir, '_delta', relative(ctx.modelsDir, previousFiles[0]));
+    await copyToParquet(ctx, `select * from fold_rows`, delta);
     // one file again: in order if every file (and then the new rows) starts after the one before it ends
     type Bounds = { f: string; lo: bigint | null; hi: bigint | null };
     const bounds = async (sql: string) => (await ctx.connection.runAndReadAll(sql)).getRowObjectsJS() as Bounds[];
@@ -584,7 +732,7 @@ async function foldMonth(ctx: BuildContext, sql: string, columns: string[], key:
         : `select * from (${previous} union all select * from fold_rows) as month order by ${order}`,
       tmpFor(ctx, previousFiles[0]),
     );
-    return { kind: 'rewritten' };
+    return { kind: 'rewritten', delta };
   } finally {
     await ctx.connection.run('drop table if exists fold_rows');
   }
@@ -607,7 +755,7 @@ async function narrowToMonth(ctx: BuildContext, sql: string, month: string, only
     if (ctx.monthViews.get(view) !== scope) {
       const keep = (f: ManifestFile) =>
         f.stream !== MONTHLY_SOURCE_STREAM || (monthOf(f.date) === month && (!onlyAddedSince || ctx.addedSince.has(f.path)));
-      await ctx.connection.run(`create or replace view ${view} as ${renderLakeSources(body(staging.sql), ctx.lake, manifestTablePath(ctx.modelsDir), keep)}`);
+      await ctx.connection.run(`create or replace view ${view} as ${renderLakeSources(body(staging.sql), ctx.lake, manifestTablePath(ctx.modelsDir), keep, ctx.schemas)}`);
       ctx.monthViews.set(view, scope);
     }
     narrowed = narrowed.replace(reference, view);

@@ -12,7 +12,7 @@ export const AS_OF_SOURCES: Readonly<Record<string, { key: string[]; values: str
 };
 
 /** The earliest moment from which `relation` (as built now) answers an as-of join differently than `previousFile`. */
-export type Horizon = { kind: 'none' } | { kind: 'all' } | { kind: 'from'; month: string };
+export type Horizon = { kind: 'none' } | { kind: 'all' } | { kind: 'from'; month: string; /** the moment, UTC, `YYYY-MM-DD HH:MM:SS.ffffff` */ at: string };
 
 export async function asOfHorizon(connection: DuckDBConnection, relation: string, previousFile: string | null): Promise<Horizon> {
   const source = AS_OF_SOURCES[relation];
@@ -38,11 +38,12 @@ export async function asOfHorizon(connection: DuckDBConnection, relation: string
     select
         min(changed_from) is null as unchanged,
         isinf(min(changed_from)) as unbounded,
-        strftime(min(changed_from), '%Y-%m') as month
+        strftime(min(changed_from), '%Y-%m') as month,
+        strftime(min(changed_from), '%Y-%m-%d %H:%M:%S.%f') as at
     from changes`;
   const reader = await connection.runAndReadAll(sql);
-  const [row] = reader.getRowObjectsJS() as { unchanged: boolean; unbounded: boolean | null; month: string | null }[];
+  const [row] = reader.getRowObjectsJS() as { unchanged: boolean; unbounded: boolean | null; month: string | null; at: string | null }[];
   if (row.unchanged) return { kind: 'none' };
-  if (row.unbounded || !row.month) return { kind: 'all' };
-  return { kind: 'from', month: row.month };
+  if (row.unbounded || !row.month || !row.at) return { kind: 'all' };
+  return { kind: 'from', month: row.month, at: row.at };
 }

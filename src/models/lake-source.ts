@@ -2,6 +2,7 @@
 // the files the manifest lists as committed for that stream (never a glob: a file of an interrupted run is
 // not part of the lake), or an empty relation with the stream's columns while it has no files yet; and
 // `{{ lake_manifest() }}` a read of the manifest entries themselves (one row per commit).
+import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -31,20 +32,59 @@ export function namesMissingLakeFile(message: string): boolean {
 /** Which committed files of a stream a rendering reads (default: all). */
 export type FileFilter = (file: ManifestFile) => boolean;
 
+/**
+ * The columns of each committed file (lake path -> a digest of its `name type` list), as the models build
+ * keeps them in its state (lakeFileSchemas). Files with the same columns are read by one `read_parquet`
+ * without `union_by_name`: with it DuckDB opens every file to bind the relation (4-8 s over the 2 200 files of
+ * six years at 100 M, where binding on the first file takes 0.3 s), and a build makes that view twice.
+ */
+export type FileSchemas = Record<string, string>;
+
 /** The SQL relation for the committed files of `stream` (those `keep` accepts). */
-export function lakeRelation(lake: Lake, stream: string, keep: FileFilter = () => true): string {
+export function lakeRelation(lake: Lake, stream: string, keep: FileFilter = () => true, schemas?: FileSchemas): string {
   const spec = TABLES[stream];
   if (!spec) throw new Error(`{{ lake('${stream}') }}: no such stream; known: ${Object.keys(TABLES).join(', ')}`);
-  const files = lake
+  const committed = lake
     .files(stream)
     .filter(keep)
-    .map((f) => lake.absolute(f))
-    .sort();
-  if (files.length === 0) {
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (committed.length === 0) {
     const columns = Object.entries(allColumns(spec)).map(([name, type]) => `cast(null as ${type}) as ${name}`);
     return `(select ${columns.join(', ')} where false)`;
   }
-  return `read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true, hive_partitioning = false)`;
+  const files = committed.map((f) => lake.absolute(f));
+  if (!schemas || committed.some((f) => schemas[f.path] === undefined)) {
+    return `read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true, hive_partitioning = false)`;
+  }
+  // in the order of each group's first file: `union all by name` then orders the columns as union_by_name does
+  const groups = new Map<string, string[]>();
+  committed.forEach((f, i) => {
+    const group = groups.get(schemas[f.path]) ?? [];
+    group.push(files[i]);
+    groups.set(schemas[f.path], group);
+  });
+  const reads = [...groups.values()].map((group) => `read_parquet([${group.map(sqlString).join(', ')}], hive_partitioning = false)`);
+  return reads.length === 1 ? reads[0] : `(${reads.map((r) => `select * from ${r}`).join(' union all by name ')})`;
+}
+
+/**
+ * The FileSchemas of every committed file of `streams`: the last build's record for the files it saw, and
+ * `describe` of each file it did not (a refresh's few new files; every file on a first build).
+ */
+export async function lakeFileSchemas(lake: Lake, connection: DuckDBConnection, streams: readonly string[], known: FileSchemas = {}): Promise<FileSchemas> {
+  const out: FileSchemas = {};
+  for (const stream of streams) {
+    for (const f of lake.files(stream)) {
+      let key = known[f.path];
+      if (key === undefined) {
+        const reader = await connection.runAndReadAll(`describe select * from read_parquet(${sqlString(lake.absolute(f))}, hive_partitioning = false)`);
+        const columns = (reader.getRowObjectsJS() as { column_name: string; column_type: string }[]).map((c) => `${c.column_name} ${c.column_type}`).join(', ');
+        key = createHash('sha256').update(columns).digest('hex').slice(0, 16);
+      }
+      out[f.path] = key;
+    }
+  }
+  return out;
 }
 
 /**
@@ -71,8 +111,10 @@ export function manifestRelation(path: string): string {
 }
 
 /** A staging model's SQL with every `{{ lake('stream') }}` and `{{ lake_manifest() }}` replaced. */
-export function renderLakeSources(sql: string, lake: Lake, manifestTable: string, keep: FileFilter = () => true): string {
-  return sql.replace(PLACEHOLDER, (_m, stream: string) => lakeRelation(lake, stream, keep)).replace(MANIFEST_PLACEHOLDER, () => manifestRelation(manifestTable));
+export function renderLakeSources(sql: string, lake: Lake, manifestTable: string, keep: FileFilter = () => true, schemas?: FileSchemas): string {
+  return sql
+    .replace(PLACEHOLDER, (_m, stream: string) => lakeRelation(lake, stream, keep, schemas))
+    .replace(MANIFEST_PLACEHOLDER, () => manifestRelation(manifestTable));
 }
 
 /** The streams a staging model reads. */

@@ -21,12 +21,32 @@ const SCHEMAS = ['seeds', ...LAYERS] as const;
  * the activity files committed since, less those whose key the month already has. That is the same result
  * only for a model whose every row comes from one source row, the same for every delivery of it (no
  * aggregate, no window across rows, no join to a history that changes): schema/models.md.
+ *
+ * `monthly(day, type) merge(marts.activities)`: an aggregate over the rows of a `fold(...)` model of the same
+ * months. A month is computed from only that month's files of the source (not the whole relation), and when
+ * the source folded new rows into a month the last build of this model wrote, those rows alone are
+ * aggregated and combined with the month's last rows by the header's `-- merge:` query, which reads both as
+ * `month_rows` (a count becomes a sum, a min stays a min). The merge groups on the first monthly column (only
+ * the month's rows from the new rows' least value of it on are merged): schema/models.md.
+ *
+ * `monthly(created_at, id) since(marts.activities)`: each row comes from one row of a `fold(...)` model of the
+ * same months (partitioned on the same column), possibly joined to directory history as of that column. A
+ * month the last build wrote is recomputed only from the earliest moment anything it reads changed: the
+ * source's new rows, or the history's earliest changed moment (horizon.ts); its rows before that moment are
+ * kept: schema/models.md.
  */
 export type Materialization =
   | { kind: 'view' }
   | { kind: 'table' }
-  | { kind: 'monthly'; columns: string[]; fold?: string[] }
+  | { kind: 'monthly'; columns: string[]; fold?: string[]; merge?: MergeSpec; since?: string }
   | { kind: 'incremental'; previous: PreviousColumn[] };
+
+export interface MergeSpec {
+  /** The `fold(...)` monthly relation whose new rows this model aggregates, e.g. `marts.activities`. */
+  source: string;
+  /** The `-- merge:` query over `month_rows` (the month's last rows and the new rows' aggregate, same columns). */
+  sql: string;
+}
 
 /**
  * `incremental`: one Parquet file, computed from the model's own previous output plus new data. The model reads
@@ -98,6 +118,7 @@ export function readSqlProject(dir: string): SqlProject {
     }
   }
   checkPreviousRefs(models);
+  checkMergeSources(models);
   const tests: SqlTest[] = [];
   for (const path of sqlFiles(join(dir, 'tests'))) {
     const sql = readFileSync(path, 'utf8');
@@ -166,23 +187,55 @@ function checkPreviousRefs(models: Model[]): void {
   }
 }
 
+/** A merge(...) or since(...) model reads its source, and the source is a monthly fold(...) model. */
+function checkMergeSources(models: Model[]): void {
+  for (const model of models) {
+    const m = model.materialized;
+    const named = m.kind === 'monthly' ? (m.merge?.source ?? m.since) : undefined;
+    if (named === undefined) continue;
+    const source = models.find((s) => s.relation === named)?.materialized;
+    if (!model.refs.includes(named) || source?.kind !== 'monthly' || !source.fold) {
+      throw new SqlProjectError(`${model.path}: ${m.kind === 'monthly' && m.merge ? 'merge' : 'since'}(${named}) names a monthly fold(...) model this model reads`);
+    }
+  }
+}
+
 /**
  * `-- materialized: view | table | monthly(column, ...) [fold(key, ...)] | incremental` on a line of the header
  * comment overrides the layer's default.
  */
 function materialization(layer: Layer, path: string, sql: string): Materialization {
-  const m = /^-- materialized: *(\w+)(?:\(([\w, ]+)\))?(?: +fold\(([\w, ]+)\))? *$/m.exec(sql);
+  const m = /^-- materialized: *(\w+)(?:\(([\w, ]+)\))?(?: +fold\(([\w, ]+)\))?(?: +merge\(([\w.]+)\))?(?: +since\(([\w.]+)\))? *$/m.exec(sql);
   if (!m) return DEFAULT_MATERIALIZATION[layer];
   if (layer === 'staging' && m[1] !== 'view') throw new SqlProjectError(`${path}: staging models are views over the lake`);
   const names = (list: string | undefined) => (list ?? '').split(',').map((c) => c.trim()).filter((c) => NAME.test(c));
   if (m[3] !== undefined && (m[1] !== 'monthly' || names(m[3]).length === 0)) {
     throw new SqlProjectError(`${path}: fold(key, ...) goes with monthly(column, ...) and names the key columns: "${m[0].slice(3)}"`);
   }
+  if (m[4] !== undefined && (m[1] !== 'monthly' || m[3] !== undefined || !/^(intermediate|marts)\.[a-z_][a-z0-9_]*$/.test(m[4]))) {
+    throw new SqlProjectError(`${path}: merge(schema.relation) goes with monthly(column, ...), without fold, and names the fold model it aggregates: "${m[0].slice(3)}"`);
+  }
+  if (m[5] !== undefined && (m[1] !== 'monthly' || m[3] !== undefined || m[4] !== undefined || !/^(intermediate|marts)\.[a-z_][a-z0-9_]*$/.test(m[5]))) {
+    throw new SqlProjectError(`${path}: since(schema.relation) goes with monthly(column, ...), without fold or merge, and names the fold model it reads: "${m[0].slice(3)}"`);
+  }
   if (m[1] === 'view' || m[1] === 'table') return { kind: m[1] };
   if (m[1] === 'incremental' && !m[2]) return { kind: 'incremental', previous: previousColumns(path, sql) };
   const columns = names(m[2]);
-  if (m[1] === 'monthly' && columns.length > 0) return m[3] === undefined ? { kind: 'monthly', columns } : { kind: 'monthly', columns, fold: names(m[3]) };
-  throw new SqlProjectError(`${path}: unknown materialization "${m[0].slice(3)}" (view, table, monthly(column, ...) [fold(key, ...)] or incremental)`);
+  if (m[1] === 'monthly' && columns.length > 0) {
+    if (m[4] !== undefined) return { kind: 'monthly', columns, merge: { source: m[4], sql: mergeQuery(path, sql) } };
+    if (m[5] !== undefined) return { kind: 'monthly', columns, since: m[5] };
+    return m[3] === undefined ? { kind: 'monthly', columns } : { kind: 'monthly', columns, fold: names(m[3]) };
+  }
+  throw new SqlProjectError(`${path}: unknown materialization "${m[0].slice(3)}" (view, table, monthly(column, ...) [fold(key, ...) | merge(relation)] or incremental)`);
+}
+
+/** The `-- merge:` lines of a merge model's header, joined: a query over `month_rows`. */
+function mergeQuery(path: string, sql: string): string {
+  const lines = [...sql.matchAll(/^-- merge: *(.+)$/gm)].map((l) => l[1].trim());
+  if (lines.length === 0 || !/\bmonth_rows\b/.test(lines.join(' '))) {
+    throw new SqlProjectError(`${path}: a merge(...) model combines a month's rows in its header: \`-- merge: select ... from month_rows group by ...\``);
+  }
+  return lines.join('\n');
 }
 
 const TYPE = /^[A-Za-z][A-Za-z0-9_]*(\[\])?$/;

@@ -30,6 +30,8 @@ export interface ModelsState {
   retired?: string[];
   /** The digest of each object of the warehouse this build wrote (models/warehouse.ts objectDigest). */
   warehouse?: Record<string, string>;
+  /** The columns of each lake file staging read (lake path -> digest; models/lake-source.ts FileSchemas). */
+  lake_schemas?: Record<string, string>;
 }
 
 export function statePath(modelsDir: string): string {
