@@ -78,3 +78,29 @@ test('rows over twenty partitions, revisited out of order, come back exactly; at
   }
   writer.discard();
 });
+
+test('a lone UTF-16 surrogate is stored as U+FFFD (lake-tables.md); pairs, escaped backslashes and the rest of the text are kept', async () => {
+  const writer = new StreamWriter({
+    dataDir: join(root, 'data-surrogates'),
+    spec: TABLES.chats,
+    runId: 'run2',
+    extractedAt: '2026-11-01T00:00:00.000Z',
+    endpoint: '/v1/compliance/apps/chats',
+    params: {},
+    part: 'p0',
+  });
+  // what JSON.parse gives for "\ud800", "a\udfffb", "\\ud800" (a backslash and the text ud800) and an emoji
+  const names: [string, string][] = [
+    ['\ud800', '\ufffd'],
+    ['a\udfffb\udbff', 'a\ufffdb\ufffd'],
+    ['\\ud800 and \\\ud800', '\\ud800 and \\\ufffd'],
+    ['\ud83d\ude00 pair', '\ud83d\ude00 pair'],
+    ['\ude00\ud83d reversed', '\ufffd\ufffd reversed'],
+  ];
+  names.forEach(([name], n) => writer.add({ ...chat(1, n), name, raw: { name } }, '2026-10-01', 'req_s'));
+  const [file] = await writer.finish(duck);
+  const rows = await duck.all(`SELECT name, raw::VARCHAR AS raw FROM read_parquet(${sqlString(file.stagedPath)}) ORDER BY id`);
+  expect(rows.map((r) => r.name)).toEqual(names.map(([, stored]) => stored));
+  expect(rows.map((r) => JSON.parse(String(r.raw)).name)).toEqual(names.map(([, stored]) => stored));
+  writer.discard();
+});

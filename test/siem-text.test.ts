@@ -49,8 +49,8 @@ function everyType(): Record<string, unknown>[] {
 }
 
 /**
- * Records whose text is hard to get right by hand. Lone surrogates are not among them: the lake cannot hold them
- * (the sync's DuckDB NDJSON read refuses `\ud800` without its pair: "no low surrogate in string").
+ * Records whose text is hard to get right by hand. Lone surrogates are not among them: the lake stores each as
+ * U+FFFD (lake-tables.md), so what is read back is ordinary text.
  */
 function oddRecords(): Record<string, unknown>[] {
   const at = (s: string) => `2026-10-31T12:00:${s}`;

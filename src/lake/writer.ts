@@ -81,6 +81,9 @@ export interface StreamWriterOptions {
   part: string;
 }
 
+/** The `\udXXX` escape of a surrogate, after an even number of backslashes (an escaped backslash is not one). */
+const LONE_SURROGATE = /(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g;
+
 export class StreamWriter {
   readonly #o: StreamWriterOptions;
   readonly #dir: string;
@@ -122,7 +125,12 @@ export class StreamWriter {
     this.#lastDate = date;
     // run id, extraction time and endpoint are the same for the whole file: COPY adds them as constants
     row._request_id = requestId;
-    appendLine(p, JSON.stringify(row));
+    let line = JSON.stringify(row);
+    // JSON.stringify writes a lone UTF-16 surrogate (text that is not Unicode, which JSON allows and the API
+    // may send) as an escape; Parquet strings are UTF-8, so DuckDB refuses it. It becomes U+FFFD, as any
+    // UTF-8 conversion would (lake-tables.md): one such string must not stop the stream for good.
+    if (line.includes('\\ud')) line = line.replace(LONE_SURROGATE, '$1\\ufffd');
+    appendLine(p, line);
     p.rows++;
     this.#rows++;
     if (requestId) p.requestIds.add(requestId);
