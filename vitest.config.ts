@@ -9,7 +9,8 @@ export default defineConfig({
     // one temporary directory per run, removed at the end (test/support/global-tmp.ts)
     globalSetup: ['test/support/global-tmp.ts'],
     // vitest's default is one worker fewer than the cores: one on a two-core machine, so every file ran after
-    // the other. Most files wait on child processes, sockets and timers; two at once keep both cores busy.
-    maxWorkers: 2,
+    // the other. Most files wait on child processes, sockets and timers: three at once keep both cores busy
+    // (the whole suite 599 s with three, 730 s with two, on this two-core machine; BENCHMARKS.md has no timed tests).
+    maxWorkers: 3,
   },
 });
