@@ -10,7 +10,7 @@ export default defineConfig({
     globalSetup: ['test/support/global-tmp.ts'],
     // vitest's default is one worker fewer than the cores: one on a two-core machine, so every file ran after
     // the other. Most files wait on child processes, sockets and timers: three at once keep both cores busy
-    // (the whole suite 599 s with three, 730 s with two, on this two-core machine; BENCHMARKS.md has no timed tests).
+    // (the whole suite took 599 s with three, 730 s with two, on the two-core machine of BENCHMARKS.md).
     maxWorkers: 3,
   },
 });
