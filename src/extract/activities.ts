@@ -261,11 +261,7 @@ function keep(target: Record<string, unknown>, key: string, value: unknown): voi
 export function reassembleActivity(row: Record<string, unknown>): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   for (const k of ENVELOPE) if (typeof row[k] === 'string') record[k] = row[k];
-  if (typeof row.created_at === 'string') {
-    const digits = row.created_at_digits;
-    record.created_at =
-      digits === null || digits === undefined ? row.created_at : row.created_at.replace(/\.(\d{6})Z$/, (_m, f: string) => (Number(digits) === 0 ? 'Z' : `.${f.slice(0, Number(digits))}Z`));
-  }
+  if (typeof row.created_at === 'string') record.created_at = servedCreatedAt(row.created_at, row.created_at_digits);
   const actorRest = parseJson(row.actor_rest);
   if (actorRest && typeof actorRest === 'object') {
     const actor: Record<string, unknown> = {};
@@ -273,6 +269,12 @@ export function reassembleActivity(row: Record<string, unknown>): Record<string,
     record.actor = { ...actor, ...(actorRest as object) };
   }
   return { ...record, ...(parseJson(row.rest) as object) };
+}
+
+/** created_at as served: the lake's six fractional digits cut back to the number the API sent (`created_at_digits`). */
+export function servedCreatedAt(created: string, digits: unknown): string {
+  if (digits === null || digits === undefined) return created;
+  return created.replace(/\.(\d{6})Z$/, (_m, f: string) => (Number(digits) === 0 ? 'Z' : `.${f.slice(0, Number(digits))}Z`));
 }
 
 function parseJson(v: unknown): unknown {

@@ -5,6 +5,7 @@
 // answers null for the rows where the two could differ (a `rest` member named like the envelope, a member
 // whose name is an array index, which a JS object puts first, `__proto__`), and the caller then takes the
 // record's slow road.
+import { servedCreatedAt } from '../extract/activities.js';
 import type { ServedRecord } from './ocsf.js';
 
 /** The envelope's members of the served record, in reassembleActivity's order (row indices). */
@@ -86,12 +87,6 @@ export function servedRecord(r: readonly unknown[]): ServedRecord | null {
     fieldsText,
     raw,
   };
-}
-
-/** created_at as served: the lake's six fractional digits cut to the served number (reassembleActivity). */
-export function servedCreatedAt(created: string, digits: unknown): string {
-  if (digits === null || digits === undefined) return created;
-  return created.replace(/\.(\d{6})Z$/, (_m, f: string) => (Number(digits) === 0 ? 'Z' : `.${f.slice(0, Number(digits))}Z`));
 }
 
 function plainObject(v: unknown): v is Record<string, unknown> {
