@@ -3,7 +3,9 @@ import { type Logger as Pino, pino } from 'pino';
 import type { Logger } from '../api/index.js';
 
 export function stderrLogger(level: 'debug' | 'info' | 'warn' | 'error'): { log: Pino; logger: Logger } {
-  const log = pino({ level, base: { pid: process.pid } }, pino.destination(2));
+  // Synchronous: an asynchronous write that met a full pipe (EAGAIN) waits on a timer, and process.exit() drops it,
+  // so a daemon's last line ("run: stopped") could go missing when its reader was slow.
+  const log = pino({ level, base: { pid: process.pid } }, pino.destination({ dest: 2, sync: true }));
   const logger: Logger = {
     debug: (obj, msg) => log.debug(obj, msg),
     info: (obj, msg) => log.info(obj, msg),
