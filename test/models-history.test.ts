@@ -24,8 +24,12 @@ const STREAM_CHOICES: [string, string[]][] = [
 ];
 /** What the history feeds: compared row for row (the touched set itself differs by design). */
 const RELATIONS = [
+  'intermediate.int_directory_snapshots_numbered',
+  'intermediate.int_directory_snapshots_collapsed',
   'intermediate.int_directory_facts_unioned',
   'intermediate.int_directory_versioned',
+  'intermediate.int_groups_listed',
+  'marts.groups',
   'marts.users',
   'marts.group_memberships',
   'marts.roles',
@@ -83,6 +87,7 @@ describe('the directory history, refreshed after every sync, equals a full build
       let partial = 0;
       let merged = 0;
       let recomputedSince = 0;
+      let newSnapshotFiles = 0;
       for (let step = 0; step < 5; step++) {
         sim.clock.advance(Math.round((2 + next() * 40) * HOUR));
         const [what, streams] = STREAM_CHOICES[Math.floor(next() * STREAM_CHOICES.length)];
@@ -97,6 +102,12 @@ describe('the directory history, refreshed after every sync, equals a full build
         expect(activities.foldedMonths).toEqual(expect.arrayContaining(daily.foldedMonths!));
         for (const relation of ['intermediate.int_directory_facts_unioned', 'intermediate.int_directory_versioned']) {
           expect(report.relations.find((r) => r.relation === relation)!.folded, `${relation} after step ${step} (${what})`).toBe(true);
+        }
+        // a refresh reads only the snapshot files committed since the last build (`-- new lake files:`)
+        for (const relation of ['intermediate.int_directory_snapshots_numbered', 'intermediate.int_directory_snapshots_collapsed']) {
+          const files = report.relations.find((r) => r.relation === relation)!.newLakeFiles;
+          expect(files, `${relation} after step ${step} (${what})`).toEqual(expect.any(Number));
+          if (relation.endsWith('numbered')) newSnapshotFiles += files!;
         }
         const touched = await count(dir, 'select count(*) as n from intermediate.int_directory_subjects_touched');
         const subjects = await count(dir, 'select count(distinct (subject_kind, scope_id, subject_id)) as n from intermediate.int_directory_facts_unioned');
@@ -119,6 +130,8 @@ describe('the directory history, refreshed after every sync, equals a full build
       expect(merged).toBeGreaterThan(0);
       // and admin actions kept a month's rows before a cut at least once
       expect(recomputedSince).toBeGreaterThan(0);
+      // and the snapshot intermediates read new snapshot files, not only none
+      expect(newSnapshotFiles).toBeGreaterThan(0);
     }, 900_000);
   }
 });

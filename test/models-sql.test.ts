@@ -100,6 +100,21 @@ describe('the SQL project', () => {
       ['marts/things.sql', '-- one row per thing\n-- materialized: table fold(id)\nselect 1 as id', /fold\(key, \.\.\.\) goes with monthly\(column, \.\.\.\)/],
       [
         'marts/things.sql',
+        '-- one row per thing\n-- new lake files: staging.stg_compliance__users\nselect * from staging.stg_compliance__users',
+        /`-- new lake files:` goes with `-- materialized: incremental`/,
+      ],
+      [
+        'marts/things.sql',
+        '-- one row per thing\n-- materialized: incremental\n-- previous: id varchar\n-- new lake files: staging.stg_compliance__groups\nselect user_id as id from staging.stg_compliance__users union all select * from previous.things',
+        /"staging\.stg_compliance__groups" in `-- new lake files:` is not a staging view this model reads/,
+      ],
+      [
+        'marts/things.sql',
+        '-- one row per thing\n-- materialized: incremental\n-- previous: id varchar\n-- new lake files: marts.activities\nselect id from marts.activities union all select * from previous.things',
+        /"marts\.activities" in `-- new lake files:` is not a staging view this model reads/,
+      ],
+      [
+        'marts/things.sql',
         '-- one row per thing\n-- materialized: monthly(created_at) fold(id) merge(marts.activities)\nselect * from marts.activities',
         /merge\(schema\.relation\) goes with monthly\(column, \.\.\.\), without fold/,
       ],
@@ -123,6 +138,8 @@ describe('the SQL project', () => {
     const readsOther = sqlCopy();
     writeFileSync(join(readsOther, 'marts/things.sql'), '-- one row per thing\nselect * from previous.int_directory_snapshots_numbered');
     expect(readSqlProject(readsOther).models.find((m) => m.relation === 'marts.things')!.previousRefs).toEqual(['int_directory_snapshots_numbered']);
+    // the snapshot intermediates read only the new lake files of the snapshot streams in a refresh
+    expect(readSqlProject(sqlCopy()).models.find((m) => m.relation === 'intermediate.int_directory_snapshots_numbered')!.newLakeFiles).toContain('staging.stg_compliance__users');
     const copy = sqlCopy();
     writeFileSync(join(copy, 'marts/a_things.sql'), '-- one row per a\nselect * from marts.b_things');
     writeFileSync(join(copy, 'marts/b_things.sql'), '-- one row per b\nselect * from marts.a_things');

@@ -1,6 +1,7 @@
 -- one row per run of consecutive snapshots of a directory stream in which a subject's record stayed the same
 -- materialized: incremental
 -- previous: stream varchar, subject_kind varchar, scope_id varchar, subject_id varchar, email varchar, name varchar, role varchar, description varchar, created_at timestamptz, lower_bound_at timestamptz, first_seen_at timestamptz, last_seen_at timestamptz, first_snapshot_number bigint, last_snapshot_number bigint
+-- new lake files: staging.stg_compliance__users, staging.stg_compliance__group_members, staging.stg_compliance__roles, staging.stg_compliance__role_permissions, staging.stg_compliance__groups
 -- The directory's subjects, each keyed by (subject_kind, scope_id, subject_id), with the attributes its
 -- history versions on:
 --   user             organization_uuid, user_id                     email, name (full_name), role (organization_role)

@@ -1,6 +1,7 @@
 -- one row per snapshot of the users, group_members, groups, roles and role_permissions streams, numbered in time order per stream
 -- materialized: incremental
 -- previous: stream varchar, snapshot_at timestamptz, snapshot_completed_at timestamptz, snapshot_number bigint, previous_snapshot_at timestamptz, next_snapshot_at timestamptz
+-- new lake files: staging.stg_compliance__users, staging.stg_compliance__group_members, staging.stg_compliance__groups, staging.stg_compliance__roles, staging.stg_compliance__role_permissions
 -- snapshot_at is the server's clock when the snapshot began; listing every organization or group takes a
 -- while, so a record was read at some moment between snapshot_at and snapshot_completed_at (snapshot_at
 -- plus the time from the run's start of the stream to its commit, both on this machine's clock).

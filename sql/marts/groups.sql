@@ -1,25 +1,11 @@
 -- one row per group, with its attributes from the latest snapshot that listed it
-with snapshots as (
-    select * from staging.stg_compliance__groups
+with listed as (
+    select * from intermediate.int_groups_listed
 ),
 
 latest_snapshot as (
-    select max(snapshot_at) as snapshot_at from snapshots
-),
-
-listed as (
-    select
-        group_id,
-        arg_max(name, snapshot_at) as name,
-        arg_max(description, snapshot_at) as description,
-        arg_max(source_type, snapshot_at) as source_type,
-        arg_max(roles, snapshot_at) as roles,
-        arg_max(created_at, snapshot_at) as created_at,
-        arg_max(updated_at, snapshot_at) as updated_at,
-        min(snapshot_at) as first_seen,
-        max(snapshot_at) as last_seen
-    from snapshots
-    group by group_id
+    -- the latest groups snapshot: the latest any group was listed by
+    select max(last_seen) as snapshot_at from listed
 ),
 
 group_events as (

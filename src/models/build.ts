@@ -63,6 +63,8 @@ export interface RelationReport {
   foldedMonths?: string[];
   /** Incremental relations: whether this build started from the previous output (false: from nothing). */
   folded?: boolean;
+  /** Incremental relations with `-- new lake files:`: the lake files those staging views read in this build (null: every file). */
+  newLakeFiles?: number | null;
   ms: number;
 }
 
@@ -151,6 +153,8 @@ interface BuildContext {
   schemas: FileSchemas;
   /** Incremental models whose `previous.<name>` is their last output (not empty). */
   previousKept: Set<string>;
+  /** Staging models by relation (`-- new lake files:` renders them over the files added since the last build). */
+  staging: Map<string, Model>;
 }
 
 export async function buildModels(dataDirGiven: string, options: BuildOptions = {}): Promise<BuildReport> {
@@ -195,7 +199,7 @@ async function buildLocked(
   const toSeq = lake.head.seq;
   // the runner and the catalog: a change means a full build; a model's SQL is fingerprinted on its own
   const fingerprint = createHash('sha256').update(`${RUNNER_VERSION}\n${JSON.stringify(catalog)}`).digest('hex');
-  const modelHashes = Object.fromEntries(project.models.map((m) => [m.relation, createHash('sha256').update(m.sql).digest('hex')]));
+  const modelHashes = Object.fromEntries(project.models.map((m) => [m.relation, modelHash(m.sql)]));
   const testsHash = createHash('sha256').update(JSON.stringify(project.tests.map((t) => [t.name, t.sql]))).digest('hex');
   const previous = readState(modelsDir);
   const { mode, reason, stale } = planMode(modelsDir, project, previous, fingerprint, modelHashes, lake, options.full === true);
@@ -232,6 +236,7 @@ async function buildLocked(
     horizons: new Map(),
     schemas: {},
     previousKept: new Set(),
+    staging: new Map(project.models.filter((m) => m.layer === 'staging').map((m) => [m.relation, m])),
   };
   const relations: RelationReport[] = [];
   let tests: { name: string; ms: number }[];
@@ -239,7 +244,7 @@ async function buildLocked(
     // every monthly rebuild and staging scan reads the footers of the same lake files (set after start: as a
     // start-up option DuckDB insists on autoloading the built-in parquet extension, which it cannot offline)
     await connection.run('SET parquet_metadata_cache = true');
-    for (const schema of ['seeds', 'staging', 'intermediate', 'marts', 'previous', 'month_staging']) await connection.run(`create schema ${schema}`);
+    for (const schema of ['seeds', 'staging', 'intermediate', 'marts', 'previous', 'month_staging', 'new_staging']) await connection.run(`create schema ${schema}`);
     relations.push(await loadCatalogSeed(ctx, catalog));
     await writeManifestTable(lake, connection, manifestTablePath(modelsDir), buildDir);
     const streams = [...new Set(project.models.filter((m) => m.layer === 'staging').flatMap((m) => lakeStreams(m.sql)))];
@@ -295,6 +300,15 @@ async function buildLocked(
     ms: Date.now() - started,
     phases,
   };
+}
+
+/**
+ * A model's SQL fingerprint: a change rebuilds it in full. Its `-- new lake files:` line is left out: it changes
+ * which files a refresh opens, never the rows (sql-files.ts readsNewLakeFiles), so adding or removing it
+ * rebuilds nothing.
+ */
+export function modelHash(sql: string): string {
+  return createHash('sha256').update(sql.replace(/^-- new lake files:.*\n/m, '')).digest('hex');
 }
 
 function planMode(
@@ -771,7 +785,8 @@ async function narrowToMonth(ctx: BuildContext, sql: string, month: string, only
 async function buildIncremental(ctx: BuildContext, model: Model, sql: string, declared: PreviousColumn[], started: number): Promise<RelationReport> {
   const final = finalPath(ctx.modelsDir, model.relation);
   const folded = ctx.previousKept.has(model.relation);
-  const rendered = await renderLiterals(ctx, sql);
+  const narrowed = folded && model.newLakeFiles.length > 0 ? await onlyNewLakeFiles(ctx, model, sql) : { sql, files: null };
+  const rendered = await renderLiterals(ctx, narrowed.sql);
   const tmp = tmpPath(ctx, model.relation);
   await copyToParquet(ctx, rendered, tmp);
   const want = await columnsOf(ctx, declaredEmpty(declared));
@@ -782,7 +797,34 @@ async function buildIncremental(ctx: BuildContext, model: Model, sql: string, de
   await ctx.connection.run(`create view ${model.relation} as ${readParquetSql([tmp])}`);
   ctx.outputs.add(final);
   ctx.warehouse.push({ relation: model.relation, sql: readParquetSql([final]), comment: model.grain });
-  return { relation: model.relation, materialized: 'incremental', rows: await parquetRows(ctx, [tmp]), folded, ms: Date.now() - started };
+  return {
+    relation: model.relation,
+    materialized: 'incremental',
+    rows: await parquetRows(ctx, [tmp]),
+    folded,
+    ...(model.newLakeFiles.length ? { newLakeFiles: narrowed.files } : {}),
+    ms: Date.now() - started,
+  };
+}
+
+/**
+ * An incremental model that starts from its last output, with its `-- new lake files:` staging views read
+ * through views of only the lake files committed since the last build (`new_staging.<name>`): the snapshots it
+ * reads are all in those files (sql-files.ts readsNewLakeFiles), and DuckDB then opens a few files instead of
+ * every snapshot file of six years (about 2 s of footers per stream at 100 M on a loaded machine).
+ */
+async function onlyNewLakeFiles(ctx: BuildContext, model: Model, sql: string): Promise<{ sql: string; files: number }> {
+  const keep = (f: ManifestFile) => ctx.addedSince.has(f.path);
+  let narrowed = sql;
+  let files = 0;
+  for (const relation of model.newLakeFiles) {
+    const staging = ctx.staging.get(relation)!;
+    const view = `new_staging.${staging.name}`;
+    await ctx.connection.run(`create or replace view ${view} as ${renderLakeSources(body(staging.sql), ctx.lake, manifestTablePath(ctx.modelsDir), keep, ctx.schemas)}`);
+    for (const stream of lakeStreams(staging.sql)) files += ctx.lake.files(stream).filter(keep).length;
+    narrowed = narrowed.replace(new RegExp(`\\b${relation.replace('.', '\\.')}\\b`, 'g'), view);
+  }
+  return { sql: narrowed, files };
 }
 
 /** The declared columns of an incremental model, and no rows. */

@@ -74,6 +74,11 @@ export interface Model {
   refs: string[];
   /** Incremental models (names) whose last build's output this model reads as `previous.<name>`. */
   previousRefs: string[];
+  /**
+   * Incremental models: staging views (`-- new lake files: staging.x, ...`) that, when the model starts from its
+   * last output, read only the lake files committed since the last build (see readsNewLakeFiles).
+   */
+  newLakeFiles: string[];
 }
 
 export interface SqlTest {
@@ -166,7 +171,29 @@ function parseModel(layer: Layer, path: string, sql: string): Model {
   if (materialized.kind === 'incremental' && !code.includes(`previous.${name}`)) {
     throw new SqlProjectError(`${path}: an incremental model reads its previous output as previous.${name}`);
   }
-  return { layer, name, relation: `${layer}.${name}`, path, sql, grain, materialized, refs, previousRefs };
+  const newLakeFiles = readsNewLakeFiles(path, sql, materialized, refs);
+  return { layer, name, relation: `${layer}.${name}`, path, sql, grain, materialized, refs, previousRefs, newLakeFiles };
+}
+
+/**
+ * `-- new lake files: staging.a, staging.b` in an incremental model's header: when the model starts from its
+ * last output, those staging views read only the lake files committed since the last build (compactions'
+ * files included), not every file of six years (a scan still opens the footer of every file it is given, even
+ * when row-group statistics then skip all of it). Right only for a model that reads, of those views, nothing
+ * the last build saw: e.g. snapshots later than the last output's latest, each snapshot being committed whole
+ * and stamped later than every earlier one of its stream (schema/models.md). A full build reads every file.
+ */
+function readsNewLakeFiles(path: string, sql: string, materialized: Materialization, refs: string[]): string[] {
+  const line = /^-- new lake files: *(.+)$/m.exec(sql);
+  if (!line) return [];
+  const names = line[1].split(',').map((n) => n.trim());
+  if (materialized.kind !== 'incremental') throw new SqlProjectError(`${path}: \`-- new lake files:\` goes with \`-- materialized: incremental\``);
+  for (const n of names) {
+    if (!/^staging\.[a-z_][a-z0-9_]*$/.test(n) || !refs.includes(n)) {
+      throw new SqlProjectError(`${path}: "${n}" in \`-- new lake files:\` is not a staging view this model reads`);
+    }
+  }
+  return names;
 }
 
 /**
