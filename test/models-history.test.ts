@@ -30,6 +30,8 @@ const RELATIONS = [
   'intermediate.int_directory_versioned',
   'intermediate.int_groups_listed',
   'marts.groups',
+  'intermediate.int_organization_names_listed',
+  'marts.organizations',
   'marts.users',
   'marts.group_memberships',
   'marts.roles',
