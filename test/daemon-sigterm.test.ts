@@ -121,7 +121,7 @@ describe('SIGTERM to the daemon loses nothing', () => {
     // new activities arrive; wait for a scheduled activities run that reads them, then SIGTERM it
     const offset = child.output().stderr.length;
     sim.clock.advance(30 * MINUTE);
-    const started = await waitFor(() => logLines(child.output().stderr.slice(offset)).some((l) => l.msg === 'job: start' && l.job === 'activities'), 10_000, 5);
+    const started = await waitFor(() => logLines(child.output().stderr.slice(offset)).some((l) => l.msg === 'job: start' && l.job === 'activities'), 60_000, 5);
     expect(started).toBe(true);
     child.child.kill('SIGTERM');
     const run = await child.done;
