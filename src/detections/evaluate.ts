@@ -59,6 +59,13 @@ export interface EvaluateOptions {
   detectionMart?: boolean;
   /** Occurrences looked up together (default LOOKUP_CHUNK; tests make it small to cover several chunks). */
   lookupChunk?: number;
+  /**
+   * Whether the actor snapshots also list the roles held through the actor's groups (the snapshot before
+   * detections.md §4's cut: 244 MB of 326 MB of snapshot JSON on a retro hunt at 100 M). Default false: the
+   * snapshot holds the direct roles, and readers resolve the groups' roles as of `as_of` (groupRolesAsOf in
+   * src/graphql/alert-actor.ts). Tests compare the two.
+   */
+  snapshotGroupRoles?: boolean;
   /** DuckDB threads for the rules (default 2). */
   threads?: number;
   memoryLimit?: string;
@@ -283,7 +290,7 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
         for (let from = 1; from <= total; from += chunk) {
           const ks = { from, to: Math.min(total, from + chunk - 1) };
           try {
-            for (const [ruleId, list] of await lookupOccurrences(connection, ks, evidence, directory)) found.set(ruleId, [...(found.get(ruleId) ?? []), ...list]);
+            for (const [ruleId, list] of await lookupOccurrences(connection, ks, evidence, directory, options.snapshotGroupRoles === true)) found.set(ruleId, [...(found.get(ruleId) ?? []), ...list]);
           } catch (err) {
             for (const ruleId of await rulesIn(connection, ks)) failedLookup.set(ruleId, `looking up the evidence and actors: ${(err as Error).message}`);
           }
@@ -687,6 +694,7 @@ async function lookupOccurrences(
   ks?: { from: number; to: number },
   evidence: string | null = null,
   directory: DirectoryRelations = DIRECTORY_MARTS,
+  groupRoles = false,
 ): Promise<Map<string, Occurrence[]>> {
   const scope = ks === undefined ? '' : `where k between ${ks.from} and ${ks.to}`;
   const activities = evidence ?? 'marts.activities';
@@ -748,10 +756,16 @@ async function lookupOccurrences(
          select rule_id, k, list(struct_pack(group_id := group_id, name := name, since := since) order by group_id) as groups
          from memberships group by rule_id, k
        ),
+       -- the roles held directly; those held through the groups above follow from the groups and
+       -- marts.role_assignments as of as_of, and are resolved when read (detections.md §4)
        principals as (
-         select rule_id, k, user_id as principal_id, 'user' as principal_type, as_of from actors where user_id is not null
+         select rule_id, k, user_id as principal_id, 'user' as principal_type, as_of from actors where user_id is not null${
+           groupRoles
+             ? `
          union all
-         select m.rule_id, m.k, m.group_id, 'group', a.as_of from memberships as m join actors as a using (rule_id, k)
+         select m.rule_id, m.k, m.group_id, 'group', a.as_of from memberships as m join actors as a using (rule_id, k)`
+             : ''
+         }
        ),
        roles_held as (
          select p.rule_id, p.k,
