@@ -761,7 +761,9 @@ async function lookupOccurrences(
            and a.as_of < coalesce(m.valid_to, 'infinity'::timestamptz)
        ),
        groups_held as (
-         select rule_id, k, list(struct_pack(group_id := group_id, name := name, since := since) order by group_id) as groups
+         -- sorted after aggregating: the same order by group_id, but an ordered aggregate sorts each actor's
+         -- groups on its own (5.5 s for the 2 349 snapshots of an inviter in 186 groups at 100 M, 0.2 s this way)
+         select rule_id, k, list_sort(list(struct_pack(group_id := group_id, name := name, since := since))) as groups
          from memberships group by rule_id, k
        ),
        -- the roles held directly; those held through the groups above follow from the groups and
