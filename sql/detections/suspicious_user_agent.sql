@@ -29,8 +29,11 @@ with hits as (
             list_contains({{exempt_types}}, a.type)
             and (starts_with(lower(a.actor_user_agent), 'go-http-client') or starts_with(lower(a.actor_user_agent), 'axios/'))
         )
-        and a.created_at >= time_bucket({{window}}, {{eval_start}})
-        and a.created_at < {{eval_end}}
+        -- the range as conditions that fold to true when unbounded (a retro hunt): a filter on created_at that keeps
+        -- every row still decoded all 99 M times (2.5 s of CPU); bounded, they fold to the plain comparisons, which
+        -- skip the row groups before the range (created_at is never null in marts.activities)
+        and ({{eval_start}} = '-infinity'::TIMESTAMPTZ or a.created_at >= time_bucket({{window}}, {{eval_start}}))
+        and ({{eval_end}} = 'infinity'::TIMESTAMPTZ or a.created_at < {{eval_end}})
 )
 
 select
