@@ -1,6 +1,8 @@
 // Every CLI command is its own process, and the heavy libraries (Apollo and type-graphql for the GraphQL server,
 // the AWS SDK for publish, Avro and the Parquet footer reader for Iceberg) are loaded by the commands that use
 // them, not by every command: a `sync` or `sql` does not pay a second of CPU to load a server it never starts.
+// DuckDB's native library (about 0.6 s of CPU) loads when a database is first opened, not for a usage error,
+// `--help` or a data dir that holds no lake.
 // The check: a module-resolution hook in the CLI's own process records every package it loads.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +35,13 @@ function packagesLoaded(args: string[]): Set<string> {
   return new Set([...run.stderr.matchAll(/^LOADED (.+)$/gm)].map((m) => m[1]));
 }
 
+/** The packages a module script loads (run as `node --input-type=module -e`). */
+function modulePackages(script: string): Set<string> {
+  const run = spawnSync(process.execPath, ['--import', register, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
+  expect(run.status, run.stderr).toBe(0);
+  return new Set([...run.stderr.matchAll(/^LOADED (.+)$/gm)].map((m) => m[1]));
+}
+
 const HEAVY = ['@apollo/server', 'type-graphql', 'graphql', '@aws-sdk/client-s3', 'avsc', 'hyparquet'];
 
 describe('CLI startup', () => {
@@ -40,13 +49,21 @@ describe('CLI startup', () => {
     const loaded = packagesLoaded(['sql', 'select 1', '--data-dir', join(dir, 'no-lake-here')]);
     expect(loaded.has('commander')).toBe(true); // the hook saw the CLI's own packages
     expect(HEAVY.filter((p) => loaded.has(p))).toEqual([]);
+    // refused before any database is opened
+    expect(loaded.has('@duckdb/node-api')).toBe(false);
+  });
+
+  test('DuckDB loads when a database is opened, and not before', () => {
+    expect(packagesLoaded(['simulate', '--bogus']).has('@duckdb/node-api')).toBe(false);
+    const duck = pathToFileURL(join(dirname(CLI), '..', 'lake', 'duck.js')).href;
+    const importOnly = modulePackages(`await import(${JSON.stringify(duck)})`);
+    expect(importOnly.has('@duckdb/node-api')).toBe(false);
+    const opened = modulePackages(`const { createDuck } = await import(${JSON.stringify(duck)}); (await createDuck()).closeSync()`);
+    expect(opened.has('@duckdb/node-api')).toBe(true);
   });
 
   test('the hook sees a heavy library when a module does load it', () => {
     const schema = pathToFileURL(join(dirname(CLI), '..', 'graphql', 'schema.js')).href;
-    const run = spawnSync(process.execPath, ['--import', register, '--input-type=module', '-e', `await import(${JSON.stringify(schema)})`], { encoding: 'utf8', timeout: 120_000 });
-    expect(run.status).toBe(0);
-    const loaded = new Set([...run.stderr.matchAll(/^LOADED (.+)$/gm)].map((m) => m[1]));
-    expect(loaded.has('type-graphql')).toBe(true);
+    expect(modulePackages(`await import(${JSON.stringify(schema)})`).has('type-graphql')).toBe(true);
   });
 });

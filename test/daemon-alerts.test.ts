@@ -107,12 +107,12 @@ describe('daemon: detections after the refresh, then delivery', () => {
       expect(doc.historical).toBe(true);
     }
     const file = join(dir, 'out', 'alerts.ndjson');
-    expect(await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').trim().split('\n').length === outbox.filter((r) => r.destination === 'file').length, 10_000, 50)).toBe(true);
-  });
+    expect(await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').trim().split('\n').length === outbox.filter((r) => r.destination === 'file').length, 60_000, 50)).toBe(true);
+  }, 120_000);
 
   it('retries the failing destination on its own timer, reports it, and the sync goes on', async () => {
     const before = dead.received.length;
-    expect(await waitFor(() => dead.received.length >= before + 2, 10_000, 50)).toBe(true);
+    expect(await waitFor(() => dead.received.length >= before + 2, 60_000, 50)).toBe(true);
     const state = daemon.status().alerting.destinations.find((d) => d.destination === 'dead')!;
     expect(state).toMatchObject({ lastError: 'the webhook answered HTTP 503', failing: false });
     expect(state.pending).toBe(storeAlerts().alerts.length);
@@ -149,5 +149,5 @@ describe('daemon: detections after the refresh, then delivery', () => {
     expect(byName.soc).toMatchObject({ pending: 0, failing: false, failingSince: null, lastError: null });
     expect(Date.parse(String(byName.soc.lastDeliveredAt))).toBeGreaterThan(Date.now() - 10 * 60_000);
     expect(lines.join('\n')).not.toContain(SECRET);
-  });
+  }, 120_000);
 });

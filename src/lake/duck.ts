@@ -4,7 +4,17 @@
 // (the sort of a very large day) spills under the data dir, never into the cwd.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+/**
+ * DuckDB's module, loaded on first use: its native library costs about 0.6 s of CPU to load, which a command
+ * that opens no database (usage errors, `--help`, `simulate`, a missing data dir) should not pay.
+ */
+export type DuckApi = typeof import('@duckdb/node-api');
+let api: Promise<DuckApi> | null = null;
+export function duckApi(): Promise<DuckApi> {
+  return (api ??= import('@duckdb/node-api'));
+}
 
 export interface CreateDuckOptions {
   /** A database file, or ':memory:' (the default). */
@@ -21,6 +31,7 @@ export interface CreateDuckOptions {
 
 /** A DuckDB instance; open its connections with `connectUtc`. */
 export async function createDuck(options: CreateDuckOptions = {}): Promise<DuckDBInstance> {
+  const { DuckDBInstance } = await duckApi();
   return DuckDBInstance.create(options.path ?? ':memory:', {
     ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}),
     ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),

@@ -2,18 +2,15 @@
 // blocks a build (which writes a new file beside it) nor another reader, streams the result chunk by chunk,
 // and renders it as a table, JSON or CSV with timestamps as ISO 8601 UTC.
 import { existsSync } from 'node:fs';
-import {
-  type DuckDBConnection,
-  type DuckDBPreparedStatement,
+import type {
+  DuckDBConnection,
+  DuckDBPreparedStatement,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
-  DuckDBTypeId,
-  type DuckDBValueConverter,
-  type Json,
-  JsonDuckDBValueConverter,
-  StatementType,
+  DuckDBValueConverter,
+  Json,
 } from '@duckdb/node-api';
-import { connectUtc, createDuck } from '../lake/duck.js';
+import { type DuckApi, connectUtc, createDuck, duckApi } from '../lake/duck.js';
 import { namesMissingLakeFile } from './lake-source.js';
 import { relocateWarehouse, warehousePath } from './warehouse.js';
 
@@ -41,39 +38,43 @@ export class QueryError extends Error {
 }
 
 /** A DuckDB value as JSON-able data: timestamps as ISO 8601 (UTC, microseconds), JSON columns parsed. */
-export const displayValue: DuckDBValueConverter<unknown> = (value, type, converter) => {
-  if (value === null || value === undefined) return null;
-  switch (type.typeId) {
-    case DuckDBTypeId.TIMESTAMP_TZ:
-      return isoFromMicros((value as DuckDBTimestampTZValue).micros, 'Z');
-    case DuckDBTypeId.TIMESTAMP:
-      return isoFromMicros((value as DuckDBTimestampValue).micros, '');
-    case DuckDBTypeId.BIGINT:
-    case DuckDBTypeId.UBIGINT:
-    case DuckDBTypeId.HUGEINT:
-    case DuckDBTypeId.UHUGEINT: {
-      const n = BigInt(String(value));
-      return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
-    }
-    case DuckDBTypeId.DECIMAL:
-      return Number(String(value));
-    case DuckDBTypeId.VARCHAR:
-      if (type.alias === 'JSON') {
-        try {
-          return JSON.parse(String(value)) as unknown;
-        } catch {
-          return String(value);
-        }
+function displayConverter(api: DuckApi): DuckDBValueConverter<unknown> {
+  const { DuckDBTypeId, DuckDBTimestampTZValue, JsonDuckDBValueConverter } = api;
+  const posInf = DuckDBTimestampTZValue.PosInf.micros;
+  const negInf = DuckDBTimestampTZValue.NegInf.micros;
+  const iso = (micros: bigint, zone: 'Z' | ''): string => (micros === posInf ? 'infinity' : micros === negInf ? '-infinity' : isoFromMicros(micros, zone));
+  return (value, type, converter) => {
+    if (value === null || value === undefined) return null;
+    switch (type.typeId) {
+      case DuckDBTypeId.TIMESTAMP_TZ:
+        return iso((value as DuckDBTimestampTZValue).micros, 'Z');
+      case DuckDBTypeId.TIMESTAMP:
+        return iso((value as DuckDBTimestampValue).micros, '');
+      case DuckDBTypeId.BIGINT:
+      case DuckDBTypeId.UBIGINT:
+      case DuckDBTypeId.HUGEINT:
+      case DuckDBTypeId.UHUGEINT: {
+        const n = BigInt(String(value));
+        return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
       }
-      return String(value);
-    default:
-      return JsonDuckDBValueConverter(value, type, converter as unknown as DuckDBValueConverter<Json>);
-  }
-};
+      case DuckDBTypeId.DECIMAL:
+        return Number(String(value));
+      case DuckDBTypeId.VARCHAR:
+        if (type.alias === 'JSON') {
+          try {
+            return JSON.parse(String(value)) as unknown;
+          } catch {
+            return String(value);
+          }
+        }
+        return String(value);
+      default:
+        return JsonDuckDBValueConverter(value, type, converter as unknown as DuckDBValueConverter<Json>);
+    }
+  };
+}
 
 function isoFromMicros(micros: bigint, zone: 'Z' | ''): string {
-  if (micros === DuckDBTimestampTZValue.PosInf.micros) return 'infinity';
-  if (micros === DuckDBTimestampTZValue.NegInf.micros) return '-infinity';
   const ms = micros / 1000n;
   const rest = Number(((micros % 1000n) + 1000n) % 1000n);
   const floorMs = micros < 0n && rest !== 0 ? ms - 1n : ms;
@@ -87,7 +88,7 @@ export interface QueryOutput {
 }
 
 /** Opens the warehouse read-only with UTC as the session time zone. */
-export async function openWarehouse(dataDir: string): Promise<{ connection: DuckDBConnection; close(): void }> {
+export async function openWarehouse(dataDir: string): Promise<{ connection: DuckDBConnection; api: DuckApi; close(): void }> {
   const path = warehousePath(dataDir);
   if (!existsSync(path)) throw new WarehouseMissingError(path);
   // a data directory moved or restored from a copy: point the views at its own files first
@@ -96,6 +97,7 @@ export async function openWarehouse(dataDir: string): Promise<{ connection: Duck
   const connection = await connectUtc(instance);
   return {
     connection,
+    api: await duckApi(),
     close() {
       connection.closeSync();
       instance.closeSync();
@@ -114,13 +116,14 @@ export async function queryWarehouse(dataDir: string, sql: string, format: Outpu
     if (statements.count === 0) throw new QueryError('no SQL statement given');
     const prepared = [];
     // every statement is checked before any runs: a refused one anywhere means nothing ran
-    for (let i = 0; i < statements.count; i++) prepared.push(readOnly(await statements.prepare(i).catch(rethrow)));
+    for (let i = 0; i < statements.count; i++) prepared.push(readOnly(warehouse.api, await statements.prepare(i).catch(rethrow)));
     for (const statement of prepared.slice(0, -1)) await statement.run().catch(rethrow);
     const result = await prepared[prepared.length - 1].stream().catch(rethrow);
     const columns = result.columnNames();
     // the result's column types keep aliases (JSON) that a chunk's vectors do not
     const types = result.columnTypes();
     const writer = format === 'json' ? jsonWriter(columns) : format === 'csv' ? csvWriter(columns) : tableWriter(columns);
+    const displayValue = displayConverter(warehouse.api);
     let rows = 0;
     for (;;) {
       const chunk = await result.fetchChunk().catch(rethrow);
@@ -144,6 +147,7 @@ export async function warehouseRows(dataDir: string, sql: string): Promise<Recor
     const reader = await warehouse.connection.runAndReadAll(sql).catch(rethrow);
     const columns = reader.columnNames();
     const types = reader.columnTypes();
+    const displayValue = displayConverter(warehouse.api);
     return reader.getRows().map((row) => Object.fromEntries(row.map((v, i) => [columns[i], displayValue(v, types[i], displayValue)])));
   } finally {
     warehouse.close();
@@ -154,17 +158,10 @@ export async function warehouseRows(dataDir: string, sql: string): Promise<Recor
  * Statements `sql` runs: queries and session settings. The warehouse is opened READ_ONLY, but DuckDB would
  * still write files (`COPY ... TO`, `EXPORT DATABASE`), attach other databases or load extensions.
  */
-const ALLOWED_STATEMENTS = new Map<number, string>([
-  [StatementType.SELECT, 'SELECT'],
-  [StatementType.EXPLAIN, 'EXPLAIN'],
-  [StatementType.PRAGMA, 'PRAGMA'],
-  [StatementType.SET, 'SET'],
-  [StatementType.VARIABLE_SET, 'SET VARIABLE'],
-  [StatementType.CALL, 'CALL'],
-]);
-
-function readOnly(statement: DuckDBPreparedStatement): DuckDBPreparedStatement {
-  if (ALLOWED_STATEMENTS.has(statement.statementType)) return statement;
+function readOnly(api: DuckApi, statement: DuckDBPreparedStatement): DuckDBPreparedStatement {
+  const { StatementType } = api;
+  const allowed = [StatementType.SELECT, StatementType.EXPLAIN, StatementType.PRAGMA, StatementType.SET, StatementType.VARIABLE_SET, StatementType.CALL];
+  if (allowed.includes(statement.statementType)) return statement;
   const kind = StatementType[statement.statementType] ?? String(statement.statementType);
   throw new ReadOnlyWarehouseError(
     `the warehouse is read-only: \`sql\` runs queries (SELECT, EXPLAIN, PRAGMA, SET, CALL), not ${kind.replaceAll('_', ' ')} statements; nothing was run. ` +
