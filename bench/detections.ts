@@ -7,7 +7,8 @@
 // to date (not timed); the alert store and marts are removed; then `evaluateDetections` runs every rule as a
 // retro hunt (timed, per rule). Then the next reserved day of the feed is appended (as models-refresh does),
 // the models are refreshed (timed, for comparison; activities only, no directory snapshot) and the rules
-// evaluated incrementally (timed), for CL_BENCH_DETECTIONS_DAYS days one after another (median quoted).
+// evaluated incrementally (timed), for CL_BENCH_DETECTIONS_DAYS days one after another (median quoted), each
+// CL_BENCH_DETECTIONS_REPEAT times from the same store.
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,11 @@ export interface IncrementalRun {
    * alternating order with the run above.
    */
   viewOnly: { evaluateMs: number; evaluateCpuMs: number; phases: EvaluationReport['phases']; ranFirst: boolean; sameCounts: boolean } | null;
+  /**
+   * CL_BENCH_DETECTIONS_REPEAT=n: the same day evaluated n - 1 more times, each from the alert store as it was
+   * before the day (so each is the same incremental evaluation; a lake has only a few reserved days to append).
+   */
+  repeats: { evaluateMs: number; evaluateCpuMs: number; phases: EvaluationReport['phases']; sameCounts: boolean }[];
 }
 
 const STORE_FILES = ['alerts.sqlite', 'alerts.sqlite-wal', 'alerts.sqlite-shm'];
@@ -154,8 +160,9 @@ export async function benchDetections(): Promise<DetectionsBenchResult> {
     const ab = process.env.CL_BENCH_DETECTIONS_AB === '1';
     const viewFirst = ab && i % 2 === 1;
     let viewOnly: IncrementalRun['viewOnly'] = null;
-    // the A/B run starts from the same store as the measured one (saved before, restored after)
-    if (ab) copyStore(dataDir, 'alerts', dataDir, 'alerts-ab-before');
+    const repeat = Math.max(1, Number(process.env.CL_BENCH_DETECTIONS_REPEAT ?? 1));
+    // the A/B run and the repeats start from the same store as the measured one (saved before, restored after)
+    if (ab || repeat > 1) copyStore(dataDir, 'alerts', dataDir, 'alerts-ab-before');
     const runView = async () => {
       const v = await timedEvaluation(() => evaluateDetections({ dataDir, config, rules, candidates: false }));
       log(`  view only: ${Math.round(v.ms)} ms (CPU ${Math.round(v.cpuMs)} ms) ${JSON.stringify(v.report.phases)}`);
@@ -176,6 +183,18 @@ export async function benchDetections(): Promise<DetectionsBenchResult> {
       const counts = (r: EvaluationReport) => r.rules.map((x) => `${x.ruleId}:${x.created}:${x.updated}`).join();
       viewOnly = { evaluateMs: v.ms, evaluateCpuMs: v.cpuMs, phases: v.report.phases, ranFirst: viewFirst, sameCounts: counts(v.report) === counts(report) };
     }
+    const repeats: IncrementalRun['repeats'] = [];
+    if (repeat > 1) {
+      const counts = (r: EvaluationReport) => r.rules.map((x) => `${x.ruleId}:${x.created}:${x.updated}`).join();
+      copyStore(dataDir, 'alerts', dataDir, 'alerts-rep-after');
+      for (let k = 1; k < repeat; k++) {
+        copyStore(dataDir, 'alerts-ab-before', dataDir, 'alerts');
+        const again = await timedEvaluation(() => evaluateDetections({ dataDir, config, rules }));
+        log(`  again: ${Math.round(again.ms)} ms (CPU ${Math.round(again.cpuMs)} ms) ${JSON.stringify(again.report.phases)}`);
+        repeats.push({ evaluateMs: again.ms, evaluateCpuMs: again.cpuMs, phases: again.report.phases, sameCounts: counts(again.report) === counts(report) });
+      }
+      copyStore(dataDir, 'alerts-rep-after', dataDir, 'alerts');
+    }
     for (const r of report.rules) if (r.phases.ruleMs >= 20) log(`  ${r.ruleId}: ${r.mode} ${r.phases.ruleMs} ms (${r.source})`);
     log(`day ${new Date(day).toISOString().slice(0, 10)} (${rows} activities): refresh ${Math.round(refreshMs)} ms (detection mart ${detectionMartMs} ms), evaluation ${Math.round(evaluateMs)} ms (CPU ${Math.round(evaluateCpuMs)} ms) ${JSON.stringify(report.phases)}`);
     runs.push({
@@ -190,6 +209,7 @@ export async function benchDetections(): Promise<DetectionsBenchResult> {
       alertsUpdated: report.rules.reduce((n, r) => n + r.updated, 0),
       perRule: report.rules.map((r) => ({ ruleId: r.ruleId, mode: r.mode, source: r.source, ms: r.durationMs })),
       viewOnly,
+      repeats,
     });
   }
   return {

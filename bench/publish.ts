@@ -174,6 +174,7 @@ async function timedCopy(dataDir: string, files: string[], target: string): Prom
 async function timedPlainUpload(dataDir: string, files: string[], dir: string): Promise<{ ms: number; serverCpuS: number }> {
   const server = await startServer(dir);
   try {
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const { S3Client, PutObjectCommand } = await import('@aws-sdk/client-s3');
     const client = new S3Client({
       region: 'us-east-1',

@@ -25,6 +25,8 @@ import { Lake } from '../src/lake/lake.js';
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const DEFAULT_LAKE = '/tmp/cl-bench-100m-full';
 const DEFAULT_DIR = '/tmp/cl-bench-siem';
+/** The bench's own files (spill, export, config): CL_BENCH_SIEM_DIR, so that two benches can run at once. */
+const benchDir = (): string => process.env.CL_BENCH_SIEM_DIR ?? DEFAULT_DIR;
 const DAY_MS = 86_400_000;
 
 interface Window {
@@ -108,7 +110,7 @@ async function duckCopyJson(w: Window): Promise<{ ms: number; cpuS: number; rows
     .files('activities')
     .filter((f) => f.date >= w.since && f.date < w.until)
     .map((f) => sqlString(lake.absolute(f)));
-  const instance = await createDuck({ memoryLimit: '1GB', tempDirectory: join(DEFAULT_DIR, 'duck-tmp') });
+  const instance = await createDuck({ memoryLimit: '1GB', tempDirectory: join(benchDir(), 'duck-tmp') });
   const conn = await connectUtc(instance);
   try {
     const started = performance.now();
@@ -131,7 +133,7 @@ async function duckCopyJson(w: Window): Promise<{ ms: number; cpuS: number; rows
 export async function benchSiemEvents(): Promise<unknown> {
   const lakeDir = process.env.CL_BENCH_LAKE_DIR ?? DEFAULT_LAKE;
   const want = Number(process.env.CL_BENCH_SIEM_ACTIVITIES ?? 10_000_000);
-  mkdirSync(DEFAULT_DIR, { recursive: true });
+  mkdirSync(benchDir(), { recursive: true });
   const w = benchWindow(lakeDir, want);
   log(`window ${w.since} .. ${w.until}: ${w.days} days, ${w.rows} file rows`);
   const duck = await duckCopyJson(w);
@@ -158,7 +160,7 @@ export async function benchSiemForward(): Promise<unknown> {
   const lakeDir = process.env.CL_BENCH_LAKE_DIR ?? DEFAULT_LAKE;
   const want = Number(process.env.CL_BENCH_SIEM_ACTIVITIES ?? 10_000_000);
   const w = benchWindow(lakeDir, want);
-  const dataDir = join(process.env.CL_BENCH_SIEM_DIR ?? DEFAULT_DIR, 'forward-data');
+  const dataDir = join(benchDir(), 'forward-data');
   const marker = join(dataDir, 'bench-export.json');
   const identity = JSON.stringify({ lake: lakeDir, since: w.since, until: w.until });
   if (!existsSync(marker) || readFileSync(marker, 'utf8') !== identity) {
@@ -185,7 +187,7 @@ export async function benchSiemForward(): Promise<unknown> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const configPath = join(DEFAULT_DIR, 'forward.config.json');
+  const configPath = join(benchDir(), 'forward.config.json');
   writeFileSync(configPath, JSON.stringify({ forward: { destinations: [{ name: 'bench-hec', type: 'hec', url, tokenEnv: 'HEC_TOKEN', batchSize: 5000 }] } }));
   try {
     const run = await runSampled(['forward', '--data-dir', dataDir, '--config', configPath], 'pipe');

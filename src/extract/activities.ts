@@ -122,7 +122,8 @@ async function readWindow(ctx: SyncContext, stats: StreamStats, a: number, b: nu
   const toIso = isoMicros(b);
   const existing = await committedKeys(ctx, TABLES.activities, fromIso, toIso);
   const params = { 'created_at.gte': fromIso, 'created_at.lt': toIso, limit: String(MAX_ACTIVITY_PAGE) };
-  const writer = newWriter(ctx, TABLES.activities, ENDPOINT, params, `${a}`);
+  // pages come newest first (compliance-api.md §2.1): the writer skips its sort when they did
+  const writer = newWriter(ctx, TABLES.activities, ENDPOINT, params, `${a}`, 'descending');
   // The feed redelivers an activity across a page boundary (design.md invariant 1: at-least-once). The ids of
   // the last two pages catch that without holding a whole day's ids (a million a day, 100 MB of heap, for a
   // large organization); an activity redelivered further apart is removed by compaction and the models.

@@ -9,7 +9,7 @@ import { sqlString } from '../lake/duck.js';
 import type { Lake } from '../lake/lake.js';
 import type { CoverageEvent, ManifestEntry } from '../lake/manifest.js';
 import type { TableSpec } from '../lake/tables.js';
-import { StreamWriter, isoSql, type StagedFile } from '../lake/writer.js';
+import { StreamWriter, isoSql, type StagedFile, type StreamWriterOptions } from '../lake/writer.js';
 import type { StateStore } from '../state/index.js';
 
 export interface SyncSettings {
@@ -98,8 +98,15 @@ export class BadRecordError extends Error {
   }
 }
 
-export function newWriter(ctx: SyncContext, table: TableSpec, endpoint: string, params: Record<string, string | string[]>, part: string): StreamWriter {
-  return new StreamWriter({ dataDir: ctx.dataDir, spec: table, runId: ctx.runId, extractedAt: new Date().toISOString(), endpoint, params, part });
+export function newWriter(
+  ctx: SyncContext,
+  table: TableSpec,
+  endpoint: string,
+  params: Record<string, string | string[]>,
+  part: string,
+  arrival?: StreamWriterOptions['arrival'],
+): StreamWriter {
+  return new StreamWriter({ dataDir: ctx.dataDir, spec: table, runId: ctx.runId, extractedAt: new Date().toISOString(), endpoint, params, part, arrival });
 }
 
 /**

@@ -102,6 +102,7 @@ export function toActor(json: string | null): AlertActor | null {
       .filter((g) => g && typeof g === 'object' && g.group_id !== undefined && g.group_id !== null)
       .map((g) => ({ groupId: String(g.group_id), name: text(g.name), since: storedTime(g.since) })),
     roles: actor.roles ?? null,
+    asOfText: typeof actor.as_of === 'string' ? actor.as_of : null,
   };
 }
 

@@ -47,6 +47,9 @@ export class AlertActor {
 
   @Field(() => JsonScalar, { nullable: true, description: 'The roles they held then, directly or through a group: [{ role_id, role_kind, via, principal_id }].' })
   roles!: unknown;
+
+  /** `as_of` as stored (microseconds kept): the roles through groups are resolved as of it (src/graphql/alert-actor.ts). */
+  asOfText!: string | null;
 }
 
 @ObjectType({ description: 'A change of an alert\'s status: who (channel:name, e.g. "write-token:alice"), when, and why.' })

@@ -4,6 +4,7 @@ import type { GraphQLSchema } from './graphql-js.js';
 import { buildSchemaSync } from 'type-graphql';
 import { ActivityResolver } from './activity.resolver.js';
 import { ActivityTypeResolver } from './activity-type.resolver.js';
+import { AlertActorResolver } from './alert-actor.js';
 import { AlertResolver } from './alert.resolver.js';
 import { AdminActionResolver } from './admin-action.resolver.js';
 import { SyncStatusDetectionsResolver } from './detection-status.resolver.js';
@@ -25,7 +26,7 @@ export function buildGraphqlSchema(): GraphQLSchema {
   return buildSchemaSync({
     resolvers: [ActivityResolver, AdminActionResolver, UserResolver, GroupResolver, MembershipResolver, RoleResolver, UserRolesResolver, ActivityTypeResolver, SyncStatusResolver,
       ChatResolver, UserChatsResolver, GroupContentResolver, ProjectResolver, OrganizationSettingsResolver,
-      AlertResolver, RuleResolver, SyncStatusDetectionsResolver, ViewerResolver, OverviewResolver, UserHistoryResolver, ActivityLookupResolver],
+      AlertResolver, AlertActorResolver, RuleResolver, SyncStatusDetectionsResolver, ViewerResolver, OverviewResolver, UserHistoryResolver, ActivityLookupResolver],
     // Arguments are checked by the services (type-graphql's class-validator integration is not used).
     validate: false,
   });

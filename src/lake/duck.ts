@@ -81,9 +81,10 @@ export async function openDuck(options: DuckOptions = {}): Promise<Duck> {
     settings: {
       preserve_insertion_order: 'false',
       // DuckDB's allocator keeps what a COPY freed (up to 512 MB by default) for the next one; a sync COPYs one
-      // day after another, so that was the largest part of its peak RSS. At 16 MB a backfill of 1 M
-      // activities peaked at 330-341 MB instead of 420-481 MB, at the same speed (BENCHMARKS.md, issue 3).
-      allocator_bulk_deallocation_flush_threshold: '16MB',
+      // day after another, so that was the largest part of its peak RSS (420-481 MB for 1 M activities). At
+      // 16 MB every day's COPY handed its memory back and faulted it in again: half of the COPY's CPU. 64 MB
+      // keeps one unsorted day's buffers (BENCHMARKS.md, issue 3 and issue 11 "syncspeed2").
+      allocator_bulk_deallocation_flush_threshold: '64MB',
     },
   });
   const connection = await connectUtc(instance);

@@ -2,6 +2,12 @@
 // `finish` turns each into a zstd Parquet file with DuckDB COPY (typed columns, sorted by time and id),
 // fsyncs it and measures it (SHA-256, rows, time range, first and last id). Nothing here touches the lake
 // itself: src/lake/commit.ts moves staged files into place and records them in the manifest.
+//
+// A stream whose rows arrive newest first (the activity feed) says so (`arrival: 'descending'`): each chunk
+// of its NDJSON is then a file of its own with the lines reversed, and when every row of a partition came
+// strictly after the previous one in that order, DuckDB reads the files in reverse and writes them as they
+// come, with no sort (the sort was a third of a day's COPY; BENCHMARKS.md, issue 11). Anything else (a row
+// out of order, a tie, a timestamp not in the canonical form) falls back to the sort.
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, rmSync, statSync, write, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -56,6 +62,14 @@ export interface StagedFile extends ManifestFile {
 
 interface PartitionBuffer {
   ndjson: string;
+  /** Descending arrival: the chunk files written so far, oldest first (the single file otherwise). */
+  segments: string[] | null;
+  /** Byte offset of each line in `chunk` (descending arrival only: the lines are reversed when it is written). */
+  starts: number[];
+  /** Every row so far came strictly after the one before it in the arrival order (by time, then id). */
+  inOrder: boolean;
+  lastTime: string;
+  lastId: string;
   fd: number;
   chunk: Buffer;
   used: number;
@@ -79,6 +93,11 @@ export interface StreamWriterOptions {
   params: Record<string, string | string[]>;
   /** Distinguishes several writers of one run and stream (file names stay unique). */
   part: string;
+  /**
+   * The order in which the stream's rows arrive within a partition when the API behaves as documented:
+   * `descending` (newest first) lets `finish` skip the sort when they did. Unset: always sorted.
+   */
+  arrival?: 'descending';
 }
 
 /** The `\udXXX` escape of a surrogate, after an even number of backslashes (an escaped backslash is not one). */
@@ -92,6 +111,7 @@ export class StreamWriter {
   readonly #buffered = new Map<string, PartitionBuffer>();
   #lastDate: string | undefined;
   #rows = 0;
+  readonly #presorted: string[] = [];
 
   constructor(options: StreamWriterOptions) {
     this.#o = options;
@@ -103,6 +123,11 @@ export class StreamWriter {
     return this.#rows;
   }
 
+  /** The partitions (dates) `finish` wrote in arrival order, without a sort. */
+  get presorted(): readonly string[] {
+    return this.#presorted;
+  }
+
   /** Partitions holding a chunk now (at most MAX_BUFFERED_PARTITIONS). */
   get bufferedPartitions(): number {
     return this.#buffered.size;
@@ -111,11 +136,28 @@ export class StreamWriter {
   /** Adds one row (typed columns by name) to the partition `date` (YYYY-MM-DD). */
   add(row: Record<string, unknown>, date: string, requestId: string | null): void {
     let p = this.#partitions.get(date);
+    const descending = this.#o.arrival === 'descending';
     if (!p) {
       const ndjson = join(this.#dir, `date=${date}.ndjson`);
-      p = { ndjson, fd: openSync(ndjson, 'w'), chunk: NO_CHUNK, used: 0, offset: 0, inFlight: new Set(), failure: null, rows: 0, requestIds: new Set() };
+      p = {
+        ndjson,
+        segments: descending ? [] : null,
+        starts: [],
+        inOrder: descending,
+        lastTime: '',
+        lastId: '',
+        fd: descending ? -1 : openSync(ndjson, 'w'),
+        chunk: NO_CHUNK,
+        used: 0,
+        offset: 0,
+        inFlight: new Set(),
+        failure: null,
+        rows: 0,
+        requestIds: new Set(),
+      };
       this.#partitions.set(date, p);
     }
+    if (p.inOrder) checkDescending(p, row[this.#o.spec.timeColumn], row[this.#o.spec.idColumn]);
     if (p.chunk === NO_CHUNK) this.#holdChunk(date, p);
     else if (date !== this.#lastDate) {
       // most recently written last
@@ -167,10 +209,26 @@ export class StreamWriter {
       await closePartition(p);
       const name = `${runId}-${part}.parquet`;
       const staged = join(this.#dir, `date=${date}.parquet`);
-      await duck.run(
-        `COPY (SELECT ${selectSql} FROM read_json(${sqlString(p.ndjson)}, format='newline_delimited', columns=${columnsSql}) ` +
-          `ORDER BY ${spec.timeColumn}, ${spec.idColumn}) TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 6, ROW_GROUP_SIZE ${PARQUET_ROW_GROUP_SIZE})`,
-      );
+      // newest first, every chunk reversed: the chunks in reverse are the rows in the lake's order
+      const sorted = p.segments !== null && p.inOrder;
+      const sources = p.segments === null ? sqlString(p.ndjson) : `[${(sorted ? [...p.segments].reverse() : p.segments).map(sqlString).join(', ')}]`;
+      const copy =
+        `COPY (SELECT ${selectSql} FROM read_json(${sources}, format='newline_delimited', columns=${columnsSql})` +
+        `${sorted ? '' : ` ORDER BY ${spec.timeColumn}, ${spec.idColumn}`}) ` +
+        `TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 6, ROW_GROUP_SIZE ${PARQUET_ROW_GROUP_SIZE})`;
+      // The lake's connection does not keep insertion order (less memory); rows taken in file order must.
+      if (sorted) {
+        this.#presorted.push(date);
+        const [{ keep }] = await duck.all("SELECT current_setting('preserve_insertion_order') AS keep");
+        await duck.run('SET preserve_insertion_order = true');
+        try {
+          await duck.run(copy);
+        } finally {
+          await duck.run(`SET preserve_insertion_order = ${keep === true}`);
+        }
+      } else {
+        await duck.run(copy);
+      }
       // in the thread pool: the next day's pages are read meanwhile (a synchronous fsync stalled them on a busy disk)
       await fsyncFileAsync(staged);
       const [stats] = await duck.all(
@@ -203,7 +261,11 @@ export class StreamWriter {
   /** Removes this writer's staging files (after a commit, or when the stream gives up). */
   discard(): void {
     for (const p of this.#partitions.values()) {
-      if (p.fd >= 0) {
+      if (p.segments !== null) {
+        // each chunk file's write closes its own descriptor
+        giveBack(p.chunk);
+        p.chunk = NO_CHUNK;
+      } else if (p.fd >= 0) {
         // Closed only once the thread pool is done with it: a descriptor closed under a queued write could be
         // reused by another file and receive that write. The file itself is removed below either way.
         const fd = p.fd;
@@ -217,12 +279,27 @@ export class StreamWriter {
   }
 }
 
+/**
+ * Descending arrival: `p` stays in order while each row's (time, id) is strictly below the previous one's.
+ * Times compare as text in the canonical form (`YYYY-MM-DDTHH:MM:SS.ffffffZ`, 27 characters, the order of the
+ * instants); ids only on a tie, and only when both are ASCII (JavaScript compares UTF-16 units, DuckDB bytes).
+ */
+function checkDescending(p: PartitionBuffer, time: unknown, id: unknown): void {
+  if (typeof time !== 'string' || typeof id !== 'string' || time.length !== 27) p.inOrder = false;
+  else if (p.rows > 0 && (time > p.lastTime || (time === p.lastTime && !(id < p.lastId && ASCII.test(id) && ASCII.test(p.lastId))))) p.inOrder = false;
+  p.lastTime = time as string;
+  p.lastId = id as string;
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
 function appendLine(p: PartitionBuffer, line: string): void {
   // one byte per character for ASCII; a line with other characters may need up to three
   if (p.used + line.length * 3 + 1 > p.chunk.length) {
     flushChunk(p);
     if (line.length * 3 + 1 > p.chunk.length) p.chunk = Buffer.allocUnsafe(line.length * 3 + 1);
   }
+  if (p.segments !== null) p.starts.push(p.used);
   p.used += p.chunk.write(line, p.used, 'utf8');
   p.chunk[p.used++] = 0x0a;
 }
@@ -233,6 +310,10 @@ function appendLine(p: PartitionBuffer, line: string): void {
  * stays bounded.
  */
 function flushChunk(p: PartitionBuffer, keep = true): void {
+  if (p.segments !== null) {
+    flushSegment(p, keep);
+    return;
+  }
   const chunk = p.chunk;
   const length = p.used;
   if (!keep) p.chunk = NO_CHUNK;
@@ -260,6 +341,46 @@ function flushChunk(p: PartitionBuffer, keep = true): void {
   p.inFlight.add(written);
 }
 
+/** Descending arrival: the chunk's lines, last first, become a file of their own (written by the thread pool). */
+function flushSegment(p: PartitionBuffer, keep: boolean): void {
+  const chunk = p.chunk;
+  const length = p.used;
+  const starts = p.starts;
+  p.chunk = keep ? takeChunk() : NO_CHUNK;
+  p.used = 0;
+  p.starts = [];
+  if (length === 0) {
+    giveBack(chunk);
+    return;
+  }
+  const reversed = length <= CHUNK_BYTES ? takeChunk() : Buffer.allocUnsafe(length);
+  let at = 0;
+  for (let i = starts.length - 1, end = length; i >= 0; end = starts[i--]) at += chunk.copy(reversed, at, starts[i], end);
+  giveBack(chunk);
+  const file = p.ndjson.replace(/\.ndjson$/, `.${p.segments!.length}.ndjson`);
+  p.segments!.push(file);
+  const fd = openSync(file, 'w');
+  if (p.inFlight.size >= MAX_CHUNKS_IN_FLIGHT) {
+    try {
+      for (let done = 0; done < length; ) done += writeSync(fd, reversed, done, length - done, done);
+    } finally {
+      closeSync(fd);
+      giveBack(reversed);
+    }
+    return;
+  }
+  const written: Promise<void> = writeAt(fd, reversed, length, 0)
+    .catch((err: Error) => {
+      p.failure ??= err;
+    })
+    .finally(() => {
+      closeSync(fd);
+      p.inFlight.delete(written);
+      giveBack(reversed);
+    });
+  p.inFlight.add(written);
+}
+
 function writeAt(fd: number, buffer: Buffer, length: number, position: number, done = 0): Promise<void> {
   return new Promise((resolve, reject) => {
     write(fd, buffer, done, length - done, position + done, (err, n) => {
@@ -271,6 +392,12 @@ function writeAt(fd: number, buffer: Buffer, length: number, position: number, d
 }
 
 async function closePartition(p: PartitionBuffer): Promise<void> {
+  if (p.segments !== null) {
+    flushChunk(p, false);
+    await Promise.all(p.inFlight);
+    if (p.failure) throw p.failure;
+    return;
+  }
   if (p.fd < 0) return;
   flushChunk(p, false);
   try {
