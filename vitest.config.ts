@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowestFirst from './test/support/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -12,5 +13,7 @@ export default defineConfig({
     // the other. Most files wait on child processes, sockets and timers: three at once keep both cores busy
     // (the whole suite took 599 s with three, 730 s with two, on the two-core machine of BENCHMARKS.md).
     maxWorkers: 3,
+    // the slowest files first (test/support/sequencer.ts)
+    sequence: { sequencer: SlowestFirst },
   },
 });
