@@ -84,6 +84,16 @@ describe('the SQL project', () => {
     expect(project.models.find((m) => m.relation === 'marts.activities')!.materialized).toEqual({ kind: 'monthly', columns: ['created_at'], fold: ['id'] });
     expect(project.tests.length).toBeGreaterThanOrEqual(15);
     for (const t of project.tests) expect(t.rule.length, t.path).toBeGreaterThan(10);
+    // the scope line: `all` for rules across months, `added` for rules about each row alone, else `rebuilt`
+    const scopes = Object.fromEntries(project.tests.map((t) => [t.name, t.scope]));
+    expect(scopes).toMatchObject({
+      activity_types_counts_match: 'all',
+      activities_not_null: 'added',
+      activities_category_accepted: 'added',
+      activities_category_from_catalog: 'added',
+      activities_id_unique: 'rebuilt',
+      admin_actions_are_admin_activities: 'rebuilt',
+    });
   });
 
   test('a model that reads a later layer, an unknown relation or the lake outside staging, or a cycle, is refused', () => {

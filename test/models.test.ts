@@ -4,6 +4,7 @@
 // /_sim/truth/memberships, the tenant's user timeline and a brute-force as-of join; then one more sync is
 // built incrementally and compared with a --full build; and the warehouse is opened by other readers.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +15,8 @@ import { compactPartition } from '../src/lake/compact.js';
 import { openDuck, sqlString } from '../src/lake/duck.js';
 import { Lake } from '../src/lake/lake.js';
 import { sha256File } from '../src/lake/writer.js';
-import { type BuildReport, buildModels } from '../src/models/build.js';
+import { type BuildReport, ModelTestError, buildModels } from '../src/models/build.js';
+import { readSqlProject } from '../src/models/sql-files.js';
 import { openWarehouse, warehouseRows } from '../src/models/query.js';
 import { monthOf } from '../src/models/state.js';
 import type { SimUser } from '../src/simulator/tenant/directory.js';
@@ -673,6 +675,31 @@ describe('incremental builds', () => {
     const full = await buildModels(dir, { full: true });
     expect(of(full).foldedMonths).toEqual([]);
     expect(await dump()).toEqual(incremental);
+
+    // 4. a `-- scope: added` test sees only the rows a refresh added (the fold's part file, or its delta when it
+    // rewrites the month), a `rebuilt` one the whole month: two late activities more, beside the three kept
+    const sqlDir = join(dir, 'sql-scoped');
+    cpSync(join(process.cwd(), 'sql'), sqlDir, { recursive: true });
+    const rule = `select id from marts.activities where ends_with(id, '_late')\n`;
+    writeFileSync(join(sqlDir, 'tests', 'late_added.sql'), `-- no activity indexed late among the new rows\n-- scope: added\n${rule}`);
+    writeFileSync(join(sqlDir, 'tests', 'late_rebuilt.sql'), `-- no activity indexed late in the months written\n${rule}`);
+    // the last build ran these tests (else the first build with them sees every month)
+    const statePath = join(dir, 'models', '_state.json');
+    const state = JSON.parse(readFileSync(statePath, 'utf8')) as Record<string, unknown>;
+    const project = readSqlProject(sqlDir);
+    state.tests = createHash('sha256').update(JSON.stringify(project.tests.map((x) => [x.name, x.sql]))).digest('hex');
+    writeFileSync(statePath, JSON.stringify(state));
+    await commitCrafted(dir, second, `select * replace (id || '_late' as id, _extracted_at + interval 4 hour as _extracted_at) from (select * from {files} qualify row_number() over (partition by id order by _extracted_at) = 1) order by created_at desc limit 2`);
+    for (const maxFoldParts of [8, 0]) {
+      const failed = await buildModels(dir, { sqlDir, maxFoldParts }).catch((e: unknown) => e);
+      expect(failed, `maxFoldParts ${maxFoldParts}`).toBeInstanceOf(ModelTestError);
+      const counts = Object.fromEntries((failed as ModelTestError).failures.map((f) => [f.test, f.count]));
+      expect(counts, `maxFoldParts ${maxFoldParts}`).toEqual({ late_added: 2, late_rebuilt: 5 });
+    }
+    expect(await warehouseRows(dir, `select count(*) as n from marts.activities where id like '%_late'`)).toEqual([{ n: 3 }]); // nothing published
+    // the project's own tests pass, and the next test starts from a lake the models have read
+    expect((await buildModels(dir)).relations.find((r) => r.relation === 'marts.activities')!.rebuiltMonths).toEqual([month]);
+    expect(await warehouseRows(dir, `select count(*) as n from marts.activities where id like '%_late'`)).toEqual([{ n: 5 }]);
   }, 600_000);
 
   test('a changed model is rebuilt in full with what reads it; the rest stays incremental; the result equals a --full build', async () => {

@@ -89,9 +89,12 @@ export interface SqlTest {
   rule: string;
   /**
    * `rebuilt` (default): in an incremental build the test sees only the months of monthly relations that
-   * build wrote. `all` (header line `-- scope: all`): every month, for rules across months.
+   * build wrote. `all` (header line `-- scope: all`): every month, for rules across months. `added` (header
+   * line `-- scope: added`): only the rows that build added, for rules about each row alone (one monthly
+   * relation, tables joined as they are): of a month a fold added rows to, those rows (its part file, or its
+   * delta when it rewrote the month); of any other month it wrote, the whole month.
    */
-  scope: 'rebuilt' | 'all';
+  scope: 'rebuilt' | 'all' | 'added';
 }
 
 export interface SqlProject {
@@ -127,9 +130,14 @@ export function readSqlProject(dir: string): SqlProject {
   const tests: SqlTest[] = [];
   for (const path of sqlFiles(join(dir, 'tests'))) {
     const sql = readFileSync(path, 'utf8');
-    tests.push({ name: basename(path, '.sql'), path, sql, rule: grainLine(path, sql), scope: /^-- scope: *all *$/m.test(sql) ? 'all' : 'rebuilt' });
+    tests.push({ name: basename(path, '.sql'), path, sql, rule: grainLine(path, sql), scope: testScope(sql) });
   }
   return { dir, models: orderModels(models), tests };
+}
+
+function testScope(sql: string): SqlTest['scope'] {
+  const m = /^-- scope: *([a-z]+) *$/m.exec(sql);
+  return m?.[1] === 'all' ? 'all' : m?.[1] === 'added' ? 'added' : 'rebuilt';
 }
 
 function sqlFiles(dir: string): string[] {
