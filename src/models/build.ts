@@ -68,6 +68,11 @@ export interface RelationReport {
   foldedMonths?: string[];
   /** Incremental relations: whether this build started from the previous output (false: from nothing). */
   folded?: boolean;
+  /**
+   * Tables and incremental relations: nothing the model reads changed since the last build (no new lake file of
+   * its staging views, no month or file of the relations it reads rewritten), so its last output was kept as it is.
+   */
+  kept?: boolean;
   /** Incremental relations with `-- new lake files:`: the lake files those staging views read in this build (null: every file). */
   newLakeFiles?: number | null;
   ms: number;
@@ -160,6 +165,8 @@ interface BuildContext {
   previousKept: Set<string>;
   /** Staging models by relation (`-- new lake files:` renders them over the files added since the last build). */
   staging: Map<string, Model>;
+  /** Incremental builds: relations whose rows are the last build's (see unchangedInputs). */
+  unchanged: Set<string>;
 }
 
 export async function buildModels(dataDirGiven: string, options: BuildOptions = {}): Promise<BuildReport> {
@@ -242,6 +249,8 @@ async function buildLocked(
     schemas: {},
     previousKept: new Set(),
     staging: new Map(project.models.filter((m) => m.layer === 'staging').map((m) => [m.relation, m])),
+    // the catalog seed changes only with the fingerprint, which makes the build full
+    unchanged: new Set(mode === 'incremental' ? ['seeds.activity_types'] : []),
   };
   const relations: RelationReport[] = [];
   let tests: { name: string; ms: number }[];
@@ -465,7 +474,30 @@ async function buildModel(ctx: BuildContext, model: Model): Promise<RelationRepo
     if (m.kind === 'view') {
       await ctx.connection.run(`create view ${model.relation} as ${sql}`);
       ctx.warehouse.push({ relation: model.relation, sql, comment: model.grain });
+      if (model.layer === 'staging' && ctx.mode === 'incremental' && !ctx.stale.has(model.relation) && !/\blake_manifest\(/.test(model.sql)) {
+        // a stream's files are its path's first segment (lake/<stream>/...): entries since the last build that added
+        // or removed none of them leave the view's rows as they were
+        const since = ctx.lake.entries.filter((e) => e.seq > ctx.previous!.seq);
+        const changed = new Set(since.flatMap((e) => [...e.added.map((f) => f.stream), ...(e.removed.length ? [e.stream, ...e.removed.map((path) => path.split('/')[0])] : [])]));
+        const streams = lakeStreams(model.sql);
+        if (streams.length && !streams.some((stream) => changed.has(stream))) ctx.unchanged.add(model.relation);
+      }
       return { relation: model.relation, materialized: 'view', rows: null, ms: Date.now() - started };
+    }
+    if ((m.kind === 'table' || m.kind === 'incremental') && unchangedInputs(ctx, model)) {
+      // the same inputs give the same rows: the last output stays, nothing is written
+      const final = finalPath(ctx.modelsDir, model.relation);
+      await ctx.connection.run(`create view ${model.relation} as ${readParquetSql([final])}`);
+      ctx.warehouse.push({ relation: model.relation, sql: readParquetSql([final]), comment: model.grain });
+      ctx.unchanged.add(model.relation);
+      return {
+        relation: model.relation,
+        materialized: m.kind,
+        rows: await parquetRows(ctx, [final]),
+        kept: true,
+        ...(m.kind === 'incremental' ? { folded: true } : {}),
+        ms: Date.now() - started,
+      };
     }
     if (m.kind === 'table') {
       const tmp = tmpPath(ctx, model.relation);
@@ -546,6 +578,8 @@ async function buildMonthly(
   const buildFiles = finalFiles.map((f) => asBuilt(ctx, f));
   ctx.rebuiltMonths.set(relation, written);
   ctx.monthFiles.set(relation, files);
+  const hadMonths = ctx.previous?.months[relation]?.join(',');
+  if (ctx.mode === 'incremental' && !ctx.stale.has(relation) && written.length === 0 && hadMonths === ctx.universe.join(',')) ctx.unchanged.add(relation);
   const empty = buildFiles.length === 0 ? await emptyRelation(ctx, sql) : null;
   await ctx.connection.run(`create view ${relation} as ${empty ?? readParquetSql(buildFiles)}`);
   ctx.warehouse.push({ relation, sql: empty ?? readParquetSql(finalFiles), comment: model.grain });
@@ -559,6 +593,23 @@ async function buildMonthly(
     ...(fold || merge || since ? { foldedMonths: folded } : {}),
     ms: Date.now() - started,
   };
+}
+
+/**
+ * A table or incremental model of an incremental build whose last output is still its output: its SQL is the
+ * last build's, its last output is there (with the declared columns, for an incremental model), it reads no
+ * other model's last output (`previous.<other>` moves with every build), and every relation it reads is
+ * unchanged (a staging view no new lake file of its streams reached, a monthly relation with no month
+ * written, a model kept in turn). A model's rows depend only on what it reads (no clock, no randomness in
+ * sql/), and an incremental model refreshed with nothing new gives its last rows (sql-files.ts
+ * PreviousColumn), so the daemon's refreshes after an activities sync leave the snapshot chain alone.
+ */
+function unchangedInputs(ctx: BuildContext, model: Model): boolean {
+  if (ctx.mode !== 'incremental' || ctx.stale.has(model.relation)) return false;
+  if (model.materialized.kind === 'incremental' && !ctx.previousKept.has(model.relation)) return false;
+  if (!existsSync(finalPath(ctx.modelsDir, model.relation))) return false;
+  if (model.previousRefs.some((name) => name !== model.name)) return false;
+  return model.refs.every((ref) => ctx.unchanged.has(ref));
 }
 
 /** A merge model's SQL reading, for its source, only the given files (the source's rows of one month, or its new rows). */
