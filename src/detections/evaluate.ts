@@ -350,7 +350,7 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
         // marked as changed
         const martsStarted = Date.now();
         try {
-          await publishAlertMarts(dataDir, { connection });
+          await publishAlertMarts(dataDir, { connection, store });
         } catch (err) {
           martsError = `writing marts.alerts: ${(err as Error).message}`;
         }
@@ -456,7 +456,7 @@ function lookBackStart(rule: Rule, params: Record<string, ParamValue>, start: bi
 }
 
 /** The temp table of the activities the rules with a `types:` header read (copyCandidateActivities). */
-const CANDIDATE_ACTIVITIES = 'candidate_activities';
+export const CANDIDATE_ACTIVITIES = 'candidate_activities';
 
 const inList = (names: string[]) => names.map((n) => sqlString(n)).join(', ');
 
@@ -472,7 +472,7 @@ const CANDIDATE_MERGE_MS = 86_400_000;
  * marts.activities skip those already copied (by id, the feed's key). Returns false when the copy failed (the
  * rules then read the view).
  */
-async function copyCandidateActivities(
+export async function copyCandidateActivities(
   connection: DuckDBConnection,
   mart: DetectionMart | null,
   rules: { selection: { types: string[]; categories: string[] }; from: bigint | null }[],
@@ -518,7 +518,7 @@ async function copyCandidateActivities(
 /** marts.detection_activities: the activities of the types and categories it lists (sql/marts/detection_activities.sql). */
 const DETECTION_MART = 'marts.detection_activities';
 
-interface DetectionMart {
+export interface DetectionMart {
   types: ReadonlySet<string>;
   categories: ReadonlySet<string>;
 }
@@ -528,7 +528,7 @@ interface DetectionMart {
  * state records each model's SQL digest): the types its filter lists, and the categories all of whose types
  * are among them. Null: read marts.activities (an older warehouse, or a mart built from other SQL).
  */
-async function detectionMart(connection: DuckDBConnection, state: { relations?: Record<string, string> }): Promise<DetectionMart | null> {
+export async function detectionMart(connection: DuckDBConnection, state: { relations?: Record<string, string> }): Promise<DetectionMart | null> {
   const path = join(packageRoot(), 'sql', 'marts', 'detection_activities.sql');
   if (!existsSync(path)) return null;
   const sql = readFileSync(path, 'utf8');
