@@ -113,6 +113,8 @@ export interface EvaluationReport {
   martsError: string | null;
   /** The copy of the typed rules' activities read marts.detection_activities (for the types it holds). */
   detectionMart: boolean;
+  /** The views of the monthly marts' files from a month on that the evaluation read (MonthViews), e.g. activities_from_2026_09. */
+  monthViews: string[];
   ms: number;
   failed: number;
 }
@@ -157,6 +159,7 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
     let lookupMs = 0;
     let martsError: string | null = null;
     let usedMart = false;
+    let monthViews: string[] = [];
     let instance: DuckDBInstance | null = null;
     try {
       const states = new Map(selected.map((rule) => [rule.id, store.ruleState(rule.id)]));
@@ -218,6 +221,10 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
         // marts.activities from the earliest of their look-backs (one scan of the feed instead of one per rule;
         // over six years on a retro hunt) ...
         const paramsOf = (rule: Rule) => options.config.params[rule.id] ?? {};
+        // an incremental evaluation reads the monthly marts' files of the months from its look-backs on, not the
+        // views over six years of them (whose files' footers cost more than a day's rows)
+        const months = pending.some((p) => p.report.mode === 'incremental') ? await MonthViews.read(connection).catch(() => null) : null;
+        const monthsFrom = (relation: string, from: bigint | null) => (months === null || from === null ? Promise.resolve(relation) : months.from(relation, from));
         const copyStarted = Date.now();
         const typed = options.candidates === false ? [] : pending.filter((p) => p.report.mode !== 'unchanged' && p.rule.reads !== null);
         const mart = typed.length && options.detectionMart !== false ? await detectionMart(connection, modelsState) : null;
@@ -225,6 +232,7 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
           connection,
           mart,
           typed.map((p) => ({ selection: readSelection(p.rule, effectiveParams(p.rule, paramsOf(p.rule)))!, from: p.start === null ? null : lookBackStart(p.rule, paramsOf(p.rule), p.start) })),
+          monthsFrom,
         );
         const onCandidates = new Set(!candidates ? [] : typed.map((p) => p.rule.id));
         usedMart = candidates && mart !== null;
@@ -237,6 +245,7 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
             .filter((p) => p.report.mode === 'incremental' && readsOnlyRecentActivities(p.rule) && !onCandidates.has(p.rule.id))
             .map((p) => lookBackStart(p.rule, paramsOf(p.rule), p.start!)),
           newest,
+          monthsFrom,
         );
         phases.copyMs = Date.now() - copyStarted;
         // ... then the rules that read only that copy, in one statement (one query instead of dozens; if it
@@ -251,6 +260,11 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
           onCandidates.has(p.rule.id) ? candidateRelation(readSelection(p.rule, effectiveParams(p.rule, paramsOf(p.rule)))!) : onCopy(p) ? RECENT_ACTIVITIES : null;
         // the incremental rules on a copy (the typed rules on the copy of their types, the others on the copy of
         // the new range): one statement for them all instead of ~50 small ones (each a plan and a pass of its own)
+        // what an incremental rule's {{all_activities}} reads, and a rule that reads the view from its look-back on (§1): the months from it
+        const ownMonths = new Map<string, string>();
+        for (const p of pending)
+          if (p.report.mode === 'incremental' && (ALL_ACTIVITIES.test(p.rule.sql) || (relationOf(p) === null && readsOnlyRecentActivities(p.rule))))
+            ownMonths.set(p.rule.id, await monthsFrom('marts.activities', lookBackStart(p.rule, paramsOf(p.rule), p.start!)).catch(() => 'marts.activities'));
         const batch = pending.filter((p) => p.report.mode === 'incremental' && relationOf(p) !== null);
         const batched = new Set<string>();
         if (batch.length > 1) {
@@ -258,7 +272,7 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
           try {
             const counts = await queryOccurrencesTogether(
               connection,
-              batch.map((p) => ({ rule: p.rule, params: options.config.params[p.rule.id] ?? {}, start: p.start!, relation: relationOf(p)! })),
+              batch.map((p) => ({ rule: p.rule, params: options.config.params[p.rule.id] ?? {}, start: p.start!, relation: relationOf(p)!, allActivities: ownMonths.get(p.rule.id) })),
             );
             const share = Math.round((Date.now() - batchStarted) / batch.length);
             for (const p of batch) {
@@ -280,13 +294,15 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
           try {
             const relation = relationOf(p);
             report.source = relation === null ? 'view' : relation === RECENT_ACTIVITIES ? 'recent' : 'candidates';
-            report.occurrences = await queryOccurrences(connection, rule, params, start, relation);
+            const own = ownMonths.get(rule.id);
+            report.occurrences = await queryOccurrences(connection, rule, params, start, relation ?? (own !== undefined && readsOnlyRecentActivities(rule) ? own : null), own);
           } catch (err) {
             report.error = `${rule.id} (${rule.path}): ${(err as Error).message}`;
           }
           report.phases.ruleMs = Date.now() - ruleStarted;
         }
         phases.rulesMs = Date.now() - rulesStarted;
+        monthViews = months?.names() ?? [];
         // ... then the evidence and actors of them all: the evidence's times and actors once (from the copies,
         // the view only for what they do not hold), then LOOKUP_CHUNK occurrences at a time
         const lookupStarted = Date.now();
@@ -363,7 +379,7 @@ export async function evaluateDetections(options: EvaluateOptions): Promise<Eval
       else await closeOpening();
       store.close();
     }
-    return { rules: reports, toSeq, lookupMs, phases, martsError, detectionMart: usedMart, ms: Date.now() - started, failed: reports.filter((r) => r.error !== null).length };
+    return { rules: reports, toSeq, lookupMs, phases, martsError, detectionMart: usedMart, monthViews, ms: Date.now() - started, failed: reports.filter((r) => r.error !== null).length };
   } finally {
     lock.release();
   }
@@ -438,6 +454,7 @@ function earliestAfter(ranges: Map<number, NewActivity>, fromSeq: number, toSeq:
 /** The temp table of the activities the bounded event and threshold rules read (copyRecentActivities). */
 const RECENT_ACTIVITIES = 'recent_activities';
 const ACTIVITIES_RELATION = /\bmarts\.activities\b/g;
+const ALL_ACTIVITIES = /\{\{\s*all_activities\s*\}\}/;
 const RELATION = /\b(marts|intermediate|staging|seeds)\.[a-z_][a-z0-9_]*\b/g;
 
 /**
@@ -476,6 +493,8 @@ export async function copyCandidateActivities(
   connection: DuckDBConnection,
   mart: DetectionMart | null,
   rules: { selection: { types: string[]; categories: string[] }; from: bigint | null }[],
+  /** The relation's files of the months from a start on (MonthViews.from); none: the relation itself. */
+  monthsFrom?: (relation: string, from: bigint) => Promise<string>,
 ): Promise<boolean> {
   if (rules.length === 0) return false;
   const earliest = (a: bigint | null | undefined, b: bigint | null): bigint | null => (a === undefined ? b : a === null || b === null ? null : b < a ? b : a);
@@ -505,8 +524,9 @@ export async function copyCandidateActivities(
       ];
       // the earliest start once more on its own, so that the Parquet reader skips the row groups before it
       const starts = [...types, ...categories].map((g) => g.from);
-      const lower = starts.includes(null) ? 'true' : since(starts.reduce((a, b) => (b! < a! ? b : a)));
-      await connection.run(`insert into ${CANDIDATE_ACTIVITIES} select * from ${relation} as a where ${lower} and (${terms.join('\n or ')})`);
+      const lowest = starts.includes(null) ? null : starts.reduce((a, b) => (b! < a! ? b : a));
+      const read = lowest === null || !monthsFrom ? relation : await monthsFrom(relation, lowest);
+      await connection.run(`insert into ${CANDIDATE_ACTIVITIES} select * from ${read} as a where ${since(lowest)} and (${terms.join('\n or ')})`);
     }
     return true;
   } catch {
@@ -637,17 +657,71 @@ const RECENT_MAX_MS = 8 * 86_400_000;
  * as marts.activities); returns that bound, or null when fewer than two rules need it, the range up to `newestMs` (the
  * newest new activity) is longer than RECENT_MAX_MS, or the copy failed (the rules then read the view).
  */
-async function copyRecentActivities(connection: DuckDBConnection, from: bigint[], newestMs: number): Promise<bigint | null> {
+async function copyRecentActivities(connection: DuckDBConnection, from: bigint[], newestMs: number, monthsFrom: (relation: string, from: bigint) => Promise<string>): Promise<bigint | null> {
   // one rule reads the view with its own filters and columns: a copy of every column of the range (the
   // `details` pages of a day: 0.7 s of CPU at 100 M) pays only when several rules share it
   if (from.length < 2) return null;
   const earliest = from.reduce((a, b) => (b < a ? b : a));
   if (!Number.isFinite(newestMs) || BigInt(newestMs) * 1000n - earliest > BigInt(RECENT_MAX_MS) * 1000n) return null;
   try {
-    await connection.run(`create or replace temp table ${RECENT_ACTIVITIES} as select * from marts.activities where created_at >= '${isoMicros(earliest)}'::TIMESTAMPTZ`);
+    await connection.run(`create or replace temp table ${RECENT_ACTIVITIES} as select * from ${await monthsFrom('marts.activities', earliest)} where created_at >= '${isoMicros(earliest)}'::TIMESTAMPTZ`);
     return earliest;
   } catch {
     return null;
+  }
+}
+
+/** A view over the files of a monthly model, as the warehouse writes it (src/models/build.ts readParquetSql). */
+const MONTHLY_VIEW = /^CREATE VIEW \S+ AS SELECT \* FROM read_parquet\(main\.list_value\(((?:'(?:[^']|'')*'(?:, )?)+)\), \(hive_partitioning = CAST\('f' AS BOOLEAN\)\)\);?$/;
+const MONTH_DIR = /\/month=(\d{4}-\d{2})\//;
+
+/**
+ * The monthly marts an incremental evaluation reads (marts.activities, marts.detection_activities) narrowed to
+ * the files of the months from a start on: a rule reads activities from its look-back on (detections.md §1),
+ * and a month's files hold exactly the activities of that UTC month (the lake's day partitions are the UTC
+ * dates of created_at: src/models/build.ts narrowToMonth). The views list every month's files (74 at 100 M):
+ * DuckDB reads each one's footer before skipping it, 0.1–0.15 s of CPU per view and evaluation, more than
+ * the day's rows. A view not in that form, and a file outside a month=YYYY-MM directory, stay as they are.
+ */
+export class MonthViews {
+  private readonly created = new Map<string, string>();
+
+  private constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly files: ReadonlyMap<string, readonly string[]>,
+  ) {}
+
+  static async read(connection: DuckDBConnection): Promise<MonthViews> {
+    const files = new Map<string, string[]>();
+    // one read of the catalog's views for both (duckdb_views() renders the SQL of every view: 90 at 100 M)
+    const rows = (
+      await connection.runAndReadAll(`select schema_name || '.' || view_name as relation, sql from duckdb_views() where schema_name = 'marts' and view_name in ('activities', 'detection_activities')`)
+    ).getRowObjectsJS() as { relation: string; sql: string }[];
+    for (const { relation, sql } of rows) {
+      const list = MONTHLY_VIEW.exec(sql.trim());
+      if (list) files.set(relation, [...list[1].matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1].replaceAll("''", "'")));
+    }
+    return new MonthViews(connection, files);
+  }
+
+  /** The temp views made. */
+  names(): string[] {
+    return [...this.created.keys()].sort();
+  }
+
+  /** A temp view of `relation`'s files of the months from `from` (µs) on; `relation` itself when none can be left out. */
+  async from(relation: string, from: bigint): Promise<string> {
+    const files = this.files.get(relation);
+    if (!files) return relation;
+    const month = isoMicros(from).slice(0, 7);
+    const kept = files.filter((f) => (MONTH_DIR.exec(f)?.[1] ?? month) >= month);
+    if (kept.length === files.length || kept.length === 0) return relation;
+    const name = `${relation.split('.')[1]}_from_${month.replace('-', '_')}`;
+    if (!this.created.has(name)) {
+      await this.connection.run(`create or replace temp view ${name} as select * from read_parquet([${kept.map((f) => sqlString(f)).join(', ')}], hive_partitioning = false)`);
+      this.created.set(name, relation);
+    }
+    return name;
   }
 }
 
@@ -660,11 +734,18 @@ const OCCURRENCES_DDL = `create or replace temp table occurrences (
  * Runs one rule from `start` (null: everything) into the temp table `occurrences`; returns how many it found.
  * Only occurrences whose last evidence is at or after `start` count (detections.md §1).
  */
-async function queryOccurrences(connection: DuckDBConnection, rule: Rule, params: Record<string, ParamValue>, start: bigint | null, activities: string | null = null): Promise<number> {
+async function queryOccurrences(
+  connection: DuckDBConnection,
+  rule: Rule,
+  params: Record<string, ParamValue>,
+  start: bigint | null,
+  activities: string | null = null,
+  allActivities?: string,
+): Promise<number> {
   await connection.run(
     `insert into occurrences
      select rule_id, entity_type, (select count(*) from occurrences) + row_number() over (order by entity_id, window_start) as k, entity_id, window_start, window_end, evidence_ids, summary
-     from (${occurrenceSelect(rule, params, start, activities)})`,
+     from (${occurrenceSelect(rule, params, start, activities, allActivities)})`,
   );
   return countOccurrences(connection, rule.id);
 }
@@ -672,12 +753,12 @@ async function queryOccurrences(connection: DuckDBConnection, rule: Rule, params
 /** Several rules' occurrences in one statement (all or none inserted); returns how many each found. */
 async function queryOccurrencesTogether(
   connection: DuckDBConnection,
-  rules: { rule: Rule; params: Record<string, ParamValue>; start: bigint; relation: string }[],
+  rules: { rule: Rule; params: Record<string, ParamValue>; start: bigint; relation: string; allActivities?: string }[],
 ): Promise<Map<string, number>> {
   await connection.run(
     `insert into occurrences
      select rule_id, entity_type, (select count(*) from occurrences) + row_number() over (order by rule_id, entity_id, window_start) as k, entity_id, window_start, window_end, evidence_ids, summary
-     from (${rules.map((r) => occurrenceSelect(r.rule, r.params, r.start, r.relation)).join('\n union all\n')})`,
+     from (${rules.map((r) => occurrenceSelect(r.rule, r.params, r.start, r.relation, r.allActivities)).join('\n union all\n')})`,
   );
   const ids = rules.map((r) => sqlString(r.rule.id)).join(', ');
   const rows = (await connection.runAndReadAll(`select rule_id, count(*)::INTEGER as n from occurrences where rule_id in (${ids}) group by rule_id`)).getRowObjectsJS() as { rule_id: string; n: number }[];
@@ -689,9 +770,10 @@ async function queryOccurrencesTogether(
  * `activities` instead of marts.activities when given. Only occurrences whose last evidence is at or after
  * `start` count (detections.md §1).
  */
-function occurrenceSelect(rule: Rule, params: Record<string, ParamValue>, start: bigint | null, activities: string | null): string {
-  // the relation is swapped before rendering, so {{all_activities}} still reads the view
-  const sql = renderSql(rule, activities === null ? rule.sql : rule.sql.replace(ACTIVITIES_RELATION, activities), params, { start, end: null });
+function occurrenceSelect(rule: Rule, params: Record<string, ParamValue>, start: bigint | null, activities: string | null, allActivities?: string): string {
+  // the relation is swapped before rendering, so {{all_activities}} still reads the view (or its months from the
+  // rule's look-back on: MonthViews)
+  const sql = renderSql(rule, activities === null ? rule.sql : rule.sql.replace(ACTIVITIES_RELATION, activities), params, { start, end: null }, allActivities);
   const startLiteral = start === null ? `'-infinity'::TIMESTAMPTZ` : `'${isoMicros(start)}'::TIMESTAMPTZ`;
   return `select ${sqlString(rule.id)} as rule_id, ${sqlString(rule.entity)} as entity_type, *
      from (
