@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDestinations } from '../src/delivery/config.js';
 import { loadRules, resolveDetectionsConfig } from '../src/detections/index.js';
-import { DEFAULT_SCHEDULES, type ScheduledJobName, startDaemon } from '../src/scheduler/daemon.js';
+import { DEFAULT_SCHEDULES, DEMO_SCHEDULES, type ScheduledJobName, startDaemon } from '../src/scheduler/daemon.js';
 import { SimClock, createSimulator } from '../src/simulator/server/app.js';
 import { createTenant } from '../src/simulator/tenant/index.js';
 import { stderrLogger } from '../src/cli/log.js';
@@ -20,7 +20,6 @@ import type { Logger } from '../src/api/index.js';
 const KEY = 'sk-ant-api01-bench-latency-local-only';
 /** Scenarios whose rules fire on single events: the latency measured is the pipeline's, not a window's. */
 const SCENARIOS = ['sso_disabled', 'compliance_api_key_created', 'ip_restriction_deleted', 'domain_removed', 'audit_log_export'];
-const DEMO_SCHEDULES: Partial<Record<ScheduledJobName, string>> = { activities: '*/20 * * * * *', content: '0 * * * * *', directory: '30 */5 * * * *' };
 
 interface Sample {
   scenario: string;

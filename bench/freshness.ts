@@ -13,15 +13,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_SCHEDULES, type ScheduledJobName, startDaemon } from '../src/scheduler/daemon.js';
+import { DEFAULT_SCHEDULES, DEMO_SCHEDULES, type ScheduledJobName, startDaemon } from '../src/scheduler/daemon.js';
 import { SimClock, createSimulator } from '../src/simulator/server/app.js';
 import { createTenant } from '../src/simulator/tenant/index.js';
 import { stderrLogger } from '../src/cli/log.js';
 import type { Logger } from '../src/api/index.js';
 
 const KEY = 'sk-ant-api01-bench-freshness-local-only';
-/** The demo's schedules (src/cli/main.ts). */
-export const DEMO_SCHEDULES: Partial<Record<ScheduledJobName, string>> = { activities: '*/20 * * * * *', content: '0 * * * * *', directory: '30 */5 * * * *' };
 /** How often the poller asks the simulator and GraphQL (the measurement's resolution). */
 const POLL_MS = 250;
 /** The sync's default overlap window (src/pipeline defaults): later arrivals wait for the reconciliation. */

@@ -32,7 +32,7 @@ describe('demo attacks', () => {
     const attacks = playAttacks(server.url, 50, (l) => lines.push(l), logs.logger);
     try {
       // the first attack waits FIRST_ATTACK_MS (15 s); then every 50 ms
-      await until('three attacks', () => lines.length >= 3, 40_000);
+      await until('three attacks', () => lines.length >= 3, 70_000);
     } finally {
       attacks.stop();
     }
@@ -45,7 +45,7 @@ describe('demo attacks', () => {
     }
     expect(logs.lines.filter((l) => l.startsWith('warn'))).toEqual([]);
     await server.close();
-  }, 60_000);
+  }, 100_000);
 });
 
 describe('demo alert watcher', () => {
@@ -66,7 +66,9 @@ describe('demo alert watcher', () => {
     const lines: string[] = [];
     const watcher = watchAlerts(t.server.url, t.token!, (l) => lines.push(l), silent);
     try {
-      await new Promise((r) => setTimeout(r, 4_000));
+      // the alerts already there are known after the first poll (a loaded machine may take seconds for it)
+      await watcher.firstPoll;
+      await new Promise((r) => setTimeout(r, 2_000));
       expect(lines).toEqual([]);
       const fresh = all.find((a) => a.ruleId === 'sso_disabled' && !all.slice(0, 10).includes(a))!;
       const db = new Database(join(t.dataDir, 'alerts.sqlite'));
@@ -84,7 +86,7 @@ describe('demo alert watcher', () => {
       } finally {
         db.close();
       }
-      const line = await until('the alert line', () => lines.find((l) => l.includes(fresh.id)));
+      const line = await until('the alert line', () => lines.find((l) => l.includes(fresh.id)), 60_000);
       expect(line).toMatch(/ALERT HIGH +sso_disabled \(SSO turned off[^)]*\) on organization /);
       expect(line).toContain(fresh.entityId);
       expect(line).toContain('3 evidence activities');
@@ -95,5 +97,5 @@ describe('demo alert watcher', () => {
     } finally {
       watcher.stop();
     }
-  }, 40_000);
+  }, 90_000);
 });

@@ -66,9 +66,11 @@ interface AlertLine {
  * Polls the GraphQL API for alerts raised as data arrived (not the retro hunt's) and prints each new one once.
  * Alerts already there when it starts (a demo continued from an earlier run) are not printed again.
  */
-export function watchAlerts(graphqlUrl: string, token: string, say: (line: string) => void, log: Logger): Stoppable {
+export function watchAlerts(graphqlUrl: string, token: string, say: (line: string) => void, log: Logger): Stoppable & { firstPoll: Promise<void> } {
   const seen = new Set<string>();
   let first = true;
+  let polled: () => void = () => {};
+  const firstPoll = new Promise<void>((resolve) => (polled = resolve));
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const poll = async () => {
@@ -83,6 +85,7 @@ export function watchAlerts(graphqlUrl: string, token: string, say: (line: strin
         if (!first) say(formatAlertLine(node));
       }
       first = false;
+      polled();
     } catch (err) {
       log.warn({ error: (err as Error).message }, 'demo: could not read the alerts');
     }
@@ -93,6 +96,8 @@ export function watchAlerts(graphqlUrl: string, token: string, say: (line: strin
   };
   void poll().finally(loop);
   return {
+    /** Settles once the alerts already there are known (the first successful poll). */
+    firstPoll,
     stop() {
       stopped = true;
       clearTimeout(timer);

@@ -16,7 +16,7 @@ import { clearProgress, fail } from './fail.js';
 import { registerLakeCommands } from './lake-commands.js';
 import { registerModelsCommands } from './models-commands.js';
 import { registerServeCommands, tlsOptions } from './serve-commands.js';
-import { startDaemon } from '../scheduler/daemon.js';
+import { DEMO_SCHEDULES, startDaemon } from '../scheduler/daemon.js';
 import { loadDetections } from '../detections/config.js';
 import { parseDestinations } from '../delivery/config.js';
 import { join, resolve } from 'node:path';
@@ -96,8 +96,8 @@ tlsOptions(simulatorOptions(program.command('demo'), 0))
       apiKey,
       baseUrl: server.url,
       requestsPerMinute: intOption('--rpm', flags.rpm, SIM_DEFAULTS.rpm),
-      // the demo's schedules are short so that new activity shows up within a minute
-      schedules: { activities: '*/20 * * * * *', content: '0 * * * * *', directory: '30 */5 * * * *' },
+      // the demo's schedules are short so that new activity shows up within half a minute
+      schedules: DEMO_SCHEDULES,
       graphql: { port: intOption('--graphql-port', flags.graphqlPort, DEFAULT_GRAPHQL_PORT), host: '127.0.0.1', token, writeToken, tls, secureCookie: flags.secureCookie === true },
       health: { port: intOption('--metrics-port', flags.metricsPort, 0), host: '127.0.0.1' },
       detections: { config: detections.config, rules: detections.rules },

@@ -83,6 +83,17 @@ export const DEFAULT_SCHEDULES: Readonly<Record<ScheduledJobName, string>> = {
   reconcile: '15 0 * * *',
 };
 
+/**
+ * The demo's schedules (`npm start`): the feed every 10 s so that new activity and its alerts show up within
+ * half a minute (issue 13's freshness target for the demo, measured by bench/freshness.ts), the chats every
+ * minute, the directory every five minutes.
+ */
+export const DEMO_SCHEDULES: Readonly<Partial<Record<ScheduledJobName, string>>> = {
+  activities: '*/10 * * * * *',
+  content: '0 * * * * *',
+  directory: '30 */5 * * * *',
+};
+
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 /** After the shutdown timeout the job's requests are cut; it then has this long to unwind. */
 const ABANDON_GRACE_MS = 5_000;
