@@ -124,7 +124,7 @@ tlsOptions(simulatorOptions(program.command('demo'), 0))
       out(`Health:   ${daemon.healthUrl}/readyz   Metrics: ${daemon.healthUrl}/metrics\n`);
       out(await demoAnswer(daemon.url, token, tls));
       out(`\nTry it:\n  curl -s ${daemon.url}${tls ? ` --cacert ${flags.tlsCert}` : ''} -H 'authorization: Bearer ${token}' -H 'content-type: application/json' \\\n    -d '${JSON.stringify({ query: DEMO_QUERY.replace(/\s+/g, ' ').trim() })}'`);
-      out(`\nThe simulator keeps producing activity and the daemon syncs it every 20 s; run the query again to see it.`);
+      out(`\nThe simulator keeps producing activity and the daemon syncs it every 10 s; run the query again to see it.`);
       out(`Analysts: npx compliance-lake sql "select category, count(*) from marts.activities group by all" --data-dir ${flags.dataDir}`);
       out(
         `\nDetections: ${detections.config.enabled.length} rules evaluated after each model refresh; alerts go to ${destinations.map((d) => d.name).join(', ')}` +
