@@ -25,6 +25,19 @@ writeFileSync(
   return r;
 }\n`,
 );
+const ownHooks = join(dir, 'own-hooks.mjs');
+writeFileSync(
+  ownHooks,
+  `export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  const m = /\\/dist\\/src\\/(.+\\.js)$/.exec(r.url);
+  if (m) process.stderr.write('OWN ' + m[1] + '\\n');
+  return r;
+}\n`,
+);
+/** Preloaded: writes `OWN <module>` on stderr for every module of our own (dist/src/...) the process loads. */
+const ownModules = join(dir, 'own-register.mjs');
+writeFileSync(ownModules, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(ownHooks).href)});\n`);
 const register = join(dir, 'register.mjs');
 writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
 
@@ -60,6 +73,24 @@ describe('CLI startup', () => {
     expect(importOnly.has('@duckdb/node-api')).toBe(false);
     const opened = modulePackages(`const { createDuck } = await import(${JSON.stringify(duck)}); (await createDuck()).closeSync()`);
     expect(opened.has('@duckdb/node-api')).toBe(true);
+  });
+
+  test('sync starts from its own program: none of the other commands\' modules load', () => {
+    const run = spawnSync(process.execPath, ['--import', ownModules, CLI, 'sync', '--streams', 'nope', '--data-dir', join(dir, 'sync-data')], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, ANTHROPIC_COMPLIANCE_API_KEY: 'sk-ant-api01-startup-test-key' },
+    });
+    // the same usage error as from the whole program
+    expect(run.status, run.stderr).toBe(2);
+    expect(run.stderr).toContain('compliance-lake: --streams: unknown stream(s) "nope"; known: activities');
+    const loaded = new Set([...run.stderr.matchAll(/^OWN (.+)$/gm)].map((m) => m[1]));
+    expect(loaded.has('cli/sync-command.js')).toBe(true); // the hook saw the sync's modules
+    expect(loaded.has('pipeline/run.js')).toBe(true);
+    expect([...loaded].filter((m) => /^(cli\/program|cli\/(lake|models|serve|run|detections|siem|engine|publish)-commands|scheduler|graphql|detections|delivery|siem|publish)\b/.test(m))).toEqual([]);
+    // the whole program still lists sync
+    const help = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8', timeout: 120_000 });
+    expect(help.stdout).toMatch(/^\s+sync \[options\]/m);
   });
 
   test('the hook sees a heavy library when a module does load it', () => {

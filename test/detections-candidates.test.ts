@@ -11,10 +11,11 @@ import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AlertStore, type EvaluationReport, evaluateDetections, loadRules, parseRule, resolveDetectionsConfig } from '../src/detections/index.js';
-import { detectionMartTypes, evaluateRule } from '../src/detections/evaluate.js';
-import { effectiveParams, lookbackMs, readSelection } from '../src/detections/rules.js';
+import { CANDIDATE_ACTIVITIES, copyCandidateActivities, detectionMart, detectionMartTypes, evaluateRule } from '../src/detections/evaluate.js';
+import { effectiveParams, isoMicros, lookbackMs, readSelection } from '../src/detections/rules.js';
 import { connectUtc, createDuck } from '../src/lake/duck.js';
 import { loadCatalog, packageRoot } from '../src/models/catalog.js';
+import { readState } from '../src/models/state.js';
 import { warehousePath } from '../src/models/warehouse.js';
 import { SCENARIO_IDS } from '../src/simulator/tenant/scenarios.js';
 import { type EvaluatedTenant, evaluateTenant } from './support/detections-harness.js';
@@ -190,6 +191,59 @@ describe('the copy of the activities the typed rules read', () => {
     expect(withMart.report.failed).toBe(0);
     expect(withMart.alerts.length).toBeGreaterThan(0);
     expect(withMart.alerts).toEqual(without.alerts);
+  });
+});
+
+describe('the copy made in one statement per relation', () => {
+  // copyCandidateActivities once scanned once per group of look-backs (and once more per category); now one
+  // statement per relation whose filter keeps each type and category from its own start. What it holds must be
+  // what that definition says, read here one type and one category at a time from marts.activities
+  test('holds, for each type and category, exactly its rows of marts.activities from its own start, each once; from the mart and off it', async () => {
+    const instance = await createDuck({ path: warehousePath(world.dir), readOnly: true });
+    try {
+      const connection = await connectUtc(instance);
+      const rows = async (sql: string) => (await connection.runAndReadAll(sql)).getRowObjectsJS();
+      const [{ lo, hi }] = (await rows('select epoch_us(min(created_at)) as lo, epoch_us(max(created_at)) as hi from marts.activities')) as { lo: bigint; hi: bigint }[];
+      const at = (f: number) => lo + ((hi - lo) * BigInt(Math.round(f * 100))) / 100n;
+      // starts more than a day apart (several terms of the filter), a type read by two rules from different
+      // starts (the earlier counts), a category besides types, and a rule over everything
+      const cases: { selection: { types: string[]; categories: string[] }; from: bigint | null }[][] = [
+        [
+          { selection: { types: ['claude_chat_created', 'org_user_deleted'], categories: [] }, from: at(0.2) },
+          { selection: { types: ['org_user_deleted', 'role_assignment_granted'], categories: [] }, from: at(0.6) },
+          { selection: { types: ['claude_file_uploaded'], categories: ['admin'] }, from: at(0.85) },
+          { selection: { types: ['org_user_invite_sent'], categories: [] }, from: at(0.85) + 3_600_000_000n },
+        ],
+        [
+          { selection: { types: ['claude_chat_created'], categories: ['admin'] }, from: at(0.5) },
+          { selection: { types: ['org_user_invite_sent'], categories: [] }, from: null },
+        ],
+      ];
+      const mart = await detectionMart(connection, readState(join(world.dir, 'models'))!);
+      expect(mart).not.toBeNull();
+      for (const rules of cases) {
+        const earliest = (a: bigint | null | undefined, b: bigint | null) => (a === undefined ? b : a === null || b === null ? null : b < a ? b : a);
+        const from = new Map<string, bigint | null>();
+        for (const r of rules) for (const name of [...r.selection.types.map((t) => `type:${t}`), ...r.selection.categories.map((c) => `category:${c}`)]) from.set(name, earliest(from.get(name), r.from));
+        const expected = [...from]
+          .map(([name, start]) => {
+            const [column, value] = name.split(':');
+            return `select * from marts.activities where ${column} = '${value}'${start === null ? '' : ` and created_at >= '${isoMicros(start)}'::TIMESTAMPTZ`}`;
+          })
+          .join('\n union \n');
+        const want = await rows(`select * from (${expected}) order by id`);
+        expect(want.length).toBeGreaterThan(100);
+        for (const m of [mart, null]) {
+          expect(await copyCandidateActivities(connection, m, rules)).toBe(true);
+          const got = await rows(`select * from ${CANDIDATE_ACTIVITIES} order by id`);
+          expect(new Set(got.map((r) => r.id)).size).toBe(got.length);
+          expect(got).toEqual(want);
+        }
+      }
+      connection.closeSync();
+    } finally {
+      instance.closeSync();
+    }
   });
 });
 

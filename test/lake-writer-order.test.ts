@@ -137,11 +137,19 @@ test('rows that break the order fall back to the sort; rows in order, ties by id
   for (const id of ['c1', 'c2']) w.add(activity(id, at(13, 5)), 'req_13');
   // day 14: one row
   w.add(activity('d1', at(14, 1)), 'req_14');
+  // day 15: in order, the least and greatest ids neither first nor last (the stats of an in-order day are kept
+  // while it is written, not read back)
+  for (const [id, n] of [['m5', 50], ['z9', 40], ['a0', 30], ['q1', 20], ['b7', 10]] as const) w.add(activity(id, at(15, n)), 'req_15');
+  // day 16: in order, non-ASCII ids, no tie (its id stats are DuckDB's: bytes, not UTF-16 units)
+  for (const [id, n] of [['act_\uFF01', 50], ['act_\u{1F600}', 40], ['act_z', 30], ['act_\u00e9', 20]] as const) w.add(activity(id, at(16, n)), 'req_16');
 
   const fast = await w.fast.finish(duck);
   const sorted = await w.sorted.finish(duck);
-  expect(fast.map((f) => f.date)).toEqual(['01', '02', '03', '04', '05', '06', '07', '08', '10', '11', '12', '13', '14'].map((d) => `2026-10-${d}`));
-  expect([...w.fast.presorted]).toEqual(['01', '02', '03', '04', '05', '06', '07', '08', '14'].map((d) => `2026-10-${d}`));
+  expect(fast.map((f) => f.date)).toEqual(['01', '02', '03', '04', '05', '06', '07', '08', '10', '11', '12', '13', '14', '15', '16'].map((d) => `2026-10-${d}`));
+  expect([...w.fast.presorted]).toEqual(['01', '02', '03', '04', '05', '06', '07', '08', '14', '15', '16'].map((d) => `2026-10-${d}`));
+  expect(fast.find((f) => f.date === '2026-10-15')).toMatchObject({ first_id: 'a0', last_id: 'z9', min_time: '2026-10-15T00:00:10.000000Z', max_time: '2026-10-15T00:00:50.000000Z' });
+  // U+1F600 is a surrogate pair in JavaScript (below U+FF01) but four bytes from 0xF0 in UTF-8 (above it)
+  expect(fast.find((f) => f.date === '2026-10-16')).toMatchObject({ first_id: 'act_z', last_id: 'act_\u{1F600}' });
   expect(fast[0].rows).toBe(6000);
   await expectSameFiles(fast, sorted);
   w.fast.discard();

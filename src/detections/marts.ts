@@ -101,13 +101,14 @@ async function copyAtomically(connection: DuckDBConnection, sql: string, path: s
  * evaluation, a status change) take turns under one lock and read the store inside it, and a month's mark is
  * cleared only if it did not move meanwhile, so the files never end up older than the store.
  */
-export async function publishAlertMarts(dataDir: string, options: { connection?: DuckDBConnection } = {}): Promise<{ full: boolean; buckets: number }> {
+export async function publishAlertMarts(dataDir: string, options: { connection?: DuckDBConnection; store?: AlertStore } = {}): Promise<{ full: boolean; buckets: number }> {
   const lock = await waitForLock(join(dataDir, 'detections', 'marts'), 'publish alert marts');
   try {
-    if (!AlertStore.exists(dataDir)) return { full: false, buckets: 0 };
+    if (!options.store && !AlertStore.exists(dataDir)) return { full: false, buckets: 0 };
     const modelsDir = join(dataDir, 'models');
-    // read-write: an older store gets the dirty-month table at open
-    const store = AlertStore.open(dataDir);
+    // read-write: an older store gets the dirty-month table at open. The caller's own (an evaluation's, read
+    // after its commit) saves an open and a close (a checkpoint of the WAL)
+    const store = options.store ?? AlertStore.open(dataDir);
     try {
       const full = publishedFrom(modelsDir) !== store.storeId() || ALERT_MART_RELATIONS.some((r) => !existsSync(alertMartPath(modelsDir, r)));
       const snapshot = store.martsSnapshot(full);
@@ -118,7 +119,7 @@ export async function publishAlertMarts(dataDir: string, options: { connection?:
       store.clearDirty(snapshot.dirty);
       return { full, buckets: snapshot.buckets.length };
     } finally {
-      store.close();
+      if (!options.store) store.close();
     }
   } finally {
     lock.release();

@@ -406,10 +406,17 @@ export function renderRule(rule: Rule, params: Record<string, ParamValue>, range
 }
 
 /** `sql` (the rule's body, or a rewrite of it) with every placeholder replaced as renderRule does. */
-export function renderSql(rule: Rule, sql: string, params: Record<string, ParamValue>, range: { start: bigint | null; end: bigint | null }): string {
+export function renderSql(
+  rule: Rule,
+  sql: string,
+  params: Record<string, ParamValue>,
+  range: { start: bigint | null; end: bigint | null },
+  /** What {{all_activities}} reads: marts.activities, or the engine's view of its months from the rule's look-back on. */
+  allActivities = 'marts.activities',
+): string {
   const types = new Map(rule.params.map((p) => [p.name, p.type]));
   return sql.replace(PLACEHOLDER, (_m, name: string) => {
-    if (name === 'all_activities') return 'marts.activities';
+    if (name === 'all_activities') return allActivities;
     if (name === 'eval_start') return timestampLiteral(range.start, '-infinity');
     if (name === 'eval_end') return timestampLiteral(range.end, 'infinity');
     return sqlLiteral(types.get(name)!, params[name]);

@@ -165,7 +165,9 @@ export class AlertStore {
       if (readonly && version !== ALERTS_SCHEMA_VERSION) {
         throw new Error(`alert store ${path} has schema version ${version}; open it once read-write (\`compliance-lake detections run\`) to migrate it`);
       }
-      if (!readonly) {
+      // the DDL is the migration (an older store gets the tables added since): run in a write transaction only
+      // when an object it creates or the store's id is missing, not on every open (a commit, and so an fsync)
+      if (!readonly && !(version === ALERTS_SCHEMA_VERSION && schemaComplete(sqlite))) {
         sqlite
           .transaction(() => {
             sqlite.exec(ALERTS_DDL);
@@ -359,25 +361,38 @@ export class AlertStore {
    * evaluated again over the same data next time.
    */
   recordEvaluation(ruleId: string, e: { paramsHash: string; evaluatedSeq: number; at: string; durationMs: number; error: string | null }): void {
-    this.db.transaction(
-      (tx) => {
-        const previous = tx.select().from(detectionRulesState).where(eq(detectionRulesState.ruleId, ruleId)).get();
-        const total = tx.select({ n: sql<number>`count(*)` }).from(alerts).where(eq(alerts.ruleId, ruleId)).get()!.n;
+    // statements prepared once per store: an evaluation records every rule (47), and the query builder's
+    // statements per call cost more than SQLite's work (the same statements it made)
+    const q = (this.recordStatements ??= {
+      previous: this.sqlite.prepare('select params_hash, evaluated_seq from detection_rules_state where rule_id = ?'),
+      total: this.sqlite.prepare('select count(*) as n from alerts where rule_id = ?'),
+      upsert: this.sqlite.prepare(
+        `insert into detection_rules_state (rule_id, params_hash, evaluated_seq, last_evaluated_at, last_duration_ms, last_error, alerts_total)
+         values (?, ?, ?, ?, ?, ?, ?)
+         on conflict (rule_id) do update set params_hash = excluded.params_hash, evaluated_seq = excluded.evaluated_seq,
+           last_evaluated_at = excluded.last_evaluated_at, last_duration_ms = excluded.last_duration_ms, last_error = excluded.last_error,
+           alerts_total = excluded.alerts_total`,
+      ),
+    });
+    this.sqlite
+      .transaction(() => {
+        const previous = q.previous.get(ruleId) as { params_hash: string; evaluated_seq: number } | undefined;
+        const total = (q.total.get(ruleId) as { n: number }).n;
         const ok = e.error === null;
-        const row = {
+        q.upsert.run(
           ruleId,
-          paramsHash: ok ? e.paramsHash : (previous?.paramsHash ?? ''),
-          evaluatedSeq: ok ? e.evaluatedSeq : (previous?.evaluatedSeq ?? -1),
-          lastEvaluatedAt: e.at,
-          lastDurationMs: e.durationMs,
-          lastError: e.error,
-          alertsTotal: total,
-        };
-        tx.insert(detectionRulesState).values(row).onConflictDoUpdate({ target: detectionRulesState.ruleId, set: row }).run();
-      },
-      { behavior: 'immediate' },
-    );
+          ok ? e.paramsHash : (previous?.params_hash ?? ''),
+          ok ? e.evaluatedSeq : (previous?.evaluated_seq ?? -1),
+          e.at,
+          e.durationMs,
+          e.error,
+          total,
+        );
+      })
+      .immediate();
   }
+
+  private recordStatements: Record<'previous' | 'total' | 'upsert', Database.Statement<unknown[]>> | null = null;
 
   /** The store's random id (alert_store_meta), fixed at creation. */
   storeId(): string {
@@ -430,6 +445,16 @@ export class AlertStore {
     const q = this.db.select().from(alertOutbox);
     return (alertIdFilter ? q.where(eq(alertOutbox.alertId, alertIdFilter)) : q).orderBy(asc(alertOutbox.alertId), asc(alertOutbox.destination)).all();
   }
+}
+
+/** The tables and indexes ALERTS_DDL creates. */
+const DDL_OBJECTS = [...ALERTS_DDL.matchAll(/CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)/gi)].map((m) => m[1]);
+
+/** Whether the store holds every object ALERTS_DDL creates and its id (running the DDL would change nothing). */
+function schemaComplete(sqlite: Database.Database): boolean {
+  const names = new Set((sqlite.prepare('select name from sqlite_master').all() as { name: string }[]).map((r) => r.name));
+  if (!DDL_OBJECTS.every((name) => names.has(name))) return false;
+  return sqlite.prepare(`select 1 from alert_store_meta where key = 'store_id'`).get() !== undefined;
 }
 
 /** Marks the month of an alert's window start as changed for the alert marts (detections.md §4). */

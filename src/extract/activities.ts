@@ -67,6 +67,9 @@ export const activitiesStream: Stream = {
     let covered = before ? coveredBefore : startMs;
     let cursor: ActivityCursor = before ? { ...before } : { covered_until: isoMicros(startMs), last_reconciled_day: null };
 
+    const today = Math.floor(serverNow / DAY_MS) * DAY_MS;
+    const lastClosedDay = isoDay(today - DAY_MS);
+
     // Pipelined: the next window is read while the previous one is written and committed (commits stay in order).
     let committing: Promise<unknown> | null = null;
     try {
@@ -76,6 +79,8 @@ export const activitiesStream: Stream = {
         const found = await readWindow(ctx, stats, a, b, foundBy, coveredBefore);
         covered = Math.max(covered, Math.min(b, trustedMs));
         cursor = { ...cursor, covered_until: isoMicros(covered) };
+        // a first run has read every closed day itself: its last window says so (one commit less on the run's tail)
+        if (!before && b >= endMs) cursor = { ...cursor, last_reconciled_day: lastClosedDay };
         if (committing) await committing;
         committing = commitBatch(ctx, 'activities', found.writer, { cursor, coverage: found.events }, stats);
         a = b;
@@ -85,8 +90,6 @@ export const activitiesStream: Stream = {
     }
 
     // Reconciliation: once per UTC day, re-read the last closed days (only what a previous run covered).
-    const today = Math.floor(serverNow / DAY_MS) * DAY_MS;
-    const lastClosedDay = isoDay(today - DAY_MS);
     if (!before) {
       // a first run has just read every closed day itself
       if (cursor.last_reconciled_day !== lastClosedDay) {

@@ -55,7 +55,8 @@ export interface Duck {
   connection: DuckDBConnection;
   /** Rows of a query as plain objects (BIGINT as bigint, timestamps as DuckDB values). */
   all(sql: string, values?: Record<string, string | number | boolean | null>): Promise<Record<string, unknown>[]>;
-  run(sql: string): Promise<void>;
+  /** Runs a statement; resolves to the rows it changed (a COPY: the rows it wrote). */
+  run(sql: string): Promise<number>;
   close(): void;
 }
 
@@ -97,7 +98,7 @@ export async function openDuck(options: DuckOptions = {}): Promise<Duck> {
       return reader.getRowObjectsJS() as Record<string, unknown>[];
     },
     async run(sql) {
-      await connection.run(sql);
+      return (await connection.run(sql)).rowsChanged;
     },
     close() {
       reads.closeSync();
@@ -110,4 +111,64 @@ export async function openDuck(options: DuckOptions = {}): Promise<Duck> {
 /** A string literal for SQL (paths and the like; values go through parameters). */
 export function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** A lake connection opened when first needed, or ahead of that by `start`. */
+export interface DeferredDuck extends Duck {
+  /** Starts opening now (once); what uses the connection waits for it. */
+  start(): void;
+  /** Whether opening was started and failed (the error), else null. */
+  failure(): unknown;
+}
+
+/**
+ * A run's lake connection whose opening overlaps the run's first requests: loading DuckDB's native library and
+ * starting an instance cost about 0.35 s of CPU, before the first request when opened up front (BENCHMARKS.md,
+ * issue 11, sync throughput). `all` and `run` wait for the opening; `connection` exists once it is done.
+ */
+export function deferDuck(open: () => Promise<Duck>): DeferredDuck {
+  let opening: Promise<Duck> | null = null;
+  let opened: Duck | null = null;
+  let failed: unknown = null;
+  let closed = false;
+  const ready = (): Promise<Duck> => {
+    if (closed) return Promise.reject(new Error('the lake connection is closed'));
+    if (!opening) {
+      opening = open().then(
+        (duck) => {
+          // a run that ended before its connection was open closes it as soon as it is
+          if (closed) duck.close();
+          else opened = duck;
+          return duck;
+        },
+        (err: unknown) => {
+          failed = err;
+          throw err;
+        },
+      );
+      opening.catch(() => {}); // raised where it is awaited
+    }
+    return opening;
+  };
+  return {
+    get connection(): DuckDBConnection {
+      if (!opened) throw new Error('the lake connection is not open yet');
+      return opened.connection;
+    },
+    async all(sql, values) {
+      return (await ready()).all(sql, values);
+    },
+    async run(sql) {
+      return (await ready()).run(sql);
+    },
+    close() {
+      closed = true;
+      opened?.close();
+      opened = null;
+    },
+    start() {
+      if (!opening && !closed) void ready();
+    },
+    failure: () => failed,
+  };
 }

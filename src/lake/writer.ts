@@ -68,8 +68,14 @@ interface PartitionBuffer {
   starts: number[];
   /** Every row so far came strictly after the one before it in the arrival order (by time, then id). */
   inOrder: boolean;
+  /** In order: the first row's time (the newest), the last row's (the oldest), and the least and greatest id. */
+  firstTime: string;
   lastTime: string;
   lastId: string;
+  minId: string;
+  maxId: string;
+  /** Every id so far is ASCII (minId and maxId are DuckDB's min and max). */
+  asciiIds: boolean;
   fd: number;
   chunk: Buffer;
   used: number;
@@ -144,8 +150,12 @@ export class StreamWriter {
         segments: descending ? [] : null,
         starts: [],
         inOrder: descending,
+        firstTime: '',
         lastTime: '',
         lastId: '',
+        minId: '',
+        maxId: '',
+        asciiIds: true,
         fd: descending ? -1 : openSync(ndjson, 'w'),
         chunk: NO_CHUNK,
         used: 0,
@@ -217,26 +227,35 @@ export class StreamWriter {
         `${sorted ? '' : ` ORDER BY ${spec.timeColumn}, ${spec.idColumn}`}) ` +
         `TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 6, ROW_GROUP_SIZE ${PARQUET_ROW_GROUP_SIZE})`;
       // The lake's connection does not keep insertion order (less memory); rows taken in file order must.
+      let copied: number;
       if (sorted) {
         this.#presorted.push(date);
         const [{ keep }] = await duck.all("SELECT current_setting('preserve_insertion_order') AS keep");
         await duck.run('SET preserve_insertion_order = true');
         try {
-          await duck.run(copy);
+          copied = await duck.run(copy);
         } finally {
           await duck.run(`SET preserve_insertion_order = ${keep === true}`);
         }
       } else {
-        await duck.run(copy);
+        copied = await duck.run(copy);
       }
+      if (copied !== p.rows) throw new Error(`staged ${staged} holds ${copied} rows but ${p.rows} were written; not committing it`);
       // in the thread pool: the next day's pages are read meanwhile (a synchronous fsync stalled them on a busy disk)
-      await fsyncFileAsync(staged);
-      const [stats] = await duck.all(
-        `SELECT count(*) AS rows, ${isoSql(`min(${spec.timeColumn})`)} AS min_time, ${isoSql(`max(${spec.timeColumn})`)} AS max_time, ` +
-          `min(${spec.idColumn}) AS first_id, max(${spec.idColumn}) AS last_id FROM read_parquet(${sqlString(staged)})`,
-      );
-      const rows = Number(stats.rows);
-      if (rows !== p.rows) throw new Error(`staged ${staged} holds ${rows} rows but ${p.rows} were written; not committing it`);
+      const synced = fsyncFileAsync(staged);
+      synced.catch(() => {}); // raised below, where it is awaited
+      // A day written in arrival order has its stats known here (its first and last rows, the ids seen); any
+      // other is read back (BENCHMARKS.md, issue 11: the read-back was on the path of the sync's last day).
+      const stats =
+        (sorted ? knownStats(p) : null) ??
+        (
+          await duck.all(
+            `SELECT ${isoSql(`min(${spec.timeColumn})`)} AS min_time, ${isoSql(`max(${spec.timeColumn})`)} AS max_time, ` +
+              `min(${spec.idColumn}) AS first_id, max(${spec.idColumn}) AS last_id FROM read_parquet(${sqlString(staged)})`,
+          )
+        )[0];
+      await synced;
+      const rows = copied;
       files.push({
         stagedPath: staged,
         path: `${spec.stream}/date=${date}/${name}`,
@@ -287,8 +306,33 @@ export class StreamWriter {
 function checkDescending(p: PartitionBuffer, time: unknown, id: unknown): void {
   if (typeof time !== 'string' || typeof id !== 'string' || time.length !== 27) p.inOrder = false;
   else if (p.rows > 0 && (time > p.lastTime || (time === p.lastTime && !(id < p.lastId && ASCII.test(id) && ASCII.test(p.lastId))))) p.inOrder = false;
+  else if (!ASCII.test(id)) p.asciiIds = false; // DuckDB orders text by bytes, JavaScript by UTF-16 units: same only for ASCII
+  else if (p.rows === 0) {
+    p.firstTime = time;
+    p.minId = p.maxId = id;
+  } else if (id < p.minId) p.minId = id;
+  else if (id > p.maxId) p.maxId = id;
   p.lastTime = time as string;
   p.lastId = id as string;
+}
+
+/** A real instant in the lake's canonical form: as DuckDB renders the TIMESTAMPTZ it parses from this text. */
+const CANONICAL_MICROS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+
+function renderedAsIs(time: string): boolean {
+  if (!CANONICAL_MICROS.test(time)) return false;
+  const ms = Date.parse(time);
+  // 2026-02-30 or 24:00 parse as another instant: its text comes back different
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 23) === time.slice(0, 23);
+}
+
+/**
+ * The stats of a partition whose rows came strictly newest first (`inOrder`): its time range is its last and
+ * first rows', its ids the least and greatest seen. Null when a time is not one DuckDB renders back as is.
+ */
+function knownStats(p: PartitionBuffer): Record<string, unknown> | null {
+  if (p.rows === 0 || !p.asciiIds || !renderedAsIs(p.firstTime) || !renderedAsIs(p.lastTime)) return null;
+  return { min_time: p.lastTime, max_time: p.firstTime, first_id: p.minId, last_id: p.maxId };
 }
 
 const ASCII = /^[\x00-\x7f]*$/;

@@ -9,7 +9,7 @@ import { type StreamStats, type SyncContext, type SyncSettings, emptyStats } fro
 import { compactLake } from '../lake/compact.js';
 import { refreshIcebergAfterCommit } from '../iceberg/hook.js';
 import type { RefreshReport } from '../iceberg/refresh.js';
-import { openDuck } from '../lake/duck.js';
+import { type DeferredDuck, deferDuck, openDuck } from '../lake/duck.js';
 import { Lake } from '../lake/lake.js';
 import { acquireLock } from '../lake/lock.js';
 import { StateStore } from '../state/index.js';
@@ -86,13 +86,15 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   const runId = newRunId();
   const lock = acquireLock(options.dataDir, `sync --streams ${streams.map((s) => s.name).join(',')}`);
   let state: StateStore | null = null;
-  let duck: Awaited<ReturnType<typeof openDuck>> | null = null;
+  let duck: DeferredDuck | null = null;
   // Request accounting: per stream counts, and request ids for the manifest.
   let current = '';
   const counts = new Map<string, { requests: number; retries: number; rateLimited: number }>();
   const pending: string[] = [];
   const runRequestIds = new Set<string>();
   const detach = session.attach((info: RequestInfo) => {
+    // DuckDB loads while the next page is prepared by the server (it is needed first at the first commit)
+    duck?.start();
     const c = counts.get(current) ?? { requests: 0, retries: 0, rateLimited: 0 };
     c.requests++;
     if (info.attempt > 1) c.retries++;
@@ -109,7 +111,8 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
     if (recovery.quarantined.length) options.onRecovery?.(recovery.quarantined, recovery.quarantineDir);
     state = StateStore.open(options.dataDir);
     state.catchUp(lake.entries);
-    duck = await openDuck({ dataDir: options.dataDir });
+    const dataDir = options.dataDir;
+    duck = deferDuck(() => openDuck({ dataDir }));
     const ctx: SyncContext = {
       client: session.client,
       dataDir: options.dataDir,
@@ -145,6 +148,11 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
         try {
           await stream.run(ctx, stats);
         } catch (err) {
+          // DuckDB that cannot start fails the run as a whole, as it did when it opened before any request
+          if (duck.failure()) {
+            state.finishRun(runId, { finishedAt: new Date().toISOString(), status: 'failed', summary: summaries });
+            throw duck.failure();
+          }
           status = 'failed';
           ({ error, quarantined } = describeFailure(ctx, stream, err));
           options.logger?.error({ stream: stream.name, error, quarantined }, 'sync: stream failed');
