@@ -22,6 +22,7 @@ import { statePath, touchedMonths } from '../src/models/state.js';
 import type { ManifestEntry } from '../src/lake/manifest.js';
 import { connect, makeSim } from './support/sim-harness.js';
 import { lakeActivityIds, syncWith, tempDataDir } from './support/lake-harness.js';
+import { CLI, requireBuiltCli } from './support/crash-harness.js';
 
 const cleanups: (() => void)[] = [];
 let dir: string;
@@ -506,10 +507,9 @@ describe('the commands', () => {
     }
   });
 
-  const main = join(packageRoot(), 'dist/src/cli/main.js');
-  const wired = existsSync(main) && readFileSync(main, 'utf8').includes('registerModelsCommands');
-  test.skipIf(!wired)('the installed CLI runs `sql` read-only (when main.ts registers the commands)', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [main, 'sql', 'select count(*) as n from marts.users', '--format', 'csv', '--data-dir', dir]);
+  test('the installed CLI runs `sql` read-only', async () => {
+    requireBuiltCli();
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'sql', 'select count(*) as n from marts.users', '--format', 'csv', '--data-dir', dir]);
     expect(stdout).toMatch(/^n\n\d+\n$/);
   });
 });
