@@ -41,7 +41,9 @@ const stderrs: string[] = [];
 
 beforeAll(async () => {
   requireBuiltCli();
-  const sim = makeSim({ tenant: { horizonDays: 16, activitiesPerDay: 150, scenarios: SCENARIOS } });
+  // no rate limit: the simulator's clock is frozen, so its per-minute window would never reset, and once 21
+  // daemons' start-up syncs had spent it every request was refused with a 429 for good (the 'hang' once seen here)
+  const sim = makeSim({ tenant: { horizonDays: 16, activitiesPerDay: 150, scenarios: SCENARIOS }, sim: { rpm: 0 } });
   server = await sim.listen(0, '127.0.0.1');
   hook = await httpReceiver(flaky, '/hook', () => 100 + Math.floor(random() * 300));
   syslog = await syslogReceiver(flaky);
@@ -88,10 +90,11 @@ function outbox() {
   }
 }
 
-// KNOWN PROBLEM (stop 11): in two of three full-suite runs the daemon started after the 20 kills delivered every
-// alert but its start-up job never logged its end within 4 minutes (a hang after kill -9 recovery, not yet
-// understood), so the suite runs this test only when CL_DELIVERY_CRASH=1; investigating it comes first.
-describe.skipIf(process.env.CL_DELIVERY_CRASH !== '1')(`delivery under ${KILLS} kill -9 of the daemon`, () => {
+// Once skipped from the suite (stop 11 to 16): the daemon after the kills delivered every alert but its start-up
+// job never ended. Its sync was refused with 429s for good: the simulator's rate window is per minute of its
+// clock, which this test freezes, so the window never reset once the daemons' syncs had spent it. The
+// simulator now runs unlimited here (beforeAll); the daemon itself was never stuck.
+describe(`delivery under ${KILLS} kill -9 of the daemon`, () => {
   it('delivers every alert to every matching destination, one body per id, signatures verify', async () => {
     const queued = outbox();
     expect(queued.rows.length).toBeGreaterThan(30);
