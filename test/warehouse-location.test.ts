@@ -2,7 +2,7 @@
 // the data directory was copied or moved (the copy answers from its own files: the original is deleted).
 // DuckDB resolves relative paths in views against the reader's working directory (models/warehouse.ts).
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -114,3 +114,18 @@ test('a copy of the data dir answers from its own files once a project command o
   const comments = await warehouseRows(moved, "select count(*)::INTEGER as n from duckdb_views() where schema_name = 'marts' and comment is not null");
   expect(Number(comments[0].n)).toBeGreaterThan(0);
 });
+
+test('a build in a copy whose warehouse still names the original writes the warehouse anew for the copy', async () => {
+  // `moved` from the test above is the only data dir left; the copy is made without any project command
+  const from = join(base, 'moved');
+  const copy = join(base, 'copy-built');
+  cpSync(from, copy, { recursive: true });
+  expect(await recordedDataDir(warehousePath(copy))).toBe(realpathSync(from));
+  const report = await buildModels(copy, { threads: 2 });
+  expect(report.mode).toBe('incremental');
+  expect(await recordedDataDir(warehousePath(copy))).toBe(realpathSync(copy));
+  expect(existsSync(`${warehousePath(copy)}.tmp`)).toBe(false);
+  rmSync(from, { recursive: true, force: true });
+  const own = await duckdbElsewhere(warehousePath(copy), COUNT_SQL);
+  expect(own).toEqual({ ok: true, rows: [{ activities, staged: activities }] });
+}, 240_000);

@@ -59,14 +59,14 @@ export async function writeWarehouse(
   previous: Record<string, string> | null = null,
 ): Promise<{ path: string; objects: Record<string, string> }> {
   const final = warehousePath(dataDir);
+  const here = canonicalDataDir(dataDir);
   const digests = Object.fromEntries(objects.map((o) => [o.relation, objectDigest(o)]));
-  const reuse = previous !== null && existsSync(final) && (await recordedDataDir(final)) === canonicalDataDir(dataDir);
-  await replaceWarehouse(final, reuse ? final : null, async (connection) => {
+  const fill = async (connection: Connection, reuse: Record<string, string> | null) => {
     const schemas = [...new Set(objects.map((o) => o.relation.split('.')[0]))];
     for (const schema of schemas) await connection.run(`create schema if not exists ${schema}`);
     if (reuse) {
       const kept = new Map(objects.map((o) => [o.relation, o]));
-      for (const [relation, digest] of Object.entries(previous)) {
+      for (const [relation, digest] of Object.entries(reuse)) {
         const now = kept.get(relation);
         if (now && digests[relation] === digest) continue;
         // gone, or made differently (a table may have become a view): dropped, and created again below
@@ -75,29 +75,44 @@ export async function writeWarehouse(
       }
     }
     for (const o of objects) {
-      if (reuse && previous[o.relation] === digests[o.relation]) continue;
+      if (reuse && reuse[o.relation] === digests[o.relation]) continue;
       await connection.run(`create ${o.table ? 'table' : 'view'} ${o.relation} as ${o.sql}`);
       if (o.comment) await connection.run(`comment on ${o.table ? 'table' : 'view'} ${o.relation} is ${sqlString(o.comment)}`);
     }
-    await recordLocation(connection, canonicalDataDir(dataDir));
-  });
+    await recordLocation(connection, here);
+  };
+  // the copy's location record is read through the connection that fills it (one open of the file, not two);
+  // a copy written for another directory is thrown away and the warehouse written from nothing
+  const reused =
+    previous !== null &&
+    existsSync(final) &&
+    (await replaceWarehouse(final, final, async (connection) => {
+      if ((await recordedIn(connection)) !== here) return false;
+      await fill(connection, previous);
+      return true;
+    }));
+  if (!reused) await replaceWarehouse(final, null, (connection) => fill(connection, null));
   return { path: final, objects: digests };
 }
 
 type Connection = DuckDBConnection;
 
-/** Builds the new file under a temporary name (from a copy of `from`, or empty) and renames it over `final`. */
-async function replaceWarehouse(final: string, from: string | null, fill: (connection: Connection) => Promise<void>): Promise<void> {
+/**
+ * Builds the new file under a temporary name (from a copy of `from`, or empty) and renames it over `final`.
+ * A `fill` that returns false leaves `final` as it was (the temporary file is removed), and so returns false.
+ */
+async function replaceWarehouse(final: string, from: string | null, fill: (connection: Connection) => Promise<boolean | void>): Promise<boolean> {
   const tmp = `${final}.tmp`;
   rmSync(tmp, { force: true });
   rmSync(`${tmp}.wal`, { force: true });
   if (from) copyFileSync(from, tmp);
   const instance = await createDuck({ path: tmp, threads: 2 });
+  let filled = false;
   try {
     const connection = await connectUtc(instance);
     try {
-      await fill(connection);
-      await connection.run('checkpoint');
+      filled = (await fill(connection)) !== false;
+      if (filled) await connection.run('checkpoint');
     } finally {
       connection.closeSync();
     }
@@ -108,10 +123,16 @@ async function replaceWarehouse(final: string, from: string | null, fill: (conne
     throw err;
   }
   instance.closeSync();
+  if (!filled) {
+    rmSync(tmp, { force: true });
+    rmSync(`${tmp}.wal`, { force: true });
+    return false;
+  }
   // A write-ahead log left by someone who opened the old file read-write would be replayed into the new one.
   rmSync(`${final}.wal`, { force: true });
   renameSync(tmp, final);
   fsyncDir(dirname(final));
+  return true;
 }
 
 async function recordLocation(connection: Connection, dataDir: string): Promise<void> {
@@ -128,18 +149,23 @@ export async function recordedDataDir(path: string): Promise<string | null> {
   try {
     const connection = await connectUtc(instance);
     try {
-      const found = await connection.runAndReadAll(
-        "select count(*)::INTEGER as n from duckdb_tables() where schema_name = 'meta' and table_name = 'warehouse'",
-      );
-      if (Number(found.getRowObjects()[0].n) === 0) return null;
-      const rows = (await connection.runAndReadAll(`select data_dir from ${LOCATION_TABLE} limit 1`)).getRowObjects();
-      return rows.length ? String(rows[0].data_dir) : null;
+      return await recordedIn(connection);
     } finally {
       connection.closeSync();
     }
   } finally {
     instance.closeSync();
   }
+}
+
+/** recordedDataDir() of the database `connection` has open. */
+async function recordedIn(connection: Connection): Promise<string | null> {
+  const found = await connection.runAndReadAll(
+    "select count(*)::INTEGER as n from duckdb_tables() where schema_name = 'meta' and table_name = 'warehouse'",
+  );
+  if (Number(found.getRowObjects()[0].n) === 0) return null;
+  const rows = (await connection.runAndReadAll(`select data_dir from ${LOCATION_TABLE} limit 1`)).getRowObjects();
+  return rows.length ? String(rows[0].data_dir) : null;
 }
 
 export interface Relocation {
