@@ -255,7 +255,6 @@ export class StreamWriter {
           )
         )[0];
       await synced;
-      const rows = copied;
       files.push({
         stagedPath: staged,
         path: `${spec.stream}/date=${date}/${name}`,
@@ -263,7 +262,7 @@ export class StreamWriter {
         date,
         sha256: await sha256File(staged),
         bytes: statSync(staged).size,
-        rows,
+        rows: copied,
         min_time: (stats.min_time as string | null) ?? null,
         max_time: (stats.max_time as string | null) ?? null,
         first_id: (stats.first_id as string | null) ?? null,
