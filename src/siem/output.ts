@@ -79,13 +79,19 @@ export class LineBuffer {
   #buffers: Buffer[] = [];
   /** Buffers given back (`release`): new ones would each count as external memory, and V8 answers a growing
    * external memory with full collections (most of the time spent writing, before the pool). */
-  #free: Buffer[] = [];
+  readonly #free: Buffer[];
   #buf: Buffer;
   #pos = 0;
   #bytes = 0;
 
-  constructor(private readonly size = 1 << 20) {
-    this.#buf = Buffer.allocUnsafeSlow(size);
+  /** `pool`: the buffers given back, shared by the writers that pass the same array; it keeps at most `keep`. */
+  constructor(
+    private readonly size = 1 << 20,
+    pool: Buffer[] = [],
+    private readonly keep = 16,
+  ) {
+    this.#free = pool;
+    this.#buf = pool.pop() ?? Buffer.allocUnsafeSlow(size);
   }
 
   /** Bytes held. */
@@ -132,9 +138,17 @@ export class LineBuffer {
     return out;
   }
 
+  /** The buffers written so far; the writer's own buffer goes back to the pool, and it takes no more text. */
+  finish(): Buffer[] {
+    const out = this.take();
+    this.release(this.#buf);
+    this.#buf = Buffer.alloc(0);
+    return out;
+  }
+
   /** Gives back a buffer of `take` that was written and is no longer used. */
   release(b: Buffer): void {
-    if (b.buffer.byteLength === this.size && b.byteOffset === 0 && this.#free.length < 16) this.#free.push(Buffer.from(b.buffer, 0, this.size));
+    if (b.buffer.byteLength === this.size && b.byteOffset === 0 && this.#free.length < this.keep) this.#free.push(Buffer.from(b.buffer, 0, this.size));
   }
 
   #seal(): void {
