@@ -1,4 +1,4 @@
-// Activities out of the lake, oldest first, one UTC day at a time and one DuckDB chunk at a time (ocsf.md §4-5):
+// Activities out of the lake, oldest first, one UTC day at a time and a slice of one DuckDB chunk at a time (ocsf.md §4-5):
 // the committed files only (the manifest), each id once (its first arrival: the earliest `_extracted_at`, the
 // row compaction keeps), with the actor's user record as of the event from the user history mart when the
 // warehouse has one. Memory stays flat at any lake size: nothing is held beyond one chunk.
@@ -14,6 +14,8 @@ import { servedRecord } from './served.js';
 const NON_ASCII = /[^\x00-\x7f]/;
 const ISO_US = "'%Y-%m-%dT%H:%M:%S.%fZ'";
 const DAY_MS = 86_400_000;
+/** Rows decoded and handed over at once (a DuckDB chunk has up to 2 048). */
+const SLICE_ROWS = 256;
 
 export interface ActivityQuery {
   /** created_at >= sinceMs */
@@ -247,12 +249,16 @@ export class ActivityReader {
         if (!chunk || chunk.rowCount === 0) break;
         next = result.fetchChunk();
         const column = chunk.getColumnVector(0) as DuckDBVector<string>;
-        const out: LakeActivity[] = new Array(chunk.rowCount);
-        for (let i = 0; i < chunk.rowCount; i++) {
-          const text = column.getItem(i)!;
-          out[i] = new LakeActivity(text, !NON_ASCII.test(text));
+        // decoded a slice at a time: a whole chunk's texts outlived several young-generation collections, each
+        // of which copied them (most of a forward's garbage-collection time: BENCHMARKS.md, issue 14 "forward17")
+        for (let from = 0; from < chunk.rowCount; from += SLICE_ROWS) {
+          const out: LakeActivity[] = new Array(Math.min(SLICE_ROWS, chunk.rowCount - from));
+          for (let i = 0; i < out.length; i++) {
+            const text = column.getItem(from + i)!;
+            out[i] = new LakeActivity(text, !NON_ASCII.test(text));
+          }
+          yield out;
         }
-        yield out;
       }
     } finally {
       // a consumer that stopped early (`events | head`) leaves a fetch in flight: it ends before the reader may close
