@@ -7,14 +7,15 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DeliveryError, attemptSignal, networkFailure } from '../delivery/destinations/sender.js';
 import type { ElasticConfig, FileConfig, ForwardDestination, HecConfig, HttpsConfig } from './forward-config.js';
+import { type Frame, frameEvent, hecFrame } from './frame.js';
 import { LineBuffer } from './output.js';
 import { type PostAnswer, Poster } from './post.js';
 
 export type ForwardKind = 'activities' | 'alerts';
 
-const NON_ASCII = /[^\x00-\x7f]/;
-
 export interface EventSender {
+  /** How the destination frames an event in its body. */
+  readonly frame: Frame;
   /** A new batch: the events added to it are framed into its request body at once, nothing per event is kept. */
   batch(): EventBatch;
   /** Sends `batch` (again, after a failure: its body is kept until it is accepted). */
@@ -39,6 +40,8 @@ export function eventSender(config: ForwardDestination, kind: ForwardKind): Even
   }
 }
 
+const LINE: Frame = { kind: 'line' };
+
 /** 1 MiB buffers a sender keeps for its bodies: two batches of 5 000 OCSF events (one in flight, one being built). */
 const POOLED_BUFFERS = 48;
 
@@ -56,8 +59,8 @@ export class EventBatch {
   #body: Buffer[] | null = null;
 
   constructor(
-    private readonly pool: Buffer[],
-    private readonly frame: (id: string, timeMs: number, json: string, ascii: boolean, out: LineBuffer) => void,
+    pool: Buffer[],
+    private readonly frame: Frame,
   ) {
     this.#lines = new LineBuffer(1 << 20, pool, POOLED_BUFFERS);
   }
@@ -65,10 +68,21 @@ export class EventBatch {
   /** Adds one event: `json` is its JSON text (one line), `ascii` whether the caller knows it is ASCII only. */
   add(id: string, timeMs: number, json: string, ascii = false): void {
     if (this.#body) throw new Error('EventBatch: the batch was sealed; start another');
-    this.frame(id, timeMs, json, ascii, this.#lines);
-    if (this.count === 0) this.firstId = id;
-    this.lastId = id;
-    this.count++;
+    frameEvent(this.frame, id, timeMs, json, ascii, this.#lines);
+    this.#count(1, id, id);
+  }
+
+  /** Adds `count` events framed already (by frameEvent with this batch's frame), from `firstId` to `lastId`. */
+  addFramed(bytes: Uint8Array, count: number, firstId: string, lastId: string): void {
+    if (this.#body) throw new Error('EventBatch: the batch was sealed; start another');
+    this.#lines.append(bytes);
+    this.#count(count, firstId, lastId);
+  }
+
+  #count(count: number, firstId: string, lastId: string): void {
+    if (this.count === 0) this.firstId = firstId;
+    this.lastId = lastId;
+    this.count += count;
   }
 
   /** The request body; no event can be added after. */
@@ -102,19 +116,12 @@ export function hecSender(config: HecConfig, kind: ForwardKind): EventSender {
   const host = hostname();
   const what = `HEC destination "${config.name}"`;
   const sourcetype = kind === 'alerts' ? 'compliance-lake:alert' : config.sourcetype;
-  const meta = `,"host":${JSON.stringify(host)},"source":${JSON.stringify(config.source)},"sourcetype":${JSON.stringify(sourcetype)}${config.index ? `,"index":${JSON.stringify(config.index)}` : ''},"event":`;
-  const metaAscii = !NON_ASCII.test(meta);
+  const frame = hecFrame(`,"host":${JSON.stringify(host)},"source":${JSON.stringify(config.source)},"sourcetype":${JSON.stringify(sourcetype)}${config.index ? `,"index":${JSON.stringify(config.index)}` : ''},"event":`);
   const pool: Buffer[] = [];
   const poster = new Poster();
   return {
-    batch: () =>
-      new EventBatch(pool, (_id, timeMs, json, ascii, out) => {
-        out.text('{"time":', true);
-        out.text((timeMs / 1000).toFixed(3), true);
-        out.text(meta, metaAscii);
-        out.text(json, ascii);
-        out.line('}', true);
-      }),
+    frame,
+    batch: () => new EventBatch(pool, frame),
     async send(batch, signal) {
       const { status, text } = await post(poster, url, batch, { Authorization: `Splunk ${config.token.reveal()}`, 'Content-Type': 'application/json' }, config.timeoutMs, signal, what);
       if (status !== 200) throw statusProblem(status, what);
@@ -138,15 +145,12 @@ export function elasticSender(config: ElasticConfig, kind: ForwardKind): EventSe
   const headers: Record<string, string> = { 'Content-Type': 'application/x-ndjson' };
   if (config.apiKey) headers.Authorization = `ApiKey ${config.apiKey.reveal()}`;
   if (config.username && config.password) headers.Authorization = `Basic ${Buffer.from(`${config.username}:${config.password.reveal()}`).toString('base64')}`;
-  const action = `{"create":{"_index":${JSON.stringify(index)},"_id":`;
+  const frame: Frame = { kind: 'bulk', action: `{"create":{"_index":${JSON.stringify(index)},"_id":` };
   const pool: Buffer[] = [];
   const poster = new Poster();
   return {
-    batch: () =>
-      new EventBatch(pool, (id, _timeMs, json, ascii, out) => {
-        out.line(`${action}${JSON.stringify(id)}}}`);
-        out.line(json, ascii);
-      }),
+    frame,
+    batch: () => new EventBatch(pool, frame),
     async send(batch, signal) {
       const { status, text } = await post(poster, `${config.url}/_bulk`, batch, headers, config.timeoutMs, signal, what);
       if (status !== 200) throw statusProblem(status, what);
@@ -178,7 +182,8 @@ export function httpsSender(config: HttpsConfig, kind: ForwardKind): EventSender
   const pool: Buffer[] = [];
   const poster = new Poster();
   return {
-    batch: () => new EventBatch(pool, (_id, _timeMs, json, ascii, out) => out.line(json, ascii)),
+    frame: LINE,
+    batch: () => new EventBatch(pool, LINE),
     async send(batch, signal) {
       const headers: Record<string, string> = {
         'Content-Type': 'application/x-ndjson',
@@ -215,7 +220,8 @@ export function fileSender(config: FileConfig, kind: ForwardKind): EventSender {
     return { file: name, bytes: 0 };
   };
   return {
-    batch: () => new EventBatch(pool, (_id, _timeMs, json, ascii, out) => out.line(json, ascii)),
+    frame: LINE,
+    batch: () => new EventBatch(pool, LINE),
     resume(position) {
       mkdirSync(config.path, { recursive: true });
       const p = position as FilePosition | undefined;

@@ -16,9 +16,7 @@ import type { StateStore } from '../state/index.js';
 import { ActivityReader } from './events.js';
 import { type EventBatch, type EventSender, type ForwardKind, eventSender } from './destinations.js';
 import type { ForwardDestination } from './forward-config.js';
-import { OcsfMapper } from './ocsf.js';
-import { eventText } from './output.js';
-import { servedRecord } from './served.js';
+import { type MappedSlice, openMappingPool } from './mapping.js';
 
 /** The cursor of a destination's activities: first-arrival watermark (µs, as text: beyond 2^53) and the pass in progress. */
 export interface ActivityCursor {
@@ -53,9 +51,13 @@ export interface ForwardOptions {
   /** Called after each accepted batch (tests stop here to play a crash). */
   onBatch?: (destination: string, kind: ForwardKind, count: number) => void;
   random?: () => number;
+  /** Threads that build the events (0: this one; default src/siem/mapping.ts defaultMappingThreads). */
+  mappingThreads?: number;
 }
 
 const BACKOFF_BASE_MS = 1_000;
+/** Slices (of up to 256 rows) given to the mapping threads before the oldest is taken: bounds memory, keeps them busy. */
+const SLICES_AHEAD = 8;
 
 export async function forwardPass(o: ForwardOptions): Promise<DestinationResult[]> {
   // one forward at a time per data dir (the CLI and the daemon's job would send the same batches twice);
@@ -75,14 +77,12 @@ export async function forwardPass(o: ForwardOptions): Promise<DestinationResult[
 
 async function forwardDestinations(o: ForwardOptions): Promise<DestinationResult[]> {
   const results: DestinationResult[] = [];
-  let mapper: OcsfMapper | null = null;
   for (const d of o.destinations) {
     if (o.signal?.aborted) break;
     const result: DestinationResult = { destination: d.name, activities: 0, alerts: 0, batches: 0, ok: true, error: null };
     results.push(result);
     try {
-      if (d.format === 'ocsf') mapper ??= new OcsfMapper();
-      await forwardActivities(o, d, d.format === 'ocsf' ? mapper : null, result);
+      await forwardActivities(o, d, result);
       if (d.alerts) await forwardAlerts(o, d, result);
     } catch (err) {
       result.ok = false;
@@ -106,7 +106,7 @@ export function arrivalBound(dataDir: string, nowMs = Date.now()): bigint {
   return BigInt(nowMs) * 1000n;
 }
 
-async function forwardActivities(o: ForwardOptions, d: ForwardDestination, mapper: OcsfMapper | null, result: DestinationResult): Promise<void> {
+async function forwardActivities(o: ForwardOptions, d: ForwardDestination, result: DestinationResult): Promise<void> {
   const saved = o.state.forwardCursor(d.name, 'activities') as ActivityCursor | null;
   let cursor: ActivityCursor = saved ?? { from: '0' };
   // the bound is fixed before the manifest is read: a commit after it has rows above it
@@ -142,28 +142,34 @@ async function forwardActivities(o: ForwardOptions, d: ForwardDestination, mappe
       // its failure is thrown where it is awaited (the next flush), not as an unhandled rejection meanwhile
       inFlight.catch(() => undefined);
     };
-    try {
-      for await (const rows of reader.all(q)) {
-        for (const r of rows) {
-          const values = r.values();
-          const id = values[0] as string;
-          const createdAt = values[1] as string;
-          if (mapper) {
-            const { text, ascii } = eventText(r, values, mapper);
-            batch.add(id, Date.parse(createdAt), text, ascii);
-          } else {
-            const served = servedRecord(values);
-            batch.add(id, Date.parse(createdAt), served ? served.raw : r.json, r.ascii);
-          }
-          lastCreatedAt = createdAt;
-          if (batch.count >= d.batchSize) await flush();
-        }
+    // a slice's events go into the batch in order, the batch cut at batchSize wherever that falls in the slice
+    const take = async (slice: MappedSlice) => {
+      for (let i = 0; i < slice.ids.length; ) {
+        const k = Math.min(slice.ids.length - i, d.batchSize - batch.count);
+        batch.addFramed(slice.bytes.subarray(i ? slice.ends[i - 1] : 0, slice.ends[i + k - 1]), k, slice.ids[i], slice.ids[i + k - 1]);
+        lastCreatedAt = slice.createdAts[i + k - 1];
+        i += k;
+        if (batch.count >= d.batchSize) await flush();
       }
+      slice.done();
+    };
+    const pool = openMappingPool({ ocsf: d.format === 'ocsf', frame: sender.frame }, o.mappingThreads);
+    const mapping: Promise<MappedSlice>[] = [];
+    try {
+      for await (const texts of reader.texts(q)) {
+        const slice = pool.map(texts);
+        // a failure is thrown where the slice is taken, in order, not as an unhandled rejection meanwhile
+        slice.catch(() => undefined);
+        mapping.push(slice);
+        if (mapping.length >= SLICES_AHEAD) await take(await mapping.shift()!);
+      }
+      while (mapping.length) await take(await mapping.shift()!);
       await flush();
       if (inFlight) await inFlight;
     } finally {
       // a batch still in flight after a failure ends (and records its cursor if accepted) before the reader closes
       await (inFlight as Promise<void> | null)?.catch(() => undefined);
+      await pool.close();
     }
     o.state.setForwardCursor(d.name, 'activities', { from: to, position: sender.position?.() ?? cursor.position });
   } finally {

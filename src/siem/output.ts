@@ -129,6 +129,18 @@ export class LineBuffer {
     this.#pos += ascii ? this.#buf.write(text, this.#pos, 'latin1') : this.#buf.write(text, this.#pos);
   }
 
+  /** Appends bytes (lines encoded already). */
+  append(b: Uint8Array): void {
+    let from = 0;
+    while (from < b.length) {
+      if (this.#pos === this.#buf.length) this.#seal();
+      const n = Math.min(b.length - from, this.#buf.length - this.#pos);
+      this.#buf.set(b.subarray(from, from + n), this.#pos);
+      this.#pos += n;
+      from += n;
+    }
+  }
+
   /** The buffers written so far; the writer starts over. */
   take(): Buffer[] {
     this.#seal();
