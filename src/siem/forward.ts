@@ -16,7 +16,7 @@ import type { StateStore } from '../state/index.js';
 import { ActivityReader } from './events.js';
 import { type EventBatch, type EventSender, type ForwardKind, eventSender } from './destinations.js';
 import type { ForwardDestination } from './forward-config.js';
-import { type MappedSlice, openMappingPool } from './mapping.js';
+import { type MappedSlice, mapInOrder, openMappingPool } from './mapping.js';
 
 /** The cursor of a destination's activities: first-arrival watermark (µs, as text: beyond 2^53) and the pass in progress. */
 export interface ActivityCursor {
@@ -56,8 +56,6 @@ export interface ForwardOptions {
 }
 
 const BACKOFF_BASE_MS = 1_000;
-/** Slices (of up to 256 rows) given to the mapping threads before the oldest is taken: bounds memory, keeps them busy. */
-const SLICES_AHEAD = 8;
 
 export async function forwardPass(o: ForwardOptions): Promise<DestinationResult[]> {
   // one forward at a time per data dir (the CLI and the daemon's job would send the same batches twice);
@@ -154,16 +152,8 @@ async function forwardActivities(o: ForwardOptions, d: ForwardDestination, resul
       slice.done();
     };
     const pool = openMappingPool({ ocsf: d.format === 'ocsf', frame: sender.frame }, o.mappingThreads);
-    const mapping: Promise<MappedSlice>[] = [];
     try {
-      for await (const texts of reader.texts(q)) {
-        const slice = pool.map(texts);
-        // a failure is thrown where the slice is taken, in order, not as an unhandled rejection meanwhile
-        slice.catch(() => undefined);
-        mapping.push(slice);
-        if (mapping.length >= SLICES_AHEAD) await take(await mapping.shift()!);
-      }
-      while (mapping.length) await take(await mapping.shift()!);
+      for await (const slice of mapInOrder(pool, reader.texts(q))) await take(slice);
       await flush();
       if (inFlight) await inFlight;
     } finally {

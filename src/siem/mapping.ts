@@ -70,9 +70,29 @@ export interface MappingPool {
   close(): Promise<void>;
 }
 
-/** The mapping threads to start by default: none on one core, else two (the main thread reads and sends). */
+/** Slices (of up to 256 rows) handed to the threads before the oldest is taken: bounds memory, keeps them busy. */
+const SLICES_AHEAD = 8;
+
+/** The slices of `rows` mapped by `pool`, in order; a slice's failure is thrown when it is its turn. */
+export async function* mapInOrder(pool: MappingPool, rows: AsyncIterable<string[]>): AsyncGenerator<MappedSlice> {
+  const ahead: Promise<MappedSlice>[] = [];
+  for await (const texts of rows) {
+    const slice = pool.map(texts);
+    // not an unhandled rejection while it waits for its turn
+    slice.catch(() => undefined);
+    ahead.push(slice);
+    if (ahead.length >= SLICES_AHEAD) yield await ahead.shift()!;
+  }
+  while (ahead.length) yield await ahead.shift()!;
+}
+
+/**
+ * The mapping threads to start by default: one core per thread but one, which the main thread (reading, decoding,
+ * sending) and DuckDB's threads share; none on one core. On two cores one thread and two measured the same
+ * (BENCHMARKS.md, issue 14 "forward17"), and one holds less memory.
+ */
 export function defaultMappingThreads(): number {
-  return availableParallelism() >= 2 ? 2 : 0;
+  return Math.max(0, Math.min(4, availableParallelism() - 1));
 }
 
 const WORKER = new URL('./map-worker.js', import.meta.url);
