@@ -127,8 +127,8 @@ interface Reply {
   buffer?: ArrayBuffer;
   length?: number;
   ends?: Uint32Array;
-  ids?: string[];
-  createdAts?: string[];
+  /** JSON of [ids, createdAts]. */
+  keys?: string;
 }
 
 class ThreadPool implements MappingPool {
@@ -168,11 +168,12 @@ class ThreadPool implements MappingPool {
     this.#waiting.delete(m.seq);
     if (m.error !== undefined) return waiter.reject(new Error(m.error));
     const buffer = m.buffer!;
+    const [ids, createdAts] = JSON.parse(m.keys!) as [string[], string[]];
     waiter.resolve({
       bytes: new Uint8Array(buffer, 0, m.length),
       ends: m.ends!,
-      ids: m.ids!,
-      createdAts: m.createdAts!,
+      ids,
+      createdAts,
       done: () => {
         if (buffer.byteLength === SLICE_BUFFER_BYTES) slot.giveBack.push(buffer);
       },
