@@ -111,7 +111,7 @@ function inlinePool(setup: MappingSetup): MappingPool {
   const free: Buffer[] = [];
   return {
     async map(texts) {
-      const out = new LineBuffer(SLICE_BUFFER_BYTES, free, 4);
+      const out = new LineBuffer(SLICE_BUFFER_BYTES, free, SLICES_AHEAD + 2);
       const mapped = mapRows(texts, mapper, setup.frame, out);
       const parts = out.finish();
       const bytes = contiguous(parts);
