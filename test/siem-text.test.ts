@@ -2,6 +2,8 @@
 // src/siem/output.ts) against the way it was built before: the lake read column by column, the record rebuilt by
 // reassembleActivity, `JSON.stringify(toOcsf(...))`. Over a simulator-synced lake with every catalog type and
 // records with odd strings, names and numbers, both must give the same bytes, line for line (ocsf.md §4).
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reassembleActivity } from '../src/extract/activities.js';
 import { connectUtc, createDuck, sqlString } from '../src/lake/duck.js';
@@ -11,7 +13,9 @@ import { buildModels } from '../src/models/build.js';
 import { warehousePath } from '../src/models/warehouse.js';
 import { ActivityReader } from '../src/siem/events.js';
 import { OcsfMapper, type UserAsOf } from '../src/siem/ocsf.js';
+import { mapInOrder, openMappingPool } from '../src/siem/mapping.js';
 import { LineBuffer, eventBytes } from '../src/siem/output.js';
+import { CLI, requireBuiltCli, runCli } from './support/crash-harness.js';
 import { type Transport, connect, control, makeSim } from './support/sim-harness.js';
 import { syncWith, tempDataDir } from './support/lake-harness.js';
 
@@ -248,5 +252,55 @@ describe('event text from the reader rows', () => {
     const odd = gotNdjson.map((l) => JSON.parse(l) as Record<string, unknown>).find((a) => a.id === 'activity_01TEXTstrings000000000001')!;
     expect(odd[`we"ird\\key ${ODD}`]).toBe(ODD);
     expect((odd.actor as Record<string, unknown>).user_agent).toBe(ODD);
+
+    // the built CLI maps on threads (src/siem/mapping.ts): the same bytes, in the same order
+    requireBuiltCli();
+    for (const [format, want] of [['ocsf', former.ocsf], ['ndjson', former.ndjson]] as const) {
+      const run = await runCli(['events', '--format', format, '--data-dir', data.dir]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout.split('\n').slice(0, -1)).toEqual(want);
+    }
+  }, 180_000);
+
+  it('gives the same framed bytes, slice after slice in order, on two mapping threads as on this one', async () => {
+    requireBuiltCli();
+    // the compiled module: its worker file is beside it (the sources map on this thread only)
+    const built = (await import(pathToFileURL(join(dirname(CLI), '../siem/mapping.js')).href)) as typeof import('../src/siem/mapping.js');
+    const reader = await ActivityReader.open(data.dir);
+    const frame = { kind: 'bulk', action: '{"create":{"_index":"i","_id":' } as const;
+    const texts: string[][] = [];
+    try {
+      // small slices, so that both threads take many and their answers interleave
+      for await (const slice of reader.texts({})) for (let i = 0; i < slice.length; i += 7) texts.push(slice.slice(i, i + 7));
+    } finally {
+      reader.close();
+    }
+    for (const ocsf of [true, false]) {
+      const threads = built.openMappingPool({ ocsf, frame }, 2);
+      const inline = openMappingPool({ ocsf, frame }, 0);
+      try {
+        const rows = async function* () {
+          yield* texts;
+        };
+        const got: Buffer[] = [];
+        const ids: string[] = [];
+        for await (const s of built.mapInOrder(threads, rows())) {
+          got.push(Buffer.from(s.bytes));
+          ids.push(...s.ids);
+          expect(s.ends[s.ends.length - 1]).toBe(s.bytes.length);
+          s.done();
+        }
+        const want: Buffer[] = [];
+        for await (const s of mapInOrder(inline, rows())) {
+          want.push(Buffer.from(s.bytes));
+          s.done();
+        }
+        expect(Buffer.concat(got).equals(Buffer.concat(want))).toBe(true);
+        expect(ids).toEqual(texts.flat().map((t) => (JSON.parse(t) as string[])[0]));
+      } finally {
+        await threads.close();
+        await inline.close();
+      }
+    }
   }, 180_000);
 });

@@ -7,7 +7,8 @@ import { parseWindowBound } from '../lake/export.js';
 import { loadCatalog, CATEGORIES } from '../models/catalog.js';
 import { ActivityReader, type ActivityQuery } from '../siem/events.js';
 import { OcsfMapper } from '../siem/ocsf.js';
-import { EVENT_FORMATS, type EventFormat, LineBuffer, LineSink, eventBytes } from '../siem/output.js';
+import { EVENT_FORMATS, type EventFormat, LineSink } from '../siem/output.js';
+import { mapInOrder, openMappingPool } from '../siem/mapping.js';
 import { checkSecurityLakeOptions, writeSecurityLake } from '../siem/security-lake.js';
 import { runForwardCommand, type ForwardFlags } from '../siem/forward-command.js';
 import { ConfigError, DEFAULTS } from './config.js';
@@ -65,11 +66,16 @@ export function registerSiemCommands(program: Command): Command {
           process.stderr.write(`compliance-lake: wrote ${report.events} OCSF events in ${report.files.length} Parquet file(s) under ${flags.out}/ext\n`);
           return;
         }
-        const mapper = flags.format === 'ocsf' ? new OcsfMapper() : null;
-        const sink = new LineSink(process.stdout);
-        const lines = new LineBuffer();
-        read: for await (const rows of reader.all(q)) {
-          for (const b of eventBytes(rows, flags.format, mapper, lines)) if (!(await sink.write(b, () => lines.release(b)))) break read;
+        // the events are built on mapping threads while this one reads the lake and writes (src/siem/mapping.ts)
+        const pool = openMappingPool({ ocsf: flags.format === 'ocsf', frame: { kind: 'line' } });
+        try {
+          const sink = new LineSink(process.stdout);
+          for await (const slice of mapInOrder(pool, reader.texts(q))) {
+            const bytes = Buffer.from(slice.bytes.buffer, slice.bytes.byteOffset, slice.bytes.length);
+            if (!(await sink.write(bytes, () => slice.done()))) break;
+          }
+        } finally {
+          await pool.close();
         }
       } finally {
         reader.close();

@@ -7,23 +7,19 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DeliveryError, attemptSignal, networkFailure } from '../delivery/destinations/sender.js';
 import type { ElasticConfig, FileConfig, ForwardDestination, HecConfig, HttpsConfig } from './forward-config.js';
+import { type Frame, frameEvent, hecFrame } from './frame.js';
 import { LineBuffer } from './output.js';
+import { type PostAnswer, Poster } from './post.js';
 
 export type ForwardKind = 'activities' | 'alerts';
 
-export interface ForwardEvent {
-  /** The activity id or the alert id. */
-  id: string;
-  /** Epoch ms of the activity (or the alert's creation). */
-  timeMs: number;
-  /** The event as JSON text (one line). */
-  json: string;
-  /** The caller knows `json` is ASCII only (it is then copied into the body, not encoded). */
-  ascii?: boolean;
-}
-
 export interface EventSender {
-  send(events: readonly ForwardEvent[], signal: AbortSignal): Promise<void>;
+  /** How the destination frames an event in its body. */
+  readonly frame: Frame;
+  /** A new batch: the events added to it are framed into its request body at once, nothing per event is kept. */
+  batch(): EventBatch;
+  /** Sends `batch` (again, after a failure: its body is kept until it is accepted). */
+  send(batch: EventBatch, signal: AbortSignal): Promise<void>;
   /** What the cursor records after an accepted batch (the file destination's file and size), or undefined. */
   position?(): unknown;
   /** Called once before a pass with what the cursor recorded (undefined: nothing). */
@@ -31,106 +27,104 @@ export interface EventSender {
   close?(): void;
 }
 
-export interface SenderOptions {
-  fetch?: typeof fetch;
-}
-
-export function eventSender(config: ForwardDestination, kind: ForwardKind, options: SenderOptions = {}): EventSender {
+export function eventSender(config: ForwardDestination, kind: ForwardKind): EventSender {
   switch (config.type) {
     case 'hec':
-      return hecSender(config, kind, options);
+      return hecSender(config, kind);
     case 'elasticsearch':
-      return elasticSender(config, kind, options);
+      return elasticSender(config, kind);
     case 'https':
-      return httpsSender(config, kind, options);
+      return httpsSender(config, kind);
     case 'file':
       return fileSender(config, kind);
   }
 }
 
+const LINE: Frame = { kind: 'line' };
+
+/** 1 MiB buffers a sender keeps for its bodies: two batches of 5 000 OCSF events (one in flight, one being built). */
+const POOLED_BUFFERS = 48;
+
 /**
- * A request body of NDJSON lines built straight into reused buffers (src/siem/output.ts LineBuffer): a batch's
- * text as one string was a rope of thousands of pieces, flattened and encoded at once. The body's buffer is
- * reused by the next batch, which is built only once this one was answered; after a failed request it is
- * dropped (a server that answered early might still be reading it).
+ * A batch's request body of NDJSON lines, built straight into pooled buffers as events are added (src/siem/output.ts
+ * LineBuffer): holding a batch's events as strings until it was full kept thousands of them alive into V8's old
+ * generation, and a batch's text as one string was a rope flattened and encoded at once. The buffers go back to
+ * the pool only once the batch was accepted (a failed request may have left them with the socket).
  */
-class Body {
-  readonly #lines = new LineBuffer();
-  #body: Buffer | null = null;
+export class EventBatch {
+  count = 0;
+  firstId = '';
+  lastId = '';
+  readonly #lines: LineBuffer;
+  #body: Buffer[] | null = null;
 
-  build(events: readonly ForwardEvent[], line: (e: ForwardEvent, out: LineBuffer) => void): Buffer {
-    for (const e of events) line(e, this.#lines);
-    const size = this.#lines.bytes;
-    if (!this.#body || this.#body.length < size) this.#body = Buffer.allocUnsafeSlow(Math.max(size, this.#body ? this.#body.length * 2 : 0));
-    let at = 0;
-    for (const p of this.#lines.take()) {
-      at += p.copy(this.#body, at);
-      this.#lines.release(p);
-    }
-    return this.#body.subarray(0, at);
+  constructor(
+    pool: Buffer[],
+    private readonly frame: Frame,
+  ) {
+    this.#lines = new LineBuffer(1 << 20, pool, POOLED_BUFFERS);
   }
 
-  /** The last body may still be in use: the next gets a buffer of its own. */
-  drop(): void {
-    this.#body = null;
+  /** Adds one event: `json` is its JSON text (one line), `ascii` whether the caller knows it is ASCII only. */
+  add(id: string, timeMs: number, json: string, ascii = false): void {
+    if (this.#body) throw new Error('EventBatch: the batch was sealed; start another');
+    frameEvent(this.frame, id, timeMs, json, ascii, this.#lines);
+    this.#count(1, id, id);
+  }
+
+  /** Adds `count` events framed already (by frameEvent with this batch's frame), from `firstId` to `lastId`. */
+  addFramed(bytes: Uint8Array, count: number, firstId: string, lastId: string): void {
+    if (this.#body) throw new Error('EventBatch: the batch was sealed; start another');
+    this.#lines.append(bytes);
+    this.#count(count, firstId, lastId);
+  }
+
+  #count(count: number, firstId: string, lastId: string): void {
+    if (this.count === 0) this.firstId = firstId;
+    this.lastId = lastId;
+    this.count += count;
+  }
+
+  /** The request body; no event can be added after. */
+  body(): Buffer[] {
+    return (this.#body ??= this.#lines.finish());
+  }
+
+  /** The destination accepted the batch: its buffers serve the next ones. */
+  accepted(): void {
+    for (const b of this.body()) this.#lines.release(b);
+    this.#body = [];
   }
 }
 
-async function post(
-  f: typeof fetch,
-  url: string,
-  body: string | Buffer,
-  headers: Record<string, string>,
-  timeoutMs: number,
-  signal: AbortSignal,
-  what: string,
-): Promise<{ status: number; text: string }> {
-  let res: Response;
-  try {
-    res = await f(url, { method: 'POST', headers, body, signal: attemptSignal(signal, timeoutMs) });
-  } catch (err) {
-    throw networkFailure(err, timeoutMs, what);
-  }
-  let text: string;
-  try {
-    text = await res.text();
-  } catch (err) {
-    throw networkFailure(err, timeoutMs, what);
-  }
-  return { status: res.status, text };
-}
-
-function dropping(body: Body): (err: unknown) => never {
-  return (err) => {
-    body.drop();
-    throw err;
-  };
-}
-
-function statusProblem(status: number, what: string, body?: Body): DeliveryError {
-  body?.drop();
+function statusProblem(status: number, what: string): DeliveryError {
   if (status === 401 || status === 403) return new DeliveryError(`${what} refused the credentials (HTTP ${status}); check the token or key the config file names`);
   return new DeliveryError(`${what} answered HTTP ${status}`);
 }
 
+async function post(poster: Poster, url: string, batch: EventBatch, headers: Record<string, string>, timeoutMs: number, signal: AbortSignal, what: string): Promise<PostAnswer> {
+  try {
+    return await poster.post(url, batch.body(), headers, attemptSignal(signal, timeoutMs));
+  } catch (err) {
+    throw networkFailure(err, timeoutMs, what);
+  }
+}
+
 /** Splunk HTTP Event Collector, event endpoint: one JSON object per line, `{"code":0}` on success. */
-export function hecSender(config: HecConfig, kind: ForwardKind, options: SenderOptions = {}): EventSender {
-  const f = options.fetch ?? fetch;
+export function hecSender(config: HecConfig, kind: ForwardKind): EventSender {
   const url = `${config.url}/services/collector/event`;
   const host = hostname();
   const what = `HEC destination "${config.name}"`;
   const sourcetype = kind === 'alerts' ? 'compliance-lake:alert' : config.sourcetype;
-  const meta = `"host":${JSON.stringify(host)},"source":${JSON.stringify(config.source)},"sourcetype":${JSON.stringify(sourcetype)}${config.index ? `,"index":${JSON.stringify(config.index)}` : ''}`;
-  const builder = new Body();
+  const frame = hecFrame(`,"host":${JSON.stringify(host)},"source":${JSON.stringify(config.source)},"sourcetype":${JSON.stringify(sourcetype)}${config.index ? `,"index":${JSON.stringify(config.index)}` : ''},"event":`);
+  const pool: Buffer[] = [];
+  const poster = new Poster();
   return {
-    async send(events, signal) {
-      const body = builder.build(events, (e, out) => {
-        out.text(`{"time":${(e.timeMs / 1000).toFixed(3)},${meta},"event":`);
-        out.text(e.json, e.ascii);
-        out.line('}');
-      });
-      const { status, text } = await post(f, url, body, { Authorization: `Splunk ${config.token.reveal()}`, 'Content-Type': 'application/json' }, config.timeoutMs, signal, what).catch(dropping(builder));
-      if (status !== 200) throw statusProblem(status, what, builder);
+    frame,
+    batch: () => new EventBatch(pool, frame),
+    async send(batch, signal) {
+      const { status, text } = await post(poster, url, batch, { Authorization: `Splunk ${config.token.reveal()}`, 'Content-Type': 'application/json' }, config.timeoutMs, signal, what);
+      if (status !== 200) throw statusProblem(status, what);
       let code: unknown;
       try {
         code = (JSON.parse(text) as { code?: unknown }).code;
@@ -138,63 +132,70 @@ export function hecSender(config: HecConfig, kind: ForwardKind, options: SenderO
         throw new DeliveryError(`${what} answered 200 with a body that is not HEC's JSON acknowledgement`);
       }
       if (code !== 0) throw new DeliveryError(`${what} did not accept the batch (HEC code ${String(code)})`);
+      batch.accepted();
     },
+    close: () => poster.close(),
   };
 }
 
 /** Elasticsearch `_bulk` with `create` and `_id` = the event id: a repeat is a 409, which counts as accepted. */
-export function elasticSender(config: ElasticConfig, kind: ForwardKind, options: SenderOptions = {}): EventSender {
-  const f = options.fetch ?? fetch;
+export function elasticSender(config: ElasticConfig, kind: ForwardKind): EventSender {
   const index = kind === 'alerts' ? config.alertsIndex : config.index;
   const what = `Elasticsearch destination "${config.name}"`;
   const headers: Record<string, string> = { 'Content-Type': 'application/x-ndjson' };
   if (config.apiKey) headers.Authorization = `ApiKey ${config.apiKey.reveal()}`;
   if (config.username && config.password) headers.Authorization = `Basic ${Buffer.from(`${config.username}:${config.password.reveal()}`).toString('base64')}`;
-  const builder = new Body();
+  const frame: Frame = { kind: 'bulk', action: `{"create":{"_index":${JSON.stringify(index)},"_id":` };
+  const pool: Buffer[] = [];
+  const poster = new Poster();
   return {
-    async send(events, signal) {
-      const body = builder.build(events, (e, out) => {
-        out.line(`{"create":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(e.id)}}}`);
-        out.line(e.json, e.ascii);
-      });
-      const { status, text } = await post(f, `${config.url}/_bulk`, body, headers, config.timeoutMs, signal, what).catch(dropping(builder));
-      if (status !== 200) throw statusProblem(status, what, builder);
+    frame,
+    batch: () => new EventBatch(pool, frame),
+    async send(batch, signal) {
+      const { status, text } = await post(poster, `${config.url}/_bulk`, batch, headers, config.timeoutMs, signal, what);
+      if (status !== 200) throw statusProblem(status, what);
       let parsed: { errors?: boolean; items?: Record<string, { _id?: string; status?: number; error?: { type?: string; reason?: string } }>[] };
       try {
         parsed = JSON.parse(text);
       } catch {
         throw new DeliveryError(`${what} answered 200 with a body that is not a _bulk response`);
       }
-      if (!Array.isArray(parsed.items) || parsed.items.length !== events.length) {
-        throw new DeliveryError(`${what}: the _bulk response has ${parsed.items?.length ?? 'no'} items for ${events.length} documents`);
+      if (!Array.isArray(parsed.items) || parsed.items.length !== batch.count) {
+        throw new DeliveryError(`${what}: the _bulk response has ${parsed.items?.length ?? 'no'} items for ${batch.count} documents`);
       }
-      if (!parsed.errors) return;
-      const failed = parsed.items.map((it) => Object.values(it)[0]).filter((r) => r && r.status !== 201 && r.status !== 200 && r.status !== 409);
-      if (failed.length) {
-        const first = failed[0];
-        throw new DeliveryError(`${what} rejected ${failed.length} of ${events.length} documents (first: ${first._id ?? '?'}: HTTP ${first.status}, ${first.error?.type ?? 'error'}); they are sent again`);
+      if (parsed.errors) {
+        const failed = parsed.items.map((it) => Object.values(it)[0]).filter((r) => r && r.status !== 201 && r.status !== 200 && r.status !== 409);
+        if (failed.length) {
+          const first = failed[0];
+          throw new DeliveryError(`${what} rejected ${failed.length} of ${batch.count} documents (first: ${first._id ?? '?'}: HTTP ${first.status}, ${first.error?.type ?? 'error'}); they are sent again`);
+        }
       }
+      batch.accepted();
     },
+    close: () => poster.close(),
   };
 }
 
 /** A generic HTTPS endpoint: NDJSON POST with an idempotency key that is the same when the batch is repeated. */
-export function httpsSender(config: HttpsConfig, kind: ForwardKind, options: SenderOptions = {}): EventSender {
-  const f = options.fetch ?? fetch;
+export function httpsSender(config: HttpsConfig, kind: ForwardKind): EventSender {
   const what = `HTTPS destination "${config.name}"`;
-  const builder = new Body();
+  const pool: Buffer[] = [];
+  const poster = new Poster();
   return {
-    async send(events, signal) {
-      const body = builder.build(events, (e, out) => out.line(e.json, e.ascii));
+    frame: LINE,
+    batch: () => new EventBatch(pool, LINE),
+    async send(batch, signal) {
       const headers: Record<string, string> = {
         'Content-Type': 'application/x-ndjson',
-        'Idempotency-Key': `${kind}:${events[0].id}:${events[events.length - 1].id}:${events.length}`,
+        'Idempotency-Key': `${kind}:${batch.firstId}:${batch.lastId}:${batch.count}`,
         'X-Compliance-Lake-Kind': kind,
       };
       if (config.headerName && config.headerValue) headers[config.headerName] = config.headerValue.reveal();
-      const { status } = await post(f, config.url.reveal(), body, headers, config.timeoutMs, signal, what).catch(dropping(builder));
-      if (status < 200 || status > 299) throw statusProblem(status, what, builder);
+      const { status } = await post(poster, config.url.reveal(), batch, headers, config.timeoutMs, signal, what);
+      if (status < 200 || status > 299) throw statusProblem(status, what);
+      batch.accepted();
     },
+    close: () => poster.close(),
   };
 }
 
@@ -211,6 +212,7 @@ export function fileSender(config: FileConfig, kind: ForwardKind): EventSender {
   const prefix = kind === 'alerts' ? 'alerts' : 'events';
   let current: FilePosition | null = null;
   const what = `file destination "${config.name}"`;
+  const pool: Buffer[] = [];
   const newFile = (): FilePosition => {
     const stamp = new Date().toISOString().replace(/[-:]/g, '');
     let name = `${prefix}-${stamp}.ndjson.gz`;
@@ -218,6 +220,8 @@ export function fileSender(config: FileConfig, kind: ForwardKind): EventSender {
     return { file: name, bytes: 0 };
   };
   return {
+    frame: LINE,
+    batch: () => new EventBatch(pool, LINE),
     resume(position) {
       mkdirSync(config.path, { recursive: true });
       const p = position as FilePosition | undefined;
@@ -235,10 +239,10 @@ export function fileSender(config: FileConfig, kind: ForwardKind): EventSender {
       }
       current = { ...p };
     },
-    async send(events) {
+    async send(batch) {
       mkdirSync(config.path, { recursive: true });
       if (!current || current.bytes >= config.rotateBytes) current = newFile();
-      const member = gzipSync(events.map((e) => e.json).join('\n') + '\n');
+      const member = gzipSync(Buffer.concat(batch.body()));
       let fd: number;
       try {
         fd = openSync(join(config.path, current.file), 'a');
@@ -254,6 +258,7 @@ export function fileSender(config: FileConfig, kind: ForwardKind): EventSender {
         closeSync(fd);
       }
       current.bytes += member.length;
+      batch.accepted();
     },
     position() {
       return current ? { ...current } : undefined;

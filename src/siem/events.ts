@@ -1,4 +1,4 @@
-// Activities out of the lake, oldest first, one UTC day at a time and one DuckDB chunk at a time (ocsf.md §4-5):
+// Activities out of the lake, oldest first, one UTC day at a time and a slice of one DuckDB chunk at a time (ocsf.md §4-5):
 // the committed files only (the manifest), each id once (its first arrival: the earliest `_extracted_at`, the
 // row compaction keeps), with the actor's user record as of the event from the user history mart when the
 // warehouse has one. Memory stays flat at any lake size: nothing is held beyond one chunk.
@@ -14,6 +14,8 @@ import { servedRecord } from './served.js';
 const NON_ASCII = /[^\x00-\x7f]/;
 const ISO_US = "'%Y-%m-%dT%H:%M:%S.%fZ'";
 const DAY_MS = 86_400_000;
+/** Rows decoded and handed over at once (a DuckDB chunk has up to 2 048). */
+const SLICE_ROWS = 256;
 
 export interface ActivityQuery {
   /** created_at >= sinceMs */
@@ -187,11 +189,25 @@ export class ActivityReader {
   /** Chunks of activities of one day, in (created_at, id) order. */
   async *day(date: string, q: ActivityQuery): AsyncGenerator<LakeActivity[]> {
     const result = await this.#start(date, q, this.connection);
-    if (result) yield* this.#chunks(result);
+    if (!result) return;
+    for await (const texts of this.#texts(result)) {
+      const out: LakeActivity[] = new Array(texts.length);
+      for (let i = 0; i < texts.length; i++) out[i] = new LakeActivity(texts[i], !NON_ASCII.test(texts[i]));
+      yield out;
+    }
   }
 
   /** Every matching activity, day after day; the next day is read and sorted while this one is consumed. */
   async *all(q: ActivityQuery): AsyncGenerator<LakeActivity[]> {
+    for await (const texts of this.texts(q)) {
+      const out: LakeActivity[] = new Array(texts.length);
+      for (let i = 0; i < texts.length; i++) out[i] = new LakeActivity(texts[i], !NON_ASCII.test(texts[i]));
+      yield out;
+    }
+  }
+
+  /** `all`'s rows as their texts only (LakeActivity's), for mapping elsewhere (src/siem/mapping.ts). */
+  async *texts(q: ActivityQuery): AsyncGenerator<string[]> {
     const days = this.days(q);
     const connections = [this.connection, this.ahead];
     let pending = days.length ? this.#start(days[0], q, connections[0]) : null;
@@ -199,7 +215,7 @@ export class ActivityReader {
       for (let i = 0; i < days.length; i++) {
         const result = await pending!;
         pending = i + 1 < days.length ? this.#start(days[i + 1], q, connections[(i + 1) % 2]) : null;
-        if (result) yield* this.#chunks(result);
+        if (result) yield* this.#texts(result);
       }
     } finally {
       // stopped early: the query in flight is of no interest, but it ends before the reader may be closed
@@ -238,7 +254,7 @@ export class ActivityReader {
     return connection.stream(sql);
   }
 
-  async *#chunks(result: DuckDBResult): AsyncGenerator<LakeActivity[]> {
+  async *#texts(result: DuckDBResult): AsyncGenerator<string[]> {
     // the next chunk is fetched (on DuckDB's threads) while the consumer works on this one
     let next = result.fetchChunk();
     try {
@@ -247,12 +263,12 @@ export class ActivityReader {
         if (!chunk || chunk.rowCount === 0) break;
         next = result.fetchChunk();
         const column = chunk.getColumnVector(0) as DuckDBVector<string>;
-        const out: LakeActivity[] = new Array(chunk.rowCount);
-        for (let i = 0; i < chunk.rowCount; i++) {
-          const text = column.getItem(i)!;
-          out[i] = new LakeActivity(text, !NON_ASCII.test(text));
+        // decoded a slice at a time: a whole chunk's texts outlived several young-generation collections
+        for (let from = 0; from < chunk.rowCount; from += SLICE_ROWS) {
+          const out: string[] = new Array(Math.min(SLICE_ROWS, chunk.rowCount - from));
+          for (let i = 0; i < out.length; i++) out[i] = column.getItem(from + i)!;
+          yield out;
         }
-        yield out;
       }
     } finally {
       // a consumer that stopped early (`events | head`) leaves a fetch in flight: it ends before the reader may close

@@ -14,11 +14,9 @@ import { loadRules } from '../detections/rules.js';
 import { acquireLock, type LockInfo } from '../lake/lock.js';
 import type { StateStore } from '../state/index.js';
 import { ActivityReader } from './events.js';
-import { type EventSender, type ForwardEvent, type ForwardKind, eventSender } from './destinations.js';
+import { type EventBatch, type EventSender, type ForwardKind, eventSender } from './destinations.js';
 import type { ForwardDestination } from './forward-config.js';
-import { OcsfMapper } from './ocsf.js';
-import { eventText } from './output.js';
-import { servedRecord } from './served.js';
+import { type MappedSlice, mapInOrder, openMappingPool } from './mapping.js';
 
 /** The cursor of a destination's activities: first-arrival watermark (µs, as text: beyond 2^53) and the pass in progress. */
 export interface ActivityCursor {
@@ -50,10 +48,11 @@ export interface ForwardOptions {
   maxAttempts: number;
   logger?: Logger;
   signal?: AbortSignal;
-  fetch?: typeof fetch;
   /** Called after each accepted batch (tests stop here to play a crash). */
   onBatch?: (destination: string, kind: ForwardKind, count: number) => void;
   random?: () => number;
+  /** Threads that build the events (0: this one; default src/siem/mapping.ts defaultMappingThreads). */
+  mappingThreads?: number;
 }
 
 const BACKOFF_BASE_MS = 1_000;
@@ -76,14 +75,12 @@ export async function forwardPass(o: ForwardOptions): Promise<DestinationResult[
 
 async function forwardDestinations(o: ForwardOptions): Promise<DestinationResult[]> {
   const results: DestinationResult[] = [];
-  let mapper: OcsfMapper | null = null;
   for (const d of o.destinations) {
     if (o.signal?.aborted) break;
     const result: DestinationResult = { destination: d.name, activities: 0, alerts: 0, batches: 0, ok: true, error: null };
     results.push(result);
     try {
-      if (d.format === 'ocsf') mapper ??= new OcsfMapper();
-      await forwardActivities(o, d, d.format === 'ocsf' ? mapper : null, result);
+      await forwardActivities(o, d, result);
       if (d.alerts) await forwardAlerts(o, d, result);
     } catch (err) {
       result.ok = false;
@@ -107,62 +104,62 @@ export function arrivalBound(dataDir: string, nowMs = Date.now()): bigint {
   return BigInt(nowMs) * 1000n;
 }
 
-async function forwardActivities(o: ForwardOptions, d: ForwardDestination, mapper: OcsfMapper | null, result: DestinationResult): Promise<void> {
+async function forwardActivities(o: ForwardOptions, d: ForwardDestination, result: DestinationResult): Promise<void> {
   const saved = o.state.forwardCursor(d.name, 'activities') as ActivityCursor | null;
   let cursor: ActivityCursor = saved ?? { from: '0' };
   // the bound is fixed before the manifest is read: a commit after it has rows above it
   const to = cursor.to ?? String(arrivalBound(o.dataDir));
   cursor = { from: cursor.from, to, after: cursor.after ?? null, position: cursor.position };
-  const sender = eventSender(d, 'activities', { fetch: o.fetch });
+  const sender = eventSender(d, 'activities');
   sender.resume?.(cursor.position);
   const reader = await ActivityReader.open(o.dataDir, { noHistory: d.format !== 'ocsf', onWarning: (m) => o.logger?.warn({ destination: d.name }, `forward: ${m}`) });
   try {
     const q = { arrival: { fromUs: BigInt(cursor.from), toUs: BigInt(to) }, after: cursor.after ?? undefined, sinceMs: d.sinceMs ?? undefined };
-    let batch: ForwardEvent[] = [];
-    let last: { createdAt: string; id: string } | null = null;
+    let batch = sender.batch();
+    /** created_at of the last event added to `batch` (its id is the batch's `lastId`). */
+    let lastCreatedAt = '';
     // One batch in flight while the next is built: a batch is sent only after the one before it was accepted
     // and its cursor recorded, so the order of acceptance, and what a crash leaves, are those of one at a time.
     let inFlight: Promise<void> | null = null;
     const flush = async () => {
       if (inFlight) await inFlight;
       inFlight = null;
-      if (!batch.length) return;
-      const events = batch;
-      const end = last;
-      batch = [];
+      if (!batch.count) return;
+      const full = batch;
+      const end = { createdAt: lastCreatedAt, id: full.lastId };
+      full.body();
+      batch = sender.batch();
       inFlight = (async () => {
-        await sendWithRetry(o, d, sender, events);
+        await sendWithRetry(o, d, sender, full);
         cursor = { ...cursor, after: end, position: sender.position?.() };
         o.state.setForwardCursor(d.name, 'activities', cursor);
-        result.activities += events.length;
+        result.activities += full.count;
         result.batches++;
-        o.onBatch?.(d.name, 'activities', events.length);
+        o.onBatch?.(d.name, 'activities', full.count);
       })();
       // its failure is thrown where it is awaited (the next flush), not as an unhandled rejection meanwhile
       inFlight.catch(() => undefined);
     };
-    try {
-      for await (const rows of reader.all(q)) {
-        for (const r of rows) {
-          const values = r.values();
-          const id = values[0] as string;
-          const createdAt = values[1] as string;
-          if (mapper) {
-            const { text, ascii } = eventText(r, values, mapper);
-            batch.push({ id, timeMs: Date.parse(createdAt), json: text, ascii });
-          } else {
-            const served = servedRecord(values);
-            batch.push({ id, timeMs: Date.parse(createdAt), json: served ? served.raw : r.json, ascii: r.ascii });
-          }
-          last = { createdAt, id };
-          if (batch.length >= d.batchSize) await flush();
-        }
+    // a slice's events go into the batch in order, the batch cut at batchSize wherever that falls in the slice
+    const take = async (slice: MappedSlice) => {
+      for (let i = 0; i < slice.ids.length; ) {
+        const k = Math.min(slice.ids.length - i, d.batchSize - batch.count);
+        batch.addFramed(slice.bytes.subarray(i ? slice.ends[i - 1] : 0, slice.ends[i + k - 1]), k, slice.ids[i], slice.ids[i + k - 1]);
+        lastCreatedAt = slice.createdAts[i + k - 1];
+        i += k;
+        if (batch.count >= d.batchSize) await flush();
       }
+      slice.done();
+    };
+    const pool = openMappingPool({ ocsf: d.format === 'ocsf', frame: sender.frame }, o.mappingThreads);
+    try {
+      for await (const slice of mapInOrder(pool, reader.texts(q))) await take(slice);
       await flush();
       if (inFlight) await inFlight;
     } finally {
       // a batch still in flight after a failure ends (and records its cursor if accepted) before the reader closes
       await (inFlight as Promise<void> | null)?.catch(() => undefined);
+      await pool.close();
     }
     o.state.setForwardCursor(d.name, 'activities', { from: to, position: sender.position?.() ?? cursor.position });
   } finally {
@@ -174,7 +171,7 @@ async function forwardActivities(o: ForwardOptions, d: ForwardDestination, mappe
 async function forwardAlerts(o: ForwardOptions, d: ForwardDestination, result: DestinationResult): Promise<void> {
   if (!existsSync(join(o.dataDir, ALERTS_FILE))) return;
   const cursor = (o.state.forwardCursor(d.name, 'alerts') as AlertCursor | null) ?? { rowid: 0 };
-  const sender = eventSender(d, 'alerts', { fetch: o.fetch });
+  const sender = eventSender(d, 'alerts');
   sender.resume?.(cursor.position);
   const rules = new Map<string, RuleInfo>();
   try {
@@ -188,19 +185,19 @@ async function forwardAlerts(o: ForwardOptions, d: ForwardDestination, result: D
     for (;;) {
       const rows = alerts.sqlite.prepare('select rowid as rowid, id, historical from alerts where rowid > ? order by rowid limit ?').all(after, d.batchSize) as { rowid: number; id: string; historical: number }[];
       if (!rows.length) break;
-      const events: ForwardEvent[] = [];
+      const batch = sender.batch();
       for (const r of rows) {
         if (r.historical && d.alerts !== 'all') continue;
         const doc = buildDocument(alerts.db, r.id, rules);
-        if (doc) events.push({ id: doc.id, timeMs: Date.parse(doc.createdAt), json: JSON.stringify(doc) });
+        if (doc) batch.add(doc.id, Date.parse(doc.createdAt), JSON.stringify(doc));
       }
-      if (events.length) await sendWithRetry(o, d, sender, events);
+      if (batch.count) await sendWithRetry(o, d, sender, batch);
       after = rows[rows.length - 1].rowid;
       o.state.setForwardCursor(d.name, 'alerts', { rowid: after, position: sender.position?.() });
-      result.alerts += events.length;
-      if (events.length) {
+      result.alerts += batch.count;
+      if (batch.count) {
         result.batches++;
-        o.onBatch?.(d.name, 'alerts', events.length);
+        o.onBatch?.(d.name, 'alerts', batch.count);
       }
     }
   } finally {
@@ -209,12 +206,12 @@ async function forwardAlerts(o: ForwardOptions, d: ForwardDestination, result: D
   }
 }
 
-async function sendWithRetry(o: ForwardOptions, d: ForwardDestination, sender: EventSender, events: readonly ForwardEvent[]): Promise<void> {
+async function sendWithRetry(o: ForwardOptions, d: ForwardDestination, sender: EventSender, batch: EventBatch): Promise<void> {
   const signal = o.signal ?? new AbortController().signal;
   const random = o.random ?? Math.random;
   for (let attempt = 1; ; attempt++) {
     try {
-      await sender.send(events, signal);
+      await sender.send(batch, signal);
       return;
     } catch (err) {
       if (signal.aborted || attempt >= o.maxAttempts) throw err;

@@ -79,13 +79,19 @@ export class LineBuffer {
   #buffers: Buffer[] = [];
   /** Buffers given back (`release`): new ones would each count as external memory, and V8 answers a growing
    * external memory with full collections (most of the time spent writing, before the pool). */
-  #free: Buffer[] = [];
+  readonly #free: Buffer[];
   #buf: Buffer;
   #pos = 0;
   #bytes = 0;
 
-  constructor(private readonly size = 1 << 20) {
-    this.#buf = Buffer.allocUnsafeSlow(size);
+  /** `pool`: the buffers given back, shared by the writers that pass the same array; it keeps at most `keep`. */
+  constructor(
+    private readonly size = 1 << 20,
+    pool: Buffer[] = [],
+    private readonly keep = 16,
+  ) {
+    this.#free = pool;
+    this.#buf = pool.pop() ?? Buffer.allocUnsafeSlow(size);
   }
 
   /** Bytes held. */
@@ -123,6 +129,18 @@ export class LineBuffer {
     this.#pos += ascii ? this.#buf.write(text, this.#pos, 'latin1') : this.#buf.write(text, this.#pos);
   }
 
+  /** Appends bytes (lines encoded already). */
+  append(b: Uint8Array): void {
+    let from = 0;
+    while (from < b.length) {
+      if (this.#pos === this.#buf.length) this.#seal();
+      const n = Math.min(b.length - from, this.#buf.length - this.#pos);
+      this.#buf.set(b.subarray(from, from + n), this.#pos);
+      this.#pos += n;
+      from += n;
+    }
+  }
+
   /** The buffers written so far; the writer starts over. */
   take(): Buffer[] {
     this.#seal();
@@ -132,9 +150,17 @@ export class LineBuffer {
     return out;
   }
 
+  /** The buffers written so far; the writer's own buffer goes back to the pool, and it takes no more text. */
+  finish(): Buffer[] {
+    const out = this.take();
+    this.release(this.#buf);
+    this.#buf = Buffer.alloc(0);
+    return out;
+  }
+
   /** Gives back a buffer of `take` that was written and is no longer used. */
   release(b: Buffer): void {
-    if (b.buffer.byteLength === this.size && b.byteOffset === 0 && this.#free.length < 16) this.#free.push(Buffer.from(b.buffer, 0, this.size));
+    if (b.buffer.byteLength === this.size && b.byteOffset === 0 && this.#free.length < this.keep) this.#free.push(Buffer.from(b.buffer, 0, this.size));
   }
 
   #seal(): void {
