@@ -60,7 +60,8 @@ export class Lake {
     const lake = new Lake(dataDir, entries);
     for (const f of lake.#files.values()) {
       const abs = join(lakeDir, f.path);
-      const size = existsSync(abs) ? statSync(abs).size : null;
+      // one stat per file, no existsSync before it: a refresh of the models opens the lake's thousands of files
+      const size = statSync(abs, { throwIfNoEntry: false })?.size ?? null;
       if (size === null) found.push(`lake/${f.path}: committed file is missing`);
       else if (size !== f.bytes) found.push(`lake/${f.path}: size ${size} bytes, the manifest says ${f.bytes} (modified)`);
     }

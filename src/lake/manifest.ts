@@ -99,14 +99,50 @@ export function entryFileName(seq: number): string {
   return `${String(seq).padStart(12, '0')}.json`;
 }
 
-/** JSON with object keys sorted at every level: the bytes that are hashed. */
+/**
+ * JSON with object keys sorted at every level: the bytes that are hashed. The same bytes as
+ * `JSON.stringify(value, replacer)` with a replacer that copies every object with its keys sorted (the first
+ * definition, which every lake's hashes were computed with; `canonicalJsonByReplacer` in the tests), written
+ * out directly: a refresh of the models opens the lake and hashes all of its entries, and the replacer called
+ * for every value (each of the thousands of request ids) took most of `Lake.open` at 100 M (BENCHMARKS.md,
+ * issue 13, refresh17).
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
-    }
-    return v;
-  });
+  return canonicalValue(value, '') as string;
+}
+
+function canonicalValue(value: unknown, key: string): string | undefined {
+  let v = value;
+  if (v !== null && (typeof v === 'object' || typeof v === 'bigint') && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+    v = (v as { toJSON: (key: string) => unknown }).toJSON(key);
+  }
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += `${i ? ',' : ''}${canonicalValue(v[i], String(i)) ?? 'null'}`;
+    return `${out}]`;
+  }
+  let out = '{';
+  let first = true;
+  for (const k of canonicalKeyOrder(Object.keys(v))) {
+    const s = canonicalValue((v as Record<string, unknown>)[k], k);
+    if (s === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(k)}:${s}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
+/** Array-index keys ("0", "17") come first in numeric order, as in any object the sorted copy was: then the rest, sorted. */
+function canonicalKeyOrder(keys: string[]): string[] {
+  keys.sort();
+  const indices = keys.filter(isArrayIndex);
+  if (indices.length === 0) return keys;
+  return [...indices.sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !isArrayIndex(k))];
+}
+
+function isArrayIndex(key: string): boolean {
+  return /^(0|[1-9]\d*)$/.test(key) && Number(key) < 4_294_967_295;
 }
 
 export function entryHash(entry: Omit<ManifestEntry, 'hash'> | ManifestEntry): string {
