@@ -167,6 +167,8 @@ interface BuildContext {
   staging: Map<string, Model>;
   /** Incremental builds: relations whose rows are the last build's (see unchangedInputs). */
   unchanged: Set<string>;
+  /** The rows of each model file (final path) the report counted or took from the last build's state (modelRows). */
+  fileRows: Map<string, number>;
 }
 
 export async function buildModels(dataDirGiven: string, options: BuildOptions = {}): Promise<BuildReport> {
@@ -251,6 +253,7 @@ async function buildLocked(
     staging: new Map(project.models.filter((m) => m.layer === 'staging').map((m) => [m.relation, m])),
     // the catalog seed changes only with the fingerprint, which makes the build full
     unchanged: new Set(mode === 'incremental' ? ['seeds.activity_types'] : []),
+    fileRows: new Map(),
   };
   const relations: RelationReport[] = [];
   let tests: { name: string; ms: number }[];
@@ -301,6 +304,7 @@ async function buildLocked(
     retired: ctx.retired.map((f) => relative(modelsDir, f)),
     warehouse: warehouse.objects,
     lake_schemas: ctx.schemas,
+    file_rows: Object.fromEntries([...ctx.fileRows].map(([final, rows]) => [relative(modelsDir, final), rows])),
   });
   rmSync(buildDir, { recursive: true, force: true });
   return {
@@ -438,10 +442,33 @@ async function copyToParquet(ctx: BuildContext, sql: string, path: string): Prom
   await ctx.connection.run(`copy (${sql}) to ${sqlString(path)} (format parquet, compression zstd, compression_level 1)`);
 }
 
-async function parquetRows(ctx: BuildContext, files: string[]): Promise<number> {
-  if (files.length === 0) return 0;
-  const reader = await ctx.connection.runAndReadAll(`select count(*) as n from read_parquet([${files.map(sqlString).join(', ')}])`);
-  return Number(reader.getRowObjectsJS()[0].n);
+/**
+ * The rows of a relation's files (final paths), for the report. A file this build did not write has the rows the
+ * last build counted (`file_rows` of its state); the others are counted from their Parquet footers. Counting
+ * every month's files of every monthly relation opened some 70 footers per relation in each refresh (BENCHMARKS.md,
+ * issue 13, refresh17).
+ */
+async function modelRows(ctx: BuildContext, finals: string[]): Promise<number> {
+  const known = ctx.previous?.file_rows ?? {};
+  const uncounted: string[] = [];
+  let rows = 0;
+  for (const final of finals) {
+    const kept = ctx.outputs.has(final) ? undefined : known[relative(ctx.modelsDir, final)];
+    if (kept === undefined) uncounted.push(final);
+    else {
+      ctx.fileRows.set(final, kept);
+      rows += kept;
+    }
+  }
+  if (uncounted.length) {
+    const built = new Map(uncounted.map((f) => [asBuilt(ctx, f), f]));
+    const reader = await ctx.connection.runAndReadAll(`select file_name as file, num_rows as n from parquet_file_metadata([${[...built.keys()].map(sqlString).join(', ')}])`);
+    for (const { file, n } of reader.getRowObjectsJS() as { file: string; n: bigint | number }[]) {
+      ctx.fileRows.set(built.get(file)!, Number(n));
+      rows += Number(n);
+    }
+  }
+  return rows;
 }
 
 function readParquetSql(files: string[]): string {
@@ -493,7 +520,7 @@ async function buildModel(ctx: BuildContext, model: Model): Promise<RelationRepo
       return {
         relation: model.relation,
         materialized: m.kind,
-        rows: await parquetRows(ctx, [final]),
+        rows: await modelRows(ctx, [final]),
         kept: true,
         ...(m.kind === 'incremental' ? { folded: true } : {}),
         ms: Date.now() - started,
@@ -505,7 +532,7 @@ async function buildModel(ctx: BuildContext, model: Model): Promise<RelationRepo
       await ctx.connection.run(`create view ${model.relation} as ${readParquetSql([tmp])}`);
       ctx.outputs.add(finalPath(ctx.modelsDir, model.relation));
       ctx.warehouse.push({ relation: model.relation, sql: readParquetSql([finalPath(ctx.modelsDir, model.relation)]), comment: model.grain });
-      return { relation: model.relation, materialized: 'table', rows: await parquetRows(ctx, [tmp]), ms: Date.now() - started };
+      return { relation: model.relation, materialized: 'table', rows: await modelRows(ctx, [finalPath(ctx.modelsDir, model.relation)]), ms: Date.now() - started };
     }
     if (m.kind === 'incremental') return await buildIncremental(ctx, model, sql, m.previous, started);
     return await buildMonthly(ctx, model, sql, m.columns, m.fold, m.merge, m.since, started);
@@ -587,7 +614,7 @@ async function buildMonthly(
   return {
     relation,
     materialized: 'monthly',
-    rows: await parquetRows(ctx, buildFiles),
+    rows: await modelRows(ctx, finalFiles),
     rebuiltMonths: written,
     keptMonths: ctx.universe.length - written.length,
     ...(fold || merge || since ? { foldedMonths: folded } : {}),
@@ -859,7 +886,7 @@ async function buildIncremental(ctx: BuildContext, model: Model, sql: string, de
   return {
     relation: model.relation,
     materialized: 'incremental',
-    rows: await parquetRows(ctx, [tmp]),
+    rows: await modelRows(ctx, [final]),
     folded,
     ...(model.newLakeFiles.length ? { newLakeFiles: narrowed.files } : {}),
     ms: Date.now() - started,
