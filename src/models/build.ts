@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { connectUtc, createDuck, sqlString } from '../lake/duck.js';
 import { Lake, LakeCorruptError } from '../lake/lake.js';
 import { acquireLock } from '../lake/lock.js';
@@ -37,6 +37,13 @@ const SHOWN_FAILING_ROWS = 5;
  * so most folds write only their new rows.
  */
 export const MAX_FOLD_PARTS = 8;
+/**
+ * Models a build runs at once. Most statements of a refresh run on one thread (a COPY of a join writes its Parquet
+ * on one; the many small statements are one each), so with one model at a time a 2-core machine left a core idle
+ * for about a third of a refresh at 100 M; the directory history and the activities' monthly models do not read
+ * each other until admin actions (BENCHMARKS.md, issue 13, refresh17).
+ */
+export const MODEL_CONCURRENCY = 2;
 
 export interface BuildOptions {
   /** Rebuild everything. */
@@ -54,6 +61,11 @@ export interface BuildOptions {
   threads?: number;
   /** Part files a folded month may have besides its data.parquet (default MAX_FOLD_PARTS). */
   maxFoldParts?: number;
+  /**
+   * Models built at once, each on its own connection, a model starting once every relation it reads is built
+   * (default MODEL_CONCURRENCY). 1: one after another, in the project's order.
+   */
+  concurrency?: number;
 }
 
 export interface RelationReport {
@@ -75,6 +87,8 @@ export interface RelationReport {
   kept?: boolean;
   /** Incremental relations with `-- new lake files:`: the lake files those staging views read in this build (null: every file). */
   newLakeFiles?: number | null;
+  /** When the model started, in ms from the build's start (models run at once: see MODEL_CONCURRENCY). */
+  startedMs?: number;
   ms: number;
 }
 
@@ -138,6 +152,12 @@ interface BuildContext {
   sourceStaging: Model[];
   /** The month each `month_staging` view currently reads (monthly models of the same month share it). */
   monthViews: Map<string, string>;
+  /**
+   * The schemas of this connection's narrowed staging views (`month_staging`, `new_staging`, with a suffix per
+   * connection when models run at once: each connection redefines its own as it goes).
+   */
+  monthSchema: string;
+  newSchema: string;
   /** The final paths of the files this build writes (each first to tmpFor(final), renamed at publish). */
   outputs: Set<string>;
   warehouse: WarehouseObject[];
@@ -167,6 +187,8 @@ interface BuildContext {
   staging: Map<string, Model>;
   /** Incremental builds: relations whose rows are the last build's (see unchangedInputs). */
   unchanged: Set<string>;
+  /** Date.now() when the build started. */
+  startedAt: number;
   /** The rows of each model file (final path) the report counted or took from the last build's state (modelRows). */
   fileRows: Map<string, number>;
 }
@@ -239,6 +261,8 @@ async function buildLocked(
     universe: [...new Set(lake.files(MONTHLY_SOURCE_STREAM).map((f) => monthOf(f.date)))].sort(),
     sourceStaging: project.models.filter((m) => m.layer === 'staging' && lakeStreams(m.sql).includes(MONTHLY_SOURCE_STREAM)),
     monthViews: new Map(),
+    monthSchema: 'month_staging',
+    newSchema: 'new_staging',
     outputs: new Set(),
     warehouse: [],
     months: {},
@@ -254,6 +278,7 @@ async function buildLocked(
     // the catalog seed changes only with the fingerprint, which makes the build full
     unchanged: new Set(mode === 'incremental' ? ['seeds.activity_types'] : []),
     fileRows: new Map(),
+    startedAt: started,
   };
   const relations: RelationReport[] = [];
   let tests: { name: string; ms: number }[];
@@ -269,7 +294,7 @@ async function buildLocked(
     ctx.schemas = await lakeFileSchemas(lake, connection, streams, mode === 'incremental' ? previous?.lake_schemas : undefined);
     await createPreviousViews(ctx, project.models);
     lap('open');
-    for (const model of project.models) relations.push(await buildModel(ctx, model));
+    relations.push(...(await buildAll(ctx, instance, project.models, Math.max(1, options.concurrency ?? MODEL_CONCURRENCY))));
     lap('models');
     tests = await runTests(ctx, project.tests);
     // the detection engine writes the alert marts (detections.md §4); empty until its first evaluation
@@ -491,6 +516,70 @@ async function loadCatalogSeed(ctx: BuildContext, catalog: CatalogEntry[]): Prom
   ctx.outputs.add(final);
   ctx.warehouse.push({ relation, sql: readParquetSql([final]), table: true, comment: 'one row per known activity type (schema/activity-types.json)' });
   return { relation, materialized: 'table', rows: catalog.length, ms: Date.now() - started };
+}
+
+/**
+ * Builds the models, up to `concurrency` at once, each on a connection of its own (with its own narrowed staging
+ * views); a model starts when every model it reads is built. Returns the reports in the project's order, and
+ * leaves the warehouse's objects in that order too. After a failure no model starts; the ones running finish,
+ * then the first error is thrown.
+ */
+async function buildAll(ctx: BuildContext, instance: DuckDBInstance, models: Model[], concurrency: number): Promise<RelationReport[]> {
+  const timed = async (own: BuildContext, model: Model) => {
+    const startedMs = Date.now() - ctx.startedAt;
+    return { ...(await buildModel(own, model)), startedMs };
+  };
+  if (concurrency === 1) {
+    const reports: RelationReport[] = [];
+    for (const model of models) reports.push(await timed(ctx, model));
+    return reports;
+  }
+  const reports: RelationReport[] = new Array(models.length);
+  const inProject = new Set(models.map((m) => m.relation));
+  const built = new Set<string>();
+  const started = new Set<number>();
+  const waiting: (() => void)[] = [];
+  let failure: { error: unknown } | null = null;
+  const connections: DuckDBConnection[] = [];
+  try {
+    for (let i = 0; i < concurrency; i++) {
+      const connection = await connectUtc(instance);
+      connections.push(connection);
+      for (const schema of ['month_staging', 'new_staging']) await connection.run(`create schema if not exists ${schema}_${i}`);
+    }
+    const ready = (m: Model, j: number) => !started.has(j) && m.refs.every((ref) => !inProject.has(ref) || built.has(ref));
+    await Promise.all(
+      connections.map(async (connection, i) => {
+        const own: BuildContext = { ...ctx, connection, monthViews: new Map(), monthSchema: `month_staging_${i}`, newSchema: `new_staging_${i}` };
+        for (;;) {
+          if (failure) return;
+          const next = models.findIndex(ready);
+          if (next === -1) {
+            if (started.size === models.length) return;
+            await new Promise<void>((resolve) => waiting.push(resolve));
+            continue;
+          }
+          started.add(next);
+          try {
+            reports[next] = await timed(own, models[next]);
+            built.add(models[next].relation);
+          } catch (error) {
+            failure ??= { error };
+          } finally {
+            for (const wake of waiting.splice(0)) wake();
+          }
+        }
+      }),
+    );
+  } finally {
+    for (const connection of connections) connection.closeSync();
+  }
+  if (failure) throw (failure as { error: unknown }).error;
+  // the warehouse's objects in the project's order, whatever order the models finished in
+  const rank = new Map(models.map((m, i) => [m.relation, i]));
+  const at = (o: WarehouseObject) => rank.get(o.relation) ?? -1;
+  ctx.warehouse.sort((a, b) => at(a) - at(b));
+  return reports;
 }
 
 async function buildModel(ctx: BuildContext, model: Model): Promise<RelationReport> {
@@ -851,7 +940,7 @@ async function narrowToMonth(ctx: BuildContext, sql: string, month: string, only
   for (const staging of ctx.sourceStaging) {
     const reference = new RegExp(`\\b${staging.relation.replace('.', '\\.')}\\b`, 'g');
     if (!reference.test(narrowed)) continue;
-    const view = `month_staging.${staging.name}`;
+    const view = `${ctx.monthSchema}.${staging.name}`;
     if (ctx.monthViews.get(view) !== scope) {
       const keep = (f: ManifestFile) =>
         f.stream !== MONTHLY_SOURCE_STREAM || (monthOf(f.date) === month && (!onlyAddedSince || ctx.addedSince.has(f.path)));
@@ -905,7 +994,7 @@ async function onlyNewLakeFiles(ctx: BuildContext, model: Model, sql: string): P
   let files = 0;
   for (const relation of model.newLakeFiles) {
     const staging = ctx.staging.get(relation)!;
-    const view = `new_staging.${staging.name}`;
+    const view = `${ctx.newSchema}.${staging.name}`;
     await ctx.connection.run(`create or replace view ${view} as ${renderLakeSources(body(staging.sql), ctx.lake, manifestTablePath(ctx.modelsDir), keep, ctx.schemas)}`);
     for (const stream of lakeStreams(staging.sql)) files += ctx.lake.files(stream).filter(keep).length;
     narrowed = narrowed.replace(new RegExp(`\\b${relation.replace('.', '\\.')}\\b`, 'g'), view);
