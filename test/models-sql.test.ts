@@ -345,7 +345,7 @@ describe('models at once', () => {
     };
     check(await buildModels(dir, { full: true }), true);
     check(await buildModels(dir, { full: true, concurrency: 1 }), false);
-  });
+  }, 600_000);
 });
 
 describe('the manifest table', () => {

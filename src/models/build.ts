@@ -296,7 +296,7 @@ async function buildLocked(
     lap('open');
     relations.push(...(await buildAll(ctx, instance, project.models, Math.max(1, options.concurrency ?? MODEL_CONCURRENCY))));
     lap('models');
-    tests = await runTests(ctx, project.tests);
+    tests = await runTests(ctx, instance, project.tests, Math.max(1, options.concurrency ?? MODEL_CONCURRENCY));
     // the detection engine writes the alert marts (detections.md §4); empty until its first evaluation
     await ensureAlertMarts(connection, modelsDir);
     ctx.warehouse.push(...alertMartObjects(modelsDir));
@@ -1114,9 +1114,8 @@ function body(sql: string): string {
  * passed when they were written); a test with `-- scope: all` sees everything, and so do all tests once after
  * any of them changed. Tables are whole.
  */
-async function runTests(ctx: BuildContext, tests: SqlTest[]): Promise<{ name: string; ms: number }[]> {
-  const passed: { name: string; ms: number }[] = [];
-  const failures: TestFailure[] = [];
+async function runTests(ctx: BuildContext, instance: DuckDBInstance, tests: SqlTest[], concurrency: number): Promise<{ name: string; ms: number }[]> {
+  const results: ({ passed: { name: string; ms: number } } | { failed: TestFailure })[] = [];
   // one set of months for every monthly relation, so rules across relations compare like with like
   const months = new Set([...ctx.rebuiltMonths.values()].flat());
   const scoped = ctx.mode === 'incremental' && !ctx.testsChanged ? Object.keys(ctx.months).filter((relation) => ctx.months[relation].length > 0) : [];
@@ -1140,32 +1139,58 @@ async function runTests(ctx: BuildContext, tests: SqlTest[]): Promise<{ name: st
     views.get('rebuilt')!.set(relation, shown.length ? readParquetSql(shown) : nothing);
     views.get('all')!.set(relation, readParquetSql(all));
   }
-  let showing: SqlTest['scope'] | null = null;
-  for (const test of ordered) {
-    if (scoped.length && showing !== test.scope) {
-      for (const [relation, sql] of views.get(test.scope)!) await ctx.connection.run(`create or replace view ${relation} as ${sql}`);
-      showing = test.scope;
-    }
+  const runOne = async (connection: DuckDBConnection, test: SqlTest) => {
     const started = Date.now();
     const sql = body(test.sql);
     let rows: Record<string, unknown>[];
     try {
-      const reader = await ctx.connection.runAndReadAll(`select * from (${sql}) as failing limit ${SHOWN_FAILING_ROWS}`);
+      const reader = await connection.runAndReadAll(`select * from (${sql}) as failing limit ${SHOWN_FAILING_ROWS}`);
       rows = reader.getRowObjectsJson() as Record<string, unknown>[];
     } catch (err) {
       throw new ModelBuildError(`${relative(process.cwd(), test.path) || test.path} (test ${test.name}): ${(err as Error).message}`);
     }
-    if (rows.length === 0) {
-      passed.push({ name: test.name, ms: Date.now() - started });
-      continue;
+    if (rows.length === 0) return { passed: { name: test.name, ms: Date.now() - started } };
+    const counted = await connection.runAndReadAll(`select count(*) as n from (${sql}) as failing`);
+    return { failed: { test: test.name, path: test.path, rule: test.rule, count: Number(counted.getRowObjectsJS()[0].n), rows } };
+  };
+  // the tests of one scope see the same views: they run at once, on as many connections as models do
+  const connections = [ctx.connection];
+  try {
+    for (let i = 1; i < concurrency; i++) connections.push(await connectUtc(instance));
+    let showing: SqlTest['scope'] | null = null;
+    for (let from = 0; from < ordered.length; ) {
+      const scope = ordered[from].scope;
+      let to = from;
+      while (to < ordered.length && (!scoped.length || ordered[to].scope === scope)) to++;
+      if (scoped.length && showing !== scope) {
+        for (const [relation, sql] of views.get(scope)!) await ctx.connection.run(`create or replace view ${relation} as ${sql}`);
+        showing = scope;
+      }
+      let next = from;
+      let failure: { error: unknown } | null = null;
+      await Promise.all(
+        connections.map(async (connection) => {
+          while (next < to && !failure) {
+            const i = next++;
+            try {
+              results[i] = await runOne(connection, ordered[i]);
+            } catch (error) {
+              failure ??= { error };
+            }
+          }
+        }),
+      );
+      if (failure) throw (failure as { error: unknown }).error;
+      from = to;
     }
-    const counted = await ctx.connection.runAndReadAll(`select count(*) as n from (${sql}) as failing`);
-    failures.push({ test: test.name, path: test.path, rule: test.rule, count: Number(counted.getRowObjectsJS()[0].n), rows });
+    // the views read every month again (ensureAlertMarts and whatever runs after the tests)
+    if (showing !== null && showing !== 'all') for (const [relation, sql] of views.get('all')!) await ctx.connection.run(`create or replace view ${relation} as ${sql}`);
+  } finally {
+    for (const connection of connections.slice(1)) connection.closeSync();
   }
-  // the views read every month again (ensureAlertMarts and whatever runs after the tests)
-  if (showing !== null && showing !== 'all') for (const [relation, sql] of views.get('all')!) await ctx.connection.run(`create or replace view ${relation} as ${sql}`);
+  const failures = results.flatMap((r) => ('failed' in r ? [r.failed] : []));
   if (failures.length) throw new ModelTestError(failures);
-  return passed;
+  return results.flatMap((r) => ('passed' in r ? [r.passed] : []));
 }
 
 function formatFailure(f: TestFailure): string {
