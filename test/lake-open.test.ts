@@ -4,9 +4,9 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Lake, LakeCorruptError } from '../src/lake/lake.js';
-import { type ManifestFile, canonicalJson, entryHash, manifestsDir, readManifest } from '../src/lake/manifest.js';
+import { type ManifestFile, canonicalJson, entryHash, manifestsDir, readManifest, readManifestIndexed } from '../src/lake/manifest.js';
 
 let root: string;
 
@@ -138,4 +138,87 @@ test('Lake.open names an edited manifest entry', () => {
   const problems = openProblems(dataDir);
   expect(problems).toHaveLength(1);
   expect(problems[0]).toMatch(/000000000001\.json: entry was modified: its hash/);
+});
+
+describe('a reader\'s manifest index', () => {
+  const commitOne = (dataDir: string, n: number) => {
+    const lake = Lake.open(dataDir);
+    const staged = join(root, `${dataDir.split('/').pop()}-more-${n}`);
+    writeFileSync(staged, 'z'.repeat(5));
+    lake.commit([{ ...file(`activities/date=2026-10-02/part-${n}.parquet`, 5), stagedPath: staged }], {
+      kind: 'append',
+      run_id: `run_more_${n}`,
+      stream: 'activities',
+      committed_at: '2026-10-03T00:00:00.000Z',
+      removed: [],
+      coverage: [],
+      request_ids: [`req_${n}`],
+    });
+  };
+  const lines = (index: string) => readFileSync(index, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { seq: number });
+
+  test('an open with an index reads what a plain open reads, and the index follows the chain', () => {
+    const { dataDir } = makeLake('indexed');
+    const index = join(root, 'indexed.ndjson');
+    const plain = () => readManifest(join(dataDir, 'lake')).entries;
+    expect(Lake.open(dataDir, { index }).entries).toEqual(plain());
+    expect(lines(index).map((e) => e.seq)).toEqual([1, 2]);
+    expect(readManifestIndexed(join(dataDir, 'lake'), index).indexed).toBe(2);
+    commitOne(dataDir, 3);
+    expect(readManifestIndexed(join(dataDir, 'lake'), index).indexed).toBe(2); // the new entry comes from its file
+    expect(Lake.open(dataDir, { index }).entries).toEqual(plain());
+    expect(lines(index).map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+
+  test('an index of another chain, a torn line or one ahead of the lake is ignored: every entry file is read', () => {
+    const { dataDir } = makeLake('other-chain');
+    const lakeDir = join(dataDir, 'lake');
+    const index = join(root, 'other-chain.ndjson');
+    Lake.open(dataDir, { index });
+    const good = readFileSync(index, 'utf8');
+    // another chain: the last entry's hash differs
+    writeFileSync(index, good.replace(/"hash":"([0-9a-f]+)"\}\n$/, '"hash":"0$1"}\n'));
+    expect(readManifestIndexed(lakeDir, index)).toMatchObject({ indexed: 0, problems: [] });
+    expect(Lake.open(dataDir, { index }).entries).toEqual(readManifest(lakeDir).entries);
+    expect(readFileSync(index, 'utf8')).toBe(good); // written again whole
+    // a torn last line (a crash while appending)
+    writeFileSync(index, `${good}{"seq":3,"ha`);
+    expect(readManifestIndexed(lakeDir, index).indexed).toBe(0);
+    // ahead of the lake (another lake's index, or a lake restored from an older copy)
+    const [first] = readManifest(lakeDir).entries;
+    writeFileSync(index, `${good}${JSON.stringify({ ...first, seq: 3 })}\n`);
+    expect(readManifestIndexed(lakeDir, index).indexed).toBe(0);
+  });
+
+  test('an edit of the index\'s last entry or of a later one is found; of an earlier one, only by a plain open', () => {
+    const { dataDir } = makeLake('indexed-edits');
+    const lakeDir = join(dataDir, 'lake');
+    const index = join(root, 'indexed-edits.ndjson');
+    Lake.open(dataDir, { index });
+    commitOne(dataDir, 3);
+    const entryFile = (seq: number) => join(manifestsDir(lakeDir), `00000000000${seq}.json`);
+    const edit = (seq: number) => writeFileSync(entryFile(seq), readFileSync(entryFile(seq), 'utf8').replace('"req_', '"edited_req_'));
+    const indexedProblems = () => {
+      try {
+        Lake.open(dataDir, { index });
+        return [];
+      } catch (err) {
+        return (err as LakeCorruptError).problems;
+      }
+    };
+    const original = (seq: number) => readFileSync(entryFile(seq), 'utf8');
+    const keep = [1, 2, 3].map(original);
+    // the entry after the index's last (3, read from its file)
+    edit(3);
+    expect(indexedProblems()).toEqual([expect.stringMatching(/000000000003\.json: entry was modified/)]);
+    writeFileSync(entryFile(3), keep[2]);
+    // the index's last entry (2): the index is not this chain's any more, every file is read
+    edit(2);
+    expect(indexedProblems()).toEqual([expect.stringMatching(/000000000002\.json: entry was modified/)]);
+    writeFileSync(entryFile(2), keep[1]);
+    // an earlier one (1): the index stands in for it; a plain open (and verify) finds it
+    edit(1);
+    expect(indexedProblems()).toEqual([]);
+    expect(openProblems(dataDir)).toEqual([expect.stringMatching(/000000000001\.json: entry was modified/)]);
+  });
 });

@@ -15,6 +15,8 @@ import {
   manifestHead,
   manifestsDir,
   readManifest,
+  readManifestIndexed,
+  writeManifestIndex,
 } from './manifest.js';
 import type { StagedFile } from './writer.js';
 
@@ -51,11 +53,16 @@ export class Lake {
     this.#files = committedFiles(entries);
   }
 
-  /** Reads the manifest and checks committed files exist with their size; throws LakeCorruptError otherwise. */
-  static open(dataDir: string): Lake {
+  /**
+   * Reads the manifest and checks committed files exist with their size; throws LakeCorruptError otherwise. With
+   * `index` (a reader's own file: the models build's), the entries up to the last one the index holds are read
+   * from it when that entry is still the chain's, and the index is brought up to date (readManifestIndexed).
+   */
+  static open(dataDir: string, options: { index?: string } = {}): Lake {
     const lakeDir = join(dataDir, 'lake');
     mkdirSync(manifestsDir(lakeDir), { recursive: true });
-    const { entries, problems } = readManifest(lakeDir);
+    const read = options.index === undefined ? { ...readManifest(lakeDir), indexed: 0 } : readManifestIndexed(lakeDir, options.index);
+    const { entries, problems } = read;
     const found = problems.map((p) => `${relative(dataDir, p.file)}: ${p.problem}`);
     const lake = new Lake(dataDir, entries);
     for (const f of lake.#files.values()) {
@@ -66,6 +73,7 @@ export class Lake {
       else if (size !== f.bytes) found.push(`lake/${f.path}: size ${size} bytes, the manifest says ${f.bytes} (modified)`);
     }
     if (found.length) throw new LakeCorruptError(found, dataDir);
+    if (options.index !== undefined) writeManifestIndex(options.index, entries, read.indexed);
     return lake;
   }
 

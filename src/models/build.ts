@@ -231,7 +231,8 @@ async function buildLocked(
     phases[phase] += now - mark;
     mark = now;
   };
-  const lake = Lake.open(dataDir);
+  // a refresh reads the manifest entries it read last time from its own index (a --full build reads every entry file)
+  const lake = Lake.open(dataDir, options.full === true ? {} : { index: manifestIndexPath(modelsDir) });
   const toSeq = lake.head.seq;
   // the runner and the catalog: a change means a full build; a model's SQL is fingerprinted on its own
   const fingerprint = createHash('sha256').update(`${RUNNER_VERSION}\n${JSON.stringify(catalog)}`).digest('hex');
@@ -425,6 +426,11 @@ export function finalPath(modelsDir: string, relation: string, month?: string): 
 /** The manifest entries' fields as Parquet, read by `{{ lake_manifest() }}` (rewritten by every build). */
 function manifestTablePath(modelsDir: string): string {
   return join(modelsDir, 'lake_manifest.parquet');
+}
+
+/** The manifest entries the last build read, one per line (Lake.open's index). */
+export function manifestIndexPath(modelsDir: string): string {
+  return join(modelsDir, '_lake_index.ndjson');
 }
 
 /** The part files (final paths) of a month, besides its data.parquet. */
