@@ -1,7 +1,7 @@
 // Lake.open's start-up check and the manifest's canonical JSON: the direct serializer gives the bytes the
 // replacer-based one gave (every lake's hashes were computed with it), and the check still names a missing
 // file, a file of another size and an edited entry.
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -166,8 +166,11 @@ describe('a reader\'s manifest index', () => {
     expect(readManifestIndexed(join(dataDir, 'lake'), index).indexed).toBe(2);
     commitOne(dataDir, 3);
     expect(readManifestIndexed(join(dataDir, 'lake'), index).indexed).toBe(2); // the new entry comes from its file
+    const inode = statSync(index).ino;
     expect(Lake.open(dataDir, { index }).entries).toEqual(plain());
     expect(lines(index).map((e) => e.seq)).toEqual([1, 2, 3]);
+    // replaced by a rename, never changed in place (a hard-linked copy of the data dir keeps its own)
+    expect(statSync(index).ino).not.toBe(inode);
   });
 
   test('an index of another chain, a torn line or one ahead of the lake is ignored: every entry file is read', () => {

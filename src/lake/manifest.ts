@@ -3,7 +3,7 @@
 // commit is either whole or absent. Each entry names the previous entry's hash; `verify` recomputes the chain.
 // The manifest is the source of truth: the state store is a cache of it (`state rebuild`).
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const MANIFEST_VERSION = 1;
@@ -242,17 +242,15 @@ function readIndex(index: string): ManifestEntry[] {
 
 /**
  * Brings a manifest index up to `entries` (a chain read by readManifest or readManifestIndexed, whose first
- * `indexed` entries came from this index): appends the entries after those, or writes every entry when the index
- * held none of them. A torn last line (a crash while appending) makes the next read ignore the index.
+ * `indexed` entries came from this index): the index's lines with the entries after those added, or every entry
+ * when the index held none of them, written to a temporary name and renamed over it (never changed in place:
+ * the models-refresh bench hard-links the data dir aside and back).
  */
 export function writeManifestIndex(index: string, entries: readonly ManifestEntry[], indexed: number): void {
   if (indexed === entries.length) return;
-  const lines = entries.slice(indexed).map((e) => `${JSON.stringify(e)}\n`).join('');
-  if (indexed > 0) appendFileSync(index, lines);
-  else {
-    writeFileSync(`${index}.tmp`, lines);
-    renameSync(`${index}.tmp`, index);
-  }
+  const kept = indexed > 0 ? readFileSync(index, 'utf8') : '';
+  writeFileSync(`${index}.tmp`, kept + entries.slice(indexed).map((e) => `${JSON.stringify(e)}\n`).join(''));
+  renameSync(`${index}.tmp`, index);
 }
 
 function chainEntries(files: { seq: number; file: string }[], first: string, firstSeq: number): { entries: ManifestEntry[]; problems: ChainProblem[] } {
