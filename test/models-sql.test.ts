@@ -9,14 +9,14 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError } from '../src/cli/config.js';
 import { registerModelsCommands } from '../src/cli/models-commands.js';
-import { ModelTestError, buildModels } from '../src/models/build.js';
+import { type BuildReport, ModelTestError, buildModels } from '../src/models/build.js';
 import { packageRoot } from '../src/models/catalog.js';
 import { ReadOnlyWarehouseError, WarehouseMissingError, queryWarehouse, warehouseRows } from '../src/models/query.js';
 import { asOfHorizon } from '../src/models/horizon.js';
 import { compactLake } from '../src/lake/compact.js';
 import { connectUtc, createDuck, openDuck } from '../src/lake/duck.js';
 import { SqlProjectError, readSqlProject } from '../src/models/sql-files.js';
-import { lakeFileSchemas, lakeRelation } from '../src/models/lake-source.js';
+import { lakeFileSchemas, lakeRelation, writeManifestTable } from '../src/models/lake-source.js';
 import { Lake } from '../src/lake/lake.js';
 import { statePath, touchedMonths } from '../src/models/state.js';
 import type { ManifestEntry } from '../src/lake/manifest.js';
@@ -318,6 +318,69 @@ describe('staging reads the lake', () => {
       await same(two);
       // a file the record does not know: union_by_name, as without a record
       expect(lakeRelation(lake, 'activities', () => true, Object.fromEntries(files.slice(1).map((f) => [f, 'x'])))).toBe(reference);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
+});
+
+describe('models at once', () => {
+  test('a build runs models two at a time, each after every model it reads; with concurrency 1 one after another', async () => {
+    const project = readSqlProject(join(packageRoot(), 'sql'));
+    const check = (report: BuildReport, concurrent: boolean) => {
+      const by = new Map(report.relations.map((r) => [r.relation, r]));
+      for (const model of project.models) {
+        const r = by.get(model.relation)!;
+        for (const ref of model.refs) {
+          const d = by.get(ref);
+          if (d?.startedMs !== undefined) expect(r.startedMs!, `${model.relation} starts after ${ref} ends`).toBeGreaterThanOrEqual(d.startedMs + d.ms);
+        }
+      }
+      const timed = report.relations.filter((r) => r.startedMs !== undefined).sort((a, b) => a.startedMs! - b.startedMs!);
+      expect(timed).toHaveLength(project.models.length);
+      expect(timed.some((r, i) => timed.slice(i + 1).some((o) => o.startedMs! < r.startedMs! + r.ms))).toBe(concurrent);
+      // the report lists the models in the project's order
+      expect(report.relations.map((r) => r.relation).slice(1)).toEqual(project.models.map((m) => m.relation));
+    };
+    check(await buildModels(dir, { full: true }), true);
+    check(await buildModels(dir, { full: true, concurrency: 1 }), false);
+  }, 600_000);
+});
+
+describe('the manifest table', () => {
+  test('a refresh adds the entries after the last one the table holds; a table of another chain is written anew', async () => {
+    const lake = Lake.open(dir);
+    const path = join(dir, 'models', 'lake_manifest.parquet');
+    const scratch = tempDir('cl-manifest-table-');
+    const instance = await createDuck({ threads: 2 });
+    const connection = await connectUtc(instance);
+    const rows = async () =>
+      (await connection.runAndReadAll(`select seq, kind, stream, run_id, hash, prev from read_parquet('${path}') order by seq`)).getRowObjectsJS().map((r) => ({ ...r, seq: Number(r.seq) }));
+    const expected = (entries: readonly ManifestEntry[]) => entries.map((e) => ({ seq: e.seq, kind: e.kind, stream: e.stream, run_id: e.run_id, hash: e.hash, prev: e.prev }));
+    try {
+      const all = lake.entries;
+      expect(all.length).toBeGreaterThan(3);
+      // a table of the first entries, with a marker in an old row: appending keeps it, a rewrite would not
+      await connection.run(
+        `copy (select * replace (case when seq = 1 then 'kept' else run_id end as run_id) from read_parquet('${path}') where seq <= ${all.length - 2}) to '${path}.old' (format parquet)`,
+      );
+      cpSync(`${path}.old`, path);
+      await writeManifestTable(lake, connection, path, scratch);
+      const marked = expected(all).map((r) => (r.seq === 1 ? { ...r, run_id: 'kept' } : r));
+      expect(await rows()).toEqual(marked);
+      // nothing new: the table stays as it is
+      await writeManifestTable(lake, connection, path, scratch);
+      expect(await rows()).toEqual(marked);
+      // its last entry is not this chain's (another hash), or an entry is missing: every entry is written again
+      await connection.run(`copy (select * replace (case when seq = ${all.length} then 'x' else hash end as hash) from read_parquet('${path}')) to '${path}.old' (format parquet)`);
+      cpSync(`${path}.old`, path);
+      await writeManifestTable(lake, connection, path, scratch);
+      expect(await rows()).toEqual(expected(all));
+      await connection.run(`copy (select * replace (case when seq = 1 then 'kept' else run_id end as run_id) from read_parquet('${path}') where seq <> 2) to '${path}.old' (format parquet)`);
+      cpSync(`${path}.old`, path);
+      await writeManifestTable(lake, connection, path, scratch);
+      expect(await rows()).toEqual(expected(all));
     } finally {
       connection.closeSync();
       instance.closeSync();

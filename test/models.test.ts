@@ -599,6 +599,19 @@ describe('incremental builds', () => {
   }, 600_000);
 
   test('a folded month equals a rebuilt one: redeliveries add nothing, late activities are sorted in, compacted files count once', async () => {
+    // the report's rows: each relation's count in the warehouse, from the state's count of each file the build did
+    // not write (file_rows, which must name every model file with its rows) and the footers of those it wrote
+    const rowsReported = async (report: BuildReport) => {
+      const state = JSON.parse(readFileSync(join(dir, 'models', '_state.json'), 'utf8')) as { file_rows: Record<string, number> };
+      const files = Object.keys(state.file_rows);
+      const counted = await warehouseRows(dir, `select file_name as f, num_rows as n from parquet_file_metadata([${files.map((f) => sqlString(join(dir, 'models', f))).join(', ')}])`);
+      expect(Object.fromEntries(counted.map((r) => [String(r.f).slice(join(dir, 'models').length + 1), Number(r.n)]))).toEqual(state.file_rows);
+      for (const r of report.relations.filter((x) => x.rows !== null && x.relation !== 'seeds.activity_types')) {
+        const dirOf = join(dir, 'models', ...r.relation.split('.'));
+        expect(files.some((f) => join(dir, 'models', f).startsWith(`${dirOf}/`)), `${r.relation} in file_rows`).toBe(true);
+        expect(Number((await warehouseRows(dir, `select count(*) as n from ${r.relation}`))[0].n), r.relation).toBe(r.rows);
+      }
+    };
     const lake = Lake.open(dir);
     const month = [...new Set(lake.files('activities').map((f) => monthOf(f.date)))].sort().at(-1)!;
     const [early, second] = [...new Set(lake.files('activities').filter((f) => monthOf(f.date) === month).map((f) => f.date))].sort();
@@ -616,6 +629,7 @@ describe('incremental builds', () => {
     expect(of(redelivered).rebuiltMonths).toEqual([]);
     expect(of(redelivered).foldedMonths).toEqual([]);
     expect(await count()).toBe(rowsBefore);
+    await rowsReported(redelivered);
 
     // 2. another redelivery, three activities indexed late into the month's first day, a compaction of that day
     // (its new file repeats every row the day had), and one more sync
@@ -635,6 +649,7 @@ describe('incremental builds', () => {
     expect(parts()).toEqual([`fold-${Lake.open(dir).head.seq}.parquet`]);
     expect(await count()).toBeGreaterThan(rowsBefore + 3);
     expect(await warehouseRows(dir, `select count(*) as n from marts.activities where id like '%_late'`)).toEqual([{ n: 3 }]);
+    await rowsReported(folded);
     const sorted = async (file: string) => {
       const times = (await warehouseRows(dir, `select epoch_us(created_at) as t from read_parquet('${join(monthDir, file)}')`)).map((r) => Number(r.t));
       return times.every((t, i) => i === 0 || times[i - 1] <= t);
@@ -660,7 +675,9 @@ describe('incremental builds', () => {
     } finally {
       old.close();
     }
-    expect((await buildModels(dir)).relations.find((r) => r.relation === 'marts.activities')!.rebuiltMonths).toEqual([]);
+    const next = await buildModels(dir);
+    expect(next.relations.find((r) => r.relation === 'marts.activities')!.rebuiltMonths).toEqual([]);
+    await rowsReported(next);
     expect(readdirSync(monthDir)).toEqual(['data.parquet']);
     expect(await sorted('data.parquet')).toBe(true);
     const after = await count();

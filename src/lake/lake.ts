@@ -15,6 +15,8 @@ import {
   manifestHead,
   manifestsDir,
   readManifest,
+  readManifestIndexed,
+  writeManifestIndex,
 } from './manifest.js';
 import type { StagedFile } from './writer.js';
 
@@ -51,20 +53,27 @@ export class Lake {
     this.#files = committedFiles(entries);
   }
 
-  /** Reads the manifest and checks committed files exist with their size; throws LakeCorruptError otherwise. */
-  static open(dataDir: string): Lake {
+  /**
+   * Reads the manifest and checks committed files exist with their size; throws LakeCorruptError otherwise. With
+   * `index` (a reader's own file: the models build's), the entries up to the last one the index holds are read
+   * from it when that entry is still the chain's, and the index is brought up to date (readManifestIndexed).
+   */
+  static open(dataDir: string, options: { index?: string } = {}): Lake {
     const lakeDir = join(dataDir, 'lake');
     mkdirSync(manifestsDir(lakeDir), { recursive: true });
-    const { entries, problems } = readManifest(lakeDir);
+    const read = options.index === undefined ? { ...readManifest(lakeDir), indexed: 0 } : readManifestIndexed(lakeDir, options.index);
+    const { entries, problems } = read;
     const found = problems.map((p) => `${relative(dataDir, p.file)}: ${p.problem}`);
     const lake = new Lake(dataDir, entries);
     for (const f of lake.#files.values()) {
       const abs = join(lakeDir, f.path);
-      const size = existsSync(abs) ? statSync(abs).size : null;
+      // one stat per file, no existsSync before it: a refresh of the models opens the lake's thousands of files
+      const size = statSync(abs, { throwIfNoEntry: false })?.size ?? null;
       if (size === null) found.push(`lake/${f.path}: committed file is missing`);
       else if (size !== f.bytes) found.push(`lake/${f.path}: size ${size} bytes, the manifest says ${f.bytes} (modified)`);
     }
     if (found.length) throw new LakeCorruptError(found, dataDir);
+    if (options.index !== undefined) writeManifestIndex(options.index, entries, read.indexed);
     return lake;
   }
 

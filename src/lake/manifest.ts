@@ -3,7 +3,7 @@
 // commit is either whole or absent. Each entry names the previous entry's hash; `verify` recomputes the chain.
 // The manifest is the source of truth: the state store is a cache of it (`state rebuild`).
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const MANIFEST_VERSION = 1;
@@ -99,14 +99,50 @@ export function entryFileName(seq: number): string {
   return `${String(seq).padStart(12, '0')}.json`;
 }
 
-/** JSON with object keys sorted at every level: the bytes that are hashed. */
+/**
+ * JSON with object keys sorted at every level: the bytes that are hashed. The same bytes as
+ * `JSON.stringify(value, replacer)` with a replacer that copies every object with its keys sorted (the first
+ * definition, which every lake's hashes were computed with; `canonicalJsonByReplacer` in the tests), written
+ * out directly: a refresh of the models opens the lake and hashes all of its entries, and the replacer called
+ * for every value (each of the thousands of request ids) took most of `Lake.open` at 100 M (BENCHMARKS.md,
+ * issue 13, refresh17).
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
-    }
-    return v;
-  });
+  return canonicalValue(value, '') as string;
+}
+
+function canonicalValue(value: unknown, key: string): string | undefined {
+  let v = value;
+  if (v !== null && (typeof v === 'object' || typeof v === 'bigint') && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+    v = (v as { toJSON: (key: string) => unknown }).toJSON(key);
+  }
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += `${i ? ',' : ''}${canonicalValue(v[i], String(i)) ?? 'null'}`;
+    return `${out}]`;
+  }
+  let out = '{';
+  let first = true;
+  for (const k of canonicalKeyOrder(Object.keys(v))) {
+    const s = canonicalValue((v as Record<string, unknown>)[k], k);
+    if (s === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(k)}:${s}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
+/** Array-index keys ("0", "17") come first in numeric order, as in any object the sorted copy was: then the rest, sorted. */
+function canonicalKeyOrder(keys: string[]): string[] {
+  keys.sort();
+  const indices = keys.filter(isArrayIndex);
+  if (indices.length === 0) return keys;
+  return [...indices.sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !isArrayIndex(k))];
+}
+
+function isArrayIndex(key: string): boolean {
+  return /^(0|[1-9]\d*)$/.test(key) && Number(key) < 4_294_967_295;
 }
 
 export function entryHash(entry: Omit<ManifestEntry, 'hash'> | ManifestEntry): string {
@@ -161,11 +197,68 @@ export interface ChainProblem {
  * previous `hash`, each `hash` equal to the recomputed one. Returns the entries and the problems found.
  */
 export function readManifest(lakeDir: string): { entries: ManifestEntry[]; problems: ChainProblem[] } {
+  return chainEntries(listEntryFiles(lakeDir), GENESIS, 1);
+}
+
+/**
+ * readManifest for a reader that keeps its own copy of the entries it read (`index`: one entry per line, as
+ * written by writeManifestIndex): the entries the index holds are taken from it when its last one is still the
+ * chain's (that entry's file is there, in sequence, with the hash the index says, recomputed), and only the entry
+ * files after it are read and checked, chained on from it. An index that cannot be read or is not this chain's is
+ * ignored (every file is read). What this does not see, and readManifest does: an entry before the index's last
+ * one edited since the index was written (`verify`, and every writer's open, read every entry). At 100 M, reading
+ * and hashing the 3 423 entry files was most of a model refresh's `Lake.open` (BENCHMARKS.md, issue 13, refresh17).
+ */
+export function readManifestIndexed(lakeDir: string, index: string): { entries: ManifestEntry[]; problems: ChainProblem[]; indexed: number } {
+  const files = listEntryFiles(lakeDir);
+  const cached = readIndex(index);
+  let k = cached.length;
+  if (k > 0) {
+    const inSequence = k <= files.length && cached.every((e, i) => e.seq === i + 1 && files[i].seq === i + 1);
+    let head: ManifestEntry | null = null;
+    try {
+      head = inSequence ? readEntry(files[k - 1].file) : null;
+    } catch {
+      head = null;
+    }
+    if (head === null || head.seq !== k || head.hash !== cached[k - 1].hash || entryHash(head) !== head.hash) k = 0;
+  }
+  const rest = chainEntries(files.slice(k), k > 0 ? cached[k - 1].hash : GENESIS, k + 1);
+  return { entries: [...cached.slice(0, k), ...rest.entries], problems: rest.problems, indexed: k };
+}
+
+/** The entries of a manifest index, or none when it is missing or any line is not an entry. */
+function readIndex(index: string): ManifestEntry[] {
+  try {
+    const entries = readFileSync(index, 'utf8')
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .map((line) => JSON.parse(line) as ManifestEntry);
+    return entries.every((e) => e && typeof e.seq === 'number' && typeof e.hash === 'string' && Array.isArray(e.added) && Array.isArray(e.removed)) ? entries : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Brings a manifest index up to `entries` (a chain read by readManifest or readManifestIndexed, whose first
+ * `indexed` entries came from this index): the index's lines with the entries after those added, or every entry
+ * when the index held none of them, written to a temporary name and renamed over it (never changed in place:
+ * the models-refresh bench hard-links the data dir aside and back).
+ */
+export function writeManifestIndex(index: string, entries: readonly ManifestEntry[], indexed: number): void {
+  if (indexed === entries.length) return;
+  const kept = indexed > 0 ? readFileSync(index, 'utf8') : '';
+  writeFileSync(`${index}.tmp`, kept + entries.slice(indexed).map((e) => `${JSON.stringify(e)}\n`).join(''));
+  renameSync(`${index}.tmp`, index);
+}
+
+function chainEntries(files: { seq: number; file: string }[], first: string, firstSeq: number): { entries: ManifestEntry[]; problems: ChainProblem[] } {
   const entries: ManifestEntry[] = [];
   const problems: ChainProblem[] = [];
-  let prev = GENESIS;
-  let expected = 1;
-  for (const { seq, file } of listEntryFiles(lakeDir)) {
+  let prev = first;
+  let expected = firstSeq;
+  for (const { seq, file } of files) {
     let entry: ManifestEntry;
     try {
       entry = readEntry(file);

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { connectUtc, createDuck, sqlString } from '../lake/duck.js';
 import { Lake, LakeCorruptError } from '../lake/lake.js';
 import { acquireLock } from '../lake/lock.js';
@@ -37,6 +37,13 @@ const SHOWN_FAILING_ROWS = 5;
  * so most folds write only their new rows.
  */
 export const MAX_FOLD_PARTS = 8;
+/**
+ * Models a build runs at once. Most statements of a refresh run on one thread (a COPY of a join writes its Parquet
+ * on one; the many small statements are one each), so with one model at a time a 2-core machine left a core idle
+ * for about a third of a refresh at 100 M; the directory history and the activities' monthly models do not read
+ * each other until admin actions (BENCHMARKS.md, issue 13, refresh17).
+ */
+export const MODEL_CONCURRENCY = 2;
 
 export interface BuildOptions {
   /** Rebuild everything. */
@@ -54,6 +61,11 @@ export interface BuildOptions {
   threads?: number;
   /** Part files a folded month may have besides its data.parquet (default MAX_FOLD_PARTS). */
   maxFoldParts?: number;
+  /**
+   * Models built at once, each on its own connection, a model starting once every relation it reads is built
+   * (default MODEL_CONCURRENCY). 1: one after another, in the project's order.
+   */
+  concurrency?: number;
 }
 
 export interface RelationReport {
@@ -75,6 +87,8 @@ export interface RelationReport {
   kept?: boolean;
   /** Incremental relations with `-- new lake files:`: the lake files those staging views read in this build (null: every file). */
   newLakeFiles?: number | null;
+  /** When the model started, in ms from the build's start (models run at once: see MODEL_CONCURRENCY). */
+  startedMs?: number;
   ms: number;
 }
 
@@ -138,6 +152,12 @@ interface BuildContext {
   sourceStaging: Model[];
   /** The month each `month_staging` view currently reads (monthly models of the same month share it). */
   monthViews: Map<string, string>;
+  /**
+   * The schemas of this connection's narrowed staging views (`month_staging`, `new_staging`, with a suffix per
+   * connection when models run at once: each connection redefines its own as it goes).
+   */
+  monthSchema: string;
+  newSchema: string;
   /** The final paths of the files this build writes (each first to tmpFor(final), renamed at publish). */
   outputs: Set<string>;
   warehouse: WarehouseObject[];
@@ -167,6 +187,10 @@ interface BuildContext {
   staging: Map<string, Model>;
   /** Incremental builds: relations whose rows are the last build's (see unchangedInputs). */
   unchanged: Set<string>;
+  /** Date.now() when the build started. */
+  startedAt: number;
+  /** The rows of each model file (final path) the report counted or took from the last build's state (modelRows). */
+  fileRows: Map<string, number>;
 }
 
 export async function buildModels(dataDirGiven: string, options: BuildOptions = {}): Promise<BuildReport> {
@@ -207,7 +231,8 @@ async function buildLocked(
     phases[phase] += now - mark;
     mark = now;
   };
-  const lake = Lake.open(dataDir);
+  // a refresh reads the manifest entries it read last time from its own index (a --full build reads every entry file)
+  const lake = Lake.open(dataDir, options.full === true ? {} : { index: manifestIndexPath(modelsDir) });
   const toSeq = lake.head.seq;
   // the runner and the catalog: a change means a full build; a model's SQL is fingerprinted on its own
   const fingerprint = createHash('sha256').update(`${RUNNER_VERSION}\n${JSON.stringify(catalog)}`).digest('hex');
@@ -237,6 +262,8 @@ async function buildLocked(
     universe: [...new Set(lake.files(MONTHLY_SOURCE_STREAM).map((f) => monthOf(f.date)))].sort(),
     sourceStaging: project.models.filter((m) => m.layer === 'staging' && lakeStreams(m.sql).includes(MONTHLY_SOURCE_STREAM)),
     monthViews: new Map(),
+    monthSchema: 'month_staging',
+    newSchema: 'new_staging',
     outputs: new Set(),
     warehouse: [],
     months: {},
@@ -251,6 +278,8 @@ async function buildLocked(
     staging: new Map(project.models.filter((m) => m.layer === 'staging').map((m) => [m.relation, m])),
     // the catalog seed changes only with the fingerprint, which makes the build full
     unchanged: new Set(mode === 'incremental' ? ['seeds.activity_types'] : []),
+    fileRows: new Map(),
+    startedAt: started,
   };
   const relations: RelationReport[] = [];
   let tests: { name: string; ms: number }[];
@@ -266,9 +295,9 @@ async function buildLocked(
     ctx.schemas = await lakeFileSchemas(lake, connection, streams, mode === 'incremental' ? previous?.lake_schemas : undefined);
     await createPreviousViews(ctx, project.models);
     lap('open');
-    for (const model of project.models) relations.push(await buildModel(ctx, model));
+    relations.push(...(await buildAll(ctx, instance, project.models, Math.max(1, options.concurrency ?? MODEL_CONCURRENCY))));
     lap('models');
-    tests = await runTests(ctx, project.tests);
+    tests = await runTests(ctx, instance, project.tests, Math.max(1, options.concurrency ?? MODEL_CONCURRENCY));
     // the detection engine writes the alert marts (detections.md §4); empty until its first evaluation
     await ensureAlertMarts(connection, modelsDir);
     ctx.warehouse.push(...alertMartObjects(modelsDir));
@@ -301,6 +330,7 @@ async function buildLocked(
     retired: ctx.retired.map((f) => relative(modelsDir, f)),
     warehouse: warehouse.objects,
     lake_schemas: ctx.schemas,
+    file_rows: Object.fromEntries([...ctx.fileRows].map(([final, rows]) => [relative(modelsDir, final), rows])),
   });
   rmSync(buildDir, { recursive: true, force: true });
   return {
@@ -398,6 +428,11 @@ function manifestTablePath(modelsDir: string): string {
   return join(modelsDir, 'lake_manifest.parquet');
 }
 
+/** The manifest entries the last build read, one per line (Lake.open's index). */
+export function manifestIndexPath(modelsDir: string): string {
+  return join(modelsDir, '_lake_index.ndjson');
+}
+
 /** The part files (final paths) of a month, besides its data.parquet. */
 function partPaths(modelsDir: string, relation: string, month: string, names: readonly string[] = []): string[] {
   return names.map((name) => join(dirname(finalPath(modelsDir, relation, month)), name));
@@ -438,10 +473,33 @@ async function copyToParquet(ctx: BuildContext, sql: string, path: string): Prom
   await ctx.connection.run(`copy (${sql}) to ${sqlString(path)} (format parquet, compression zstd, compression_level 1)`);
 }
 
-async function parquetRows(ctx: BuildContext, files: string[]): Promise<number> {
-  if (files.length === 0) return 0;
-  const reader = await ctx.connection.runAndReadAll(`select count(*) as n from read_parquet([${files.map(sqlString).join(', ')}])`);
-  return Number(reader.getRowObjectsJS()[0].n);
+/**
+ * The rows of a relation's files (final paths), for the report. A file this build did not write has the rows the
+ * last build counted (`file_rows` of its state); the others are counted from their Parquet footers. Counting
+ * every month's files of every monthly relation opened some 70 footers per relation in each refresh (BENCHMARKS.md,
+ * issue 13, refresh17).
+ */
+async function modelRows(ctx: BuildContext, finals: string[]): Promise<number> {
+  const known = ctx.previous?.file_rows ?? {};
+  const uncounted: string[] = [];
+  let rows = 0;
+  for (const final of finals) {
+    const kept = ctx.outputs.has(final) ? undefined : known[relative(ctx.modelsDir, final)];
+    if (kept === undefined) uncounted.push(final);
+    else {
+      ctx.fileRows.set(final, kept);
+      rows += kept;
+    }
+  }
+  if (uncounted.length) {
+    const built = new Map(uncounted.map((f) => [asBuilt(ctx, f), f]));
+    const reader = await ctx.connection.runAndReadAll(`select file_name as file, num_rows as n from parquet_file_metadata([${[...built.keys()].map(sqlString).join(', ')}])`);
+    for (const { file, n } of reader.getRowObjectsJS() as { file: string; n: bigint | number }[]) {
+      ctx.fileRows.set(built.get(file)!, Number(n));
+      rows += Number(n);
+    }
+  }
+  return rows;
 }
 
 function readParquetSql(files: string[]): string {
@@ -464,6 +522,70 @@ async function loadCatalogSeed(ctx: BuildContext, catalog: CatalogEntry[]): Prom
   ctx.outputs.add(final);
   ctx.warehouse.push({ relation, sql: readParquetSql([final]), table: true, comment: 'one row per known activity type (schema/activity-types.json)' });
   return { relation, materialized: 'table', rows: catalog.length, ms: Date.now() - started };
+}
+
+/**
+ * Builds the models, up to `concurrency` at once, each on a connection of its own (with its own narrowed staging
+ * views); a model starts when every model it reads is built. Returns the reports in the project's order, and
+ * leaves the warehouse's objects in that order too. After a failure no model starts; the ones running finish,
+ * then the first error is thrown.
+ */
+async function buildAll(ctx: BuildContext, instance: DuckDBInstance, models: Model[], concurrency: number): Promise<RelationReport[]> {
+  const timed = async (own: BuildContext, model: Model) => {
+    const startedMs = Date.now() - ctx.startedAt;
+    return { ...(await buildModel(own, model)), startedMs };
+  };
+  if (concurrency === 1) {
+    const reports: RelationReport[] = [];
+    for (const model of models) reports.push(await timed(ctx, model));
+    return reports;
+  }
+  const reports: RelationReport[] = new Array(models.length);
+  const inProject = new Set(models.map((m) => m.relation));
+  const built = new Set<string>();
+  const started = new Set<number>();
+  const waiting: (() => void)[] = [];
+  let failure: { error: unknown } | null = null;
+  const connections: DuckDBConnection[] = [];
+  try {
+    for (let i = 0; i < concurrency; i++) {
+      const connection = await connectUtc(instance);
+      connections.push(connection);
+      for (const schema of ['month_staging', 'new_staging']) await connection.run(`create schema if not exists ${schema}_${i}`);
+    }
+    const ready = (m: Model, j: number) => !started.has(j) && m.refs.every((ref) => !inProject.has(ref) || built.has(ref));
+    await Promise.all(
+      connections.map(async (connection, i) => {
+        const own: BuildContext = { ...ctx, connection, monthViews: new Map(), monthSchema: `month_staging_${i}`, newSchema: `new_staging_${i}` };
+        for (;;) {
+          if (failure) return;
+          const next = models.findIndex(ready);
+          if (next === -1) {
+            if (started.size === models.length) return;
+            await new Promise<void>((resolve) => waiting.push(resolve));
+            continue;
+          }
+          started.add(next);
+          try {
+            reports[next] = await timed(own, models[next]);
+            built.add(models[next].relation);
+          } catch (error) {
+            failure ??= { error };
+          } finally {
+            for (const wake of waiting.splice(0)) wake();
+          }
+        }
+      }),
+    );
+  } finally {
+    for (const connection of connections) connection.closeSync();
+  }
+  if (failure) throw (failure as { error: unknown }).error;
+  // the warehouse's objects in the project's order, whatever order the models finished in
+  const rank = new Map(models.map((m, i) => [m.relation, i]));
+  const at = (o: WarehouseObject) => rank.get(o.relation) ?? -1;
+  ctx.warehouse.sort((a, b) => at(a) - at(b));
+  return reports;
 }
 
 async function buildModel(ctx: BuildContext, model: Model): Promise<RelationReport> {
@@ -493,7 +615,7 @@ async function buildModel(ctx: BuildContext, model: Model): Promise<RelationRepo
       return {
         relation: model.relation,
         materialized: m.kind,
-        rows: await parquetRows(ctx, [final]),
+        rows: await modelRows(ctx, [final]),
         kept: true,
         ...(m.kind === 'incremental' ? { folded: true } : {}),
         ms: Date.now() - started,
@@ -505,7 +627,7 @@ async function buildModel(ctx: BuildContext, model: Model): Promise<RelationRepo
       await ctx.connection.run(`create view ${model.relation} as ${readParquetSql([tmp])}`);
       ctx.outputs.add(finalPath(ctx.modelsDir, model.relation));
       ctx.warehouse.push({ relation: model.relation, sql: readParquetSql([finalPath(ctx.modelsDir, model.relation)]), comment: model.grain });
-      return { relation: model.relation, materialized: 'table', rows: await parquetRows(ctx, [tmp]), ms: Date.now() - started };
+      return { relation: model.relation, materialized: 'table', rows: await modelRows(ctx, [finalPath(ctx.modelsDir, model.relation)]), ms: Date.now() - started };
     }
     if (m.kind === 'incremental') return await buildIncremental(ctx, model, sql, m.previous, started);
     return await buildMonthly(ctx, model, sql, m.columns, m.fold, m.merge, m.since, started);
@@ -587,7 +709,7 @@ async function buildMonthly(
   return {
     relation,
     materialized: 'monthly',
-    rows: await parquetRows(ctx, buildFiles),
+    rows: await modelRows(ctx, finalFiles),
     rebuiltMonths: written,
     keptMonths: ctx.universe.length - written.length,
     ...(fold || merge || since ? { foldedMonths: folded } : {}),
@@ -824,7 +946,7 @@ async function narrowToMonth(ctx: BuildContext, sql: string, month: string, only
   for (const staging of ctx.sourceStaging) {
     const reference = new RegExp(`\\b${staging.relation.replace('.', '\\.')}\\b`, 'g');
     if (!reference.test(narrowed)) continue;
-    const view = `month_staging.${staging.name}`;
+    const view = `${ctx.monthSchema}.${staging.name}`;
     if (ctx.monthViews.get(view) !== scope) {
       const keep = (f: ManifestFile) =>
         f.stream !== MONTHLY_SOURCE_STREAM || (monthOf(f.date) === month && (!onlyAddedSince || ctx.addedSince.has(f.path)));
@@ -859,7 +981,7 @@ async function buildIncremental(ctx: BuildContext, model: Model, sql: string, de
   return {
     relation: model.relation,
     materialized: 'incremental',
-    rows: await parquetRows(ctx, [tmp]),
+    rows: await modelRows(ctx, [final]),
     folded,
     ...(model.newLakeFiles.length ? { newLakeFiles: narrowed.files } : {}),
     ms: Date.now() - started,
@@ -878,7 +1000,7 @@ async function onlyNewLakeFiles(ctx: BuildContext, model: Model, sql: string): P
   let files = 0;
   for (const relation of model.newLakeFiles) {
     const staging = ctx.staging.get(relation)!;
-    const view = `new_staging.${staging.name}`;
+    const view = `${ctx.newSchema}.${staging.name}`;
     await ctx.connection.run(`create or replace view ${view} as ${renderLakeSources(body(staging.sql), ctx.lake, manifestTablePath(ctx.modelsDir), keep, ctx.schemas)}`);
     for (const stream of lakeStreams(staging.sql)) files += ctx.lake.files(stream).filter(keep).length;
     narrowed = narrowed.replace(new RegExp(`\\b${relation.replace('.', '\\.')}\\b`, 'g'), view);
@@ -998,9 +1120,8 @@ function body(sql: string): string {
  * passed when they were written); a test with `-- scope: all` sees everything, and so do all tests once after
  * any of them changed. Tables are whole.
  */
-async function runTests(ctx: BuildContext, tests: SqlTest[]): Promise<{ name: string; ms: number }[]> {
-  const passed: { name: string; ms: number }[] = [];
-  const failures: TestFailure[] = [];
+async function runTests(ctx: BuildContext, instance: DuckDBInstance, tests: SqlTest[], concurrency: number): Promise<{ name: string; ms: number }[]> {
+  const results: ({ passed: { name: string; ms: number } } | { failed: TestFailure })[] = [];
   // one set of months for every monthly relation, so rules across relations compare like with like
   const months = new Set([...ctx.rebuiltMonths.values()].flat());
   const scoped = ctx.mode === 'incremental' && !ctx.testsChanged ? Object.keys(ctx.months).filter((relation) => ctx.months[relation].length > 0) : [];
@@ -1024,32 +1145,58 @@ async function runTests(ctx: BuildContext, tests: SqlTest[]): Promise<{ name: st
     views.get('rebuilt')!.set(relation, shown.length ? readParquetSql(shown) : nothing);
     views.get('all')!.set(relation, readParquetSql(all));
   }
-  let showing: SqlTest['scope'] | null = null;
-  for (const test of ordered) {
-    if (scoped.length && showing !== test.scope) {
-      for (const [relation, sql] of views.get(test.scope)!) await ctx.connection.run(`create or replace view ${relation} as ${sql}`);
-      showing = test.scope;
-    }
+  const runOne = async (connection: DuckDBConnection, test: SqlTest) => {
     const started = Date.now();
     const sql = body(test.sql);
     let rows: Record<string, unknown>[];
     try {
-      const reader = await ctx.connection.runAndReadAll(`select * from (${sql}) as failing limit ${SHOWN_FAILING_ROWS}`);
+      const reader = await connection.runAndReadAll(`select * from (${sql}) as failing limit ${SHOWN_FAILING_ROWS}`);
       rows = reader.getRowObjectsJson() as Record<string, unknown>[];
     } catch (err) {
       throw new ModelBuildError(`${relative(process.cwd(), test.path) || test.path} (test ${test.name}): ${(err as Error).message}`);
     }
-    if (rows.length === 0) {
-      passed.push({ name: test.name, ms: Date.now() - started });
-      continue;
+    if (rows.length === 0) return { passed: { name: test.name, ms: Date.now() - started } };
+    const counted = await connection.runAndReadAll(`select count(*) as n from (${sql}) as failing`);
+    return { failed: { test: test.name, path: test.path, rule: test.rule, count: Number(counted.getRowObjectsJS()[0].n), rows } };
+  };
+  // the tests of one scope see the same views: they run at once, on as many connections as models do
+  const connections = [ctx.connection];
+  try {
+    for (let i = 1; i < concurrency; i++) connections.push(await connectUtc(instance));
+    let showing: SqlTest['scope'] | null = null;
+    for (let from = 0; from < ordered.length; ) {
+      const scope = ordered[from].scope;
+      let to = from;
+      while (to < ordered.length && (!scoped.length || ordered[to].scope === scope)) to++;
+      if (scoped.length && showing !== scope) {
+        for (const [relation, sql] of views.get(scope)!) await ctx.connection.run(`create or replace view ${relation} as ${sql}`);
+        showing = scope;
+      }
+      let next = from;
+      let failure: { error: unknown } | null = null;
+      await Promise.all(
+        connections.map(async (connection) => {
+          while (next < to && !failure) {
+            const i = next++;
+            try {
+              results[i] = await runOne(connection, ordered[i]);
+            } catch (error) {
+              failure ??= { error };
+            }
+          }
+        }),
+      );
+      if (failure) throw (failure as { error: unknown }).error;
+      from = to;
     }
-    const counted = await ctx.connection.runAndReadAll(`select count(*) as n from (${sql}) as failing`);
-    failures.push({ test: test.name, path: test.path, rule: test.rule, count: Number(counted.getRowObjectsJS()[0].n), rows });
+    // the views read every month again (ensureAlertMarts and whatever runs after the tests)
+    if (showing !== null && showing !== 'all') for (const [relation, sql] of views.get('all')!) await ctx.connection.run(`create or replace view ${relation} as ${sql}`);
+  } finally {
+    for (const connection of connections.slice(1)) connection.closeSync();
   }
-  // the views read every month again (ensureAlertMarts and whatever runs after the tests)
-  if (showing !== null && showing !== 'all') for (const [relation, sql] of views.get('all')!) await ctx.connection.run(`create or replace view ${relation} as ${sql}`);
+  const failures = results.flatMap((r) => ('failed' in r ? [r.failed] : []));
   if (failures.length) throw new ModelTestError(failures);
-  return passed;
+  return results.flatMap((r) => ('passed' in r ? [r.passed] : []));
 }
 
 function formatFailure(f: TestFailure): string {

@@ -3,7 +3,7 @@
 // not part of the lake), or an empty relation with the stream's columns while it has no files yet; and
 // `{{ lake_manifest() }}` a read of the manifest entries themselves (one row per commit).
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString } from '../lake/duck.js';
@@ -93,16 +93,35 @@ export async function lakeFileSchemas(lake: Lake, connection: DuckDBConnection, 
  * entry files in every build (and every query of the view) would not do.
  */
 export async function writeManifestTable(lake: Lake, connection: DuckDBConnection, path: string, scratchDir: string): Promise<void> {
+  // the table the last build wrote already holds the entries up to its last one when that entry is this lake's
+  // (same seq and hash): only the entries after it are added (every entry each time: 0.1 s of a refresh at 100 M)
+  const kept = existsSync(path) ? await tableHead(connection, path) : null;
+  const head = kept === null ? undefined : lake.entries[kept.seq - 1];
+  const from = head !== undefined && head.seq === kept!.seq && head.hash === kept!.hash && kept!.rows === kept!.seq ? kept!.seq : 0;
+  const added = lake.entries.slice(from);
+  if (from > 0 && added.length === 0) return;
   const ndjson = join(scratchDir, 'manifest-entries.ndjson');
   const fields = Object.keys(MANIFEST_COLUMNS) as (keyof ManifestEntry)[];
-  writeFileSync(ndjson, lake.entries.map((e) => JSON.stringify(Object.fromEntries(fields.map((f) => [f, e[f]])))).join('\n') + '\n');
+  writeFileSync(ndjson, added.map((e) => JSON.stringify(Object.fromEntries(fields.map((f) => [f, e[f]])))).join('\n') + '\n');
   const columns = Object.entries(MANIFEST_COLUMNS).map(([name, type]) => `${name}: '${type}'`);
+  const fresh = `select * from read_json(${sqlString(ndjson)}, format = 'newline_delimited', columns = {${columns.join(', ')}})`;
   mkdirSync(dirname(path), { recursive: true });
   await connection.run(
-    `copy (select * from read_json(${sqlString(ndjson)}, format = 'newline_delimited', columns = {${columns.join(', ')}}) order by seq) ` +
+    `copy (${from > 0 ? `select * from read_parquet(${sqlString(path)}) union all ` : ''}select * from (${fresh}) order by seq) ` +
       `to ${sqlString(`${path}.tmp`)} (format parquet, compression zstd)`,
   );
   renameSync(`${path}.tmp`, path);
+}
+
+/** The last entry a manifest table holds (seq and hash) and its rows, or null when it cannot be read. */
+async function tableHead(connection: DuckDBConnection, path: string): Promise<{ seq: number; hash: string; rows: number } | null> {
+  try {
+    const reader = await connection.runAndReadAll(`select max(seq) as seq, arg_max(hash, seq) as hash, count(*) as rows from read_parquet(${sqlString(path)})`);
+    const [row] = reader.getRowObjectsJS() as { seq: bigint | null; hash: string | null; rows: bigint }[];
+    return row.seq === null || row.hash === null ? null : { seq: Number(row.seq), hash: row.hash, rows: Number(row.rows) };
+  } catch {
+    return null;
+  }
 }
 
 /** The SQL relation for the manifest entries written by writeManifestTable. */

@@ -32,6 +32,8 @@ export interface ModelsState {
   warehouse?: Record<string, string>;
   /** The columns of each lake file staging read (lake path -> digest; models/lake-source.ts FileSchemas). */
   lake_schemas?: Record<string, string>;
+  /** The rows of each model file of this build (relative to data/models/): the next build's report counts only the files it writes. */
+  file_rows?: Record<string, number>;
 }
 
 export function statePath(modelsDir: string): string {
