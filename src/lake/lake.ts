@@ -61,7 +61,7 @@ export class Lake {
   static open(dataDir: string, options: { index?: string } = {}): Lake {
     const lakeDir = join(dataDir, 'lake');
     mkdirSync(manifestsDir(lakeDir), { recursive: true });
-    const read = options.index === undefined ? { ...readManifest(lakeDir), indexed: 0 } : readManifestIndexed(lakeDir, options.index);
+    const read = options.index === undefined ? { ...readManifest(lakeDir), indexed: 0, indexText: '' } : readManifestIndexed(lakeDir, options.index);
     const { entries, problems } = read;
     const found = problems.map((p) => `${relative(dataDir, p.file)}: ${p.problem}`);
     const lake = new Lake(dataDir, entries);
@@ -73,7 +73,7 @@ export class Lake {
       else if (size !== f.bytes) found.push(`lake/${f.path}: size ${size} bytes, the manifest says ${f.bytes} (modified)`);
     }
     if (found.length) throw new LakeCorruptError(found, dataDir);
-    if (options.index !== undefined) writeManifestIndex(options.index, entries, read.indexed);
+    if (options.index !== undefined) writeManifestIndex(options.index, entries, read.indexed, read.indexText);
     return lake;
   }
 

@@ -209,9 +209,12 @@ export function readManifest(lakeDir: string): { entries: ManifestEntry[]; probl
  * one edited since the index was written (`verify`, and every writer's open, read every entry). At 100 M, reading
  * and hashing the 3 423 entry files was most of a model refresh's `Lake.open` (BENCHMARKS.md, issue 13, refresh17).
  */
-export function readManifestIndexed(lakeDir: string, index: string): { entries: ManifestEntry[]; problems: ChainProblem[]; indexed: number } {
+export function readManifestIndexed(
+  lakeDir: string,
+  index: string,
+): { entries: ManifestEntry[]; problems: ChainProblem[]; indexed: number; indexText: string } {
   const files = listEntryFiles(lakeDir);
-  const cached = readIndex(index);
+  const { entries: cached, text } = readIndex(index);
   let k = cached.length;
   if (k > 0) {
     const inSequence = k <= files.length && cached.every((e, i) => e.seq === i + 1 && files[i].seq === i + 1);
@@ -224,31 +227,33 @@ export function readManifestIndexed(lakeDir: string, index: string): { entries: 
     if (head === null || head.seq !== k || head.hash !== cached[k - 1].hash || entryHash(head) !== head.hash) k = 0;
   }
   const rest = chainEntries(files.slice(k), k > 0 ? cached[k - 1].hash : GENESIS, k + 1);
-  return { entries: [...cached.slice(0, k), ...rest.entries], problems: rest.problems, indexed: k };
+  return { entries: [...cached.slice(0, k), ...rest.entries], problems: rest.problems, indexed: k, indexText: k > 0 ? text : '' };
 }
 
-/** The entries of a manifest index, or none when it is missing or any line is not an entry. */
-function readIndex(index: string): ManifestEntry[] {
+/** The entries of a manifest index and its text, or none when it is missing or any line is not an entry. */
+function readIndex(index: string): { entries: ManifestEntry[]; text: string } {
   try {
-    const entries = readFileSync(index, 'utf8')
+    const text = readFileSync(index, 'utf8');
+    const entries = text
       .split('\n')
       .filter((line) => line.length > 0)
       .map((line) => JSON.parse(line) as ManifestEntry);
-    return entries.every((e) => e && typeof e.seq === 'number' && typeof e.hash === 'string' && Array.isArray(e.added) && Array.isArray(e.removed)) ? entries : [];
+    const valid = entries.every((e) => e && typeof e.seq === 'number' && typeof e.hash === 'string' && Array.isArray(e.added) && Array.isArray(e.removed));
+    return valid ? { entries, text } : { entries: [], text: '' };
   } catch {
-    return [];
+    return { entries: [], text: '' };
   }
 }
 
 /**
  * Brings a manifest index up to `entries` (a chain read by readManifest or readManifestIndexed, whose first
- * `indexed` entries came from this index): the index's lines with the entries after those added, or every entry
- * when the index held none of them, written to a temporary name and renamed over it (never changed in place:
- * the models-refresh bench hard-links the data dir aside and back).
+ * `indexed` entries came from this index, whose text was `indexText`): that text with the entries after those
+ * added, or every entry when the index held none of them, written to a temporary name and renamed over it (never
+ * changed in place: the models-refresh bench hard-links the data dir aside and back).
  */
-export function writeManifestIndex(index: string, entries: readonly ManifestEntry[], indexed: number): void {
+export function writeManifestIndex(index: string, entries: readonly ManifestEntry[], indexed: number, indexText: string): void {
   if (indexed === entries.length) return;
-  const kept = indexed > 0 ? readFileSync(index, 'utf8') : '';
+  const kept = indexed > 0 ? indexText : '';
   writeFileSync(`${index}.tmp`, kept + entries.slice(indexed).map((e) => `${JSON.stringify(e)}\n`).join(''));
   renameSync(`${index}.tmp`, index);
 }

@@ -29,6 +29,11 @@ export interface ActivityQuery {
   after?: { createdAt: string; id: string };
 }
 
+/** A reader row's text as a LakeActivity (whether it is ASCII only, checked once here). */
+export function lakeActivity(text: string): LakeActivity {
+  return new LakeActivity(text, !NON_ASCII.test(text));
+}
+
 /**
  * One activity of the lake as the reader found it: its row's JSON text (ROW_COLUMNS, then USER_COLUMNS). The
  * getters parse it once and keep what they built; the writers of events (src/siem/output.ts, forward) parse it
@@ -192,7 +197,7 @@ export class ActivityReader {
     if (!result) return;
     for await (const texts of this.#texts(result)) {
       const out: LakeActivity[] = new Array(texts.length);
-      for (let i = 0; i < texts.length; i++) out[i] = new LakeActivity(texts[i], !NON_ASCII.test(texts[i]));
+      for (let i = 0; i < texts.length; i++) out[i] = lakeActivity(texts[i]);
       yield out;
     }
   }
@@ -201,7 +206,7 @@ export class ActivityReader {
   async *all(q: ActivityQuery): AsyncGenerator<LakeActivity[]> {
     for await (const texts of this.texts(q)) {
       const out: LakeActivity[] = new Array(texts.length);
-      for (let i = 0; i < texts.length; i++) out[i] = new LakeActivity(texts[i], !NON_ASCII.test(texts[i]));
+      for (let i = 0; i < texts.length; i++) out[i] = lakeActivity(texts[i]);
       yield out;
     }
   }

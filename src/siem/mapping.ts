@@ -7,12 +7,11 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type Frame, frameEvent } from './frame.js';
-import { LakeActivity } from './events.js';
+import { lakeActivity } from './events.js';
 import { OcsfMapper } from './ocsf.js';
 import { LineBuffer, eventText } from './output.js';
 import { servedRecord } from './served.js';
 
-const NON_ASCII = /[^\x00-\x7f]/;
 /** The buffers slices are built in (handed back and forth between the threads, so that none is allocated per slice). */
 export const SLICE_BUFFER_BYTES = 1 << 20;
 
@@ -38,7 +37,7 @@ export function mapRows(texts: readonly string[], mapper: OcsfMapper | null, fra
   const ids: string[] = new Array(texts.length);
   const createdAts: string[] = new Array(texts.length);
   for (let i = 0; i < texts.length; i++) {
-    const r = new LakeActivity(texts[i], !NON_ASCII.test(texts[i]));
+    const r = lakeActivity(texts[i]);
     const values = r.values();
     const id = values[0] as string;
     const createdAt = values[1] as string;
