@@ -1,6 +1,7 @@
 // Executes one GET against the API: headers, the shared rate budget, timeouts, retries, one body read
 // and one JSON.parse per attempt, and the typed error when it finally fails.
 
+import { deadlineSignal } from './deadline.js';
 import { classifyConnectionFailure } from './connection.js';
 import {
   ConnectionError,
@@ -106,7 +107,8 @@ export class HttpTransport {
       await o.budget.acquire();
       const started = o.now();
       const canRetry = tries.failures < o.maxRetries;
-      const signal = AbortSignal.timeout(o.timeoutMs);
+      // held until it fires: a daemon's fetch joins it to its stop signal with AbortSignal.any (deadline.ts)
+      const signal = deadlineSignal(undefined, o.timeoutMs);
       let res: Response;
       let text: string;
       try {

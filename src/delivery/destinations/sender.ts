@@ -1,5 +1,6 @@
 // What every destination implements: send one frozen alert document, resolve only once the destination has
 // accepted it (detections.md §5), throw DeliveryError otherwise. Messages never carry a URL or a secret.
+import { deadlineSignal } from '../../api/deadline.js';
 import type { AlertDocument } from '../document.js';
 
 export interface Sender {
@@ -23,7 +24,7 @@ export function networkFailure(err: unknown, timeoutMs: number, what: string): D
   return new DeliveryError(`${what}: connection failed${code ? ` (${code})` : ''}`);
 }
 
-/** The signal of one attempt: the caller's, cut after `timeoutMs`. */
+/** The signal of one attempt: the caller's, cut after `timeoutMs` (a deadline the GC cannot lose: src/api/deadline.ts). */
 export function attemptSignal(signal: AbortSignal, timeoutMs: number): AbortSignal {
-  return AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+  return deadlineSignal(signal, timeoutMs);
 }
