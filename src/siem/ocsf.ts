@@ -44,17 +44,17 @@ interface Subset {
 
 const STATUS: Record<number, string> = { 0: 'Unknown', 1: 'Success', 2: 'Failure', 99: 'Other' };
 const ENVELOPE = new Set(['id', 'created_at', 'type', 'actor', 'organization_id', 'organization_uuid']);
-const ADMIN_ROLES = new Set(['admin', 'owner', 'primary_owner']);
+export const ADMIN_ROLES = new Set(['admin', 'owner', 'primary_owner']);
 const USER_ID_FIELDS = ['user_id', 'member_id', 'target_user_id', 'requester_user_id', 'submitted_by_user_id'];
 const PRIVILEGE_FIELDS = ['role', 'current_role', 'role_id', 'max_permission', 'access_level', 'scope', 'capability'];
-const KEY_ACTORS = new Set(['api_actor', 'admin_api_key_actor']);
+export const KEY_ACTORS = new Set(['api_actor', 'admin_api_key_actor']);
 
 export function loadMapping(root = packageRoot()): OcsfMapping {
   return JSON.parse(readFileSync(join(root, MAPPING_PATH), 'utf8')) as OcsfMapping;
 }
 
 /** Per type, everything that does not depend on the record: computed once. */
-interface Template {
+export interface Template {
   mapping: TypeMapping;
   className: string;
   classUid: number;
@@ -254,7 +254,7 @@ const PRODUCT = { name: 'Claude', vendor_name: 'Anthropic', feature: { name: 'Co
 const LOG_NAME = 'compliance/activities';
 
 /** JSON.stringify of a number: NaN and the infinities are null. */
-function jsonNumber(n: number): number | null {
+export function jsonNumber(n: number): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
@@ -408,7 +408,7 @@ function targetUser(fields: Record<string, unknown>, uidField: string | undefine
   return self ?? { name: String(actor.app_name ?? 'unknown') };
 }
 
-function firstUserId(fields: Record<string, unknown>): string | undefined {
+export function firstUserId(fields: Record<string, unknown>): string | undefined {
   for (const f of USER_ID_FIELDS) {
     const v = str(fields[f]);
     if (v) return v;
@@ -419,7 +419,7 @@ function firstUserId(fields: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-function privileges(fields: Record<string, unknown>, type: string): string[] {
+export function privileges(fields: Record<string, unknown>, type: string): string[] {
   for (const f of PRIVILEGE_FIELDS) {
     const v = fields[f];
     if (typeof v === 'string' && v) return [v];
@@ -430,11 +430,11 @@ function privileges(fields: Record<string, unknown>, type: string): string[] {
 
 // email_t's pattern (schema/ocsf/ocsf-1.8-subset.json types.email_t): anything else stays in user.name only
 const EMAIL_T = /^[a-zA-Z0-9!#$%&'*+\-/=?^_`{|}~.]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+$/;
-function emailOrUndefined(v: string | undefined): string | undefined {
+export function emailOrUndefined(v: string | undefined): string | undefined {
   return v !== undefined && EMAIL_T.test(v) ? v : undefined;
 }
 
-function str(v: unknown): string | undefined {
+export function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 

@@ -3,6 +3,7 @@
 import type { Writable } from 'node:stream';
 import { OcsfMapper } from './ocsf.js';
 import { type LakeActivity, userOf } from './events.js';
+import { ocsfRowText } from './ocsf-row.js';
 import { servedRecord } from './served.js';
 
 export type EventFormat = 'ndjson' | 'ocsf';
@@ -58,13 +59,19 @@ export function eventBytes(rows: readonly LakeActivity[], format: EventFormat, m
 
 /** Appends the OCSF event of `r` (its row's `values`): from the row's text when it can be, else through toOcsf. */
 export function eventLine(r: LakeActivity, values: readonly unknown[], mapper: OcsfMapper, out: LineBuffer): void {
-  const served = servedRecord(values);
-  if (served) out.line(mapper.ocsfText(served, userOf(values)), r.ascii && mapper.asciiType(served.type));
-  else out.line(JSON.stringify(mapper.toOcsf(r.activity, r.user, r.json)));
+  const { text, ascii } = eventText(r, values, mapper);
+  out.line(text, ascii);
 }
 
-/** The OCSF event of `r` as JSON text (`ascii`: it is ASCII only). */
+/** The OCSF event of `r` as JSON text (`ascii`: it is ASCII only): in one pass from the row (src/siem/ocsf-row.ts) when it can be. */
 export function eventText(r: LakeActivity, values: readonly unknown[], mapper: OcsfMapper): { text: string; ascii: boolean } {
+  const text = ocsfRowText(mapper, values, userOf(values));
+  if (text !== null) return { text, ascii: r.ascii && mapper.asciiType(values[3] as string) };
+  return formerEventText(r, values, mapper);
+}
+
+/** The same through the served record (src/siem/served.ts) or toOcsf: the reference ocsfRowText is held to. */
+export function formerEventText(r: LakeActivity, values: readonly unknown[], mapper: OcsfMapper): { text: string; ascii: boolean } {
   const served = servedRecord(values);
   if (served) return { text: mapper.ocsfText(served, userOf(values)), ascii: r.ascii && mapper.asciiType(served.type) };
   return { text: JSON.stringify(mapper.toOcsf(r.activity, r.user, r.json)), ascii: false };
