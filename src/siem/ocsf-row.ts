@@ -14,9 +14,21 @@ const RESERVED = new Set(['id', 'created_at', 'type', 'actor', '__proto__']);
 
 const q = JSON.stringify as (v: unknown) => string;
 
-/** The text of `v` (a string) inside a JSON string literal that holds the record's text: `"` + e(v) + `"` is JSON.stringify(JSON.stringify(v)). */
+/**
+ * Whether the row being built is ASCII without a backslash: then none of its strings has a character that JSON
+ * escapes (a quote or a control character would have been escaped, with a backslash, in the row's text), and a
+ * string's JSON is the string between quotes. Set by ocsfRowText for the row it builds.
+ */
+let plainRow = false;
+
+/** JSON.stringify of a string of the row. */
+function qs(v: string): string {
+  return plainRow ? '"' + v + '"' : q(v);
+}
+
+/** The text of `v` (a string of the row) inside a JSON string literal that holds the record's text: `"` + e(v) + `"` is JSON.stringify(JSON.stringify(v)). */
 function e(v: string): string {
-  return NEEDS_ESCAPE.test(v) ? q(q(v)).slice(1, -1) : '\\"' + v + '\\"';
+  return plainRow || !NEEDS_ESCAPE.test(v) ? '\\"' + v + '\\"' : q(q(v)).slice(1, -1);
 }
 
 /** A JSON text (JSON.stringify's output) as it appears inside a JSON string literal. */
@@ -38,7 +50,7 @@ const ACTOR: readonly (readonly [string, number, string, string])[] = [
  * The OCSF event's JSON text of the reader row `r` (its parsed values) with the actor's user record `user`, or
  * null when the row must take the served record's road (src/siem/served.ts, OcsfMapper.toOcsf).
  */
-export function ocsfRowText(mapper: OcsfMapper, r: readonly unknown[], user: UserAsOf | null): string | null {
+export function ocsfRowText(mapper: OcsfMapper, r: readonly unknown[], user: UserAsOf | null, plain = false): string | null {
   const id = r[0];
   const created = r[1];
   const type = r[3];
@@ -65,7 +77,8 @@ export function ocsfRowText(mapper: OcsfMapper, r: readonly unknown[], user: Use
     }
     for (const [field, i] of ACTOR) if (r[i] !== null && field in actorRest) return null;
   }
-  const createdAt = servedCreatedAt(created, r[2]);
+  plainRow = plain;
+  const createdAt = servedAt(created, r[2]);
   const orgId = orgIdIn ? fields0.organization_id : typeof r[4] === 'string' ? r[4] : undefined;
   const orgUuid = orgUuidIn ? fields0.organization_uuid : typeof r[5] === 'string' ? r[5] : undefined;
 
@@ -115,10 +128,10 @@ export function ocsfRowText(mapper: OcsfMapper, r: readonly unknown[], user: Use
     t.head +
     String(jsonNumber(Date.parse(createdAt))) +
     t.mid +
-    q(id) +
+    qs(id) +
     t.eventCode +
-    q(createdAt) +
-    (tenant ? ',"tenant_uid":' + q(tenant) : '') +
+    qs(createdAt) +
+    (tenant ? ',"tenant_uid":' + qs(tenant) : '') +
     t.metaEnd;
 
   // the actor (ocsf.ts buildActor)
@@ -131,33 +144,33 @@ export function ocsfRowText(mapper: OcsfMapper, r: readonly unknown[], user: Use
     emailAddr = emailOrUndefined(aEmail ?? user?.email ?? undefined);
     const fullName = user?.full_name ?? undefined;
     let u = '';
-    if (aUserId !== undefined) u += ',"uid":' + q(aUserId);
-    if (emailAddr !== undefined) u += ',"email_addr":' + q(emailAddr);
-    if (fullName !== undefined) u += ',"full_name":' + q(fullName);
-    if (aEmail !== undefined) u += ',"name":' + q(aEmail);
+    if (aUserId !== undefined) u += ',"uid":' + qs(aUserId);
+    if (emailAddr !== undefined) u += ',"email_addr":' + qs(emailAddr);
+    if (fullName !== undefined) u += ',"full_name":' + (typeof fullName === 'string' ? qs(fullName) : q(fullName));
+    if (aEmail !== undefined) u += ',"name":' + qs(aEmail);
     actorUser = '{' + u.slice(1) + (admin ? ',"type_id":2,"type":"Admin"}' : ',"type_id":1,"type":"User"}');
     if (aType && aType !== 'user_actor') {
       appName = aType;
-      actorText = '{"user":' + actorUser + ',"app_name":' + q(aType) + '}';
+      actorText = '{"user":' + actorUser + ',"app_name":' + qs(aType) + '}';
     } else actorText = '{"user":' + actorUser + '}';
   } else if (aKey || (aType && KEY_ACTORS.has(aType))) {
     actorUser =
       '{"uid":' +
-      q(aKey ?? aType) +
+      qs((aKey ?? aType) as string) +
       ',"type_id":4,"type":"Service"' +
-      (aKey ? ',"programmatic_credentials":[{"uid":' + q(aKey) + (aType === 'admin_api_key_actor' ? ',"type":"admin_api_key"}]' : ',"type":"api_key"}]') : '') +
+      (aKey ? ',"programmatic_credentials":[{"uid":' + qs(aKey) + (aType === 'admin_api_key_actor' ? ',"type":"admin_api_key"}]' : ',"type":"api_key"}]') : '') +
       '}';
     appName = aType ?? 'api';
-    actorText = '{"user":' + actorUser + ',"app_name":' + q(appName) + '}';
+    actorText = '{"user":' + actorUser + ',"app_name":' + qs(appName) + '}';
   } else {
     appName = aType ?? 'unknown';
-    actorText = '{"app_name":' + q(appName) + '}';
+    actorText = '{"app_name":' + qs(appName) + '}';
   }
 
   // the class's members (ocsf.ts classBody, in its order)
   const uid = str(m.uid_field ? fields[m.uid_field] : undefined);
   const name = str(m.name_field ? fields[m.name_field] : undefined);
-  const src = aIp ? '{"ip":' + q(aIp) + '}' : '{"name":' + q(aType ?? 'unknown') + '}';
+  const src = aIp ? '{"ip":' + qs(aIp) + '}' : '{"name":' + qs(aType ?? 'unknown') + '}';
   const family = m.family;
   let hasSrc = true;
   switch (m.class) {
@@ -175,7 +188,7 @@ export function ocsfRowText(mapper: OcsfMapper, r: readonly unknown[], user: Use
       const groupName = str(fields.group_name) ?? (groupUid ? undefined : family);
       text += ',"group":' + members2('"uid":', groupUid, '"name":', groupName, '');
       const member = firstUserId(fields);
-      if (member) text += ',"user":{"uid":' + q(member) + '}';
+      if (member) text += ',"user":{"uid":' + qs(member) + '}';
       text += ',"actor":' + actorText + ',"src_endpoint":' + src;
       break;
     }
@@ -194,7 +207,7 @@ export function ocsfRowText(mapper: OcsfMapper, r: readonly unknown[], user: Use
       break;
     case 'api_activity': {
       const requestId = str(fields.request_id);
-      text += ',"actor":' + actorText + ',"api":{"operation":' + q(type) + (requestId ? ',"request":{"uid":' + q(requestId) + '}}' : '}') + ',"src_endpoint":' + src;
+      text += ',"actor":' + actorText + ',"api":{"operation":' + qs(type) + (requestId ? ',"request":{"uid":' + qs(requestId) + '}}' : '}') + ',"src_endpoint":' + src;
       if (uid || name) text += ',"resources":[' + members2('"uid":', uid, '"name":', name, ',"type":' + q(family)) + ']';
       break;
     }
@@ -214,11 +227,11 @@ export function ocsfRowText(mapper: OcsfMapper, r: readonly unknown[], user: Use
       // toOcsf says which class has no builder
       return null;
   }
-  if (aAgent && m.class !== 'application_lifecycle') text += ',"http_request":{"user_agent":' + q(aAgent) + '}';
-  const emailObservable = emailAddr ? '{"name":"actor.user.email_addr","type_id":5,"type":"Email Address","value":' + q(emailAddr) + '}' : '';
-  const ipObservable = aIp && hasSrc ? '{"name":"src_endpoint.ip","type_id":2,"type":"IP Address","value":' + q(aIp) + '}' : '';
+  if (aAgent && m.class !== 'application_lifecycle') text += ',"http_request":{"user_agent":' + qs(aAgent) + '}';
+  const emailObservable = emailAddr ? '{"name":"actor.user.email_addr","type_id":5,"type":"Email Address","value":' + qs(emailAddr) + '}' : '';
+  const ipObservable = aIp && hasSrc ? '{"name":"src_endpoint.ip","type_id":2,"type":"IP Address","value":' + qs(aIp) + '}' : '';
   if (emailObservable || ipObservable) text += ',"observables":[' + emailObservable + (emailObservable && ipObservable ? ',' : '') + ipObservable + ']';
-  if (user) text += ',"enrichments":[{"name":"actor.user","value":' + q(user.user_id) + ',"data":' + q(user) + ',"provider":"compliance-lake","type":"user_history"}]';
+  if (user) text += ',"enrichments":[{"name":"actor.user","value":' + qs(user.user_id) + ',"data":' + q(user) + ',"provider":"compliance-lake","type":"user_history"}]';
 
   let org = '';
   if (orgId !== undefined) org += '"organization_id":' + q(orgId);
@@ -234,13 +247,13 @@ function targetText(fields: Record<string, unknown>, uidField: string | undefine
   const email = str(fields.invitee_email) ?? str(fields.invited_email) ?? str(fields.user_email);
   if (id || email) {
     let u = '';
-    if (id !== undefined) u += ',"uid":' + q(id);
+    if (id !== undefined) u += ',"uid":' + qs(id);
     const addr = emailOrUndefined(email);
-    if (addr !== undefined) u += ',"email_addr":' + q(addr);
-    if (email !== undefined) u += ',"name":' + q(email);
+    if (addr !== undefined) u += ',"email_addr":' + qs(addr);
+    if (email !== undefined) u += ',"name":' + qs(email);
     return '{' + u.slice(1) + '}';
   }
-  return actorUser ?? '{"name":' + q(String(appName ?? 'unknown')) + '}';
+  return actorUser ?? '{"name":' + qs(String(appName ?? 'unknown')) + '}';
 }
 
 /** An object of two optional string members (undefined: left out) and `more` (members text starting with a comma). */
@@ -250,4 +263,16 @@ function members2(k1: string, v1: string | undefined, k2: string, v2: string | u
   if (v2 !== undefined) s += ',' + k2 + q(v2);
   s += more;
   return '{' + s.slice(1) + '}';
+}
+
+/** servedCreatedAt (src/extract/activities.ts) without its regular expression, for the lake's usual text. */
+function servedAt(created: string, digits: unknown): string {
+  if (typeof digits === 'number' && created.length === 27 && created.charCodeAt(19) === 46 && created.charCodeAt(26) === 90 && Number.isInteger(digits) && digits >= 0 && digits <= 6) {
+    for (let i = 20; i < 26; i++) {
+      const c = created.charCodeAt(i);
+      if (c < 48 || c > 57) return servedCreatedAt(created, digits);
+    }
+    return digits === 0 ? created.slice(0, 19) + 'Z' : created.slice(0, 20 + digits) + 'Z';
+  }
+  return servedCreatedAt(created, digits);
 }

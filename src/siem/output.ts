@@ -65,7 +65,7 @@ export function eventLine(r: LakeActivity, values: readonly unknown[], mapper: O
 
 /** The OCSF event of `r` as JSON text (`ascii`: it is ASCII only): in one pass from the row (src/siem/ocsf-row.ts) when it can be. */
 export function eventText(r: LakeActivity, values: readonly unknown[], mapper: OcsfMapper): { text: string; ascii: boolean } {
-  const text = ocsfRowText(mapper, values, userOf(values));
+  const text = ocsfRowText(mapper, values, userOf(values), r.ascii && r.text.indexOf('\\') < 0);
   if (text !== null) return { text, ascii: r.ascii && mapper.asciiType(values[3] as string) };
   return formerEventText(r, values, mapper);
 }
