@@ -14,12 +14,16 @@ import { warehousePath } from '../src/models/warehouse.js';
 import { ActivityReader } from '../src/siem/events.js';
 import { OcsfMapper, type UserAsOf } from '../src/siem/ocsf.js';
 import { mapInOrder, openMappingPool } from '../src/siem/mapping.js';
-import { LineBuffer, eventBytes } from '../src/siem/output.js';
+import { LineBuffer, eventBytes, eventText, formerEventText } from '../src/siem/output.js';
+import { ocsfRowText } from '../src/siem/ocsf-row.js';
+import { lakeActivity, userOf } from '../src/siem/events.js';
 import { CLI, requireBuiltCli, runCli } from './support/crash-harness.js';
 import { type Transport, connect, control, makeSim } from './support/sim-harness.js';
 import { syncWith, tempDataDir } from './support/lake-harness.js';
 
 const data = tempDataDir('cl-siem-text-');
+/** A second lake of varied records only (no models: their random fields would break the models' tests). */
+const varied = tempDataDir('cl-siem-text-varied-');
 const catalog = loadCatalog();
 const ORG = { organization_id: 'org_01texttexttexttexttexttext', organization_uuid: '00000000-0000-4000-8000-00000000beef' };
 const ODD = 'q"uote \\back\\slash \u0000\u0001\u001f\u007f tab\tnl\n cr\r ff\f bs\b \u2028\u2029 é ß 漢字 😀 \u{1F9EA} </script>';
@@ -146,6 +150,65 @@ function oddRecords(): Record<string, unknown>[] {
   ];
 }
 
+/** A seeded generator (mulberry32): the same varied records on every run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Strings that are hard to get right by hand (besides ODD), and plain ones, which take the one-pass builder's quick road. */
+const HOSTILE = [ODD, '</script><script>alert(1)</script>', 'a"b', 'back\\slash', '\u0000', 'tab\there', '漢字', '😀', 'é', '\u2028', '', 'x'.repeat(300), '{"json":"inside"}', '1.5e-7'];
+const PLAIN = ['plain_value', 'user_01plain', 'someone@acme.example', 'not an email', 'claude_chat_01plain', '203.0.113.5', 'Mozilla/5.0 (X11) 1.2.3'];
+/** Field names classBody reads (ocsf.ts: user ids, e-mails, groups, privileges, names), besides the catalog's. */
+const READ_FIELDS = ['user_id', 'member_id', 'target_user_id', 'principal_type', 'principal_id', 'member_ids', 'invitee_email', 'invited_email', 'user_email', 'group_id', 'workspace_id', 'group_name', 'request_id', 'filename', 'role', 'current_role', 'scope'];
+
+/** Records of random types, actors, organizations, times and field values (plain, hostile, of every JSON kind). */
+function variedRecords(n: number, seed: number): Record<string, unknown>[] {
+  const next = random(seed);
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)];
+  const text = () => (next() < 0.6 ? pick(PLAIN) : pick(HOSTILE));
+  const value = (): unknown => {
+    const k = next();
+    if (k < 0.55) return text();
+    if (k < 0.65) return null;
+    if (k < 0.75) return pick([0, -1, 42, 1e21, 0.1, 2 ** 60, 3.5]);
+    if (k < 0.8) return next() < 0.5;
+    if (k < 0.9) return [text(), text()];
+    return { nested: text(), list: [1, text(), null] };
+  };
+  const fractions = ['', '.5', '.123', '.120', '.123456', '.000001', '.123456789'];
+  return Array.from({ length: n }, (_, i) => {
+    const entry = pick(catalog);
+    const type = next() < 0.03 ? `future_${text()}` : entry.type;
+    const record: Record<string, unknown> = {
+      id: `activity_01TEXTvaried${String(i).padStart(6, '0')}`,
+      created_at: `2026-10-31T14:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}${pick(fractions)}Z`,
+    };
+    const org = next();
+    if (org < 0.7) Object.assign(record, next() < 0.5 ? ORG : { organization_id: text(), organization_uuid: text() });
+    else if (org < 0.85) Object.assign(record, { organization_id: null, organization_uuid: null });
+    else if (org < 0.92) Object.assign(record, { organization_uuid: ORG.organization_uuid });
+    record.type = type;
+    const actorKind = next();
+    if (actorKind < 0.85) {
+      const actor: Record<string, unknown> = { type: pick([...entry.actors, 'user_actor', 'api_actor', 'admin_api_key_actor', 'system_actor', text()]) };
+      for (const f of ['user_id', 'email_address', 'ip_address', 'user_agent', 'api_key_id']) if (next() < 0.5) actor[f] = next() < 0.85 ? text() : value();
+      if (next() < 0.2) actor.extra = value();
+      record.actor = actor;
+    } else if (actorKind < 0.93) record.actor = null;
+    for (const f of entry.fields) if (next() < 0.8) record[f] = value();
+    for (const f of READ_FIELDS) if (next() < 0.15) record[f] = f === 'principal_type' ? pick(['user', 'group']) : value();
+    if (next() < 0.1) record[`odd key ${text()}`] = value();
+    return record;
+  });
+}
+
 /** The reader as it was: one column at a time, the record rebuilt from the row object (BENCHMARKS.md, issue 14 §1). */
 async function formerLines(dataDir: string, mapper: OcsfMapper): Promise<{ ndjson: string[]; ocsf: string[] }> {
   const ISO_US = "'%Y-%m-%dT%H:%M:%S.%fZ'";
@@ -198,6 +261,7 @@ async function formerLines(dataDir: string, mapper: OcsfMapper): Promise<{ ndjso
 }
 
 let t: Transport;
+let t2: Transport;
 
 beforeAll(async () => {
   const sim = makeSim({ tenant: { horizonDays: 3, activitiesPerDay: 200 } });
@@ -206,11 +270,18 @@ beforeAll(async () => {
   const sync = await syncWith(t, data.dir);
   if (!sync.ok) throw new Error(`sync failed: ${JSON.stringify(sync.streams.filter((s) => s.status !== 'committed'))}`);
   await buildModels(data.dir);
+  const sim2 = makeSim({ tenant: { horizonDays: 1, activitiesPerDay: 20 } });
+  t2 = await connect(sim2, 'in-process');
+  await control(t2, 'POST', '/_sim/activities', { records: variedRecords(2000, 14) });
+  const sync2 = await syncWith(t2, varied.dir);
+  if (!sync2.ok) throw new Error(`sync failed: ${JSON.stringify(sync2.streams.filter((s) => s.status !== 'committed'))}`);
 }, 180_000);
 
 afterAll(async () => {
   await t?.close();
+  await t2?.close();
   data.cleanup();
+  varied.cleanup();
 });
 
 describe('event text from the reader rows', () => {
@@ -260,6 +331,53 @@ describe('event text from the reader rows', () => {
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout.split('\n').slice(0, -1)).toEqual(want);
     }
+  }, 180_000);
+
+  it('builds in one pass (ocsf-row.ts) the text of the served record road, over every lake row and with varied user records', async () => {
+    const mapper = new OcsfMapper();
+    const texts: string[] = [];
+    for (const dir of [data.dir, varied.dir]) {
+      const reader = await ActivityReader.open(dir, { noHistory: dir === varied.dir });
+      try {
+        for await (const slice of reader.texts({})) texts.push(...slice);
+      } finally {
+        reader.close();
+      }
+    }
+    const next = random(18);
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)];
+    const roles = ['admin', 'owner', 'primary_owner', 'user', 'member', '', null];
+    const counts = { rows: 0, oneRoad: 0, plain: 0, escaped: 0, withUser: 0 };
+    for (const text of texts) {
+      const values = JSON.parse(text) as unknown[];
+      // the row as read, then with a user record of random shape (the lake's history has plain ones only)
+      const variants = [values.length > 14 ? values : [...values, null, null, null, null, null, null, null]];
+      const user = [pick([...PLAIN, ...HOSTILE]), pick([...PLAIN, ...HOSTILE, null]), pick([...PLAIN, ...HOSTILE, null]), pick(roles), pick(['2026-10-01T00:00:00.000000Z', null]), pick(['2026-12-01T00:00:00.000000Z', null]), next() < 0.8];
+      variants.push([...values.slice(0, 14), ...user]);
+      for (const v of variants) {
+        const r = lakeActivity(JSON.stringify(v));
+        const got = eventText(r, r.values(), mapper);
+        const want = formerEventText(r, r.values(), mapper);
+        expect(got.text, r.text).toBe(want.text);
+        expect(got.ascii).toBe(want.ascii);
+        // the same as JSON.stringify of toOcsf's event
+        expect(JSON.parse(got.text)).toEqual(JSON.parse(JSON.stringify(mapper.toOcsf(r.activity, r.user, r.json))));
+        const plain = r.ascii && !r.text.includes('\\');
+        counts.rows++;
+        if (ocsfRowText(mapper, r.values(), userOf(r.values()), plain) !== null) {
+          counts.oneRoad++;
+          if (plain) counts.plain++;
+          else counts.escaped++;
+          if (userOf(r.values())) counts.withUser++;
+        }
+      }
+    }
+    // most rows take the one-pass road (the rest: nanoseconds, index names, __proto__, non-object `rest`), with and without escapes and user records
+    expect(counts.rows).toBeGreaterThan(2 * (catalog.length + 2000));
+    expect(counts.oneRoad).toBeGreaterThan(counts.rows * 0.8);
+    expect(counts.plain).toBeGreaterThan(1000);
+    expect(counts.escaped).toBeGreaterThan(500);
+    expect(counts.withUser).toBeGreaterThan(1000);
   }, 180_000);
 
   it('gives the same framed bytes, slice after slice in order, on two mapping threads as on this one', async () => {
