@@ -393,6 +393,12 @@ describe('event text from the reader rows', () => {
     } finally {
       reader.close();
     }
+    // slices larger than a shared buffer (1 MiB), among the others: they come back in buffers of their own
+    const big = texts[0].map((t) => {
+      const v = JSON.parse(t) as unknown[];
+      return JSON.stringify([...v.slice(0, 13), { ...(v[13] as object), big: 'x'.repeat(400_000) }, ...v.slice(14)]);
+    });
+    texts.splice(3, 0, big, big.slice(0, 2));
     for (const ocsf of [true, false]) {
       const threads = built.openMappingPool({ ocsf, frame }, 2);
       const inline = openMappingPool({ ocsf, frame }, 0);
@@ -414,6 +420,7 @@ describe('event text from the reader rows', () => {
           s.done();
         }
         expect(Buffer.concat(got).equals(Buffer.concat(want))).toBe(true);
+        expect(Buffer.concat(got).length).toBeGreaterThan(big.length * 400_000);
         expect(ids).toEqual(texts.flat().map((t) => (JSON.parse(t) as string[])[0]));
       } finally {
         await threads.close();

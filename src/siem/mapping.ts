@@ -123,6 +123,8 @@ function inlinePool(setup: MappingSetup): MappingPool {
 interface Reply {
   seq: number;
   error?: string;
+  /** The slice is in the shared buffer of this index (else in `buffer`, its own). */
+  index?: number;
   buffer?: ArrayBuffer;
   length?: number;
   ends?: Uint32Array;
@@ -130,16 +132,31 @@ interface Reply {
   keys?: string;
 }
 
+/**
+ * Shared buffers lent to each mapping thread: the slices ahead, one the caller holds, and room. Slices are built in
+ * them and answered by index: a 1 MiB ArrayBuffer transferred each way per slice was new external memory on every
+ * arrival, and V8 answered with collections (BENCHMARKS.md, issue 14 "forward18").
+ */
+const SHARED_SLICES = SLICES_AHEAD + 4;
+
+interface Slot {
+  worker: Worker;
+  views: Uint8Array[];
+  /** Indices of shared buffers the caller is done with, given back with the next slice. */
+  giveBack: number[];
+}
+
 class ThreadPool implements MappingPool {
-  readonly #workers: { worker: Worker; giveBack: ArrayBuffer[] }[] = [];
+  readonly #workers: Slot[] = [];
   readonly #waiting = new Map<number, { resolve: (s: MappedSlice) => void; reject: (e: Error) => void }>();
   #seq = 0;
   #failed: Error | null = null;
 
   constructor(setup: MappingSetup, threads: number) {
     for (let i = 0; i < threads; i++) {
-      const worker = new Worker(WORKER, { workerData: setup });
-      const slot = { worker, giveBack: [] as ArrayBuffer[] };
+      const shared = Array.from({ length: SHARED_SLICES }, () => new SharedArrayBuffer(SLICE_BUFFER_BYTES));
+      const worker = new Worker(WORKER, { workerData: { ...setup, shared } });
+      const slot: Slot = { worker, views: shared.map((b) => new Uint8Array(b)), giveBack: [] };
       worker.on('message', (m: Reply) => this.#reply(slot, m));
       worker.on('error', (err) => this.#fail(new Error(`a mapping thread failed: ${err.message}`)));
       worker.on('exit', (code) => {
@@ -157,24 +174,24 @@ class ThreadPool implements MappingPool {
     slot.giveBack = [];
     return new Promise<MappedSlice>((resolve, reject) => {
       this.#waiting.set(seq, { resolve, reject });
-      slot.worker.postMessage({ seq, texts, give }, give);
+      slot.worker.postMessage({ seq, texts, give });
     });
   }
 
-  #reply(slot: { giveBack: ArrayBuffer[] }, m: Reply): void {
+  #reply(slot: Slot, m: Reply): void {
     const waiter = this.#waiting.get(m.seq);
     if (!waiter) return;
     this.#waiting.delete(m.seq);
     if (m.error !== undefined) return waiter.reject(new Error(m.error));
-    const buffer = m.buffer!;
     const [ids, createdAts] = JSON.parse(m.keys!) as [string[], string[]];
+    const index = m.index;
     waiter.resolve({
-      bytes: new Uint8Array(buffer, 0, m.length),
+      bytes: index !== undefined ? slot.views[index].subarray(0, m.length) : new Uint8Array(m.buffer!, 0, m.length),
       ends: m.ends!,
       ids,
       createdAts,
       done: () => {
-        if (buffer.byteLength === SLICE_BUFFER_BYTES) slot.giveBack.push(buffer);
+        if (index !== undefined) slot.giveBack.push(index);
       },
     });
   }

@@ -159,9 +159,16 @@ export class LineBuffer {
 
   /** The buffers written so far; the writer's own buffer goes back to the pool, and it takes no more text. */
   finish(): Buffer[] {
-    const out = this.take();
-    this.release(this.#buf);
+    // sealed without taking a next buffer (take() would take one from the pool, or allocate one, only to give it back)
+    if (this.#pos > 0) {
+      this.#buffers.push(this.#buf.subarray(0, this.#pos));
+      this.#bytes += this.#pos;
+    } else this.release(this.#buf);
     this.#buf = Buffer.alloc(0);
+    this.#pos = 0;
+    const out = this.#buffers;
+    this.#buffers = [];
+    this.#bytes = 0;
     return out;
   }
 
