@@ -15,7 +15,7 @@ import { ActivityReader } from '../src/siem/events.js';
 import { OcsfMapper, type UserAsOf } from '../src/siem/ocsf.js';
 import { mapInOrder, openMappingPool } from '../src/siem/mapping.js';
 import { LineBuffer, eventBytes, eventText, formerEventText } from '../src/siem/output.js';
-import { ocsfRowText } from '../src/siem/ocsf-row.js';
+import { lakeMs, ocsfRowText } from '../src/siem/ocsf-row.js';
 import { lakeActivity, userOf } from '../src/siem/events.js';
 import { CLI, requireBuiltCli, runCli } from './support/crash-harness.js';
 import { type Transport, connect, control, makeSim } from './support/sim-harness.js';
@@ -379,6 +379,30 @@ describe('event text from the reader rows', () => {
     expect(counts.escaped).toBeGreaterThan(500);
     expect(counts.withUser).toBeGreaterThan(1000);
   }, 180_000);
+
+  it('reads a created_at text as Date.parse does (lakeMs), or says NaN', () => {
+    const next = random(7);
+    const digits = (n: number) => Array.from({ length: n }, () => Math.floor(next() * 10)).join('');
+    const two = (below: number) => String(Math.floor(next() * below)).padStart(2, '0');
+    const texts = ['2020-11-10T00:00:02.450999Z', '1969-12-31T23:59:59.999999Z', '0001-01-01T00:00:00.000000Z', '9999-12-31T23:59:59.999999Z', '2020-02-30T00:00:00.000000Z',
+      '2020-02-29T12:00:00.000001Z', '2020-11-10T24:00:00.000000Z', '2020-11-10T23:60:00.000000Z', '2020-11-10T23:59:60.000000Z', '2020-13-10T00:00:00.000000Z', '2020-11-10T00:00:02.45a999Z',
+      '2020-11-10 00:00:02.450999Z', '2020-11-10T00:00:02.450999+', '2020-11-10T00:00:02.4509999Z', '2020-11-10T00:00:02Z'];
+    for (let i = 0; i < 3000; i++) {
+      const y = 1900 + Math.floor(next() * 200);
+      texts.push(`${y}-${String(1 + Math.floor(next() * 12)).padStart(2, '0')}-${String(1 + Math.floor(next() * 31)).padStart(2, '0')}T${two(24)}:${two(60)}:${two(60)}.${digits(6)}Z`);
+    }
+    let fast = 0;
+    for (const text of texts)
+      for (let keep = 0; keep <= 6; keep++) {
+        const ms = lakeMs(text, keep);
+        const frac = /\.(\d{6})Z$/.exec(text);
+        const served = frac ? text.replace(/\.(\d{6})Z$/, keep === 0 ? 'Z' : `.${frac[1].slice(0, keep)}Z`) : text;
+        if (Number.isNaN(ms)) continue;
+        fast++;
+        expect(ms, `${text} ${keep}`).toBe(Date.parse(served));
+      }
+    expect(fast).toBeGreaterThan(7 * 1000);
+  });
 
   it('gives the same framed bytes, slice after slice in order, on two mapping threads as on this one', async () => {
     requireBuiltCli();

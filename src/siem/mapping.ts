@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { type Frame, frameEvent } from './frame.js';
 import { lakeActivity } from './events.js';
 import { OcsfMapper } from './ocsf.js';
+import { lakeMs } from './ocsf-row.js';
 import { LineBuffer, eventText } from './output.js';
 import { servedRecord } from './served.js';
 
@@ -43,16 +44,22 @@ export function mapRows(texts: readonly string[], mapper: OcsfMapper | null, fra
     const createdAt = values[1] as string;
     if (mapper) {
       const { text, ascii } = eventText(r, values, mapper);
-      frameEvent(frame, id, Date.parse(createdAt), text, ascii, out);
+      frameEvent(frame, id, timeOf(createdAt), text, ascii, out);
     } else {
       const served = servedRecord(values);
-      frameEvent(frame, id, Date.parse(createdAt), served ? served.raw : r.json, r.ascii, out);
+      frameEvent(frame, id, timeOf(createdAt), served ? served.raw : r.json, r.ascii, out);
     }
     ends[i] = out.bytes;
     ids[i] = id;
     createdAts[i] = createdAt;
   }
   return { ends, ids, createdAts };
+}
+
+/** Date.parse of a reader row's created_at. */
+function timeOf(createdAt: string): number {
+  const ms = lakeMs(createdAt, 6);
+  return Number.isNaN(ms) ? Date.parse(createdAt) : ms;
 }
 
 /** One contiguous buffer of `parts` (one of them already, or a new one). */
