@@ -15,7 +15,7 @@ import { ActivityReader } from '../src/siem/events.js';
 import { OcsfMapper, type UserAsOf } from '../src/siem/ocsf.js';
 import { mapInOrder, openMappingPool } from '../src/siem/mapping.js';
 import { LineBuffer, eventBytes, eventText, formerEventText } from '../src/siem/output.js';
-import { lakeMs, ocsfRowText } from '../src/siem/ocsf-row.js';
+import { lakeMs, msText, ocsfRowText, secondsText } from '../src/siem/ocsf-row.js';
 import { lakeActivity, userOf } from '../src/siem/events.js';
 import { CLI, requireBuiltCli, runCli } from './support/crash-harness.js';
 import { type Transport, connect, control, makeSim } from './support/sim-harness.js';
@@ -402,6 +402,11 @@ describe('event text from the reader rows', () => {
         expect(ms, `${text} ${keep}`).toBe(Date.parse(served));
       }
     expect(fast).toBeGreaterThan(7 * 1000);
+    // and their text, as JSON.stringify and toFixed(3) write it
+    for (const ms of [0, 1, 999, 1000, 1001, 1604966402450, 1604966402000, -1, -1001, 2 ** 31 * 1000 - 1, 2 ** 31 * 1000, 253402300799999, NaN, Infinity, 1.5, ...texts.map((t) => Date.parse(t))]) {
+      expect(msText(ms), String(ms)).toBe(JSON.stringify(ms));
+      expect(secondsText(ms), String(ms)).toBe((ms / 1000).toFixed(3));
+    }
   });
 
   it('gives the same framed bytes, slice after slice in order, on two mapping threads as on this one', async () => {

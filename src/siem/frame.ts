@@ -1,5 +1,6 @@
 // How a destination frames one event in its request body (schema/ocsf.md §5), as data: the framing is done where
 // the event's text is built, on the main thread or on a mapping thread (src/siem/map-worker.ts).
+import { secondsText } from './ocsf-row.js';
 import type { LineBuffer } from './output.js';
 
 const NON_ASCII = /[^\x00-\x7f]/;
@@ -21,7 +22,7 @@ export function frameEvent(frame: Frame, id: string, timeMs: number, json: strin
   switch (frame.kind) {
     case 'hec':
       // one string, one write: the event's text is a rope flattened by the write anyway
-      out.line('{"time":' + (timeMs / 1000).toFixed(3) + frame.meta + json + '}', ascii && frame.metaAscii);
+      out.line('{"time":' + secondsText(timeMs) + frame.meta + json + '}', ascii && frame.metaAscii);
       return;
     case 'bulk':
       out.line(`${frame.action}${JSON.stringify(id)}}}`);

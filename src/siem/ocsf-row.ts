@@ -132,7 +132,7 @@ export function ocsfRowText(mapper: OcsfMapper, r: readonly unknown[], user: Use
   const tenant = str(orgUuid) ?? str(orgId);
   let text =
     t.head +
-    String(jsonNumber(timeMs)) +
+    msText(timeMs) +
     t.mid +
     qs(id) +
     t.eventCode +
@@ -313,4 +313,27 @@ export function lakeMs(created: string, keep: number): number {
 function digit(s: string, i: number): number {
   const c = s.charCodeAt(i) - 48;
   return c >= 0 && c <= 9 ? c : -1000;
+}
+
+/** '000' to '999'. */
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+/** Milliseconds below which seconds are a small integer (2^31 s), whose text V8 writes quickly. */
+const SMALL_MS = 2 ** 31 * 1000;
+
+/** JSON.stringify of epoch milliseconds (null when not finite): the seconds' text and three digits. */
+export function msText(ms: number): string {
+  if (ms >= 1000 && ms < SMALL_MS && Number.isInteger(ms)) {
+    const r = ms % 1000;
+    return String((ms - r) / 1000) + THREE_DIGITS[r];
+  }
+  return String(jsonNumber(ms));
+}
+
+/** (ms / 1000).toFixed(3) of epoch milliseconds: the seconds' text, a point and three digits. */
+export function secondsText(ms: number): string {
+  if (ms >= 0 && ms < SMALL_MS && Number.isInteger(ms)) {
+    const r = ms % 1000;
+    return String((ms - r) / 1000) + '.' + THREE_DIGITS[r];
+  }
+  return (ms / 1000).toFixed(3);
 }
