@@ -726,7 +726,7 @@ describe('incremental builds', () => {
     for (const maxFoldParts of [8, 0]) {
       const failed = await buildModels(dir, { maxFoldParts }).catch((e: unknown) => e);
       expect(failed, `maxFoldParts ${maxFoldParts}`).toBeInstanceOf(ModelTestError);
-      const failures = (failed as ModelTestError).failures.map((f) => [f.test, f.count, f.rows.map((r) => r.copies)]);
+      const failures = (failed as ModelTestError).failures.map((f) => [f.test, f.count, f.rows.map((r) => Number(r.copies))]);
       expect(failures, `maxFoldParts ${maxFoldParts}`).toEqual([['activities_id_unique', 1, [2]]]);
     }
     // a compaction of the day keeps the first delivery (the earliest _extracted_at): nothing new, the build passes
