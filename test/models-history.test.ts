@@ -7,7 +7,7 @@
 // activities fold (a part file per build, the month written as one file again every third build), and the daily
 // counts merge the folded rows into the month's counts, and admin actions recompute a month only from the
 // earliest new activity or history change on (schema/models.md), late activities included.
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { buildModels, type BuildReport } from '../src/models/build.js';
@@ -45,6 +45,9 @@ const RELATIONS = [
 ];
 /** Part files a folded month may have: small, so the steps write parts and rewrite months both. */
 const MAX_FOLD_PARTS = 2;
+/** Part files of frozen runs int_directory_snapshots_collapsed may have: small, so the steps add parts and combine them. */
+const MAX_FROZEN_PARTS = 2;
+const COLLAPSED = 'intermediate.int_directory_snapshots_collapsed';
 
 const cleanups: (() => void)[] = [];
 afterAll(() => {
@@ -85,7 +88,18 @@ describe('the directory history, refreshed after every sync, equals a full build
         expect(r.ok, JSON.stringify(r.streams)).toBe(true);
       };
       await sync(STREAM_CHOICES[0][1]);
-      expect((await buildModels(dir)).mode).toBe('full');
+      // seed 23 starts from a data dir of the layout before frozen runs (int_directory_snapshots_collapsed as one
+      // file, its SQL of then): the first refresh must rebuild it by itself and equal a full build
+      const before = seed === 23 ? join(dir, 'sql-one-file') : undefined;
+      if (before) {
+        cpSync(join(process.cwd(), 'sql'), before, { recursive: true });
+        cpSync(join(process.cwd(), 'test', 'fixtures', 'models', 'int_directory_snapshots_collapsed.one-file.sql'), join(before, 'intermediate', 'int_directory_snapshots_collapsed.sql'));
+      }
+      expect((await buildModels(dir, { sqlDir: before })).mode).toBe('full');
+      const collapsedDir = join(dir, 'models', 'intermediate', 'int_directory_snapshots_collapsed');
+      if (before) expect(readdirSync(collapsedDir)).toEqual(['data.parquet']);
+      let frozenAdded = 0;
+      let frozenCombined = 0;
       let partial = 0;
       let merged = 0;
       let recomputedSince = 0;
@@ -95,8 +109,33 @@ describe('the directory history, refreshed after every sync, equals a full build
         sim.clock.advance(Math.round((2 + next() * 40) * HOUR));
         const [what, streams] = STREAM_CHOICES[Math.floor(next() * STREAM_CHOICES.length)];
         await sync(streams);
-        const report: BuildReport = await buildModels(dir, { maxFoldParts: MAX_FOLD_PARTS });
+        const partsBefore = new Set<string>((JSON.parse(readFileSync(join(dir, 'models', '_state.json'), 'utf8')).frozen?.[COLLAPSED] as string[] | undefined) ?? []);
+        const report: BuildReport = await buildModels(dir, { maxFoldParts: MAX_FOLD_PARTS, maxFrozenParts: MAX_FROZEN_PARTS });
         expect(report.mode).toBe('incremental');
+        if (before && step === 0) {
+          // the old layout's file is the output of other SQL: rebuilt from nothing, with what reads it
+          expect(report.reason).toMatch(/new or changed SQL of intermediate\.int_directory_snapshots_collapsed: rebuilt in full/);
+          expect(report.relations.find((r) => r.relation === COLLAPSED)!.folded).toBe(false);
+        }
+        // the runs still open at their stream's latest snapshot are data.parquet; the ended ones are frozen parts,
+        // written once: a refresh adds one part (or combines them, past MAX_FROZEN_PARTS) and rewrites no other
+        const parts = (JSON.parse(readFileSync(join(dir, 'models', '_state.json'), 'utf8')).frozen?.[COLLAPSED] as string[] | undefined) ?? [];
+        expect(parts.length).toBeLessThanOrEqual(MAX_FROZEN_PARTS);
+        if (parts.some((p) => !partsBefore.has(p))) {
+          if (parts.every((p) => !partsBefore.has(p)) && partsBefore.size > 0) frozenCombined++;
+          else frozenAdded++;
+        }
+        const ended = (files: string[]) =>
+          count(
+            dir,
+            `select count(*) filter (where r.last_snapshot_number < l.n) as n from read_parquet([${files.map((f) => `'${join(collapsedDir, f)}'`).join(', ')}]) as r ` +
+              `inner join (select stream, max(snapshot_number) as n from intermediate.int_directory_snapshots_numbered group by stream) as l on l.stream = r.stream`,
+          );
+        expect(await ended(['data.parquet']), `ended runs in data.parquet after step ${step} (${what})`).toBe(0);
+        if (parts.length) {
+          const closed = await count(dir, `select count(*) as n from read_parquet([${parts.map((f) => `'${join(collapsedDir, f)}'`).join(', ')}])`);
+          expect(closed - (await ended(parts)), `open runs in the frozen parts after step ${step} (${what})`).toBe(0);
+        }
         const daily = report.relations.find((r) => r.relation === 'marts.activity_counts_daily')!;
         merged += daily.foldedMonths!.length;
         recomputedSince += report.relations.find((r) => r.relation === 'marts.admin_actions')!.foldedMonths!.length;
@@ -146,6 +185,9 @@ describe('the directory history, refreshed after every sync, equals a full build
       expect(newSnapshotFiles).toBeGreaterThan(0);
       // and some models kept their last output, whose rows equalled the full build's
       expect(kept.size).toBeGreaterThan(0);
+      // and runs froze: parts were added, and combined once there were too many
+      expect(frozenAdded, 'refreshes that added a frozen part').toBeGreaterThan(0);
+      expect(frozenCombined, 'refreshes that combined the frozen parts').toBeGreaterThan(0);
     }, 900_000);
   }
 });

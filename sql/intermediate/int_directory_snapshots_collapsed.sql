@@ -12,32 +12,25 @@
 -- created_at is the record's own start when the API gives one (a membership's, a role's); a user's created_at
 -- is the account's creation, not the join (compliance-api.md §2.2), so it is only a lower bound (lower_bound_at),
 -- as a group's created_at is for the roles it holds.
--- Incremental: the runs of the last build are kept, and only the snapshots taken since (numbered on from its
--- last one, see int_directory_snapshots_numbered) are read and collapsed; a kept run that reached the last
--- build's latest snapshot and a new run of the same record from the next snapshot on are one run. Only those
--- kept runs are regrouped with the new ones (the others are copied), which keeps a refresh's cost near the
--- size of one snapshot rather than of the whole history.
-with kept as (
-    select * from previous.int_directory_snapshots_collapsed
-),
-
-last_numbers as (
-    select stream, max(last_snapshot_number) as last_snapshot_number
-    from kept
+-- frozen: last_snapshot_number < (select max(s.snapshot_number) from intermediate.int_directory_snapshots_numbered as s where s.stream = int_directory_snapshots_collapsed.stream)
+-- Incremental: only the snapshots taken since the last build (numbered on from its last one, see
+-- int_directory_snapshots_numbered) are read and collapsed; a run of the last build that reached its latest
+-- snapshot and a new run of the same record from the next snapshot on are one run. A run that ended before its
+-- stream's latest snapshot can never be extended: it is frozen (the header line above), written once to a part
+-- file of its own and never again, so this SQL gives only the runs still open at the last build, regrouped with
+-- the new ones (schema/models.md). That keeps a refresh's cost near the size of one snapshot rather than of the
+-- whole history.
+with last_numbers as (
+    -- per stream, the latest snapshot the last build had
+    select stream, max(snapshot_number) as last_snapshot_number
+    from previous.int_directory_snapshots_numbered
     group by stream
 ),
 
-kept_closed as (
-    -- a run that ended before the last build's latest snapshot cannot be extended: kept as it is, not regrouped
-    select k.*
-    from kept as k
-    inner join last_numbers as l on l.stream = k.stream
-    where k.last_snapshot_number < l.last_snapshot_number
-),
-
 kept_open as (
+    -- the last build's runs that reached its latest snapshot (the others are frozen)
     select k.*
-    from kept as k
+    from previous.int_directory_snapshots_collapsed as k
     inner join last_numbers as l on l.stream = k.stream
     where k.last_snapshot_number = l.last_snapshot_number
 ),
@@ -214,10 +207,6 @@ numbered as (
         ) as run_number
     from joined
 )
-
-select * from kept_closed
-
-union all
 
 select
     stream,

@@ -44,6 +44,12 @@ export const MAX_FOLD_PARTS = 8;
  * each other until admin actions (BENCHMARKS.md, issue 13, refresh17).
  */
 export const MODEL_CONCURRENCY = 2;
+/**
+ * An incremental model with `-- frozen:` keeps at most this many part files of frozen rows besides data.parquet; the
+ * build that would add one more writes them all and its new ones as one part instead (a rewrite of the frozen rows
+ * every few snapshots, not at every one).
+ */
+export const MAX_FROZEN_PARTS = 8;
 
 export interface BuildOptions {
   /** Rebuild everything. */
@@ -61,6 +67,8 @@ export interface BuildOptions {
   threads?: number;
   /** Part files a folded month may have besides its data.parquet (default MAX_FOLD_PARTS). */
   maxFoldParts?: number;
+  /** Part files of frozen rows an incremental model may have besides its data.parquet (default MAX_FROZEN_PARTS). */
+  maxFrozenParts?: number;
   /**
    * Models built at once, each on its own connection, a model starting once every relation it reads is built
    * (default MODEL_CONCURRENCY). 1: one after another, in the project's order.
@@ -173,6 +181,7 @@ interface BuildContext {
    */
   retired: string[];
   maxFoldParts: number;
+  maxFrozenParts: number;
   /**
    * `fold(...)` relations: per month this build folded, the file (under _build/) of the rows it added, or null
    * when the new lake files added none. A `merge(...)` model aggregates these rows instead of the month.
@@ -189,6 +198,8 @@ interface BuildContext {
   unchanged: Set<string>;
   /** Date.now() when the build started. */
   startedAt: number;
+  /** Incremental models with `-- frozen:`: the part files of frozen rows this build leaves them (final paths). */
+  frozenParts: Map<string, string[]>;
   /** The rows of each model file (final path) the report counted or took from the last build's state (modelRows). */
   fileRows: Map<string, number>;
 }
@@ -271,6 +282,7 @@ async function buildLocked(
     monthFiles: new Map(),
     retired: [],
     maxFoldParts: options.maxFoldParts ?? MAX_FOLD_PARTS,
+    maxFrozenParts: options.maxFrozenParts ?? MAX_FROZEN_PARTS,
     deltas: new Map(),
     horizons: new Map(),
     schemas: {},
@@ -280,6 +292,7 @@ async function buildLocked(
     unchanged: new Set(mode === 'incremental' ? ['seeds.activity_types'] : []),
     fileRows: new Map(),
     startedAt: started,
+    frozenParts: new Map(),
   };
   const relations: RelationReport[] = [];
   let tests: { name: string; ms: number }[];
@@ -327,6 +340,7 @@ async function buildLocked(
     built_at: new Date().toISOString(),
     months: ctx.months,
     parts: partsOf(ctx.monthFiles),
+    frozen: Object.fromEntries([...ctx.frozenParts].filter(([, files]) => files.length).map(([relation, files]) => [relation, files.map((f) => basename(f))])),
     retired: ctx.retired.map((f) => relative(modelsDir, f)),
     warehouse: warehouse.objects,
     lake_schemas: ctx.schemas,
@@ -380,6 +394,9 @@ function planMode(
     if (stale.has(model.relation)) continue; // rebuilt in full anyway
     const m = model.materialized;
     if ((m.kind === 'table' || m.kind === 'incremental') && !existsSync(finalPath(modelsDir, model.relation))) return fullBuild(`${model.relation} of the last build is missing`);
+    if (m.kind === 'incremental' && !frozenPaths(modelsDir, model.relation, previous.frozen?.[model.relation]).every((f) => existsSync(f))) {
+      return fullBuild(`a frozen part of ${model.relation} of the last build is missing`);
+    }
     if (m.kind === 'monthly') {
       for (const month of previous.months[model.relation] ?? []) {
         const files = [finalPath(modelsDir, model.relation, month), ...partPaths(modelsDir, model.relation, month, previous.parts?.[model.relation]?.[month])];
@@ -431,6 +448,11 @@ function manifestTablePath(modelsDir: string): string {
 /** The manifest entries the last build read, one per line (Lake.open's index). */
 export function manifestIndexPath(modelsDir: string): string {
   return join(modelsDir, '_lake_index.ndjson');
+}
+
+/** The part files of frozen rows (final paths) of an incremental model, besides its data.parquet. */
+function frozenPaths(modelsDir: string, relation: string, names: readonly string[] = []): string[] {
+  return names.map((name) => join(dirname(finalPath(modelsDir, relation)), name));
 }
 
 /** The part files (final paths) of a month, besides its data.parquet. */
@@ -608,14 +630,15 @@ async function buildModel(ctx: BuildContext, model: Model): Promise<RelationRepo
     }
     if ((m.kind === 'table' || m.kind === 'incremental') && unchangedInputs(ctx, model)) {
       // the same inputs give the same rows: the last output stays, nothing is written
-      const final = finalPath(ctx.modelsDir, model.relation);
-      await ctx.connection.run(`create view ${model.relation} as ${readParquetSql([final])}`);
-      ctx.warehouse.push({ relation: model.relation, sql: readParquetSql([final]), comment: model.grain });
+      const finals = [finalPath(ctx.modelsDir, model.relation), ...(m.kind === 'incremental' ? frozenPaths(ctx.modelsDir, model.relation, ctx.previous?.frozen?.[model.relation]) : [])];
+      if (m.kind === 'incremental' && m.frozen) ctx.frozenParts.set(model.relation, finals.slice(1));
+      await ctx.connection.run(`create view ${model.relation} as ${readParquetSql(finals)}`);
+      ctx.warehouse.push({ relation: model.relation, sql: readParquetSql(finals), comment: model.grain });
       ctx.unchanged.add(model.relation);
       return {
         relation: model.relation,
         materialized: m.kind,
-        rows: await modelRows(ctx, [final]),
+        rows: await modelRows(ctx, finals),
         kept: true,
         ...(m.kind === 'incremental' ? { folded: true } : {}),
         ms: Date.now() - started,
@@ -629,7 +652,7 @@ async function buildModel(ctx: BuildContext, model: Model): Promise<RelationRepo
       ctx.warehouse.push({ relation: model.relation, sql: readParquetSql([finalPath(ctx.modelsDir, model.relation)]), comment: model.grain });
       return { relation: model.relation, materialized: 'table', rows: await modelRows(ctx, [finalPath(ctx.modelsDir, model.relation)]), ms: Date.now() - started };
     }
-    if (m.kind === 'incremental') return await buildIncremental(ctx, model, sql, m.previous, started);
+    if (m.kind === 'incremental') return await buildIncremental(ctx, model, sql, m.previous, m.frozen, started);
     return await buildMonthly(ctx, model, sql, m.columns, m.fold, m.merge, m.since, started);
   } catch (err) {
     if (err instanceof ModelBuildError) throw err;
@@ -963,11 +986,17 @@ async function narrowToMonth(ctx: BuildContext, sql: string, month: string, only
  * when its columns are not the declared ones), `{{ literal(...) }}` is evaluated, and the result written as
  * one file like a table. The output must have the declared columns, or the next build could not read it.
  */
-async function buildIncremental(ctx: BuildContext, model: Model, sql: string, declared: PreviousColumn[], started: number): Promise<RelationReport> {
+async function buildIncremental(ctx: BuildContext, model: Model, sql: string, declared: PreviousColumn[], frozen: string | undefined, started: number): Promise<RelationReport> {
+  if (frozen !== undefined) return await buildFrozen(ctx, model, sql, declared, frozen, started);
   const final = finalPath(ctx.modelsDir, model.relation);
   const folded = ctx.previousKept.has(model.relation);
   const narrowed = folded && model.newLakeFiles.length > 0 ? await onlyNewLakeFiles(ctx, model, sql) : { sql, files: null };
   const rendered = await renderLiterals(ctx, narrowed.sql);
+  if (process.env.CL_PROFILE?.split(',').includes(model.relation)) {
+    const t0 = Date.now();
+    const r = await ctx.connection.runAndReadAll(`explain analyze copy (${rendered}) to '/dev/null' (format parquet)`);
+    process.stderr.write(`PROFILE ${model.relation} ${Date.now() - t0} ms\n${(r.getRows() as unknown[][]).map((x) => x[1]).join('\n')}\n`);
+  }
   const tmp = tmpPath(ctx, model.relation);
   await copyToParquet(ctx, rendered, tmp);
   const want = await columnsOf(ctx, declaredEmpty(declared));
@@ -982,6 +1011,72 @@ async function buildIncremental(ctx: BuildContext, model: Model, sql: string, de
     relation: model.relation,
     materialized: 'incremental',
     rows: await modelRows(ctx, [final]),
+    folded,
+    ...(model.newLakeFiles.length ? { newLakeFiles: narrowed.files } : {}),
+    ms: Date.now() - started,
+  };
+}
+
+/**
+ * An incremental model with `-- frozen: <condition>`: the rows its SQL gives for which the condition holds are
+ * written as one more part file (`frozen-<seq>.parquet`) and never again, the others as data.parquet; the parts of
+ * the last build stay as they are. A refresh after a directory snapshot thus writes the ~48 000 runs still open at
+ * 100 M, not the ~44 000 closed ones with them (BENCHMARKS.md, issue 13, refresh18). When the model starts from
+ * nothing (a full build, new SQL), the last build's parts are emptied like a fold's (a reader of the last
+ * warehouse still lists them) and deleted by the next build.
+ */
+async function buildFrozen(ctx: BuildContext, model: Model, sql: string, declared: PreviousColumn[], frozen: string, started: number): Promise<RelationReport> {
+  const final = finalPath(ctx.modelsDir, model.relation);
+  const folded = ctx.previousKept.has(model.relation);
+  const narrowed = folded && model.newLakeFiles.length > 0 ? await onlyNewLakeFiles(ctx, model, sql) : { sql, files: null };
+  const rendered = await renderLiterals(ctx, narrowed.sql);
+  const lastParts = frozenPaths(ctx.modelsDir, model.relation, ctx.previous?.frozen?.[model.relation]);
+  const table = `frozen_${model.name}`;
+  await ctx.connection.run(`create or replace temp table ${table} as ${rendered}`);
+  try {
+    const want = await columnsOf(ctx, declaredEmpty(declared));
+    const got = await columnsOf(ctx, `select * from ${table}`);
+    if (want !== got) {
+      throw new ModelBuildError(`${relative(process.cwd(), model.path) || model.path}: the output's columns (${got}) are not the ones \`-- previous:\` declares (${want})`);
+    }
+    const rows = (condition: string) => `select * from ${table} as ${model.name} where ${condition}`;
+    const isFrozen = `coalesce((${frozen}), false)`;
+    await copyToParquet(ctx, rows(`not ${isFrozen}`), tmpFor(ctx, final));
+    ctx.outputs.add(final);
+    const counted = await ctx.connection.runAndReadAll(`select count(*) as n from (${rows(isFrozen)}) as frozen_rows`);
+    const frozenRows = Number(counted.getRowObjectsJS()[0].n);
+    // the last build's parts stay when the model went on from them; else they are the old output, retired
+    let parts = folded ? lastParts : [];
+    const retire = (files: string[]) => (ctx.retired.push(...files), files);
+    const emptied = folded ? [] : retire([...lastParts]);
+    if (frozenRows > 0) {
+      const names = new Set([...lastParts, ...(ctx.previous?.retired ?? [])].map((f) => basename(f)));
+      let name = `frozen-${ctx.lake.head.seq}.parquet`;
+      for (let i = 2; names.has(name); i++) name = `frozen-${ctx.lake.head.seq}-${i}.parquet`;
+      const part = join(dirname(final), name);
+      if (parts.length + 1 > ctx.maxFrozenParts) {
+        await copyToParquet(ctx, `${readParquetSql(parts)} union all ${rows(isFrozen)}`, tmpFor(ctx, part));
+        emptied.push(...retire(parts));
+        parts = [];
+      } else await copyToParquet(ctx, rows(isFrozen), tmpFor(ctx, part));
+      ctx.outputs.add(part);
+      parts = [...parts, part];
+    }
+    for (const part of emptied) {
+      await copyToParquet(ctx, `${readParquetSql([part])} limit 0`, tmpFor(ctx, part));
+      ctx.outputs.add(part);
+    }
+    ctx.frozenParts.set(model.relation, parts);
+  } finally {
+    await ctx.connection.run(`drop table if exists ${table}`);
+  }
+  const finals = [final, ...ctx.frozenParts.get(model.relation)!];
+  await ctx.connection.run(`create view ${model.relation} as ${readParquetSql(finals.map((f) => asBuilt(ctx, f)))}`);
+  ctx.warehouse.push({ relation: model.relation, sql: readParquetSql(finals), comment: model.grain });
+  return {
+    relation: model.relation,
+    materialized: 'incremental',
+    rows: await modelRows(ctx, finals),
     folded,
     ...(model.newLakeFiles.length ? { newLakeFiles: narrowed.files } : {}),
     ms: Date.now() - started,
@@ -1023,11 +1118,13 @@ async function createPreviousViews(ctx: BuildContext, models: Model[]): Promise<
     const m = model.materialized;
     if (m.kind !== 'incremental') continue;
     const final = finalPath(ctx.modelsDir, model.relation);
+    // a model with `-- frozen:` is its data.parquet and its parts of frozen rows
+    const files = [final, ...frozenPaths(ctx.modelsDir, model.relation, m.frozen ? ctx.previous?.frozen?.[model.relation] : [])];
     let previous = declaredEmpty(m.previous);
     if (ctx.mode === 'incremental' && !ctx.stale.has(model.relation) && existsSync(final)) {
       const names = (await describe(ctx, readParquetSql([final]))).map((c) => c.column_name);
       if (names.join(',') === m.previous.map((c) => c.name).join(',')) {
-        previous = `select ${m.previous.map((c) => `cast(${c.name} as ${c.type}) as ${c.name}`).join(', ')} from read_parquet(${sqlString(final)})`;
+        previous = `select ${m.previous.map((c) => `cast(${c.name} as ${c.type}) as ${c.name}`).join(', ')} from read_parquet([${files.map(sqlString).join(', ')}])`;
         ctx.previousKept.add(model.relation);
       }
     }
