@@ -1019,11 +1019,13 @@ async function buildIncremental(ctx: BuildContext, model: Model, sql: string, de
 
 /**
  * An incremental model with `-- frozen: <condition>`: the rows its SQL gives for which the condition holds are
- * written as one more part file (`frozen-<seq>.parquet`) and never again, the others as data.parquet; the parts of
- * the last build stay as they are. A refresh after a directory snapshot thus writes the ~48 000 runs still open at
- * 100 M, not the ~44 000 closed ones with them (BENCHMARKS.md, issue 13, refresh18). When the model starts from
- * nothing (a full build, new SQL), the last build's parts are emptied like a fold's (a reader of the last
- * warehouse still lists them) and deleted by the next build.
+ * written once, to a part file, and never again; the others are data.parquet. A refresh after a directory snapshot
+ * thus writes the ~48 000 runs still open at 100 M, not the ~44 000 ended ones with them (BENCHMARKS.md, issue 13,
+ * refresh18). The last of the parts is always an empty *slot*, listed by the warehouse: the next build writes the
+ * rows that froze into it (they leave data.parquet) and adds a new slot, so a session still on the last warehouse
+ * sees them there, every row once. Past `maxFrozenParts` parts, the frozen rows are written as the first part again
+ * and the others emptied (deleted by the build after, like a fold's retired parts). A model rebuilt from nothing
+ * (a full build, new SQL) writes every frozen row into the last build's first part in the same way.
  */
 async function buildFrozen(ctx: BuildContext, model: Model, sql: string, declared: PreviousColumn[], frozen: string, started: number): Promise<RelationReport> {
   const final = finalPath(ctx.modelsDir, model.relation);
@@ -1031,6 +1033,13 @@ async function buildFrozen(ctx: BuildContext, model: Model, sql: string, declare
   const narrowed = folded && model.newLakeFiles.length > 0 ? await onlyNewLakeFiles(ctx, model, sql) : { sql, files: null };
   const rendered = await renderLiterals(ctx, narrowed.sql);
   const lastParts = frozenPaths(ctx.modelsDir, model.relation, ctx.previous?.frozen?.[model.relation]);
+  const inUse = new Set([...lastParts, ...(ctx.previous?.retired ?? [])].map((f) => basename(f)));
+  const partNamed = () => {
+    let name = `frozen-${ctx.lake.head.seq}.parquet`;
+    for (let i = 2; inUse.has(name); i++) name = `frozen-${ctx.lake.head.seq}-${i}.parquet`;
+    inUse.add(name);
+    return join(dirname(final), name);
+  };
   const table = `frozen_${model.name}`;
   await ctx.connection.run(`create or replace temp table ${table} as ${rendered}`);
   try {
@@ -1045,26 +1054,44 @@ async function buildFrozen(ctx: BuildContext, model: Model, sql: string, declare
     ctx.outputs.add(final);
     const counted = await ctx.connection.runAndReadAll(`select count(*) as n from (${rows(isFrozen)}) as frozen_rows`);
     const frozenRows = Number(counted.getRowObjectsJS()[0].n);
-    // the last build's parts stay when the model went on from them; else they are the old output, retired
-    let parts = folded ? lastParts : [];
-    const retire = (files: string[]) => (ctx.retired.push(...files), files);
-    const emptied = folded ? [] : retire([...lastParts]);
-    if (frozenRows > 0) {
-      const names = new Set([...lastParts, ...(ctx.previous?.retired ?? [])].map((f) => basename(f)));
-      let name = `frozen-${ctx.lake.head.seq}.parquet`;
-      for (let i = 2; names.has(name); i++) name = `frozen-${ctx.lake.head.seq}-${i}.parquet`;
-      const part = join(dirname(final), name);
-      if (parts.length + 1 > ctx.maxFrozenParts) {
-        await copyToParquet(ctx, `${readParquetSql(parts)} union all ${rows(isFrozen)}`, tmpFor(ctx, part));
-        emptied.push(...retire(parts));
-        parts = [];
-      } else await copyToParquet(ctx, rows(isFrozen), tmpFor(ctx, part));
+    const write = async (part: string, sql: string) => {
+      await copyToParquet(ctx, sql, tmpFor(ctx, part));
       ctx.outputs.add(part);
-      parts = [...parts, part];
+    };
+    const empty = `select * from ${table} where false`;
+    const retire = async (parts: string[]) => {
+      for (const part of parts) await write(part, empty);
+      ctx.retired.push(...parts);
+    };
+    let parts: string[];
+    if (folded && lastParts.length > 0) {
+      // the slot: the last part, if the last build counted no row in it
+      const last = lastParts.at(-1)!;
+      const slot = ctx.previous?.file_rows?.[relative(ctx.modelsDir, last)] === 0 ? last : undefined;
+      const filled = slot ? lastParts.slice(0, -1) : lastParts;
+      if (frozenRows === 0) parts = lastParts;
+      else if (filled.length + 1 > ctx.maxFrozenParts && filled.length > 0) {
+        // every frozen row as the first part again; the others emptied
+        await write(filled[0], `${readParquetSql(filled)} union all ${rows(isFrozen)}`);
+        await retire([...filled.slice(1), ...(slot ? [slot] : [])]);
+        parts = [filled[0]];
+      } else {
+        const target = slot ?? partNamed();
+        await write(target, rows(isFrozen));
+        parts = [...filled, target];
+      }
+    } else {
+      // from nothing: every frozen row, into the last build's first part when it had one
+      const first = folded ? partNamed() : (lastParts[0] ?? partNamed());
+      await write(first, rows(isFrozen));
+      if (!folded) await retire(lastParts.slice(1));
+      parts = [first];
     }
-    for (const part of emptied) {
-      await copyToParquet(ctx, `${readParquetSql([part])} limit 0`, tmpFor(ctx, part));
-      ctx.outputs.add(part);
+    if (parts !== lastParts) {
+      // the next build's slot
+      const slot = partNamed();
+      await write(slot, empty);
+      parts = [...parts, slot];
     }
     ctx.frozenParts.set(model.relation, parts);
   } finally {
