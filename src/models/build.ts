@@ -992,11 +992,6 @@ async function buildIncremental(ctx: BuildContext, model: Model, sql: string, de
   const folded = ctx.previousKept.has(model.relation);
   const narrowed = folded && model.newLakeFiles.length > 0 ? await onlyNewLakeFiles(ctx, model, sql) : { sql, files: null };
   const rendered = await renderLiterals(ctx, narrowed.sql);
-  if (process.env.CL_PROFILE?.split(',').includes(model.relation)) {
-    const t0 = Date.now();
-    const r = await ctx.connection.runAndReadAll(`explain analyze copy (${rendered}) to '/dev/null' (format parquet)`);
-    process.stderr.write(`PROFILE ${model.relation} ${Date.now() - t0} ms\n${(r.getRows() as unknown[][]).map((x) => x[1]).join('\n')}\n`);
-  }
   const tmp = tmpPath(ctx, model.relation);
   await copyToParquet(ctx, rendered, tmp);
   const want = await columnsOf(ctx, declaredEmpty(declared));
