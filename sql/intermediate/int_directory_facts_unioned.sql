@@ -11,17 +11,10 @@
 -- uses it only to time a change a snapshot shows.
 -- materialized: incremental
 -- previous: subject_kind varchar, scope_id varchar, subject_id varchar, fact_at timestamptz, is_present boolean, email varchar, name varchar, role varchar, description varchar, role_before varchar, source varchar, observed_until timestamptz, latest_at timestamptz, earliest_at timestamptz, evidence varchar, activity_id varchar
--- frozen: row(subject_kind, scope_id, subject_id) not in (select row(r.subject_kind, r.scope_id, r.subject_id) from intermediate.int_directory_snapshots_collapsed as r inner join intermediate.int_directory_snapshots_numbered as s on s.stream = r.stream and s.snapshot_number = r.last_snapshot_number where s.next_snapshot_at is null)
--- frozen key: subject_kind, scope_id, subject_id in intermediate.int_directory_subjects_touched
 -- Incremental: a subject's evidence depends only on its own runs and events and on its stream's snapshots;
 -- the subjects in int_directory_subjects_touched are recomputed from all of theirs, every other subject keeps
 -- the last build's rows, with the observed_until of a run that went on to the latest snapshot brought forward.
--- Without a last output every subject is computed. The rows of a subject with no run open at its stream's
--- latest snapshot (a member who left, a membership that ended, a subject only events know) are frozen (the
--- header lines above): they change only when the subject is touched, so they are written once, to a part file,
--- and the build drops them when int_directory_subjects_touched lists the subject again (its rows are then
--- computed anew here). The rows kept from the last build are therefore its open rows alone
--- (previous_open.int_directory_facts_unioned; schema/models.md): at 100 M some 60 % of the evidence is frozen.
+-- Without a last output every subject is computed.
 with replay_all as (
     -- no last output (a full build): every subject, whatever int_directory_subjects_touched says
     select {{ literal(select count(*) = 0 from previous.int_directory_facts_unioned) }} as yes
@@ -293,7 +286,7 @@ kept as (
     -- the last build's evidence of the subjects nothing touched; a run that went on to the latest snapshot was
     -- observed until then
     select p.* replace (coalesce(r.last_seen_at, p.observed_until) as observed_until)
-    from previous_open.int_directory_facts_unioned as p
+    from previous.int_directory_facts_unioned as p
     left join runs_now as r
         on r.subject_kind = p.subject_kind
         and r.scope_id = p.scope_id

@@ -20,7 +20,7 @@ import { type CatalogEntry, catalogPath, loadCatalog, packageRoot } from './cata
 import { AS_OF_SOURCES, type Horizon, asOfHorizon } from './horizon.js';
 import { type FileSchemas, lakeFileSchemas, lakeStreams, namesMissingLakeFile, renderLakeSources, writeManifestTable } from './lake-source.js';
 import type { ManifestFile } from '../lake/manifest.js';
-import { type FrozenKey, type MergeSpec, type Model, type PreviousColumn, type SqlProject, type SqlTest, readSqlProject } from './sql-files.js';
+import { type MergeSpec, type Model, type PreviousColumn, type SqlProject, type SqlTest, readSqlProject } from './sql-files.js';
 import { type ModelsState, STATE_VERSION, clearState, monthOf, readState, touchedMonths, writeState } from './state.js';
 import { type WarehouseObject, canonicalDataDir, writeWarehouse } from './warehouse.js';
 import { ALERT_MART_RELATIONS, alertMartObjects, ensureAlertMarts } from '../detections/marts.js';
@@ -300,7 +300,7 @@ async function buildLocked(
     // every monthly rebuild and staging scan reads the footers of the same lake files (set after start: as a
     // start-up option DuckDB insists on autoloading the built-in parquet extension, which it cannot offline)
     await connection.run('SET parquet_metadata_cache = true');
-    for (const schema of ['seeds', 'staging', 'intermediate', 'marts', 'previous', 'previous_open', 'month_staging', 'new_staging']) await connection.run(`create schema ${schema}`);
+    for (const schema of ['seeds', 'staging', 'intermediate', 'marts', 'previous', 'month_staging', 'new_staging']) await connection.run(`create schema ${schema}`);
     relations.push(await loadCatalogSeed(ctx, catalog));
     await writeManifestTable(lake, connection, manifestTablePath(modelsDir), buildDir);
     const streams = [...new Set(project.models.filter((m) => m.layer === 'staging').flatMap((m) => lakeStreams(m.sql)))];
@@ -652,8 +652,7 @@ async function buildModel(ctx: BuildContext, model: Model): Promise<RelationRepo
       ctx.warehouse.push({ relation: model.relation, sql: readParquetSql([finalPath(ctx.modelsDir, model.relation)]), comment: model.grain });
       return { relation: model.relation, materialized: 'table', rows: await modelRows(ctx, [finalPath(ctx.modelsDir, model.relation)]), ms: Date.now() - started };
     }
-    if (m.kind === 'incremental' && m.frozen !== undefined) return await buildFrozen(ctx, model, sql, m.previous, m.frozen, m.frozenKey, started);
-    if (m.kind === 'incremental') return await buildIncremental(ctx, model, sql, m.previous, started);
+    if (m.kind === 'incremental') return await buildIncremental(ctx, model, sql, m.previous, m.frozen, started);
     return await buildMonthly(ctx, model, sql, m.columns, m.fold, m.merge, m.since, started);
   } catch (err) {
     if (err instanceof ModelBuildError) throw err;
@@ -987,7 +986,8 @@ async function narrowToMonth(ctx: BuildContext, sql: string, month: string, only
  * when its columns are not the declared ones), `{{ literal(...) }}` is evaluated, and the result written as
  * one file like a table. The output must have the declared columns, or the next build could not read it.
  */
-async function buildIncremental(ctx: BuildContext, model: Model, sql: string, declared: PreviousColumn[], started: number): Promise<RelationReport> {
+async function buildIncremental(ctx: BuildContext, model: Model, sql: string, declared: PreviousColumn[], frozen: string | undefined, started: number): Promise<RelationReport> {
+  if (frozen !== undefined) return await buildFrozen(ctx, model, sql, declared, frozen, started);
   const final = finalPath(ctx.modelsDir, model.relation);
   const folded = ctx.previousKept.has(model.relation);
   const narrowed = folded && model.newLakeFiles.length > 0 ? await onlyNewLakeFiles(ctx, model, sql) : { sql, files: null };
@@ -1022,15 +1022,7 @@ async function buildIncremental(ctx: BuildContext, model: Model, sql: string, de
  * and the others emptied (deleted by the build after, like a fold's retired parts). A model rebuilt from nothing
  * (a full build, new SQL) writes every frozen row into the last build's first part in the same way.
  */
-async function buildFrozen(
-  ctx: BuildContext,
-  model: Model,
-  sql: string,
-  declared: PreviousColumn[],
-  frozen: string,
-  frozenKey: FrozenKey | undefined,
-  started: number,
-): Promise<RelationReport> {
+async function buildFrozen(ctx: BuildContext, model: Model, sql: string, declared: PreviousColumn[], frozen: string, started: number): Promise<RelationReport> {
   const final = finalPath(ctx.modelsDir, model.relation);
   const folded = ctx.previousKept.has(model.relation);
   const narrowed = folded && model.newLakeFiles.length > 0 ? await onlyNewLakeFiles(ctx, model, sql) : { sql, files: null };
@@ -1044,16 +1036,15 @@ async function buildFrozen(
     return join(dirname(final), name);
   };
   const table = `frozen_${model.name}`;
-  // the condition is evaluated once per row (it may read other relations), kept as a column the files leave out
-  await ctx.connection.run(`create or replace temp table ${table} as select *, coalesce((${frozen}), false) as frozen__ from (${rendered}) as ${model.name}`);
+  await ctx.connection.run(`create or replace temp table ${table} as ${rendered}`);
   try {
     const want = await columnsOf(ctx, declaredEmpty(declared));
-    const got = await columnsOf(ctx, `select * exclude (frozen__) from ${table}`);
+    const got = await columnsOf(ctx, `select * from ${table}`);
     if (want !== got) {
       throw new ModelBuildError(`${relative(process.cwd(), model.path) || model.path}: the output's columns (${got}) are not the ones \`-- previous:\` declares (${want})`);
     }
-    const rows = (condition: string) => `select * exclude (frozen__) from ${table} where ${condition}`;
-    const isFrozen = 'frozen__';
+    const rows = (condition: string) => `select * from ${table} as ${model.name} where ${condition}`;
+    const isFrozen = `coalesce((${frozen}), false)`;
     await copyToParquet(ctx, rows(`not ${isFrozen}`), tmpFor(ctx, final));
     ctx.outputs.add(final);
     const counted = await ctx.connection.runAndReadAll(`select count(*) as n from (${rows(isFrozen)}) as frozen_rows`);
@@ -1062,7 +1053,7 @@ async function buildFrozen(
       await copyToParquet(ctx, sql, tmpFor(ctx, part));
       ctx.outputs.add(part);
     };
-    const empty = rows('false');
+    const empty = `select * from ${table} where false`;
     const retire = async (parts: string[]) => {
       for (const part of parts) await write(part, empty);
       ctx.retired.push(...parts);
@@ -1073,23 +1064,10 @@ async function buildFrozen(
       const last = lastParts.at(-1)!;
       const slot = ctx.previous?.file_rows?.[relative(ctx.modelsDir, last)] === 0 ? last : undefined;
       const filled = slot ? lastParts.slice(0, -1) : lastParts;
-      // `-- frozen key:`: the frozen rows of the keys its relation lists go (the SQL gave those keys anew); a part
-      // that has some is written again without them, under its name (a session on the last warehouse then sees
-      // those keys' new rows in the new data.parquet or in the slot, each once)
-      if (frozenKey) {
-        const on = frozenKey.columns.map((c) => `part_rows.${c} = listed.${c}`).join(' and ');
-        const listed = `(select distinct ${frozenKey.columns.join(', ')} from ${frozenKey.relation}) as listed`;
-        for (const part of filled) {
-          const reader = await ctx.connection.runAndReadAll(`select count(*) as n from (${readParquetSql([part])}) as part_rows semi join ${listed} on ${on}`);
-          const n = Number(reader.getRowObjectsJS()[0].n);
-          if (n === 0) continue;
-          await write(part, `select part_rows.* from (${readParquetSql([part])}) as part_rows anti join ${listed} on ${on}`);
-        }
-      }
       if (frozenRows === 0) parts = lastParts;
       else if (filled.length + 1 > ctx.maxFrozenParts && filled.length > 0) {
         // every frozen row as the first part again; the others emptied
-        await write(filled[0], `${readParquetSql(filled.map((f) => asBuilt(ctx, f)))} union all ${rows(isFrozen)}`);
+        await write(filled[0], `${readParquetSql(filled)} union all ${rows(isFrozen)}`);
         await retire([...filled.slice(1), ...(slot ? [slot] : [])]);
         parts = [filled[0]];
       } else {
@@ -1173,11 +1151,6 @@ async function createPreviousViews(ctx: BuildContext, models: Model[]): Promise<
       }
     }
     await ctx.connection.run(`create view previous.${model.name} as ${previous}`);
-    // a model with `-- frozen:`: its last rows that were not frozen (data.parquet), the ones its SQL carries on
-    if (m.frozen) {
-      const open = ctx.previousKept.has(model.relation) ? `select ${m.previous.map((c) => `cast(${c.name} as ${c.type}) as ${c.name}`).join(', ')} from read_parquet(${sqlString(final)})` : declaredEmpty(m.previous);
-      await ctx.connection.run(`create view previous_open.${model.name} as ${open}`);
-    }
   }
 }
 

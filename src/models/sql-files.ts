@@ -39,13 +39,7 @@ export type Materialization =
   | { kind: 'view' }
   | { kind: 'table' }
   | { kind: 'monthly'; columns: string[]; fold?: string[]; merge?: MergeSpec; since?: string }
-  | { kind: 'incremental'; previous: PreviousColumn[]; frozen?: string; frozenKey?: FrozenKey };
-
-/** `-- frozen key: a, b in schema.relation`: frozen rows whose key that relation lists are dropped; the model's SQL gives those keys anew. */
-export interface FrozenKey {
-  columns: string[];
-  relation: string;
-}
+  | { kind: 'incremental'; previous: PreviousColumn[]; frozen?: string };
 
 export interface MergeSpec {
   /** The `fold(...)` monthly relation whose new rows this model aggregates, e.g. `marts.activities`. */
@@ -204,8 +198,7 @@ function parseModel(layer: Layer, path: string, sql: string): Model {
   const newLakeFiles = readsNewLakeFiles(path, sql, materialized, refs);
   if (/^-- frozen:/m.test(sql)) {
     if (materialized.kind !== 'incremental' || !materialized.frozen) throw new SqlProjectError(`${path}: \`-- frozen: <condition>\` goes with \`-- materialized: incremental\``);
-    const keyed = materialized.frozenKey ? ` ${materialized.frozenKey.relation}` : '';
-    for (const m of (materialized.frozen + keyed).matchAll(/\b(seeds|staging|intermediate|marts|previous)\.([a-z_][a-z0-9_]*)\b/g)) {
+    for (const m of materialized.frozen.matchAll(/\b(seeds|staging|intermediate|marts|previous)\.([a-z_][a-z0-9_]*)\b/g)) {
       if (m[1] === 'previous' || !refs.includes(`${m[1]}.${m[2]}`)) throw new SqlProjectError(`${path}: \`-- frozen:\` reads ${m[0]}, which the model's SQL does not read`);
     }
   }
@@ -285,13 +278,7 @@ function materialization(layer: Layer, path: string, sql: string): Materializati
   if (m[1] === 'view' || m[1] === 'table') return { kind: m[1] };
   if (m[1] === 'incremental' && !m[2]) {
     const frozen = /^-- frozen: *(.+)$/m.exec(sql)?.[1].trim();
-    const keyLine = /^-- frozen key: *(.+)$/m.exec(sql)?.[1].trim();
-    const key = keyLine === undefined ? undefined : /^([a-z_][a-z0-9_]*(?: *, *[a-z_][a-z0-9_]*)*) +in +((?:intermediate|marts)\.[a-z_][a-z0-9_]*)$/.exec(keyLine);
-    if (keyLine !== undefined && (!key || !frozen)) {
-      throw new SqlProjectError(`${path}: \`-- frozen key: col, ... in schema.relation\` goes with \`-- frozen:\`: "${keyLine}"`);
-    }
-    const frozenKey = key ? { columns: key[1].split(',').map((c) => c.trim()), relation: key[2] } : undefined;
-    return { kind: 'incremental', previous: previousColumns(path, sql), ...(frozen ? { frozen } : {}), ...(frozenKey ? { frozenKey } : {}) };
+    return { kind: 'incremental', previous: previousColumns(path, sql), ...(frozen ? { frozen } : {}) };
   }
   const columns = names(m[2]);
   if (m[1] === 'monthly' && columns.length > 0) {
