@@ -1036,15 +1036,16 @@ async function buildFrozen(ctx: BuildContext, model: Model, sql: string, declare
     return join(dirname(final), name);
   };
   const table = `frozen_${model.name}`;
-  await ctx.connection.run(`create or replace temp table ${table} as ${rendered}`);
+  // the condition is evaluated once per row (it may read other relations), kept as a column the files leave out
+  await ctx.connection.run(`create or replace temp table ${table} as select *, coalesce((${frozen}), false) as frozen__ from (${rendered}) as ${model.name}`);
   try {
     const want = await columnsOf(ctx, declaredEmpty(declared));
-    const got = await columnsOf(ctx, `select * from ${table}`);
+    const got = await columnsOf(ctx, `select * exclude (frozen__) from ${table}`);
     if (want !== got) {
       throw new ModelBuildError(`${relative(process.cwd(), model.path) || model.path}: the output's columns (${got}) are not the ones \`-- previous:\` declares (${want})`);
     }
-    const rows = (condition: string) => `select * from ${table} as ${model.name} where ${condition}`;
-    const isFrozen = `coalesce((${frozen}), false)`;
+    const rows = (condition: string) => `select * exclude (frozen__) from ${table} where ${condition}`;
+    const isFrozen = 'frozen__';
     await copyToParquet(ctx, rows(`not ${isFrozen}`), tmpFor(ctx, final));
     ctx.outputs.add(final);
     const counted = await ctx.connection.runAndReadAll(`select count(*) as n from (${rows(isFrozen)}) as frozen_rows`);
@@ -1053,7 +1054,7 @@ async function buildFrozen(ctx: BuildContext, model: Model, sql: string, declare
       await copyToParquet(ctx, sql, tmpFor(ctx, part));
       ctx.outputs.add(part);
     };
-    const empty = `select * from ${table} where false`;
+    const empty = rows('false');
     const retire = async (parts: string[]) => {
       for (const part of parts) await write(part, empty);
       ctx.retired.push(...parts);
