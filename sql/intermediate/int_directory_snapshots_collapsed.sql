@@ -12,25 +12,32 @@
 -- created_at is the record's own start when the API gives one (a membership's, a role's); a user's created_at
 -- is the account's creation, not the join (compliance-api.md §2.2), so it is only a lower bound (lower_bound_at),
 -- as a group's created_at is for the roles it holds.
--- frozen: last_snapshot_number < (select max(s.snapshot_number) from intermediate.int_directory_snapshots_numbered as s where s.stream = int_directory_snapshots_collapsed.stream)
--- Incremental: only the snapshots taken since the last build (numbered on from its last one, see
--- int_directory_snapshots_numbered) are read and collapsed; a run of the last build that reached its latest
--- snapshot and a new run of the same record from the next snapshot on are one run. A run that ended before its
--- stream's latest snapshot can never be extended: it is frozen (the header line above), written once to a part
--- file of its own and never again, so this SQL gives only the runs still open at the last build, regrouped with
--- the new ones (schema/models.md). That keeps a refresh's cost near the size of one snapshot rather than of the
--- whole history.
-with last_numbers as (
-    -- per stream, the latest snapshot the last build had
-    select stream, max(snapshot_number) as last_snapshot_number
-    from previous.int_directory_snapshots_numbered
+-- Incremental: the runs of the last build are kept, and only the snapshots taken since (numbered on from its
+-- last one, see int_directory_snapshots_numbered) are read and collapsed; a kept run that reached the last
+-- build's latest snapshot and a new run of the same record from the next snapshot on are one run. Only those
+-- kept runs are paired with the new ones (the others are copied), which keeps a refresh's cost near the
+-- size of one snapshot rather than of the whole history.
+with kept as (
+    select * from previous.int_directory_snapshots_collapsed
+),
+
+last_numbers as (
+    select stream, max(last_snapshot_number) as last_snapshot_number
+    from kept
     group by stream
 ),
 
-kept_open as (
-    -- the last build's runs that reached its latest snapshot (the others are frozen)
+kept_closed as (
+    -- a run that ended before the last build's latest snapshot cannot be extended: kept as it is, not regrouped
     select k.*
-    from previous.int_directory_snapshots_collapsed as k
+    from kept as k
+    inner join last_numbers as l on l.stream = k.stream
+    where k.last_snapshot_number < l.last_snapshot_number
+),
+
+kept_open as (
+    select k.*
+    from kept as k
     inner join last_numbers as l on l.stream = k.stream
     where k.last_snapshot_number = l.last_snapshot_number
 ),
@@ -182,8 +189,8 @@ joined as (
     -- (runs are maximal), so a join pairs them, where a window over both sides sorted ~96 000 runs on ten
     -- columns (BENCHMARKS.md, issue 13, refresh18)
     select
-        k.stream is not null as kept,
-        n.stream is not null as added,
+        k.stream is not null as is_kept,
+        n.stream is not null as is_added,
         k.*,
         n.last_seen_at as added_last_seen_at,
         n.last_snapshot_number as added_last_snapshot_number,
@@ -214,6 +221,10 @@ joined as (
         and n.first_snapshot_number = k.last_snapshot_number + 1
 )
 
+select * from kept_closed
+
+union all
+
 select
     stream,
     subject_kind,
@@ -226,11 +237,11 @@ select
     created_at,
     lower_bound_at,
     first_seen_at,
-    case when added then added_last_seen_at else last_seen_at end as last_seen_at,
+    case when is_added then added_last_seen_at else last_seen_at end as last_seen_at,
     first_snapshot_number,
-    case when added then added_last_snapshot_number else last_snapshot_number end as last_snapshot_number
+    case when is_added then added_last_snapshot_number else last_snapshot_number end as last_snapshot_number
 from joined
-where kept
+where is_kept
 
 union all
 
@@ -250,4 +261,5 @@ select
     added_first_snapshot_number,
     added_last_snapshot_number
 from joined
-where added and not kept
+where is_added and not is_kept
+

@@ -44,12 +44,6 @@ export const MAX_FOLD_PARTS = 8;
  * each other until admin actions (BENCHMARKS.md, issue 13, refresh17).
  */
 export const MODEL_CONCURRENCY = 2;
-/**
- * An incremental model with `-- frozen:` keeps at most this many part files of frozen rows besides data.parquet; the
- * build that would add one more writes them all and its new ones as one part instead (a rewrite of the frozen rows
- * every few snapshots, not at every one).
- */
-export const MAX_FROZEN_PARTS = 8;
 
 export interface BuildOptions {
   /** Rebuild everything. */
@@ -67,8 +61,6 @@ export interface BuildOptions {
   threads?: number;
   /** Part files a folded month may have besides its data.parquet (default MAX_FOLD_PARTS). */
   maxFoldParts?: number;
-  /** Part files of frozen rows an incremental model may have besides its data.parquet (default MAX_FROZEN_PARTS). */
-  maxFrozenParts?: number;
   /**
    * Models built at once, each on its own connection, a model starting once every relation it reads is built
    * (default MODEL_CONCURRENCY). 1: one after another, in the project's order.
@@ -181,7 +173,6 @@ interface BuildContext {
    */
   retired: string[];
   maxFoldParts: number;
-  maxFrozenParts: number;
   /**
    * `fold(...)` relations: per month this build folded, the file (under _build/) of the rows it added, or null
    * when the new lake files added none. A `merge(...)` model aggregates these rows instead of the month.
@@ -198,8 +189,6 @@ interface BuildContext {
   unchanged: Set<string>;
   /** Date.now() when the build started. */
   startedAt: number;
-  /** Incremental models with `-- frozen:`: the part files of frozen rows this build leaves them (final paths). */
-  frozenParts: Map<string, string[]>;
   /** The rows of each model file (final path) the report counted or took from the last build's state (modelRows). */
   fileRows: Map<string, number>;
 }
@@ -282,7 +271,6 @@ async function buildLocked(
     monthFiles: new Map(),
     retired: [],
     maxFoldParts: options.maxFoldParts ?? MAX_FOLD_PARTS,
-    maxFrozenParts: options.maxFrozenParts ?? MAX_FROZEN_PARTS,
     deltas: new Map(),
     horizons: new Map(),
     schemas: {},
@@ -292,7 +280,6 @@ async function buildLocked(
     unchanged: new Set(mode === 'incremental' ? ['seeds.activity_types'] : []),
     fileRows: new Map(),
     startedAt: started,
-    frozenParts: new Map(),
   };
   const relations: RelationReport[] = [];
   let tests: { name: string; ms: number }[];
@@ -340,7 +327,6 @@ async function buildLocked(
     built_at: new Date().toISOString(),
     months: ctx.months,
     parts: partsOf(ctx.monthFiles),
-    frozen: Object.fromEntries([...ctx.frozenParts].filter(([, files]) => files.length).map(([relation, files]) => [relation, files.map((f) => basename(f))])),
     retired: ctx.retired.map((f) => relative(modelsDir, f)),
     warehouse: warehouse.objects,
     lake_schemas: ctx.schemas,
@@ -394,9 +380,6 @@ function planMode(
     if (stale.has(model.relation)) continue; // rebuilt in full anyway
     const m = model.materialized;
     if ((m.kind === 'table' || m.kind === 'incremental') && !existsSync(finalPath(modelsDir, model.relation))) return fullBuild(`${model.relation} of the last build is missing`);
-    if (m.kind === 'incremental' && !frozenPaths(modelsDir, model.relation, previous.frozen?.[model.relation]).every((f) => existsSync(f))) {
-      return fullBuild(`a frozen part of ${model.relation} of the last build is missing`);
-    }
     if (m.kind === 'monthly') {
       for (const month of previous.months[model.relation] ?? []) {
         const files = [finalPath(modelsDir, model.relation, month), ...partPaths(modelsDir, model.relation, month, previous.parts?.[model.relation]?.[month])];
@@ -448,11 +431,6 @@ function manifestTablePath(modelsDir: string): string {
 /** The manifest entries the last build read, one per line (Lake.open's index). */
 export function manifestIndexPath(modelsDir: string): string {
   return join(modelsDir, '_lake_index.ndjson');
-}
-
-/** The part files of frozen rows (final paths) of an incremental model, besides its data.parquet. */
-function frozenPaths(modelsDir: string, relation: string, names: readonly string[] = []): string[] {
-  return names.map((name) => join(dirname(finalPath(modelsDir, relation)), name));
 }
 
 /** The part files (final paths) of a month, besides its data.parquet. */
@@ -630,15 +608,14 @@ async function buildModel(ctx: BuildContext, model: Model): Promise<RelationRepo
     }
     if ((m.kind === 'table' || m.kind === 'incremental') && unchangedInputs(ctx, model)) {
       // the same inputs give the same rows: the last output stays, nothing is written
-      const finals = [finalPath(ctx.modelsDir, model.relation), ...(m.kind === 'incremental' ? frozenPaths(ctx.modelsDir, model.relation, ctx.previous?.frozen?.[model.relation]) : [])];
-      if (m.kind === 'incremental' && m.frozen) ctx.frozenParts.set(model.relation, finals.slice(1));
-      await ctx.connection.run(`create view ${model.relation} as ${readParquetSql(finals)}`);
-      ctx.warehouse.push({ relation: model.relation, sql: readParquetSql(finals), comment: model.grain });
+      const final = finalPath(ctx.modelsDir, model.relation);
+      await ctx.connection.run(`create view ${model.relation} as ${readParquetSql([final])}`);
+      ctx.warehouse.push({ relation: model.relation, sql: readParquetSql([final]), comment: model.grain });
       ctx.unchanged.add(model.relation);
       return {
         relation: model.relation,
         materialized: m.kind,
-        rows: await modelRows(ctx, finals),
+        rows: await modelRows(ctx, [final]),
         kept: true,
         ...(m.kind === 'incremental' ? { folded: true } : {}),
         ms: Date.now() - started,
@@ -652,7 +629,7 @@ async function buildModel(ctx: BuildContext, model: Model): Promise<RelationRepo
       ctx.warehouse.push({ relation: model.relation, sql: readParquetSql([finalPath(ctx.modelsDir, model.relation)]), comment: model.grain });
       return { relation: model.relation, materialized: 'table', rows: await modelRows(ctx, [finalPath(ctx.modelsDir, model.relation)]), ms: Date.now() - started };
     }
-    if (m.kind === 'incremental') return await buildIncremental(ctx, model, sql, m.previous, m.frozen, started);
+    if (m.kind === 'incremental') return await buildIncremental(ctx, model, sql, m.previous, started);
     return await buildMonthly(ctx, model, sql, m.columns, m.fold, m.merge, m.since, started);
   } catch (err) {
     if (err instanceof ModelBuildError) throw err;
@@ -986,8 +963,7 @@ async function narrowToMonth(ctx: BuildContext, sql: string, month: string, only
  * when its columns are not the declared ones), `{{ literal(...) }}` is evaluated, and the result written as
  * one file like a table. The output must have the declared columns, or the next build could not read it.
  */
-async function buildIncremental(ctx: BuildContext, model: Model, sql: string, declared: PreviousColumn[], frozen: string | undefined, started: number): Promise<RelationReport> {
-  if (frozen !== undefined) return await buildFrozen(ctx, model, sql, declared, frozen, started);
+async function buildIncremental(ctx: BuildContext, model: Model, sql: string, declared: PreviousColumn[], started: number): Promise<RelationReport> {
   const final = finalPath(ctx.modelsDir, model.relation);
   const folded = ctx.previousKept.has(model.relation);
   const narrowed = folded && model.newLakeFiles.length > 0 ? await onlyNewLakeFiles(ctx, model, sql) : { sql, files: null };
@@ -1006,100 +982,6 @@ async function buildIncremental(ctx: BuildContext, model: Model, sql: string, de
     relation: model.relation,
     materialized: 'incremental',
     rows: await modelRows(ctx, [final]),
-    folded,
-    ...(model.newLakeFiles.length ? { newLakeFiles: narrowed.files } : {}),
-    ms: Date.now() - started,
-  };
-}
-
-/**
- * An incremental model with `-- frozen: <condition>`: the rows its SQL gives for which the condition holds are
- * written once, to a part file, and never again; the others are data.parquet. A refresh after a directory snapshot
- * thus writes the ~48 000 runs still open at 100 M, not the ~44 000 ended ones with them (BENCHMARKS.md, issue 13,
- * refresh18). The last of the parts is always an empty *slot*, listed by the warehouse: the next build writes the
- * rows that froze into it (they leave data.parquet) and adds a new slot, so a session still on the last warehouse
- * sees them there, every row once. Past `maxFrozenParts` parts, the frozen rows are written as the first part again
- * and the others emptied (deleted by the build after, like a fold's retired parts). A model rebuilt from nothing
- * (a full build, new SQL) writes every frozen row into the last build's first part in the same way.
- */
-async function buildFrozen(ctx: BuildContext, model: Model, sql: string, declared: PreviousColumn[], frozen: string, started: number): Promise<RelationReport> {
-  const final = finalPath(ctx.modelsDir, model.relation);
-  const folded = ctx.previousKept.has(model.relation);
-  const narrowed = folded && model.newLakeFiles.length > 0 ? await onlyNewLakeFiles(ctx, model, sql) : { sql, files: null };
-  const rendered = await renderLiterals(ctx, narrowed.sql);
-  const lastParts = frozenPaths(ctx.modelsDir, model.relation, ctx.previous?.frozen?.[model.relation]);
-  const inUse = new Set([...lastParts, ...(ctx.previous?.retired ?? [])].map((f) => basename(f)));
-  const partNamed = () => {
-    let name = `frozen-${ctx.lake.head.seq}.parquet`;
-    for (let i = 2; inUse.has(name); i++) name = `frozen-${ctx.lake.head.seq}-${i}.parquet`;
-    inUse.add(name);
-    return join(dirname(final), name);
-  };
-  const table = `frozen_${model.name}`;
-  // the condition is evaluated once per row (it may read other relations), kept as a column the files leave out
-  await ctx.connection.run(`create or replace temp table ${table} as select *, coalesce((${frozen}), false) as frozen__ from (${rendered}) as ${model.name}`);
-  try {
-    const want = await columnsOf(ctx, declaredEmpty(declared));
-    const got = await columnsOf(ctx, `select * exclude (frozen__) from ${table}`);
-    if (want !== got) {
-      throw new ModelBuildError(`${relative(process.cwd(), model.path) || model.path}: the output's columns (${got}) are not the ones \`-- previous:\` declares (${want})`);
-    }
-    const rows = (condition: string) => `select * exclude (frozen__) from ${table} where ${condition}`;
-    const isFrozen = 'frozen__';
-    await copyToParquet(ctx, rows(`not ${isFrozen}`), tmpFor(ctx, final));
-    ctx.outputs.add(final);
-    const counted = await ctx.connection.runAndReadAll(`select count(*) as n from (${rows(isFrozen)}) as frozen_rows`);
-    const frozenRows = Number(counted.getRowObjectsJS()[0].n);
-    const write = async (part: string, sql: string) => {
-      await copyToParquet(ctx, sql, tmpFor(ctx, part));
-      ctx.outputs.add(part);
-    };
-    const empty = rows('false');
-    const retire = async (parts: string[]) => {
-      for (const part of parts) await write(part, empty);
-      ctx.retired.push(...parts);
-    };
-    let parts: string[];
-    if (folded && lastParts.length > 0) {
-      // the slot: the last part, if the last build counted no row in it
-      const last = lastParts.at(-1)!;
-      const slot = ctx.previous?.file_rows?.[relative(ctx.modelsDir, last)] === 0 ? last : undefined;
-      const filled = slot ? lastParts.slice(0, -1) : lastParts;
-      if (frozenRows === 0) parts = lastParts;
-      else if (filled.length + 1 > ctx.maxFrozenParts && filled.length > 0) {
-        // every frozen row as the first part again; the others emptied
-        await write(filled[0], `${readParquetSql(filled)} union all ${rows(isFrozen)}`);
-        await retire([...filled.slice(1), ...(slot ? [slot] : [])]);
-        parts = [filled[0]];
-      } else {
-        const target = slot ?? partNamed();
-        await write(target, rows(isFrozen));
-        parts = [...filled, target];
-      }
-    } else {
-      // from nothing: every frozen row, into the last build's first part when it had one
-      const first = folded ? partNamed() : (lastParts[0] ?? partNamed());
-      await write(first, rows(isFrozen));
-      if (!folded) await retire(lastParts.slice(1));
-      parts = [first];
-    }
-    if (parts !== lastParts) {
-      // the next build's slot
-      const slot = partNamed();
-      await write(slot, empty);
-      parts = [...parts, slot];
-    }
-    ctx.frozenParts.set(model.relation, parts);
-  } finally {
-    await ctx.connection.run(`drop table if exists ${table}`);
-  }
-  const finals = [final, ...ctx.frozenParts.get(model.relation)!];
-  await ctx.connection.run(`create view ${model.relation} as ${readParquetSql(finals.map((f) => asBuilt(ctx, f)))}`);
-  ctx.warehouse.push({ relation: model.relation, sql: readParquetSql(finals), comment: model.grain });
-  return {
-    relation: model.relation,
-    materialized: 'incremental',
-    rows: await modelRows(ctx, finals),
     folded,
     ...(model.newLakeFiles.length ? { newLakeFiles: narrowed.files } : {}),
     ms: Date.now() - started,
@@ -1141,13 +1023,11 @@ async function createPreviousViews(ctx: BuildContext, models: Model[]): Promise<
     const m = model.materialized;
     if (m.kind !== 'incremental') continue;
     const final = finalPath(ctx.modelsDir, model.relation);
-    // a model with `-- frozen:` is its data.parquet and its parts of frozen rows
-    const files = [final, ...frozenPaths(ctx.modelsDir, model.relation, m.frozen ? ctx.previous?.frozen?.[model.relation] : [])];
     let previous = declaredEmpty(m.previous);
     if (ctx.mode === 'incremental' && !ctx.stale.has(model.relation) && existsSync(final)) {
       const names = (await describe(ctx, readParquetSql([final]))).map((c) => c.column_name);
       if (names.join(',') === m.previous.map((c) => c.name).join(',')) {
-        previous = `select ${m.previous.map((c) => `cast(${c.name} as ${c.type}) as ${c.name}`).join(', ')} from read_parquet([${files.map(sqlString).join(', ')}])`;
+        previous = `select ${m.previous.map((c) => `cast(${c.name} as ${c.type}) as ${c.name}`).join(', ')} from read_parquet(${sqlString(final)})`;
         ctx.previousKept.add(model.relation);
       }
     }

@@ -39,7 +39,7 @@ export type Materialization =
   | { kind: 'view' }
   | { kind: 'table' }
   | { kind: 'monthly'; columns: string[]; fold?: string[]; merge?: MergeSpec; since?: string }
-  | { kind: 'incremental'; previous: PreviousColumn[]; frozen?: string };
+  | { kind: 'incremental'; previous: PreviousColumn[] };
 
 export interface MergeSpec {
   /** The `fold(...)` monthly relation whose new rows this model aggregates, e.g. `marts.activities`. */
@@ -49,12 +49,6 @@ export interface MergeSpec {
 }
 
 /**
- * `incremental` with `-- frozen: <condition>`: a row for which the condition holds when it is written never changes
- * or goes in a later build (a run of snapshots that ended). Those rows are written once, to a part file next to
- * data.parquet (`frozen-<seq>.parquet`), and the model's SQL does not give them again: it gives the other rows
- * and the ones that froze since. `previous.<name>` reads every file. Parts are combined into one when there
- * would be more than MAX_FROZEN_PARTS (build.ts): schema/models.md.
- *
  * `incremental`: one Parquet file, computed from the model's own previous output plus new data. The model reads
  * its last build as `previous.<name>` (plain SQL); the header line `-- previous: name type, ...` gives that
  * relation's columns for the first build, when it is empty. `{{ literal(<query>) }}` is replaced by the value
@@ -196,12 +190,6 @@ function parseModel(layer: Layer, path: string, sql: string): Model {
     throw new SqlProjectError(`${path}: an incremental model reads its previous output as previous.${name}`);
   }
   const newLakeFiles = readsNewLakeFiles(path, sql, materialized, refs);
-  if (/^-- frozen:/m.test(sql)) {
-    if (materialized.kind !== 'incremental' || !materialized.frozen) throw new SqlProjectError(`${path}: \`-- frozen: <condition>\` goes with \`-- materialized: incremental\``);
-    for (const m of materialized.frozen.matchAll(/\b(seeds|staging|intermediate|marts|previous)\.([a-z_][a-z0-9_]*)\b/g)) {
-      if (m[1] === 'previous' || !refs.includes(`${m[1]}.${m[2]}`)) throw new SqlProjectError(`${path}: \`-- frozen:\` reads ${m[0]}, which the model's SQL does not read`);
-    }
-  }
   return { layer, name, relation: `${layer}.${name}`, path, sql, grain, materialized, refs, previousRefs, newLakeFiles };
 }
 
@@ -276,10 +264,7 @@ function materialization(layer: Layer, path: string, sql: string): Materializati
     throw new SqlProjectError(`${path}: since(schema.relation) goes with monthly(column, ...), without fold or merge, and names the fold model it reads: "${m[0].slice(3)}"`);
   }
   if (m[1] === 'view' || m[1] === 'table') return { kind: m[1] };
-  if (m[1] === 'incremental' && !m[2]) {
-    const frozen = /^-- frozen: *(.+)$/m.exec(sql)?.[1].trim();
-    return { kind: 'incremental', previous: previousColumns(path, sql), ...(frozen ? { frozen } : {}) };
-  }
+  if (m[1] === 'incremental' && !m[2]) return { kind: 'incremental', previous: previousColumns(path, sql) };
   const columns = names(m[2]);
   if (m[1] === 'monthly' && columns.length > 0) {
     if (m[4] !== undefined) return { kind: 'monthly', columns, merge: { source: m[4], sql: mergeQuery(path, sql) } };

@@ -26,8 +26,6 @@ export interface ModelsState {
   months: Record<string, string[]>;
   /** Monthly relations: the months that have part files besides data.parquet (folded months), and their names. */
   parts?: Record<string, Record<string, string[]>>;
-  /** Incremental models with `-- frozen:`: their part files of frozen rows besides data.parquet (names). */
-  frozen?: Record<string, string[]>;
   /** Part files this build emptied (folded back into their month), relative to data/models/: the next build deletes them. */
   retired?: string[];
   /** The digest of each object of the warehouse this build wrote (models/warehouse.ts objectDigest). */
