@@ -187,7 +187,7 @@ joined as (
     -- runs of one record are apart, except a kept run that reached the last build's latest snapshot and a new
     -- run from the next one on: those touch, and are one run. Each side has at most one such run per record
     -- (runs are maximal), so a join pairs them, where a window over both sides sorted ~96 000 runs on ten
-    -- columns (BENCHMARKS.md, issue 13, refresh18)
+    -- columns, about 40 % longer (BENCHMARKS.md, issue 13, refresh18)
     select
         k.stream is not null as is_kept,
         n.stream is not null as is_added,
