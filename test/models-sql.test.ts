@@ -2,7 +2,8 @@
 // lake, a failing sql/tests query that stops the build and publishes nothing, and `sql` with each output
 // format, streaming, a refused write and a missing warehouse; then the commander commands themselves.
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
@@ -92,9 +93,21 @@ describe('the SQL project', () => {
       activities_not_null: 'added',
       activities_category_accepted: 'added',
       activities_category_from_catalog: 'added',
-      activities_id_unique: 'rebuilt',
+      activities_id_unique: 'keys',
       admin_actions_are_admin_activities: 'rebuilt',
     });
+    // `added key(...)`: a key rule, shown the written months' rows whose key the added rows have
+    expect(project.tests.find((t) => t.name === 'activities_id_unique')!.key).toEqual(['id']);
+    const dir = mkdtempSync(join(tmpdir(), 'cl-scope-'));
+    try {
+      mkdirSync(join(dir, 'tests'));
+      writeFileSync(join(dir, 'tests', 'bad_key.sql'), '-- a rule with a bad key\n-- scope: added key(id; drop)\nselect 1 where false\n');
+      expect(() => readSqlProject(dir)).toThrow(/bad_key\.sql: `-- scope: added key\(\.\.\.\)` names columns/);
+      writeFileSync(join(dir, 'tests', 'bad_key.sql'), '-- a rule on a pair\n-- scope: added key(group_id, user_id)\nselect 1 where false\n');
+      expect(readSqlProject(dir).tests[0]).toMatchObject({ scope: 'keys', key: ['group_id', 'user_id'] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a model that reads a later layer, an unknown relation or the lake outside staging, or a cycle, is refused', () => {

@@ -92,9 +92,13 @@ export interface SqlTest {
    * build wrote. `all` (header line `-- scope: all`): every month, for rules across months. `added` (header
    * line `-- scope: added`): only the rows that build added, for rules about each row alone (one monthly
    * relation, tables joined as they are): of a month a fold added rows to, those rows (its part file, or its
-   * delta when it rewrote the month); of any other month it wrote, the whole month.
+   * delta when it rewrote the month); of any other month it wrote, the whole month. `keys` (header line
+   * `-- scope: added key(col, ...)`): of the months that build wrote, the rows whose key the rows it added have
+   * (a key rule: a duplicate needs a new row, and the month's other rows passed when they were written).
    */
-  scope: 'rebuilt' | 'all' | 'added';
+  scope: 'rebuilt' | 'all' | 'added' | 'keys';
+  /** `keys` tests: the key columns (`-- scope: added key(id)`). */
+  key?: string[];
 }
 
 export interface SqlProject {
@@ -130,14 +134,20 @@ export function readSqlProject(dir: string): SqlProject {
   const tests: SqlTest[] = [];
   for (const path of sqlFiles(join(dir, 'tests'))) {
     const sql = readFileSync(path, 'utf8');
-    tests.push({ name: basename(path, '.sql'), path, sql, rule: grainLine(path, sql), scope: testScope(sql) });
+    tests.push({ name: basename(path, '.sql'), path, sql, rule: grainLine(path, sql), ...testScope(path, sql) });
   }
   return { dir, models: orderModels(models), tests };
 }
 
-function testScope(sql: string): SqlTest['scope'] {
+function testScope(path: string, sql: string): Pick<SqlTest, 'scope' | 'key'> {
+  const keyed = /^-- scope: *added key\(([^)]*)\) *$/m.exec(sql);
+  if (keyed) {
+    const key = keyed[1].split(',').map((c) => c.trim());
+    if (!key.every((c) => NAME.test(c))) throw new SqlProjectError(`${path}: \`-- scope: added key(...)\` names columns (a, b), not "${keyed[1]}"`);
+    return { scope: 'keys', key };
+  }
   const m = /^-- scope: *([a-z]+) *$/m.exec(sql);
-  return m?.[1] === 'all' ? 'all' : m?.[1] === 'added' ? 'added' : 'rebuilt';
+  return { scope: m?.[1] === 'all' ? 'all' : m?.[1] === 'added' ? 'added' : 'rebuilt' };
 }
 
 function sqlFiles(dir: string): string[] {
