@@ -17,7 +17,7 @@ import { mapInOrder, openMappingPool } from '../src/siem/mapping.js';
 import { LineBuffer, eventBytes, eventText, formerEventText } from '../src/siem/output.js';
 import { lakeMs, msText, ocsfRowText, secondsText } from '../src/siem/ocsf-row.js';
 import { lakeActivity, userOf } from '../src/siem/events.js';
-import { CLI, requireBuiltCli, runCli } from './support/crash-harness.js';
+import { CLI, requireBuiltCli, runCli, seededRandom as random } from './support/crash-harness.js';
 import { type Transport, connect, control, makeSim } from './support/sim-harness.js';
 import { syncWith, tempDataDir } from './support/lake-harness.js';
 
@@ -148,18 +148,6 @@ function oddRecords(): Record<string, unknown>[] {
       claude_chat_id: 'claude_chat_01coll',
     },
   ];
-}
-
-/** A seeded generator (mulberry32): the same varied records on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Strings that are hard to get right by hand (besides ODD), and plain ones, which take the one-pass builder's quick road. */
