@@ -5,12 +5,11 @@
 // hostile rows); it answers null wherever those answer null or could differ, and the caller takes their road.
 // The mapping thread spent most of its time there (BENCHMARKS.md, issue 14 "forward18").
 import { servedCreatedAt } from '../extract/activities.js';
+import { ACTOR as SERVED_ACTOR, RESERVED } from './served.js';
 import { ADMIN_ROLES, KEY_ACTORS, type OcsfMapper, type UserAsOf, emailOrUndefined, firstUserId, jsonNumber, privileges, str } from './ocsf.js';
 
 /** A character JSON.stringify escapes (or a surrogate, paired or not: those take the slow road). */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-/** Names that, in `rest`, would meet an envelope member (src/siem/served.ts RESERVED). */
-const RESERVED = new Set(['id', 'created_at', 'type', 'actor', '__proto__']);
 
 const q = JSON.stringify as (v: unknown) => string;
 
@@ -36,15 +35,8 @@ function escapeJsonText(text: string): string {
   return q(text).slice(1, -1);
 }
 
-/** The actor's lifted fields: [name, row index, the member's text in the record, the same escaped]. */
-const ACTOR: readonly (readonly [string, number, string, string])[] = [
-  ['type', 6, '"type":', '\\"type\\":'],
-  ['user_id', 7, '"user_id":', '\\"user_id\\":'],
-  ['email_address', 8, '"email_address":', '\\"email_address\\":'],
-  ['ip_address', 9, '"ip_address":', '\\"ip_address\\":'],
-  ['user_agent', 10, '"user_agent":', '\\"user_agent\\":'],
-  ['api_key_id', 11, '"api_key_id":', '\\"api_key_id\\":'],
-];
+/** The actor's lifted fields (served.ts ACTOR): [name, row index, the member's text escaped inside a JSON string]. */
+const ACTOR: readonly (readonly [string, number, string])[] = SERVED_ACTOR.map(([field, member, i]) => [field, i, escapeJsonText(member)] as const);
 
 /**
  * The OCSF event's JSON text of the reader row `r` (its parsed values) with the actor's user record `user`, or
@@ -102,7 +94,7 @@ export function ocsfRowText(mapper: OcsfMapper, r: readonly unknown[], user: Use
   let aKey: string | undefined;
   if (actorRest !== null) {
     let actor = '';
-    for (const [, i, , member] of ACTOR) {
+    for (const [, i, member] of ACTOR) {
       const v = r[i];
       if (typeof v === 'string') actor += (actor ? ',' : '') + member + e(v);
     }

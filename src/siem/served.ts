@@ -16,7 +16,7 @@ const ENVELOPE: readonly [string, number][] = [
   ['"organization_uuid":', 5],
 ];
 /** The actor's lifted fields and their row indices (src/extract/activities.ts ACTOR_FIELDS, in that order). */
-const ACTOR: readonly [string, string, number][] = [
+export const ACTOR: readonly [string, string, number][] = [
   ['type', '"type":', 6],
   ['user_id', '"user_id":', 7],
   ['email_address', '"email_address":', 8],
@@ -25,7 +25,7 @@ const ACTOR: readonly [string, string, number][] = [
   ['api_key_id', '"api_key_id":', 11],
 ];
 /** Names that, in `rest`, would meet an envelope member (the record's or toOcsf's). */
-const RESERVED = new Set(['id', 'created_at', 'type', 'actor', '__proto__']);
+export const RESERVED = new Set(['id', 'created_at', 'type', 'actor', '__proto__']);
 const ACTOR_RESERVED = new Set(['__proto__']);
 
 /** The record of a reader row, or null when only reassembleActivity can say. */
